@@ -1,0 +1,129 @@
+// Package toolset builds an [ironcurtain.ToolServer] from a table of tools,
+// each a definition and a handler, and decodes hostile arguments into typed
+// structs. The built-in tool servers (tools/fs, tools/git, tools/web) are
+// made with it.
+package toolset
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ironcurtain-go/ironcurtain"
+)
+
+// Handler runs one tool. A failure the model should see is a Result with
+// IsError (see [Errorf]); an error return means the tool could not be run.
+type Handler func(ctx context.Context, args map[string]any) (ironcurtain.Result, error)
+
+// Tool is one entry of a [Set]: its definition and its handler.
+type Tool struct {
+	Def    ironcurtain.Tool
+	Handle Handler
+}
+
+// Set is a ToolServer made of a fixed table of tools. It is safe for
+// concurrent use if its handlers are.
+type Set struct {
+	defs     []ironcurtain.Tool
+	handlers map[string]Handler
+}
+
+// New returns a Set of the given tools. It panics on a duplicate or empty
+// tool name, or an input schema that is not a JSON object: those are
+// programming errors in the table, not runtime conditions.
+func New(tools ...Tool) *Set {
+	s := &Set{handlers: make(map[string]Handler, len(tools))}
+	for _, t := range tools {
+		name := t.Def.Name
+		if name == "" || t.Handle == nil {
+			panic("toolset: tool without a name or handler")
+		}
+		if _, dup := s.handlers[name]; dup {
+			panic("toolset: duplicate tool " + name)
+		}
+		var schema map[string]any
+		if err := json.Unmarshal(t.Def.InputSchema, &schema); err != nil || schema == nil {
+			panic(fmt.Sprintf("toolset: tool %s: input schema is not a JSON object: %v", name, err))
+		}
+		s.handlers[name] = t.Handle
+		s.defs = append(s.defs, t.Def)
+	}
+	return s
+}
+
+// Tools returns the tool definitions, in table order. The caller may modify
+// the returned slice.
+func (s *Set) Tools(context.Context) ([]ironcurtain.Tool, error) {
+	return slices.Clone(s.defs), nil
+}
+
+// Call runs the named tool. An unknown tool is an error wrapping
+// [ironcurtain.ErrUnknownTool]. A handler that panics is reported as an error,
+// never as a crash of the caller.
+func (s *Set) Call(ctx context.Context, call ironcurtain.ToolCall) (res ironcurtain.Result, err error) {
+	h, ok := s.handlers[call.Tool]
+	if !ok {
+		return ironcurtain.Result{}, fmt.Errorf("%w: %q", ironcurtain.ErrUnknownTool, call.Tool)
+	}
+	if err := ctx.Err(); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = ironcurtain.Result{}, fmt.Errorf("toolset: tool %s panicked: %v", call.Tool, p)
+		}
+	}()
+	args := call.Arguments
+	if args == nil {
+		args = map[string]any{}
+	}
+	return h(ctx, args)
+}
+
+// Errorf returns a tool-level error result: text for the model.
+func Errorf(format string, a ...any) ironcurtain.Result {
+	return ironcurtain.ErrorResult(fmt.Sprintf(format, a...))
+}
+
+// Decode converts decoded JSON arguments into a typed struct. Unknown
+// argument names and wrong types are errors that name the argument, fit to
+// be shown to the model (wrapped in [ironcurtain.ErrInvalidArguments]).
+func Decode[T any](args map[string]any) (T, error) {
+	var v T
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return v, fmt.Errorf("%w: %v", ironcurtain.ErrInvalidArguments, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return v, fmt.Errorf("%w: argument %q must be %s, not %s", ironcurtain.ErrInvalidArguments, te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		}
+		return v, fmt.Errorf("%w: %v", ironcurtain.ErrInvalidArguments, err)
+	}
+	return v, nil
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "int", "int64", "int32", "uint", "uint64", "uint32":
+		return "an integer"
+	case "float64", "float32":
+		return "a number"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	}
+	return "of another type"
+}
