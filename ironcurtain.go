@@ -197,3 +197,15 @@ type CallRecord struct {
 	// Duration is how long the call took.
 	Duration time.Duration `json:"duration"`
 }
+
+// CallPreparer is an optional interface of a [ToolServer] whose tools take
+// implicit arguments that the policy must see — the git server's session
+// working directory behind a path of "." is one. A Gate calls PrepareCall
+// before the policy engine and then judges and forwards the prepared call,
+// so the policy sees what the tool will act on.
+//
+// PrepareCall must not modify call.Arguments; it returns a call with a new
+// map when it changes anything. An error denies the call.
+type CallPreparer interface {
+	PrepareCall(ctx context.Context, call ToolCall) (ToolCall, error)
+}
