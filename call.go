@@ -156,3 +156,10 @@ func (c *Content) UnmarshalJSON(data []byte) error {
 	*c = Content(p)
 	return nil
 }
+
+// ServerTool is a tool together with the name of the server that offers it,
+// as a Gate lists them.
+type ServerTool struct {
+	Server string `json:"server"`
+	Tool   Tool   `json:"tool"`
+}
