@@ -1,0 +1,5 @@
+//go:build !linux
+
+package realpath
+
+func isCanonical(string) bool { return false }

@@ -1,0 +1,36 @@
+// Package policy is the deterministic policy engine: it loads IronCurtain's
+// compiled-policy artifacts, validates them, and decides tool calls —
+// allow, deny or escalate — with the rule that decided, the reason, and a
+// trace of every step.
+//
+// A policy is three artifacts: compiled rules (compiled-policy.json), the
+// roles of each tool's arguments (tool-annotations.json), and dynamic lists
+// (dynamic-lists.json). Policies written for IronCurtain load unchanged and
+// reach the same decisions, except where IronCurtain has a known gap, and
+// there this engine is stricter:
+//
+//   - paths are resolved as the kernel resolves them: every symlink followed
+//     (a dangling one to where its target would be), ".." applied after
+//     symlinks, at any depth, never falling back to the lexical path;
+//   - protected paths stay protected inside the sandbox, are matched after
+//     case folding, and are denied whenever a path passes through them;
+//   - "*" never matches file: URLs, IP literals in any notation, localhost,
+//     single-label, .local, .internal and other reserved names; ext:: and
+//     fd:: git transports are refused outright;
+//   - named git remotes are resolved by reading the repository's config
+//     (includes, pushurl and insteadOf rewriting too), never by running git.
+//
+// Loading does all parsing, validation and canonicalisation once; a policy
+// that loads never fails at request time for a reason knowable at load.
+//
+//	e, err := policy.Default(policy.Config{Sandbox: "/home/me/agent-sandbox"})
+//	if err != nil { ... }
+//	d, err := e.Evaluate(ctx, ironcurtain.ToolCall{
+//		Server: "filesystem", Tool: "read_file",
+//		Arguments: map[string]any{"path": "~/.ssh/id_rsa"},
+//	})
+//	// d.Verdict == ironcurtain.Deny, d.Rule == "structural-protected-path"
+//
+// See [Engine.Evaluate] for the order of evaluation, [Engine.Lint] for the
+// policy linter, and [WriteExplanation] to show a decision to a person.
+package policy
