@@ -3,6 +3,7 @@ package ironcurtain
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -77,6 +78,30 @@ func (a Answer) String() string {
 	return "abstain"
 }
 
+// MarshalText encodes the answer as its String form.
+func (a Answer) MarshalText() ([]byte, error) {
+	switch a {
+	case Abstain, Approve, Reject:
+		return []byte(a.String()), nil
+	}
+	return nil, fmt.Errorf("ironcurtain: invalid answer %d", uint8(a))
+}
+
+// UnmarshalText decodes "approve", "reject" or "abstain".
+func (a *Answer) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "abstain":
+		*a = Abstain
+	case "approve":
+		*a = Approve
+	case "reject":
+		*a = Reject
+	default:
+		return fmt.Errorf("ironcurtain: unknown answer %q (want approve, reject or abstain)", b)
+	}
+	return nil
+}
+
 // Escalation is what an [Approver] is asked: a call, in the canonical form
 // the policy judged, and the decision that escalated it.
 type Escalation struct {
@@ -103,6 +128,10 @@ type Approval struct {
 // escalation: the same server and tool, with every listed resource
 // constraint met, until it expires.
 type Grant struct {
+	// ID identifies the grant once a grant store has recorded it, so that
+	// the audit log can name the grant behind later approvals
+	// ("grant:<id>"). Approvers leave it empty.
+	ID string `json:"id,omitempty"`
 	// Scopes all must hold for a later call to be covered. A grant with no
 	// scopes covers nothing.
 	Scopes []Scope `json:"scopes"`
@@ -115,9 +144,12 @@ type Scope struct {
 	// Role is the argument role constrained, for example "write-path".
 	Role string `json:"role"`
 	// Kind is "exact" (the canonical value itself), "directory" (paths
-	// within Value) or "domain" (URLs whose host is Value).
+	// within Value), "domain" (URLs whose host is Value) or "arguments"
+	// (the call's canonical arguments as a whole; Role is empty).
 	Kind string `json:"kind"`
-	// Value is the canonical value, directory or host.
+	// Value is the canonical value, directory or host; for "arguments",
+	// the hex SHA-256 of the canonical arguments encoded as JSON with
+	// sorted keys.
 	Value string `json:"value"`
 }
 

@@ -384,4 +384,3 @@ func (r *Rule) UnmarshalJSON(data []byte) error {
 	*r = Rule(p)
 	return nil
 }
-

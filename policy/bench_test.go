@@ -86,4 +86,3 @@ func BenchmarkLoadDefault(b *testing.B) {
 		}
 	}
 }
-

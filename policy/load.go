@@ -131,4 +131,3 @@ func ReadArtifacts(policy, annotations, lists []byte) (Artifacts, error) {
 	}
 	return a, nil
 }
-

@@ -18,7 +18,9 @@ type roleResult struct {
 	placeholder bool
 }
 
-func ruleResult(r *rule) roleResult { return roleResult{verdict: r.then, rule: r.name, reason: r.reason} }
+func ruleResult(r *rule) roleResult {
+	return roleResult{verdict: r.then, rule: r.name, reason: r.reason}
+}
 
 var defaultDeny = roleResult{verdict: ironcurtain.Deny, rule: RuleDefaultDeny, reason: "no policy rule matches this call; denied by default"}
 

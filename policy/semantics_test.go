@@ -76,7 +76,7 @@ func TestPaths(t *testing.T) {
 		{"symlink out of the sandbox", call("filesystem", "read_file", "path", "to-outside/data.txt"), expect{E, "escalate-read-outside"}},
 		{"gap 1: dangling symlink judged by its target", call("filesystem", "write_file", "path", "dangling", "content", "x"), expect{E, "escalate-write-outside"}},
 		{"gap 1: dangling symlink into a protected path", call("filesystem", "write_file", "path", "dangling-ssh", "content", "x"), expect{D, RuleProtectedPath}},
-		{"gap 2: deep missing tail under a symlink", call("filesystem", "write_file", "path", "to-outside/" + deep, "content", "x"), expect{E, "escalate-write-outside"}},
+		{"gap 2: deep missing tail under a symlink", call("filesystem", "write_file", "path", "to-outside/"+deep, "content", "x"), expect{E, "escalate-write-outside"}},
 		{"gap 4: dotdot after a symlink", call("filesystem", "read_file", "path", "etc-link/../passwd"), expect{E, "escalate-read-outside"}},
 		{"protected through a sandbox symlink", call("filesystem", "read_file", "path", "to-ssh/id_rsa"), expect{D, RuleProtectedPath}},
 		{"gap 5: case variant of a protected path", call("filesystem", "read_file", "path", "~/.SSH/id_rsa"), expect{D, RuleProtectedPath}},
