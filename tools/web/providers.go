@@ -1,0 +1,204 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// provider is one search API: how to ask it and how to read its answer.
+// Implementations hold no state and are safe for concurrent use.
+type provider interface {
+	// request builds the request for query and n results. key is "" when
+	// no credential is configured.
+	request(ctx context.Context, base *url.URL, key, query string, n int) (*http.Request, error)
+	// parse reads a 200 response body. It models only the fields web_search
+	// shows; results are cleaned by the caller.
+	parse(body []byte) ([]SearchResult, error)
+}
+
+// providerSpec describes a provider: its name, defaults and implementation.
+type providerSpec struct {
+	name              string
+	defaultBase       string
+	defaultCredential string
+	impl              provider
+}
+
+var providers = map[string]providerSpec{
+	"brave":   {"brave", "https://api.search.brave.com", "BRAVE_API_KEY", brave{}},
+	"tavily":  {"tavily", "https://api.tavily.com", "TAVILY_API_KEY", tavily{}},
+	"serpapi": {"serpapi", "https://serpapi.com", "SERPAPI_API_KEY", serpAPI{}},
+	"searxng": {"searxng", "", "", searxng{}},
+}
+
+// getRequest builds a GET of base/path?params with an Accept: JSON header.
+func getRequest(ctx context.Context, base *url.URL, path string, params url.Values) (*http.Request, error) {
+	u := base.JoinPath(path)
+	u.RawQuery = params.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// brave is the Brave Search API: GET /res/v1/web/search?q=&count=, key in
+// X-Subscription-Token; results in web.results[] {title, url, description}.
+type brave struct{}
+
+func (brave) request(ctx context.Context, base *url.URL, key, query string, n int) (*http.Request, error) {
+	req, err := getRequest(ctx, base, "res/v1/web/search", url.Values{"q": {query}, "count": {strconv.Itoa(n)}})
+	if err == nil {
+		req.Header.Set("X-Subscription-Token", key)
+	}
+	return req, err
+}
+
+func (brave) parse(body []byte) ([]SearchResult, error) {
+	var r struct {
+		Web struct {
+			Results []struct {
+				Title       string `json:"title"`
+				URL         string `json:"url"`
+				Description string `json:"description"`
+			} `json:"results"`
+		} `json:"web"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, jsonError(err)
+	}
+	out := make([]SearchResult, 0, len(r.Web.Results))
+	for _, x := range r.Web.Results {
+		out = append(out, SearchResult{Title: x.Title, URL: x.URL, Snippet: x.Description})
+	}
+	return out, nil
+}
+
+// tavily is the Tavily Search API: POST /search with a JSON body {query,
+// max_results}, key as a bearer token; results in results[] {title, url,
+// content}.
+type tavily struct{}
+
+func (tavily) request(ctx context.Context, base *url.URL, key, query string, n int) (*http.Request, error) {
+	body, err := json.Marshal(map[string]any{"query": query, "max_results": n})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base.JoinPath("search").String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	return req, nil
+}
+
+func (tavily) parse(body []byte) ([]SearchResult, error) {
+	var r struct {
+		Results []struct {
+			Title   string `json:"title"`
+			URL     string `json:"url"`
+			Content string `json:"content"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, jsonError(err)
+	}
+	out := make([]SearchResult, 0, len(r.Results))
+	for _, x := range r.Results {
+		out = append(out, SearchResult{Title: x.Title, URL: x.URL, Snippet: x.Content})
+	}
+	return out, nil
+}
+
+// serpAPI is SerpApi's Google engine: GET
+// /search.json?engine=google&q=&num=&api_key=; results in
+// organic_results[] {title, link, snippet}. It reports some failures with
+// status 200 and an "error" field.
+type serpAPI struct{}
+
+func (serpAPI) request(ctx context.Context, base *url.URL, key, query string, n int) (*http.Request, error) {
+	return getRequest(ctx, base, "search.json", url.Values{
+		"engine": {"google"}, "q": {query}, "num": {strconv.Itoa(n)}, "api_key": {key},
+	})
+}
+
+// serpAPINoResults is the error SerpApi gives, with status 200, for a query
+// Google found nothing for; it is an empty result, not a failure.
+const serpAPINoResults = "Google hasn't returned any results for this query."
+
+func (serpAPI) parse(body []byte) ([]SearchResult, error) {
+	var r struct {
+		Error          string `json:"error"`
+		OrganicResults []struct {
+			Title   string `json:"title"`
+			Link    string `json:"link"`
+			Snippet string `json:"snippet"`
+		} `json:"organic_results"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, jsonError(err)
+	}
+	if r.Error != "" && len(r.OrganicResults) == 0 {
+		if r.Error == serpAPINoResults {
+			return nil, nil
+		}
+		return nil, errors.New(shorten(cleanText(r.Error), 300))
+	}
+	out := make([]SearchResult, 0, len(r.OrganicResults))
+	for _, x := range r.OrganicResults {
+		out = append(out, SearchResult{Title: x.Title, URL: x.Link, Snippet: x.Snippet})
+	}
+	return out, nil
+}
+
+// searxng is a SearXNG instance's search API: GET /search?q=&format=json
+// (the instance must enable the JSON format); results in results[] {title,
+// url, content}. It has no count parameter: the list is cut afterwards.
+type searxng struct{}
+
+func (searxng) request(ctx context.Context, base *url.URL, key, query string, _ int) (*http.Request, error) {
+	req, err := getRequest(ctx, base, "search", url.Values{"q": {query}, "format": {"json"}})
+	if err == nil && key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return req, err
+}
+
+func (searxng) parse(body []byte) ([]SearchResult, error) {
+	var r struct {
+		Results []struct {
+			Title   string `json:"title"`
+			URL     string `json:"url"`
+			Content string `json:"content"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, jsonError(err)
+	}
+	out := make([]SearchResult, 0, len(r.Results))
+	for _, x := range r.Results {
+		out = append(out, SearchResult{Title: x.Title, URL: x.URL, Snippet: x.Content})
+	}
+	return out, nil
+}
+
+// jsonError describes a decoding failure without quoting the body.
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return errors.New("malformed JSON")
+	case errors.As(err, &typ):
+		return errors.New("unexpected JSON shape at " + strconv.Quote(typ.Field))
+	}
+	return errors.New("malformed JSON")
+}

@@ -1,0 +1,302 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/net/html"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+// SearchResult is one web_search result, in the form every provider's
+// answer is normalised to.
+type SearchResult struct {
+	Title   string `json:"title"`
+	URL     string `json:"url"`
+	Snippet string `json:"snippet"`
+}
+
+// Limits of web_search.
+const (
+	defaultMaxResults = 5
+	maxResultsLimit   = 20
+	maxQueryLength    = 1000
+	maxSearchBody     = 4 << 20
+)
+
+// searchConfig is SearchConfig after defaults and validation.
+type searchConfig struct {
+	spec       providerSpec
+	base       *url.URL
+	credential string // "" when no key is sent
+	timeout    time.Duration
+}
+
+func (c SearchConfig) config(vault ironcurtain.CredentialVault) (*searchConfig, error) {
+	if c.Provider == "" {
+		if c.BaseURL != "" || c.Credential != "" {
+			return nil, errors.New("web: Search.BaseURL or Search.Credential set without Search.Provider")
+		}
+		return nil, nil
+	}
+	spec, ok := providers[strings.ToLower(c.Provider)]
+	if !ok {
+		return nil, fmt.Errorf("web: unknown search provider %q (want brave, tavily, serpapi or searxng)", c.Provider)
+	}
+	raw := c.BaseURL
+	if raw == "" {
+		raw = spec.defaultBase
+	}
+	if raw == "" {
+		return nil, fmt.Errorf("web: search provider %s needs Search.BaseURL", spec.name)
+	}
+	base, err := url.Parse(raw)
+	if err != nil || !isWebScheme(base.Scheme) || base.Host == "" || base.RawQuery != "" || base.User != nil {
+		return nil, fmt.Errorf("web: Search.BaseURL %q is not an http or https URL without query or user", raw)
+	}
+	sc := &searchConfig{spec: spec, base: base, credential: c.Credential, timeout: c.Timeout}
+	if sc.credential == "" {
+		sc.credential = spec.defaultCredential
+	}
+	if sc.credential != "" && vault == nil {
+		return nil, fmt.Errorf("web: search provider %s needs Options.Vault for credential %q", spec.name, sc.credential)
+	}
+	switch {
+	case sc.timeout < 0:
+		return nil, errors.New("web: negative Search.Timeout")
+	case sc.timeout == 0:
+		sc.timeout = DefaultSearchTimeout
+	}
+	return sc, nil
+}
+
+// searcher runs searches against the configured provider with its own
+// client: the endpoint is operator configuration, not agent input, so the
+// SSRF defence does not apply, but redirects are not followed and
+// environment proxies are not used.
+type searcher struct {
+	cfg       *searchConfig
+	vault     ironcurtain.CredentialVault
+	transport *http.Transport
+	client    *http.Client
+}
+
+func newSearcher(cfg *searchConfig, vault ironcurtain.CredentialVault) *searcher {
+	t := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		ForceAttemptHTTP2:   true,
+		TLSHandshakeTimeout: 10 * time.Second,
+		MaxIdleConns:        4,
+		IdleConnTimeout:     60 * time.Second,
+	}
+	return &searcher{cfg: cfg, vault: vault, transport: t, client: &http.Client{
+		Transport:     t,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+func (s *searcher) close() { s.transport.CloseIdleConnections() }
+
+type searchArgs struct {
+	Query      string   `json:"query"`
+	MaxResults *float64 `json:"max_results"`
+}
+
+// webSearch is the web_search handler.
+func (s *Server) webSearch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	in, err := toolset.Decode[searchArgs](args)
+	if err != nil {
+		return toolset.Errorf("web_search: %v", err), nil
+	}
+	query := strings.TrimSpace(in.Query)
+	switch {
+	case query == "":
+		return toolset.Errorf("web_search: argument \"query\" is required"), nil
+	case len(query) > maxQueryLength:
+		return toolset.Errorf("web_search: argument \"query\" is longer than %d bytes", maxQueryLength), nil
+	}
+	n := defaultMaxResults
+	if in.MaxResults != nil {
+		v := *in.MaxResults
+		if v < 1 || v > maxResultsLimit || v != math.Trunc(v) {
+			return toolset.Errorf("web_search: argument \"max_results\" must be a whole number from 1 to %d", maxResultsLimit), nil
+		}
+		n = int(v)
+	}
+	if s.search == nil {
+		return toolset.Errorf("web_search: no search provider configured"), nil
+	}
+	results, err := s.search.run(ctx, query, n)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ironcurtain.Result{}, ctx.Err()
+		}
+		return toolset.Errorf("web_search: %v", err), nil
+	}
+	return searchResult(query, results), nil
+}
+
+// run asks the provider. Every error it returns is fit for the agent: it
+// names the provider and never contains the key.
+func (s *searcher) run(ctx context.Context, query string, n int) ([]SearchResult, error) {
+	name := s.cfg.spec.name
+	var key string
+	if s.cfg.credential != "" {
+		secret, err := s.vault.Credential(ctx, s.cfg.credential)
+		switch {
+		case errors.Is(err, ironcurtain.ErrNoCredential) || (err == nil && secret.IsZero()):
+			return nil, fmt.Errorf("the %s API key is not configured (no credential %q in the vault)", name, s.cfg.credential)
+		case err != nil:
+			return nil, fmt.Errorf("the %s API key could not be read from the vault", name)
+		}
+		key = secret.Reveal()
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	defer cancel()
+	req, err := s.cfg.spec.impl.request(ctx, s.cfg.base, key, query, n)
+	if err != nil {
+		return nil, fmt.Errorf("the %s request could not be built", name)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s did not answer within %v", name, s.cfg.timeout)
+		}
+		// innermost drops *url.Error, whose text holds the URL (and the
+		// SerpAPI key in its query); redact catches anything else.
+		return nil, fmt.Errorf("could not reach %s: %s", name, redact(innermost(err).Error(), key))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSearchBody+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("reading the %s response failed", name)
+	case len(body) > maxSearchBody:
+		return nil, fmt.Errorf("the %s response is larger than %s", name, formatBytes(maxSearchBody))
+	case resp.StatusCode != http.StatusOK:
+		msg := fmt.Sprintf("%s answered HTTP %d %s", name, resp.StatusCode, http.StatusText(resp.StatusCode))
+		if detail := providerMessage(body); detail != "" {
+			msg += ": " + detail
+		}
+		return nil, errors.New(redact(msg, key))
+	}
+	raw, err := s.cfg.spec.impl.parse(body)
+	if err != nil {
+		return nil, errors.New(redact(fmt.Sprintf("%s answered with a response that could not be read: %v", name, err), key))
+	}
+	return normalise(raw, n), nil
+}
+
+// redact removes key, plain and URL-encoded, from text shown to the agent.
+func redact(text, key string) string {
+	if key == "" {
+		return text
+	}
+	text = strings.ReplaceAll(text, key, "[redacted]")
+	return strings.ReplaceAll(text, url.QueryEscape(key), "[redacted]")
+}
+
+// providerMessage digs the error text out of a provider's error body, in
+// the shapes the four providers use, or "".
+func providerMessage(body []byte) string {
+	var v map[string]any
+	if json.Unmarshal(body, &v) != nil {
+		return ""
+	}
+	for _, path := range [][]string{{"error", "detail"}, {"error", "message"}, {"error"}, {"detail", "error"}, {"detail"}, {"message"}} {
+		var cur any = v
+		for _, k := range path {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				cur = nil
+				break
+			}
+			cur = m[k]
+		}
+		if s, ok := cur.(string); ok && strings.TrimSpace(s) != "" {
+			return shorten(cleanText(s), 300)
+		}
+	}
+	return ""
+}
+
+// normalise cleans provider results: markup and control characters
+// removed, whitespace collapsed, lengths bounded; results without an http
+// or https URL dropped; at most n kept.
+func normalise(in []SearchResult, n int) []SearchResult {
+	out := make([]SearchResult, 0, min(len(in), n))
+	for _, r := range in {
+		if len(out) == n {
+			break
+		}
+		u, err := url.Parse(strings.TrimSpace(r.URL))
+		if err != nil || !isWebScheme(u.Scheme) || u.Host == "" || len(r.URL) > maxURLBytes {
+			continue
+		}
+		out = append(out, SearchResult{
+			Title:   shorten(cleanText(r.Title), 300),
+			URL:     u.String(),
+			Snippet: shorten(cleanText(r.Snippet), 1000),
+		})
+	}
+	return out
+}
+
+// cleanText turns a provider's title or snippet (which may hold <strong>
+// and entities) into one line of plain text.
+func cleanText(s string) string {
+	var b strings.Builder
+	z := html.NewTokenizerFragment(strings.NewReader(s), "div")
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		if tt == html.TextToken {
+			b.Write(z.Text())
+		}
+	}
+	t := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, b.String())
+	return strings.ToValidUTF8(collapseSpace(t), "\uFFFD")
+}
+
+// searchResult renders results the same way whatever the provider.
+func searchResult(query string, results []SearchResult) ironcurtain.Result {
+	var b strings.Builder
+	if len(results) == 0 {
+		fmt.Fprintf(&b, "No results for %q.", query)
+	} else {
+		fmt.Fprintf(&b, "Search results for %q:\n", query)
+	}
+	for i, r := range results {
+		fmt.Fprintf(&b, "\n%d. %s\n   URL: %s\n", i+1, r.Title, r.URL)
+		if r.Snippet != "" {
+			fmt.Fprintf(&b, "   %s\n", r.Snippet)
+		}
+	}
+	structured, _ := json.Marshal(struct {
+		Query   string         `json:"query"`
+		Results []SearchResult `json:"results"`
+	}{query, results})
+	res := ironcurtain.TextResult(strings.TrimRight(b.String(), "\n"))
+	res.Structured = structured
+	return res
+}

@@ -1,0 +1,180 @@
+package web
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+// ServerName is the name the web tool server is registered under.
+const ServerName = "fetch"
+
+// Tool names, as policies and prompts know them.
+const (
+	// ToolFetch fetches a URL.
+	ToolFetch = "http_fetch"
+	// ToolSearch asks the configured search provider.
+	ToolSearch = "web_search"
+)
+
+// Server is the built-in web tool server: http_fetch and web_search. It
+// implements [ironcurtain.ToolServer] and io.Closer, and is safe for
+// concurrent use.
+type Server struct {
+	cfg       *config
+	set       *toolset.Set
+	guard     *guard
+	transport *http.Transport
+	client    *http.Client
+	conv      *converter.Converter
+	search    *searcher // nil when no provider is configured
+	closed    atomic.Bool
+	closeOnce sync.Once
+}
+
+var _ ironcurtain.ToolServer = (*Server)(nil)
+
+// New validates opts and returns a Server. It opens no connection.
+func New(opts Options) (*Server, error) {
+	cfg, err := opts.config()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, guard: newGuard(cfg), conv: newMarkdownConverter()}
+	s.transport = &http.Transport{
+		Proxy:                  nil, // never a proxy from the environment: it would dial for us, unchecked
+		DialContext:            s.guard.dialContext,
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.rootCAs},
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    10 * time.Second,
+		MaxIdleConns:           32,
+		MaxIdleConnsPerHost:    4,
+		IdleConnTimeout:        30 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	s.client = &http.Client{
+		Transport: s.transport,
+		// Redirects are followed by fetchURL, hop by hop, with every check.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	if cfg.search != nil {
+		s.search = newSearcher(cfg.search, cfg.vault)
+	}
+	s.set = toolset.New(
+		toolset.Tool{Def: fetchToolDef, Handle: s.fetch},
+		toolset.Tool{Def: searchToolDef, Handle: s.webSearch},
+	)
+	return s, nil
+}
+
+// Tools lists http_fetch and web_search. The caller may modify the result.
+func (s *Server) Tools(ctx context.Context) ([]ironcurtain.Tool, error) {
+	if s.closed.Load() {
+		return nil, ironcurtain.ErrClosed
+	}
+	return s.set.Tools(ctx)
+}
+
+// Call runs one tool. Refusals (SSRF, scheme, port, redirect policy), HTTP
+// failures and bad arguments are tool errors (Result.IsError) the agent can
+// act on; a non-2xx status is a normal result that shows the status. Call
+// returns an error only when the call could not run: an unknown tool
+// (ironcurtain.ErrUnknownTool), ctx done (ctx.Err()), or a closed Server
+// (ironcurtain.ErrClosed).
+func (s *Server) Call(ctx context.Context, call ironcurtain.ToolCall) (ironcurtain.Result, error) {
+	if s.closed.Load() {
+		return ironcurtain.Result{}, ironcurtain.ErrClosed
+	}
+	return s.set.Call(ctx, call)
+}
+
+// Close releases idle connections. Calls after Close fail with
+// ironcurtain.ErrClosed; Close is idempotent and always returns nil.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		s.transport.CloseIdleConnections()
+		if s.search != nil {
+			s.search.close()
+		}
+	})
+	return nil
+}
+
+var fetchToolDef = ironcurtain.Tool{
+	Name:  ToolFetch,
+	Title: "Fetch a web page",
+	Description: "Fetch a URL with HTTP GET and return its status, key headers and content. " +
+		"HTML is returned as Markdown of the main content (default), as plain text, or as raw HTML; " +
+		"other text types (JSON, XML, plain text) as they are; binary types are refused. " +
+		"Internal and private network addresses are refused, redirects are followed (at most 5) " +
+		"and each hop is checked again. Credential headers are not sent.",
+	InputSchema: json.RawMessage(`{
+  "type": "object",
+  "properties": {
+    "url": {"type": "string", "description": "The http or https URL to fetch.", "maxLength": 8192},
+    "headers": {"type": "object", "additionalProperties": {"type": "string"},
+      "description": "Extra request headers. Host, User-Agent, credentials, cookies and proxy headers are dropped."},
+    "max_length": {"type": "number", "minimum": 1, "default": 5000,
+      "description": "Maximum number of characters of content to return; longer content is truncated with a marker."},
+    "format": {"type": "string", "enum": ["markdown", "text", "html"], "default": "markdown",
+      "description": "How to return an HTML page."},
+    "timeout": {"type": "number", "minimum": 1, "maximum": 60, "default": 30,
+      "description": "Time limit in seconds for the whole fetch."}
+  },
+  "required": ["url"],
+  "additionalProperties": false
+}`),
+	OutputSchema: json.RawMessage(`{
+  "type": "object",
+  "properties": {
+    "status": {"type": "integer"},
+    "url": {"type": "string"},
+    "title": {"type": "string"},
+    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+    "body": {"type": "string"},
+    "truncated": {"type": "boolean"},
+    "redirects": {"type": "array", "items": {"type": "string"}},
+    "dropped_headers": {"type": "array", "items": {"type": "object",
+      "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}
+  },
+  "required": ["status", "url", "headers", "body", "truncated"]
+}`),
+	Annotations: ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
+}
+
+var searchToolDef = ironcurtain.Tool{
+	Name:        ToolSearch,
+	Title:       "Search the web",
+	Description: "Search the web and return a numbered list of results, each with a title, a URL and a snippet.",
+	InputSchema: json.RawMessage(`{
+  "type": "object",
+  "properties": {
+    "query": {"type": "string", "minLength": 1, "maxLength": 1000, "description": "The search query."},
+    "max_results": {"type": "number", "minimum": 1, "maximum": 20, "default": 5,
+      "description": "Number of results to return."}
+  },
+  "required": ["query"],
+  "additionalProperties": false
+}`),
+	OutputSchema: json.RawMessage(`{
+  "type": "object",
+  "properties": {
+    "query": {"type": "string"},
+    "results": {"type": "array", "items": {"type": "object",
+      "properties": {"title": {"type": "string"}, "url": {"type": "string"}, "snippet": {"type": "string"}},
+      "required": ["title", "url", "snippet"]}}
+  },
+  "required": ["query", "results"]
+}`),
+	Annotations: ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
+}
