@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 )
 
-// Files names the artifact files of a policy. Lists may be empty when no
-// rule references a dynamic list.
+// Files names the artifact files of a policy. An empty name means the
+// embedded default: the default compiled policy (with its dynamic lists,
+// unless Lists is given), or the annotations of the built-in tools.
 type Files struct {
 	Policy      string
 	Annotations string
@@ -19,25 +20,24 @@ type Files struct {
 // maxArtifactBytes bounds what Load reads from one artifact file.
 const maxArtifactBytes = 64 << 20
 
-// Load reads, validates and compiles a policy from its files. Every error
-// is a *LoadError naming the file and, where it applies, the rule, tool or
-// list at fault. The files themselves become protected paths: the agent can
-// never rewrite the policy that contains it.
+// Load reads, validates and compiles a policy from its files, taking the
+// embedded defaults for files not named. Every error is a *LoadError naming
+// the file and, where it applies, the rule, tool or list at fault. The files
+// themselves become protected paths: the agent can never rewrite the policy
+// that contains it.
 func Load(files Files, cfg Config) (*Engine, error) {
-	var a Artifacts
-	if files.Policy == "" {
-		return nil, &LoadError{File: filePolicy, Err: errors.New("no compiled policy file given")}
+	a := DefaultArtifacts()
+	if files.Policy != "" {
+		a.Policy, a.Lists = new(CompiledPolicy), nil
+		if err := readJSON(files.Policy, a.Policy); err != nil {
+			return nil, err
+		}
 	}
-	if files.Annotations == "" {
-		return nil, &LoadError{File: fileAnnotations, Err: errors.New("no tool annotations file given")}
-	}
-	a.Policy = new(CompiledPolicy)
-	if err := readJSON(files.Policy, a.Policy); err != nil {
-		return nil, err
-	}
-	a.Annotations = new(Annotations)
-	if err := readJSON(files.Annotations, a.Annotations); err != nil {
-		return nil, err
+	if files.Annotations != "" {
+		a.Annotations = new(Annotations)
+		if err := readJSON(files.Annotations, a.Annotations); err != nil {
+			return nil, err
+		}
 	}
 	if files.Lists != "" {
 		a.Lists = new(Lists)
@@ -59,13 +59,9 @@ func Load(files Files, cfg Config) (*Engine, error) {
 	if err != nil {
 		var le *LoadError
 		if errors.As(err, &le) {
-			switch le.File {
-			case filePolicy:
-				le.File = files.Policy
-			case fileAnnotations:
-				le.File = files.Annotations
-			case fileLists:
-				le.File = files.Lists
+			named := map[string]string{filePolicy: files.Policy, fileAnnotations: files.Annotations, fileLists: files.Lists}
+			if f := named[le.File]; f != "" {
+				le.File = f
 			}
 		}
 		return nil, err

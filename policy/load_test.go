@@ -84,8 +84,9 @@ func TestLoadErrors(t *testing.T) {
 func TestLoadMissingFiles(t *testing.T) {
 	_, err := Load(Files{Policy: "/nonexistent/p.json", Annotations: "/nonexistent/a.json"}, Config{})
 	require.ErrorContains(t, err, "/nonexistent/p.json")
-	_, err = Load(Files{}, Config{})
-	require.Error(t, err)
+	e, err := Load(Files{}, Config{Home: t.TempDir()})
+	require.NoError(t, err, "no files means the embedded default")
+	require.NotEmpty(t, e.Roots())
 	_, err = New(Artifacts{}, Config{})
 	require.Error(t, err)
 }

@@ -1,0 +1,74 @@
+// Command ironcurtain is the command-line face of the IronCurtain SDK:
+// evaluate and lint policies, serve the MCP proxy in front of an agent, run
+// a TypeScript script in Code Mode, and verify audit logs.
+//
+// Usage:
+//
+//	ironcurtain policy eval    [flags] < calls.jsonl   decide calls, one JSON line each
+//	ironcurtain policy explain [flags] < calls.jsonl   show each decision's trace
+//	ironcurtain policy lint    [flags]                 find dead, shadowed and catch-all rules
+//
+// Run a command with -h for its flags.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand: it gets the arguments after its name and
+// returns the exit code.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"policy": {"evaluate, explain and lint policies", runPolicy},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand. Exit codes: 0 success, 1 the command's
+// own failure, 2 bad usage.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "ironcurtain: unknown command %q\n", args[0])
+		usage(stderr, cmds)
+		return 2
+	}
+	return c.run(ctx, args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: ironcurtain <command> [arguments]\n\ncommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+	}
+}
