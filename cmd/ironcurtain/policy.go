@@ -63,8 +63,8 @@ func runPolicy(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // policyFlags are the flags that choose a policy and its settings.
 type policyFlags struct {
 	policy, annotations, lists, sandbox string
-	protect, trusted                     multiFlag
-	domains                              multiFlag
+	protect, trusted                    multiFlag
+	domains                             multiFlag
 }
 
 func (p *policyFlags) register(fs *flag.FlagSet) {
