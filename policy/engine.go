@@ -178,7 +178,7 @@ func (e *Engine) canonical(p string) (string, error) {
 	if !filepath.IsAbs(p) {
 		return "", fmt.Errorf("%q is not an absolute path", p)
 	}
-	return realpath.Resolve(filepath.Clean(p), nil, nil)
+	return resolvePath(filepath.Clean(p))
 }
 
 func (e *Engine) configure(cfg Config) error {
@@ -216,7 +216,7 @@ func (e *Engine) configure(cfg Config) error {
 		if !filepath.IsAbs(lex) {
 			return loadErr(fileConfig, "protected path", "%q is not an absolute path", given)
 		}
-		can, err := realpath.Resolve(lex, nil, nil)
+		can, err := resolvePath(lex)
 		if err != nil {
 			return loadErr(fileConfig, "protected path", "%q: %v", given, err)
 		}
@@ -233,7 +233,7 @@ func (e *Engine) configure(cfg Config) error {
 		// the location of its last component (it may be a symlink that is
 		// re-pointed later), and as written.
 		forms := []string{can, lex}
-		if dir, err := realpath.Resolve(filepath.Dir(lex), nil, nil); err == nil {
+		if dir, err := resolvePath(filepath.Dir(lex)); err == nil {
 			forms = append(forms, filepath.Join(dir, filepath.Base(lex)))
 		}
 		for _, f := range forms {
@@ -411,7 +411,7 @@ func (e *Engine) compileRules(p *CompiledPolicy, lists map[string]listDef) error
 			if !filepath.IsAbs(w) {
 				return loadErr(filePolicy, where, "paths.within %q is not absolute (write /abs/dir or ~/dir)", pc.Within)
 			}
-			can, err := realpath.Resolve(filepath.Clean(w), nil, nil)
+			can, err := resolvePath(filepath.Clean(w))
 			if err != nil {
 				return loadErr(filePolicy, where, "paths.within %q: %v", pc.Within, err)
 			}
@@ -593,4 +593,10 @@ func compileArg(arg Arg, where string) (argAnn, error) {
 		return aa, loadErr(fileAnnotations, where, "an argument may not mix path, URL and identifier roles")
 	}
 	return aa, nil
+}
+
+// resolvePath resolves a path without watching for marks.
+func resolvePath(p string) (string, error) {
+	c, _, err := realpath.Resolve(p, nil)
+	return c, err
 }

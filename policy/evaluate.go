@@ -267,8 +267,7 @@ func (ev *evaluation) canonPath(arg, s string) string {
 		}
 		p = e.sandbox + "/" + p
 	}
-	var hits realpath.Hits
-	c, err := realpath.Resolve(p, e.marks, &hits)
+	c, hits, err := realpath.Resolve(p, e.marks)
 	if err != nil {
 		if ev.unresolvable == "" {
 			ev.unresolvable = fmt.Sprintf("the path %q cannot be resolved: %v", s, cause(err))

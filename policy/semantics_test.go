@@ -298,3 +298,30 @@ func TestEvaluateLeavesArgumentsAlone(t *testing.T) {
 	require.Equal(t, "https://example.com/Path", d.Arguments["url"])
 	require.Equal(t, "example.com", d.Resources[0].Host)
 }
+
+// TestNoProcessIsSpawned puts a booby-trapped git first on PATH: resolving
+// named and default remotes must read the repository's config, never run
+// git (or anything else).
+func TestNoProcessIsSpawned(t *testing.T) {
+	w := newWorld(t)
+	bin := t.TempDir()
+	marker := filepath.Join(bin, "ran")
+	trap := "#!/bin/sh\ntouch " + marker + "\nexit 0\n"
+	for _, name := range []string{"git", "sh", "ssh"} {
+		require.NoError(t, os.WriteFile(filepath.Join(bin, name), []byte(trap), 0o755))
+	}
+	t.Setenv("PATH", bin)
+	repo := w.p("sandbox/repo")
+	gitRepo(t, repo, "[remote \"origin\"]\n\turl = https://github.com/alice/project\n[branch \"main\"]\n\tremote = origin\n")
+	e := w.fixture(t, Config{Sandbox: w.sandbox, DomainAllowlists: map[string][]string{"git": {"github.com"}}})
+	for _, c := range []ironcurtain.ToolCall{
+		call("git", "git_push", "path", repo, "remote", "origin"),
+		call("git", "git_push", "path", repo),
+		call("git", "git_push", "path", repo, "remote", "upstream"),
+		call("git", "git_clone", "url", "https://github.com/a/b", "path", "b"),
+	} {
+		decide(t, e, c)
+	}
+	_, err := os.Stat(marker)
+	require.True(t, os.IsNotExist(err), "the policy engine ran a program")
+}

@@ -61,14 +61,14 @@ func TestResolveIsWhereTheKernelLands(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		root := genTree(t)
 		p := genPath(t, root)
-		got, err := Resolve(p, nil, nil)
+		got, err := resolve1(p)
 		if err != nil {
 			require.ErrorIs(t, err, ErrLoop, "only loops may fail in a tree we can read")
 			return
 		}
 		require.True(t, filepath.IsAbs(got))
 		require.Equal(t, filepath.Clean(got), got)
-		again, err := Resolve(got, nil, nil)
+		again, err := resolve1(got)
 		require.NoError(t, err)
 		require.Equal(t, got, again, "resolution must be idempotent")
 
@@ -96,7 +96,7 @@ func TestResolveMkdirAll(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		root := genTree(t)
 		p := genPath(t, root)
-		got, err := Resolve(p, nil, nil)
+		got, err := resolve1(p)
 		if err != nil {
 			return
 		}
@@ -117,13 +117,13 @@ func FuzzResolve(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rel string) {
-		got, err := Resolve(root+"/"+rel, nil, nil)
+		got, err := resolve1(root+"/"+rel)
 		if err != nil {
 			return
 		}
 		require.True(t, filepath.IsAbs(got))
 		require.Equal(t, filepath.Clean(got), got)
-		again, err := Resolve(got, nil, nil)
+		again, err := resolve1(got)
 		require.NoError(t, err)
 		require.Equal(t, got, again)
 	})
@@ -134,7 +134,7 @@ func BenchmarkResolve(b *testing.B) {
 	p := root + "/sandbox/project/src/main.go"
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Resolve(p, nil, nil); err != nil {
+		if _, err := resolve1(p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -147,11 +147,11 @@ func TestFastPathAgreesWithWalk(t *testing.T) {
 		root := genTree(t)
 		p := genPath(t, root)
 		marks := NewMarks([]string{root + "/a", root + "/a/b", root + "/l1", root + "/c/f", root})
-		var fastHits, walkHits Hits
-		got, err := Resolve(p, marks, &fastHits)
-		r := resolver{marks: marks, hits: &walkHits}
+		got, fastHits, err := Resolve(p, marks)
+		r := resolver{marks: marks}
 		r.visit()
 		want, werr := r.run(p)
+		walkHits := r.hits
 		if werr != nil {
 			require.Error(t, err)
 			return

@@ -67,33 +67,48 @@ func (m *Marks) Len() int {
 	return len(m.index)
 }
 
-// Hits records which marks a resolution visited: bit i is set when the
-// location with index i was visited.
-type Hits []uint64
-
-// Set records mark i.
-func (h *Hits) Set(i int) {
-	for len(*h) <= i/64 {
-		*h = append(*h, 0)
-	}
-	(*h)[i/64] |= 1 << (i % 64)
+// Hits records which marks a resolution visited: mark i is set when the
+// location with index i was visited. The zero Hits is empty.
+type Hits struct {
+	small [4]uint64 // marks 0..255, without allocating
+	more  []uint64  // marks from 256 on
 }
 
-// Has reports whether mark i was recorded.
-func (h Hits) Has(i int) bool { return i/64 < len(h) && h[i/64]&(1<<(i%64)) != 0 }
+func (h *Hits) set(i int) {
+	if i < 256 {
+		h.small[i/64] |= 1 << (i % 64)
+		return
+	}
+	j := i - 256
+	for len(h.more) <= j/64 {
+		h.more = append(h.more, 0)
+	}
+	h.more[j/64] |= 1 << (j % 64)
+}
 
-// Any reports whether any mark was recorded.
+// Has reports whether mark i was visited.
+func (h Hits) Has(i int) bool {
+	if i < 256 {
+		return h.small[i/64]&(1<<(i%64)) != 0
+	}
+	j := i - 256
+	return j/64 < len(h.more) && h.more[j/64]&(1<<(j%64)) != 0
+}
+
+// Any reports whether any mark was visited.
 func (h Hits) Any() bool {
-	for _, w := range h {
+	for _, w := range h.small {
+		if w != 0 {
+			return true
+		}
+	}
+	for _, w := range h.more {
 		if w != 0 {
 			return true
 		}
 	}
 	return false
 }
-
-// Reset clears all marks, keeping the storage.
-func (h *Hits) Reset() { clear(*h) }
 
 // Resolve returns the canonical form of the absolute path p: every symlink
 // followed (also a dangling one, to where its target would be), "." and
@@ -105,23 +120,24 @@ func (h *Hits) Reset() { clear(*h) }
 // An error means the path cannot be judged: it is relative, contains NUL,
 // loops, is too long, or an existing component could not be examined (for
 // example, permission denied).
-func Resolve(p string, marks *Marks, hits *Hits) (string, error) {
+func Resolve(p string, marks *Marks) (string, Hits, error) {
 	if strings.IndexByte(p, 0) >= 0 {
-		return "", ErrInvalid
+		return "", Hits{}, ErrInvalid
 	}
 	if !strings.HasPrefix(p, "/") {
-		return "", fmt.Errorf("%w: %q", ErrNotAbsolute, p)
+		return "", Hits{}, fmt.Errorf("%w: %q", ErrNotAbsolute, p)
 	}
-	r := resolver{marks: marks, hits: hits}
+	r := resolver{marks: marks}
 	if len(p) > 1 && isClean(p) && isCanonical(p) {
 		// Fast path: the kernel confirmed p is canonical, so the locations
 		// visited are exactly its prefixes.
 		r.visitPrefixes(p)
-		return p, nil
+		return p, r.hits, nil
 	}
 	r.buf = make([]byte, 0, len(p)+16)
 	r.visit() // "/" itself
-	return r.run(p)
+	out, err := r.run(p)
+	return out, r.hits, err
 }
 
 // isClean reports whether p has no empty, "." or ".." components and no
@@ -141,17 +157,17 @@ func isClean(p string) bool {
 }
 
 // visitPrefixes records the marks of "/" and every prefix of the canonical
-// path p, ending with p itself.
+// path p, ending with p itself. Case folding keeps '/' where it was, so the
+// prefixes of the folded path are the folded prefixes.
 func (r *resolver) visitPrefixes(p string) {
 	if r.marks == nil || len(r.marks.index) == 0 {
 		return
 	}
-	r.buf = r.buf[:0]
-	r.visit()
-	for i := 1; i <= len(p); i++ {
-		if i == len(p) || p[i] == '/' {
-			r.buf = append(r.buf[:0], p[:i]...)
-			r.visit()
+	folded := appendFold(make([]byte, 0, len(p)), []byte(p))
+	r.lookup([]byte{'/'})
+	for i := 1; i <= len(folded); i++ {
+		if i == len(folded) || folded[i] == '/' {
+			r.lookup(folded[:i])
 		}
 	}
 }
@@ -159,7 +175,7 @@ func (r *resolver) visitPrefixes(p string) {
 type resolver struct {
 	buf   []byte // canonical path so far; "" stands for "/"
 	marks *Marks
-	hits  *Hits
+	hits  Hits
 	// missing is the length of buf at the first component found not to
 	// exist; while buf is longer, components are appended lexically.
 	missing int
@@ -258,8 +274,13 @@ func (r *resolver) visit() {
 		loc = []byte{'/'}
 	}
 	r.fold = appendFold(r.fold[:0], loc)
-	if i, ok := r.marks.index[string(r.fold)]; ok && r.hits != nil {
-		r.hits.Set(i)
+	r.lookup(r.fold)
+}
+
+// lookup records the mark of a folded location, if any.
+func (r *resolver) lookup(folded []byte) {
+	if i, ok := r.marks.index[string(folded)]; ok {
+		r.hits.set(i)
 	}
 }
 

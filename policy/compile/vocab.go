@@ -1,0 +1,219 @@
+package compile
+
+import (
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/policy"
+)
+
+// kind is what a sentence's actions apply to, and so which server its rules
+// name.
+type kind uint8
+
+const (
+	kindNone      kind = iota
+	kindFiles          // files and directories: the filesystem server
+	kindRepos          // local repositories: the git server's path roles
+	kindRemotes        // remotes: the git server's network tools
+	kindWeb            // web pages: the fetch server's http_fetch
+	kindWebSearch      // the web, searched: the fetch server's web_search
+	kindTools          // tools named as server/tool, or a whole server
+	kindIdiom          // a fixed phrase naming a group of built-in tools
+)
+
+func (k kind) String() string {
+	switch k {
+	case kindFiles:
+		return "files"
+	case kindRepos:
+		return "repositories"
+	case kindRemotes:
+		return "remotes"
+	case kindWeb:
+		return "web pages"
+	case kindWebSearch:
+		return "the web"
+	case kindTools:
+		return "tools"
+	case kindIdiom:
+		return "a built-in phrase"
+	}
+	return "nothing"
+}
+
+// The built-in servers the controlled English speaks of.
+const (
+	serverFilesystem = "filesystem"
+	serverGit        = "git"
+	serverFetch      = "fetch"
+)
+
+// verb is one action word. Its class names the rule ("read", "write",
+// ...); its roles or tools depend on what it applies to.
+type verb struct {
+	base, gerund string
+	class        string
+	// files, repos: the path roles the action has on files and on
+	// repositories; nil when it does not apply to them.
+	files, repos []policy.Role
+	// remote: the git tool it is on a remote; "" when none.
+	remote string
+	// web: it fetches web pages; search: it searches the web.
+	web, search bool
+	// use: it calls tools ("use", "call").
+	use bool
+}
+
+var (
+	rRead  = []policy.Role{policy.RoleReadPath}
+	rWrite = []policy.Role{policy.RoleWritePath}
+	rDel   = []policy.Role{policy.RoleDeletePath}
+	rMove  = []policy.Role{policy.RoleWritePath, policy.RoleDeletePath}
+	// On a repository, changing it writes files and history; deleting
+	// deletes files, branches, tags and stashes.
+	rChange  = []policy.Role{policy.RoleWritePath, policy.RoleWriteHistory}
+	rHistory = []policy.Role{policy.RoleWriteHistory}
+	rRepoDel = []policy.Role{policy.RoleDeletePath, policy.RoleDeleteHistory}
+)
+
+// verbs is the action vocabulary. Each entry is reachable by its base form
+// and its -ing form.
+var verbs = []verb{
+	{base: "read", gerund: "reading", class: "read", files: rRead, repos: rRead, web: true},
+	{base: "list", gerund: "listing", class: "read", files: rRead, repos: rRead},
+	{base: "search", gerund: "searching", class: "read", files: rRead, repos: rRead, search: true},
+	{base: "inspect", gerund: "inspecting", class: "read", files: rRead, repos: rRead},
+	{base: "view", gerund: "viewing", class: "read", files: rRead, repos: rRead},
+	{base: "open", gerund: "opening", class: "read", files: rRead, repos: rRead, web: true},
+	{base: "write", gerund: "writing", class: "write", files: rWrite, repos: rWrite},
+	{base: "create", gerund: "creating", class: "write", files: rWrite, repos: rWrite},
+	{base: "edit", gerund: "editing", class: "write", files: rWrite, repos: rWrite},
+	{base: "overwrite", gerund: "overwriting", class: "write", files: rWrite, repos: rWrite},
+	{base: "save", gerund: "saving", class: "write", files: rWrite},
+	{base: "change", gerund: "changing", class: "change", files: rWrite, repos: rChange},
+	{base: "modify", gerund: "modifying", class: "change", files: rWrite, repos: rChange},
+	{base: "update", gerund: "updating", class: "change", files: rWrite, repos: rChange},
+	{base: "commit", gerund: "committing", class: "change", repos: rHistory},
+	{base: "rewrite", gerund: "rewriting", class: "change", repos: rHistory},
+	{base: "delete", gerund: "deleting", class: "delete", files: rDel, repos: rRepoDel},
+	{base: "remove", gerund: "removing", class: "delete", files: rDel, repos: rRepoDel},
+	{base: "move", gerund: "moving", class: "move", files: rMove, repos: rMove},
+	{base: "rename", gerund: "renaming", class: "move", files: rMove, repos: rMove},
+	{base: "clone", gerund: "cloning", class: "fetch", remote: "git_clone"},
+	{base: "fetch", gerund: "fetching", class: "fetch", remote: "git_fetch", web: true},
+	{base: "pull", gerund: "pulling", class: "fetch", remote: "git_pull"},
+	{base: "push", gerund: "pushing", class: "push", remote: "git_push"},
+	{base: "download", gerund: "downloading", class: "fetch", web: true},
+	{base: "visit", gerund: "visiting", class: "fetch", web: true},
+	{base: "browse", gerund: "browsing", class: "fetch", web: true},
+	{base: "use", gerund: "using", class: "use", use: true},
+	{base: "call", gerund: "calling", class: "use", use: true},
+}
+
+// verbIndex maps a base or -ing form (one or two words) to its verb.
+var verbIndex = func() map[string]*verb {
+	m := map[string]*verb{}
+	for i := range verbs {
+		m[verbs[i].base] = &verbs[i]
+		m[verbs[i].gerund] = &verbs[i]
+	}
+	return m
+}()
+
+// noun is an object word and the kind of thing it names.
+type noun struct {
+	words []string
+	kind  kind
+	// plural is the noun's plural, used in rule names ("pages").
+	plural string
+}
+
+// nouns, longest first so that "web pages" wins over "pages".
+var nouns = []noun{
+	{[]string{"git", "repositories"}, kindRepos, "repositories"},
+	{[]string{"git", "repository"}, kindRepos, "repositories"},
+	{[]string{"web", "pages"}, kindWeb, "pages"},
+	{[]string{"web", "page"}, kindWeb, "pages"},
+	{[]string{"web", "sites"}, kindWeb, "sites"},
+	{[]string{"web", "site"}, kindWeb, "sites"},
+	{[]string{"the", "web"}, kindWebSearch, "web"},
+	{[]string{"files"}, kindFiles, "files"},
+	{[]string{"file"}, kindFiles, "files"},
+	{[]string{"directories"}, kindFiles, "files"},
+	{[]string{"directory"}, kindFiles, "files"},
+	{[]string{"folders"}, kindFiles, "files"},
+	{[]string{"folder"}, kindFiles, "files"},
+	{[]string{"repositories"}, kindRepos, "repositories"},
+	{[]string{"repository"}, kindRepos, "repositories"},
+	{[]string{"repos"}, kindRepos, "repositories"},
+	{[]string{"remotes"}, kindRemotes, "remotes"},
+	{[]string{"remote"}, kindRemotes, "remotes"},
+	{[]string{"pages"}, kindWeb, "pages"},
+	{[]string{"page"}, kindWeb, "pages"},
+	{[]string{"websites"}, kindWeb, "sites"},
+	{[]string{"website"}, kindWeb, "sites"},
+	{[]string{"sites"}, kindWeb, "sites"},
+	{[]string{"site"}, kindWeb, "sites"},
+	{[]string{"urls"}, kindWeb, "pages"},
+	{[]string{"url"}, kindWeb, "pages"},
+}
+
+// modal is how an active sentence says its verdict.
+type modal struct {
+	words   []string
+	verdict ironcurtain.Verdict
+}
+
+// modals, longest first.
+var modals = []modal{
+	{[]string{"must", "ask", "for", "approval", "before"}, ironcurtain.Escalate},
+	{[]string{"must", "ask", "before"}, ironcurtain.Escalate},
+	{[]string{"needs", "approval", "before"}, ironcurtain.Escalate},
+	{[]string{"needs", "approval", "to"}, ironcurtain.Escalate},
+	{[]string{"may", "never"}, ironcurtain.Deny},
+	{[]string{"must", "never"}, ironcurtain.Deny},
+	{[]string{"must", "not"}, ironcurtain.Deny},
+	{[]string{"may", "not"}, ironcurtain.Deny},
+	{[]string{"can", "never"}, ironcurtain.Deny},
+	{[]string{"cannot"}, ironcurtain.Deny},
+	{[]string{"may"}, ironcurtain.Allow},
+	{[]string{"can"}, ironcurtain.Allow},
+}
+
+// verdictPhrases end a passive sentence ("Pushing to any remote requires
+// approval."), longest first.
+var verdictPhrases = []modal{
+	{[]string{"requires", "the", "user's", "approval"}, ironcurtain.Escalate},
+	{[]string{"needs", "the", "user's", "approval"}, ironcurtain.Escalate},
+	{[]string{"requires", "approval"}, ironcurtain.Escalate},
+	{[]string{"needs", "approval"}, ironcurtain.Escalate},
+	{[]string{"is", "never", "allowed"}, ironcurtain.Deny},
+	{[]string{"is", "not", "allowed"}, ironcurtain.Deny},
+	{[]string{"is", "forbidden"}, ironcurtain.Deny},
+	{[]string{"is", "prohibited"}, ironcurtain.Deny},
+	{[]string{"is", "allowed"}, ironcurtain.Allow},
+	{[]string{"is", "permitted"}, ironcurtain.Allow},
+}
+
+// idiom is a fixed phrase for a group of built-in tools.
+type idiom struct {
+	base, gerund string
+	server       string
+	tools        []string
+	name         string // the rule name after the verdict
+}
+
+var idioms = []idiom{
+	{"list its allowed directories", "listing its allowed directories", serverFilesystem, []string{"list_allowed_directories"}, "list-allowed-directories"},
+	{"manage its git session", "managing its git session", serverGit, []string{"git_clear_working_dir", "git_wrapup_instructions"}, "git-session"},
+}
+
+// particles may stand between a verb and its object: "deleting in
+// repositories", "pushing to any remote".
+var particles = map[string]bool{"in": true, "from": true, "to": true, "into": true, "on": true, "at": true}
+
+// pathPrepositions introduce directories: all of them mean the directory
+// and everything below it.
+var pathPrepositions = map[string]bool{"in": true, "under": true, "within": true, "inside": true}
+
+// targetPrepositions introduce domains, lists and "any remote".
+var targetPrepositions = map[string]bool{"from": true, "to": true, "on": true, "at": true}

@@ -1,0 +1,69 @@
+package fs
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+type searchArgs struct {
+	Path            string   `json:"path"`
+	Pattern         string   `json:"pattern"`
+	ExcludePatterns []string `json:"excludePatterns"`
+}
+
+// searchFiles walks beneath a directory and returns the absolute path of
+// every file and directory matching the pattern (see glob), one per line.
+// Excluded entries are skipped with everything beneath them; symbolic
+// links are matched by name but never followed.
+func (s *Server) searchFiles(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := toolset.Decode[searchArgs](args)
+	if err != nil {
+		return toolset.Errorf("%v", err), nil
+	}
+	pattern, err := compileGlob(a.Pattern)
+	if err != nil {
+		return toolset.Errorf("pattern: %v", err), nil
+	}
+	exclude, err := compileGlobs(a.ExcludePatterns)
+	if err != nil {
+		return toolset.Errorf("excludePatterns: %v", err), nil
+	}
+	t, err := resolve(s.snapshot(), a.Path)
+	if err != nil {
+		return fail("search", a.Path, err), nil
+	}
+	d, err := openDir(t)
+	if err != nil {
+		return fail("search", a.Path, err), nil
+	}
+	defer d.Close()
+
+	base := t.abs()
+	var b strings.Builder
+	found := 0
+	w := walker{ctx: ctx, max: s.lim.maxEntries}
+	err = w.walk(d, "", 0, func(rel string, e entry) bool {
+		if exclude.match(rel, e.name) {
+			return false
+		}
+		if pattern.match(rel, e.name) {
+			if found > 0 {
+				b.WriteByte('\n')
+			}
+			found++
+			b.WriteString(display(filepath.Join(base, filepath.FromSlash(rel))))
+		}
+		return true
+	})
+	if err != nil {
+		return failCall(ctx, "search", a.Path, err)
+	}
+	if found == 0 {
+		return ironcurtain.TextResult("No matches found"), nil
+	}
+	return ironcurtain.TextResult(b.String()), nil
+}
