@@ -1,0 +1,293 @@
+package git
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+// Branch is one branch in the structured content of git_branch list.
+type Branch struct {
+	Name     string `json:"name"`
+	Remote   bool   `json:"remote"`
+	Current  bool   `json:"current"`
+	Commit   string `json:"commit"`
+	Upstream string `json:"upstream,omitempty"`
+	Ahead    int    `json:"ahead,omitempty"`
+	Behind   int    `json:"behind,omitempty"`
+	// Gone reports an upstream that no longer exists.
+	Gone    bool   `json:"gone,omitempty"`
+	Subject string `json:"subject"`
+}
+
+// BranchList is the structured content of git_branch list.
+type BranchList struct {
+	Branches []Branch `json:"branches"`
+	// Current is the checked-out branch; empty when HEAD is detached.
+	Current string `json:"current"`
+}
+
+// branchFormat is the for-each-ref format parseBranches reads.
+func branchFormat(marker string) string {
+	return "%1e" + marker[1:] + "%(refname)%00%(refname:short)%00%(objectname)%00%(HEAD)%00%(upstream:short)%00%(upstream:track,nobracket)%00%(contents:subject)"
+}
+
+// parseBranches parses for-each-ref output made with branchFormat.
+func parseBranches(out, marker string) ([]Branch, error) {
+	branches := []Branch{}
+	recs := strings.Split(out, marker)
+	if strings.TrimSpace(recs[0]) != "" {
+		return nil, fmt.Errorf("unexpected branch listing %q", recs[0])
+	}
+	for _, rec := range recs[1:] {
+		f := strings.Split(strings.TrimSuffix(rec, "\n"), "\x00")
+		if len(f) != 7 {
+			return nil, fmt.Errorf("malformed branch record %q", rec)
+		}
+		b := Branch{
+			Name: f[1], Remote: strings.HasPrefix(f[0], "refs/remotes/"), Commit: f[2],
+			Current: f[3] == "*", Upstream: f[4], Subject: f[6],
+		}
+		if err := parseTrack(f[5], &b); err != nil {
+			return nil, err
+		}
+		branches = append(branches, b)
+	}
+	return branches, nil
+}
+
+// parseTrack reads %(upstream:track,nobracket): "ahead 1, behind 2",
+// "gone", or "".
+func parseTrack(t string, b *Branch) error {
+	if t == "" {
+		return nil
+	}
+	if t == "gone" {
+		b.Gone = true
+		return nil
+	}
+	for part := range strings.SplitSeq(t, ", ") {
+		k, v, ok := strings.Cut(part, " ")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil {
+			return fmt.Errorf("malformed tracking information %q", t)
+		}
+		switch k {
+		case "ahead":
+			b.Ahead = n
+		case "behind":
+			b.Behind = n
+		default:
+			return fmt.Errorf("malformed tracking information %q", t)
+		}
+	}
+	return nil
+}
+
+// boolOrString is an argument that is either a boolean or a revision.
+type boolOrString struct {
+	set bool
+	rev string
+}
+
+func (v *boolOrString) UnmarshalJSON(b []byte) error {
+	var on bool
+	if err := json.Unmarshal(b, &on); err == nil {
+		v.set = on
+		return nil
+	}
+	if err := json.Unmarshal(b, &v.rev); err != nil {
+		return fmt.Errorf("must be a boolean or a commit")
+	}
+	v.set = true
+	return nil
+}
+
+type branchArgs struct {
+	Path          string        `json:"path"`
+	Mode          string        `json:"mode"`
+	BranchName    string        `json:"branchName"`
+	NewBranchName string        `json:"newBranchName"`
+	StartPoint    string        `json:"startPoint"`
+	Force         bool          `json:"force"`
+	All           bool          `json:"all"`
+	Remote        bool          `json:"remote"`
+	Merged        *boolOrString `json:"merged"`
+	NoMerged      *boolOrString `json:"noMerged"`
+	Limit         int           `json:"limit"`
+}
+
+func (s *Server) branchTool() toolset.Tool {
+	boolOrRev := func(name, desc string) prop {
+		return prop{name: name, schema: map[string]any{"description": desc,
+			"anyOf": []any{map[string]any{"type": "boolean"}, map[string]any{"type": "string"}}}}
+	}
+	return tool("git_branch", "Branches",
+		"List, create, delete or rename branches, or show the current one. list returns text and structured content; delete with force removes unmerged work.",
+		annDestructive, object(pRepo(),
+			pEnum("mode", "Operation.", "list", "create", "delete", "rename", "show-current").def("list"),
+			pStr("branchName", "Branch to create, delete or rename (rename: default the current branch)."),
+			pStr("newBranchName", "New name, for rename."),
+			pStr("startPoint", "Commit the new branch starts at (create; default HEAD)."),
+			pBool("force", "create: reset an existing branch; delete: delete even if unmerged; rename: overwrite.").def(false),
+			pBool("all", "list: local and remote-tracking branches.").def(false),
+			pBool("remote", "list: remote-tracking branches only; delete: delete a remote-tracking branch.").def(false),
+			boolOrRev("merged", "list: only branches merged into HEAD (true) or into this commit."),
+			boolOrRev("noMerged", "list: only branches not merged into HEAD (true) or into this commit."),
+			pInt("limit", "list: at most this many branches.", 1),
+		), s.branch)
+}
+
+func (s *Server) branch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[branchArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	var cmd []string
+	switch a.Mode {
+	case "", "list":
+		return s.branchList(ctx, a)
+	case "show-current":
+		cmd = []string{"branch", "--show-current"}
+	case "create":
+		if err := checkBranchName("branchName", a.BranchName); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+		cmd = []string{"branch"}
+		if a.Force {
+			cmd = append(cmd, "--force")
+		}
+		cmd = append(cmd, "--end-of-options", a.BranchName)
+		if a.StartPoint != "" {
+			if err := checkRevision("startPoint", a.StartPoint); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			cmd = append(cmd, a.StartPoint)
+		}
+	case "delete":
+		if err := checkRefName("branchName", a.BranchName); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+		cmd = []string{"branch", "--delete"}
+		if a.Force {
+			cmd = append(cmd, "--force")
+		}
+		if a.Remote {
+			cmd = append(cmd, "--remotes")
+		}
+		cmd = append(cmd, "--end-of-options", a.BranchName)
+	case "rename":
+		if err := checkBranchName("newBranchName", a.NewBranchName); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+		cmd = []string{"branch", "--move"}
+		if a.Force {
+			cmd = append(cmd, "--force")
+		}
+		cmd = append(cmd, "--end-of-options")
+		if a.BranchName != "" {
+			if err := checkRefName("branchName", a.BranchName); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			cmd = append(cmd, a.BranchName)
+		}
+		cmd = append(cmd, a.NewBranchName)
+	default:
+		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+	}
+	r, err := s.openRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	out, err := s.mustGit(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	switch a.Mode {
+	case "show-current":
+		cur := strings.TrimSpace(string(out.stdout))
+		if cur == "" {
+			return textResult("HEAD is detached (no current branch)."), nil
+		}
+		return textResult(cur), nil
+	case "create":
+		return textResult(fmt.Sprintf("Created branch %s.", a.BranchName)), nil
+	case "delete":
+		return textResult(orNone(s.clean(out.stdout))), nil
+	default:
+		return textResult(fmt.Sprintf("Renamed branch to %s.", a.NewBranchName)), nil
+	}
+}
+
+func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	marker := newMarker()
+	cmd := []string{"for-each-ref", "--format=" + branchFormat(marker)}
+	if a.Limit < 0 {
+		return ironcurtain.Result{}, userErrorf("limit must be positive")
+	}
+	if a.Limit > 0 {
+		cmd = append(cmd, "--count="+strconv.Itoa(a.Limit))
+	}
+	for _, f := range []struct {
+		flag string
+		v    *boolOrString
+	}{{"--merged", a.Merged}, {"--no-merged", a.NoMerged}} {
+		switch {
+		case f.v == nil || !f.v.set:
+		case f.v.rev == "":
+			cmd = append(cmd, f.flag+"=HEAD")
+		default:
+			if err := checkRevision(f.flag[2:], f.v.rev); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			cmd = append(cmd, f.flag+"="+f.v.rev)
+		}
+	}
+	cmd = append(cmd, "--end-of-options")
+	switch {
+	case a.All:
+		cmd = append(cmd, "refs/heads/", "refs/remotes/")
+	case a.Remote:
+		cmd = append(cmd, "refs/remotes/")
+	default:
+		cmd = append(cmd, "refs/heads/")
+	}
+	r, err := s.openRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	out, err := s.mustGit(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	branches, err := parseBranches(string(out.stdout), marker)
+	if err != nil {
+		return ironcurtain.Result{}, fmt.Errorf("git: %w", err)
+	}
+	list := BranchList{Branches: branches}
+	var b strings.Builder
+	for _, br := range branches {
+		mark := "  "
+		if br.Current {
+			mark = "* "
+			list.Current = br.Name
+		}
+		fmt.Fprintf(&b, "%s%s %s %s", mark, br.Name, short(br.Commit), br.Subject)
+		switch {
+		case br.Gone:
+			fmt.Fprintf(&b, " [%s: gone]", br.Upstream)
+		case br.Upstream != "":
+			fmt.Fprintf(&b, " [%s: ahead %d, behind %d]", br.Upstream, br.Ahead, br.Behind)
+		}
+		b.WriteString("\n")
+	}
+	if len(branches) == 0 {
+		b.WriteString("No branches.")
+	}
+	return structuredResult(strings.TrimRight(b.String(), "\n"), list)
+}

@@ -1,0 +1,188 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+type addArgs struct {
+	Path   string   `json:"path"`
+	Paths  []string `json:"paths"`
+	Update bool     `json:"update"`
+	All    bool     `json:"all"`
+	Force  bool     `json:"force"`
+}
+
+func (s *Server) addTool() toolset.Tool {
+	return tool("git_add", "Stage changes",
+		`Stage files for the next commit. paths are relative to the repository (default ["."]); update stages only tracked files, all stages every change including deletions; force adds ignored files.`,
+		annIdempotent, object(pRepo(),
+			pStrs("paths", "Files or directories to stage, relative to the repository."),
+			pBool("update", "Stage modifications and deletions of tracked files only.").def(false),
+			pBool("all", "Stage every change in the work tree, including untracked files and deletions.").def(false),
+			pBool("force", "Also stage ignored files.").def(false),
+		), s.add)
+}
+
+func (s *Server) add(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[addArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if a.Update && a.All {
+		return ironcurtain.Result{}, userErrorf("update and all cannot be combined")
+	}
+	cmd := []string{"add"}
+	switch {
+	case a.All:
+		cmd = append(cmd, "--all")
+	case a.Update:
+		cmd = append(cmd, "--update")
+	}
+	if a.Force {
+		cmd = append(cmd, "--force")
+	}
+	paths, err := pathspecs("paths", a.Paths)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if len(paths) == 0 && !a.All && !a.Update {
+		paths = []string{"."}
+	}
+	cmd = append(append(cmd, "--"), paths...)
+	r, err := s.openWorkRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if _, err := s.mustGit(ctx, r, cmd...); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	staged, err := s.stagedSummary(ctx, r)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult("Staged. Changes to be committed:\n" + staged), nil
+}
+
+// stagedSummary lists the index's changes against HEAD.
+func (s *Server) stagedSummary(ctx context.Context, r *repo) (string, error) {
+	st, err := s.readStatus(ctx, r, false)
+	if err != nil {
+		return "", err
+	}
+	if len(st.Staged) == 0 {
+		return "  (nothing)", nil
+	}
+	var b strings.Builder
+	for _, c := range st.Staged {
+		fmt.Fprintf(&b, "  %s: %s\n", c.Status, c.Path)
+	}
+	return strings.TrimRight(b.String(), "\n"), nil
+}
+
+// pathspecs checks the file paths of an argument.
+func pathspecs(what string, paths []string) ([]string, error) {
+	for _, p := range paths {
+		if err := checkPathspec(what, p); err != nil {
+			return nil, userErr(err)
+		}
+	}
+	return paths, nil
+}
+
+// authorArg is git_commit's author object.
+type authorArg struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+type commitArgs struct {
+	Path         string     `json:"path"`
+	Message      string     `json:"message"`
+	Author       *authorArg `json:"author"`
+	Amend        bool       `json:"amend"`
+	AllowEmpty   bool       `json:"allowEmpty"`
+	NoVerify     bool       `json:"noVerify"`
+	FilesToStage []string   `json:"filesToStage"`
+}
+
+func (s *Server) commitTool() toolset.Tool {
+	author := prop{name: "author", schema: map[string]any{
+		"type": "object", "description": "Author of the commit, instead of the server's identity.",
+		"properties": map[string]any{
+			"name":  map[string]any{"type": "string"},
+			"email": map[string]any{"type": "string"},
+		},
+		"required": []string{"name", "email"}, "additionalProperties": false,
+	}}
+	return tool("git_commit", "Commit",
+		"Record the staged changes as a new commit (optionally staging filesToStage first). amend replaces the last commit. Hooks never run unless the server enables them; commits are never signed.",
+		annDestructive, object(pRepo(),
+			pStr("message", "Commit message.").req(),
+			author,
+			pBool("amend", "Replace the last commit instead of adding one.").def(false),
+			pBool("allowEmpty", "Allow a commit with no changes.").def(false),
+			pBool("noVerify", "Skip pre-commit and commit-msg hooks (they are off unless the server enables them).").def(false),
+			pStrs("filesToStage", "Files to stage before committing, relative to the repository."),
+		), s.commit)
+}
+
+func (s *Server) commit(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[commitArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if strings.TrimSpace(a.Message) == "" {
+		return ironcurtain.Result{}, userErrorf("message must not be empty")
+	}
+	if strings.ContainsRune(a.Message, 0) {
+		return ironcurtain.Result{}, userErrorf("message contains NUL")
+	}
+	cmd := []string{"commit", "--no-gpg-sign", "--file=-"}
+	if a.Author != nil {
+		if err := validateIdentity(Identity(*a.Author)); err != nil {
+			return ironcurtain.Result{}, userErrorf("author: %v", err)
+		}
+		cmd = append(cmd, "--author="+a.Author.Name+" <"+a.Author.Email+">")
+	}
+	if a.Amend {
+		cmd = append(cmd, "--amend")
+	}
+	if a.AllowEmpty {
+		cmd = append(cmd, "--allow-empty")
+	}
+	if a.NoVerify {
+		cmd = append(cmd, "--no-verify")
+	}
+	files, err := pathspecs("filesToStage", a.FilesToStage)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	r, err := s.openWorkRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if len(files) > 0 {
+		if _, err := s.mustGit(ctx, r, append([]string{"add", "--"}, files...)...); err != nil {
+			return ironcurtain.Result{}, err
+		}
+	}
+	out, err := s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: cmd, stdin: []byte(a.Message)})
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if !out.ok() {
+		return ironcurtain.Result{}, s.gitFailed(cmd, out)
+	}
+	head, err := s.mustGit(ctx, r, "log", "-1", "--no-color", "--format=%H%x00%s")
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	hash, subject, _ := strings.Cut(strings.TrimSpace(string(head.stdout)), "\x00")
+	return structuredResult(fmt.Sprintf("Committed %s: %s", short(hash), subject),
+		map[string]string{"commit": hash, "subject": subject})
+}

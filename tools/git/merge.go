@@ -1,0 +1,309 @@
+package git
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+// Outcome is the structured content of the tools that can stop on a
+// conflict: git_merge, git_rebase, git_cherry_pick, git_pull and git_stash
+// pop/apply.
+type Outcome struct {
+	// Status is "ok" or "conflict".
+	Status string `json:"status"`
+	// Conflicts lists the files left with conflict markers.
+	Conflicts []string `json:"conflicts,omitempty"`
+}
+
+var strategies = []string{"ort", "recursive", "octopus", "ours", "subtree"}
+
+// conflictedFiles lists unmerged paths.
+func (s *Server) conflictedFiles(ctx context.Context, r *repo) ([]string, error) {
+	out, err := s.mustGit(ctx, r, append(append([]string{"diff"}, diffFlags...), "--name-only", "--diff-filter=U", "-z")...)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for f := range bytes.SplitSeq(out.stdout, []byte{0}) {
+		if len(f) > 0 {
+			files = append(files, string(f))
+		}
+	}
+	return files, nil
+}
+
+// outcome reports a command that may have stopped on a conflict. A
+// conflict is not a tool error: the repository is in a well-defined state
+// and next tells the model how to go on.
+func (s *Server) outcome(ctx context.Context, r *repo, cmd []string, out output, next string) (ironcurtain.Result, error) {
+	text := strings.TrimSpace(s.clean(out.stdout) + "\n" + s.clean(out.stderr))
+	if out.ok() {
+		return structuredResult(orNone(text), Outcome{Status: "ok"})
+	}
+	files, err := s.conflictedFiles(ctx, r)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if len(files) == 0 {
+		return ironcurtain.Result{}, s.gitFailed(cmd, out)
+	}
+	msg := fmt.Sprintf("CONFLICT: git %s stopped with conflicts in:\n  %s\n%s\n\ngit said:\n%s",
+		subcommand(cmd), strings.Join(files, "\n  "), next, text)
+	return structuredResult(msg, Outcome{Status: "conflict", Conflicts: files})
+}
+
+func checkStrategy(st string) error {
+	if st != "" && !slices.Contains(strategies, st) {
+		return userErrorf("strategy must be one of %s", strings.Join(strategies, ", "))
+	}
+	return nil
+}
+
+type mergeArgs struct {
+	Path          string `json:"path"`
+	Branch        string `json:"branch"`
+	Strategy      string `json:"strategy"`
+	NoFastForward bool   `json:"noFastForward"`
+	Squash        bool   `json:"squash"`
+	Message       string `json:"message"`
+	Abort         bool   `json:"abort"`
+}
+
+func (s *Server) mergeTool() toolset.Tool {
+	return tool("git_merge", "Merge",
+		"Merge branch into the current branch. On conflicts the merge stops and the conflicted files are listed: resolve them, stage with git_add and finish with git_commit, or call again with abort=true.",
+		annDestructive, object(pRepo(),
+			pStr("branch", "Branch or commit to merge (not needed with abort)."),
+			pEnum("strategy", "Merge strategy.", strategies...),
+			pBool("noFastForward", "Always create a merge commit.").def(false),
+			pBool("squash", "Stage the combined changes without committing or recording a merge.").def(false),
+			pStr("message", "Message of the merge commit."),
+			pBool("abort", "Abandon a merge that stopped on conflicts.").def(false),
+		), s.merge)
+}
+
+func (s *Server) merge(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[mergeArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	var cmd []string
+	if a.Abort {
+		cmd = []string{"merge", "--abort"}
+	} else {
+		if err := checkRevision("branch", a.Branch); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+		if err := checkStrategy(a.Strategy); err != nil {
+			return ironcurtain.Result{}, err
+		}
+		cmd = []string{"merge", "--no-edit", "--no-gpg-sign"}
+		if a.Strategy != "" {
+			cmd = append(cmd, "--strategy="+a.Strategy)
+		}
+		if a.NoFastForward {
+			cmd = append(cmd, "--no-ff")
+		}
+		if a.Squash {
+			cmd = append(cmd, "--squash")
+		}
+		if a.Message != "" {
+			if strings.ContainsRune(a.Message, 0) {
+				return ironcurtain.Result{}, userErrorf("message contains NUL")
+			}
+			cmd = append(cmd, "-m", a.Message)
+		}
+		cmd = append(cmd, "--end-of-options", a.Branch)
+	}
+	r, err := s.openWorkRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	out, err := s.git(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if a.Abort {
+		if !out.ok() {
+			return ironcurtain.Result{}, s.gitFailed(cmd, out)
+		}
+		return structuredResult("Merge aborted; the branch is back where it was.", Outcome{Status: "ok"})
+	}
+	return s.outcome(ctx, r, cmd, out,
+		"Resolve the conflicts, stage the files with git_add and finish with git_commit, or call git_merge with abort=true.")
+}
+
+type rebaseArgs struct {
+	Path        string `json:"path"`
+	Mode        string `json:"mode"`
+	Upstream    string `json:"upstream"`
+	Branch      string `json:"branch"`
+	Interactive bool   `json:"interactive"`
+	Onto        string `json:"onto"`
+	Preserve    bool   `json:"preserve"`
+}
+
+func (s *Server) rebaseTool() toolset.Tool {
+	return tool("git_rebase", "Rebase",
+		"Replay the current branch (or branch) on top of upstream. On conflicts the rebase stops: resolve, stage with git_add, then mode=continue; or mode=skip to drop the commit, mode=abort to go back. "+
+			"interactive runs the default plan unchanged (no editor is available); preserve keeps merge commits.",
+		annDestructive, object(pRepo(),
+			pEnum("mode", "Operation.", "start", "continue", "abort", "skip").def("start"),
+			pStr("upstream", "Branch or commit to rebase onto (start; default the upstream of the branch)."),
+			pStr("branch", "Branch to rebase (start; default the current branch)."),
+			pBool("interactive", "Use the interactive machinery with its default plan.").def(false),
+			pStr("onto", "Start the replayed commits at this commit instead of upstream."),
+			pBool("preserve", "Keep merge commits (--rebase-merges).").def(false),
+		), s.rebase)
+}
+
+func (s *Server) rebase(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[rebaseArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	var cmd []string
+	switch a.Mode {
+	case "", "start":
+		cmd = []string{"rebase", "--no-gpg-sign"}
+		if a.Onto != "" {
+			if err := checkRevision("onto", a.Onto); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			cmd = append(cmd, "--onto="+a.Onto)
+		}
+		if a.Preserve {
+			cmd = append(cmd, "--rebase-merges")
+		}
+		if a.Interactive {
+			cmd = append(cmd, "--interactive")
+		}
+		cmd = append(cmd, "--end-of-options")
+		if a.Branch != "" && a.Upstream == "" {
+			return ironcurtain.Result{}, userErrorf("branch needs upstream")
+		}
+		for _, rv := range []struct{ name, v string }{{"upstream", a.Upstream}, {"branch", a.Branch}} {
+			if rv.v == "" {
+				continue
+			}
+			if err := checkRevision(rv.name, rv.v); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			cmd = append(cmd, rv.v)
+		}
+	case "continue", "abort", "skip":
+		cmd = []string{"rebase", "--" + a.Mode}
+	default:
+		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+	}
+	r, err := s.openWorkRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	out, err := s.git(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if a.Mode == "abort" {
+		if !out.ok() {
+			return ironcurtain.Result{}, s.gitFailed(cmd, out)
+		}
+		return structuredResult("Rebase aborted; the branch is back where it was.", Outcome{Status: "ok"})
+	}
+	return s.outcome(ctx, r, cmd, out,
+		"Resolve the conflicts and stage the files with git_add, then call git_rebase with mode=continue; or mode=skip to drop this commit, mode=abort to return to the state before the rebase.")
+}
+
+type cherryPickArgs struct {
+	Path              string   `json:"path"`
+	Commits           []string `json:"commits"`
+	NoCommit          bool     `json:"noCommit"`
+	ContinueOperation bool     `json:"continueOperation"`
+	Abort             bool     `json:"abort"`
+	Mainline          int      `json:"mainline"`
+	Strategy          string   `json:"strategy"`
+	Signoff           bool     `json:"signoff"`
+}
+
+func (s *Server) cherryPickTool() toolset.Tool {
+	return tool("git_cherry_pick", "Cherry-pick",
+		"Apply the changes of existing commits onto the current branch, each as a new commit. On conflicts it stops: resolve, stage with git_add, then continueOperation=true; or abort=true.",
+		annDestructive, object(pRepo(),
+			pStrs("commits", "Commits to apply, in order (not needed with continueOperation or abort)."),
+			pBool("noCommit", "Apply the changes to the index and work tree without committing.").def(false),
+			pBool("continueOperation", "Continue after resolving conflicts.").def(false),
+			pBool("abort", "Abandon the cherry-pick in progress.").def(false),
+			pInt("mainline", "Parent number (1-based) to diff against when picking a merge commit.", 1),
+			pEnum("strategy", "Merge strategy.", strategies...),
+			pBool("signoff", "Add a Signed-off-by trailer.").def(false),
+		), s.cherryPick)
+}
+
+func (s *Server) cherryPick(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[cherryPickArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	var cmd []string
+	switch {
+	case a.Abort && a.ContinueOperation:
+		return ironcurtain.Result{}, userErrorf("abort and continueOperation cannot be combined")
+	case a.Abort:
+		cmd = []string{"cherry-pick", "--abort"}
+	case a.ContinueOperation:
+		cmd = []string{"cherry-pick", "--continue"}
+	default:
+		if len(a.Commits) == 0 {
+			return ironcurtain.Result{}, userErrorf("commits must name at least one commit")
+		}
+		if err := checkStrategy(a.Strategy); err != nil {
+			return ironcurtain.Result{}, err
+		}
+		cmd = []string{"cherry-pick", "--no-gpg-sign"}
+		if a.NoCommit {
+			cmd = append(cmd, "--no-commit")
+		}
+		if a.Mainline < 0 {
+			return ironcurtain.Result{}, userErrorf("mainline must be positive")
+		}
+		if a.Mainline > 0 {
+			cmd = append(cmd, "--mainline="+strconv.Itoa(a.Mainline))
+		}
+		if a.Strategy != "" {
+			cmd = append(cmd, "--strategy="+a.Strategy)
+		}
+		if a.Signoff {
+			cmd = append(cmd, "--signoff")
+		}
+		cmd = append(cmd, "--end-of-options")
+		for _, c := range a.Commits {
+			if err := checkRevision("commit", c); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			cmd = append(cmd, c)
+		}
+	}
+	r, err := s.openWorkRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	out, err := s.git(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if a.Abort {
+		if !out.ok() {
+			return ironcurtain.Result{}, s.gitFailed(cmd, out)
+		}
+		return structuredResult("Cherry-pick aborted.", Outcome{Status: "ok"})
+	}
+	return s.outcome(ctx, r, cmd, out,
+		"Resolve the conflicts and stage the files with git_add, then call git_cherry_pick with continueOperation=true, or with abort=true to give up.")
+}

@@ -1,0 +1,107 @@
+package git
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// canonical returns the absolute, cleaned form of p with every symbolic
+// link in its existing part resolved. The part that does not exist yet
+// (a clone destination) is appended as written, after cleaning.
+func canonical(p string) (string, error) {
+	if p == "" {
+		return "", errors.New("empty path")
+	}
+	if strings.ContainsRune(p, 0) {
+		return "", errors.New("path contains NUL")
+	}
+	if !filepath.IsAbs(p) {
+		return "", fmt.Errorf("path %q is not absolute", p)
+	}
+	p = filepath.Clean(p)
+	var rest []string
+	cur := p
+	for {
+		resolved, err := filepath.EvalSymlinks(cur)
+		if err == nil {
+			return filepath.Join(append([]string{resolved}, rest...)...), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return "", err
+		}
+		rest = append([]string{filepath.Base(cur)}, rest...)
+		cur = parent
+	}
+}
+
+// within reports whether the canonical path p is root or lies below it,
+// comparing whole path components.
+func within(root, p string) bool {
+	if p == root {
+		return true
+	}
+	if root == string(filepath.Separator) {
+		return strings.HasPrefix(p, root)
+	}
+	return strings.HasPrefix(p, root+string(filepath.Separator))
+}
+
+// withinAny reports whether p lies inside one of roots.
+func withinAny(roots []string, p string) bool {
+	for _, r := range roots {
+		if within(r, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// rootOf returns the longest root that contains p.
+func rootOf(roots []string, p string) (string, bool) {
+	best, ok := "", false
+	for _, r := range roots {
+		if within(r, p) && len(r) >= len(best) {
+			best, ok = r, true
+		}
+	}
+	return best, ok
+}
+
+// confine resolves an absolute path and checks that it lies inside a root.
+// The error text is fit for the model: it names the path the agent gave.
+func (s *Server) confine(p string) (string, error) {
+	canon, err := canonical(p)
+	if err != nil {
+		return "", fmt.Errorf("invalid path %q: %v", p, err)
+	}
+	if !withinAny(s.cfg.roots, canon) {
+		return "", fmt.Errorf("path %q is outside the directories this git server may use", p)
+	}
+	return canon, nil
+}
+
+// isDir reports whether p is an existing directory.
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// isEmptyDir reports whether p is missing or an empty directory.
+func isEmptyDir(p string) (bool, error) {
+	entries, err := os.ReadDir(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return len(entries) == 0, nil
+}

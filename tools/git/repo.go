@@ -1,0 +1,208 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// repo is a repository the server has located and checked for one call.
+type repo struct {
+	dir       string // canonical directory git runs in
+	top       string // work tree top level; "" for a bare repository
+	gitDir    string
+	commonDir string
+	bare      bool
+	ceiling   string
+	over      repoOverrides
+}
+
+// location is what `git rev-parse` reports about a directory.
+type location struct {
+	bare      bool
+	inside    bool   // inside a work tree
+	gitDir    string // absolute
+	commonDir string // as printed: absolute, or relative to the directory
+	cdup      string // path from the directory up to the top level
+}
+
+// locateArgs are the rev-parse queries parseLocation reads, in order.
+var locateArgs = []string{"rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--absolute-git-dir", "--git-common-dir", "--show-cdup"}
+
+// parseLocation parses the output of locateArgs: four lines, plus the
+// cdup line when the directory is inside a work tree. Anything else (a
+// path holding a newline, an unexpected answer) is an error, so the
+// caller refuses the repository.
+func parseLocation(out string) (location, error) {
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	var l location
+	if len(lines) < 4 {
+		return l, fmt.Errorf("unexpected rev-parse output %q", out)
+	}
+	switch lines[0] {
+	case "true":
+		l.bare = true
+	case "false":
+	default:
+		return l, fmt.Errorf("unexpected rev-parse output %q", out)
+	}
+	switch lines[1] {
+	case "true":
+		l.inside = true
+	case "false":
+	default:
+		return l, fmt.Errorf("unexpected rev-parse output %q", out)
+	}
+	l.gitDir, l.commonDir = lines[2], lines[3]
+	want := 4
+	if l.inside {
+		want = 5
+	}
+	if len(lines) != want || !filepath.IsAbs(l.gitDir) || l.commonDir == "" {
+		return location{}, fmt.Errorf("unexpected rev-parse output %q", out)
+	}
+	if l.inside {
+		l.cdup = lines[4]
+	}
+	return l, nil
+}
+
+// openRepo resolves the path argument of a call, checks it and the
+// repository it belongs to against the roots, and reads which of the
+// repository's configuration keys need overriding. The location query and
+// the key listing run in parallel; both only read.
+func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
+	abs, err := s.absPath(sessionOf(ctx), pathArg)
+	if err != nil {
+		return nil, userErr(err)
+	}
+	dir, err := s.confine(abs)
+	if err != nil {
+		return nil, userErr(err)
+	}
+	if !isDir(dir) {
+		return nil, userErrorf("%s is not a directory", abs)
+	}
+	r := &repo{dir: dir, ceiling: s.ceilingFor(dir)}
+	inv := invocation{dir: dir, ceiling: r.ceiling}
+
+	var (
+		wg           sync.WaitGroup
+		locOut, kOut output
+		locErr, kErr error
+	)
+	wg.Go(func() {
+		i := inv
+		i.args = locateArgs
+		locOut, locErr = s.exec(ctx, i)
+	})
+	wg.Go(func() {
+		i := inv
+		i.args = []string{"config", "--list", "--name-only", "-z", "--includes"}
+		kOut, kErr = s.exec(ctx, i)
+	})
+	wg.Wait()
+	if locErr != nil {
+		return nil, locErr
+	}
+	if !locOut.ok() {
+		return nil, userErrorf("%s is not in a git repository (or the repository is outside the allowed directories): %s",
+			abs, s.clean(locOut.stderr))
+	}
+	loc, err := parseLocation(string(locOut.stdout))
+	if err != nil {
+		return nil, userErrorf("refused: cannot determine the repository of %s", abs)
+	}
+	if !loc.bare && !loc.inside {
+		return nil, userErrorf("%s is inside a .git directory or outside its repository's work tree; name the work tree instead", abs)
+	}
+	r.bare = loc.bare
+	commonDir := loc.commonDir
+	if !filepath.IsAbs(commonDir) {
+		commonDir = filepath.Join(dir, commonDir)
+	}
+	check := []*string{&r.gitDir, &r.commonDir}
+	r.gitDir, r.commonDir = loc.gitDir, commonDir
+	if loc.inside {
+		r.top = filepath.Join(dir, loc.cdup)
+		check = append(check, &r.top)
+	}
+	for _, p := range check {
+		canon, err := canonical(*p)
+		if err != nil || !withinAny(s.cfg.roots, canon) {
+			return nil, userErrorf("refused: the repository at %s keeps its git directory or work tree outside the allowed directories", abs)
+		}
+		*p = canon
+	}
+
+	if kErr != nil {
+		return nil, kErr
+	}
+	if !kOut.ok() {
+		return nil, userErrorf("cannot read the repository configuration: %s", s.clean(kOut.stderr))
+	}
+	keys, err := parseConfigKeys(kOut.stdout)
+	if err != nil {
+		return nil, userErrorf("refused: %v", err)
+	}
+	r.over = overridesFor(keys)
+	return r, nil
+}
+
+// openWorkRepo is openRepo for tools that change the work tree: it also
+// neutralises the configuration of populated submodules.
+func (s *Server) openWorkRepo(ctx context.Context, pathArg string) (*repo, error) {
+	r, err := s.openRepo(ctx, pathArg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.withSubmodules(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ceilingFor returns the directory above the root that holds dir, so that
+// git's repository discovery never leaves the root.
+func (s *Server) ceilingFor(dir string) string {
+	root, ok := rootOf(s.cfg.roots, dir)
+	if !ok || root == "/" {
+		return ""
+	}
+	return filepath.Dir(root)
+}
+
+// git runs one local git command in r.
+func (s *Server) git(ctx context.Context, r *repo, args ...string) (output, error) {
+	return s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args})
+}
+
+// gitTruncating runs one local git command whose stdout may be cut at the
+// cap (log, diff, show, blame: a cut is natural there and is marked).
+func (s *Server) gitTruncating(ctx context.Context, r *repo, args ...string) (output, error) {
+	return s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, truncate: true})
+}
+
+// gitNetwork runs a command that may reach a remote, refusing when the
+// repository's configuration would steer the transfer.
+func (s *Server) gitNetwork(ctx context.Context, r *repo, args ...string) (output, error) {
+	if len(r.over.refuse) > 0 {
+		return output{}, userErrorf("%s", refusalText(r.over.refuse))
+	}
+	return s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, network: true})
+}
+
+// mustGit runs a local command and turns a non-zero exit into a tool
+// error carrying git's message.
+func (s *Server) mustGit(ctx context.Context, r *repo, args ...string) (output, error) {
+	out, err := s.git(ctx, r, args...)
+	if err != nil {
+		return out, err
+	}
+	if !out.ok() {
+		return out, s.gitFailed(args, out)
+	}
+	return out, nil
+}

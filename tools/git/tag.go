@@ -1,0 +1,177 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+// Tag is one tag in the structured content of git_tag list and
+// git_changelog_analyze.
+type Tag struct {
+	Name string `json:"name"`
+	// Commit is the commit the tag points at.
+	Commit string `json:"commit"`
+	// Annotated reports an annotated tag object.
+	Annotated bool   `json:"annotated"`
+	Date      string `json:"date"`
+	Subject   string `json:"subject,omitempty"`
+}
+
+// tagFormat is the for-each-ref format parseTags reads.
+func tagFormat(marker string) string {
+	return "%1e" + marker[1:] + "%(refname:short)%00%(objecttype)%00%(objectname)%00%(*objectname)%00%(creatordate:iso-strict)%00%(contents:subject)"
+}
+
+// parseTags parses for-each-ref output made with tagFormat.
+func parseTags(out, marker string) ([]Tag, error) {
+	tags := []Tag{}
+	recs := strings.Split(out, marker)
+	if strings.TrimSpace(recs[0]) != "" {
+		return nil, fmt.Errorf("unexpected tag listing %q", recs[0])
+	}
+	for _, rec := range recs[1:] {
+		f := strings.SplitN(strings.TrimSuffix(rec, "\n"), "\x00", 6)
+		if len(f) != 6 {
+			return nil, fmt.Errorf("malformed tag record %q", rec)
+		}
+		t := Tag{Name: f[0], Annotated: f[1] == "tag", Commit: f[2], Date: f[4]}
+		if t.Annotated {
+			t.Commit, t.Subject = f[3], f[5]
+		}
+		tags = append(tags, t)
+	}
+	return tags, nil
+}
+
+// listTags lists tags, newest first.
+func (s *Server) listTags(ctx context.Context, r *repo, limit int) ([]Tag, error) {
+	marker := newMarker()
+	cmd := []string{"for-each-ref", "--sort=-creatordate", "--format=" + tagFormat(marker)}
+	if limit > 0 {
+		cmd = append(cmd, "--count="+strconv.Itoa(limit))
+	}
+	out, err := s.mustGit(ctx, r, append(cmd, "--end-of-options", "refs/tags/")...)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := parseTags(string(out.stdout), marker)
+	if err != nil {
+		return nil, fmt.Errorf("git: %w", err)
+	}
+	return tags, nil
+}
+
+type tagArgs struct {
+	Path      string `json:"path"`
+	Mode      string `json:"mode"`
+	TagName   string `json:"tagName"`
+	Commit    string `json:"commit"`
+	Message   string `json:"message"`
+	Annotated bool   `json:"annotated"`
+	Force     bool   `json:"force"`
+	Limit     int    `json:"limit"`
+}
+
+func (s *Server) tagTool() toolset.Tool {
+	return tool("git_tag", "Tags",
+		"List tags (newest first), create a lightweight or annotated tag, delete a tag, or verify a tag's signature. Tags are never signed.",
+		annDestructive, object(pRepo(),
+			pEnum("mode", "Operation.", "list", "create", "delete", "verify").def("list"),
+			pStr("tagName", "Tag to create, delete or verify."),
+			pStr("commit", "create: commit to tag (default HEAD)."),
+			pStr("message", "create: message; makes the tag annotated."),
+			pBool("annotated", "create: make an annotated tag (needs message).").def(false),
+			pBool("force", "create: replace an existing tag.").def(false),
+			pInt("limit", "list: at most this many tags.", 1),
+		), s.tag)
+}
+
+func (s *Server) tag(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[tagArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	var cmd []string
+	switch a.Mode {
+	case "", "list":
+		if a.Limit < 0 {
+			return ironcurtain.Result{}, userErrorf("limit must be positive")
+		}
+	case "create":
+		if err := checkRefName("tagName", a.TagName); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+		cmd = []string{"tag", "--no-sign"}
+		if a.Annotated && a.Message == "" {
+			return ironcurtain.Result{}, userErrorf("an annotated tag needs a message")
+		}
+		if a.Message != "" {
+			if strings.ContainsRune(a.Message, 0) {
+				return ironcurtain.Result{}, userErrorf("message contains NUL")
+			}
+			cmd = append(cmd, "--annotate", "-m", a.Message)
+		}
+		if a.Force {
+			cmd = append(cmd, "--force")
+		}
+		cmd = append(cmd, "--end-of-options", a.TagName)
+		if a.Commit != "" {
+			if err := checkRevision("commit", a.Commit); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			cmd = append(cmd, a.Commit)
+		}
+	case "delete", "verify":
+		if err := checkRefName("tagName", a.TagName); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+		cmd = []string{"tag", "--" + a.Mode, "--end-of-options", a.TagName}
+	default:
+		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+	}
+	r, err := s.openRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if cmd == nil {
+		tags, err := s.listTags(ctx, r, a.Limit)
+		if err != nil {
+			return ironcurtain.Result{}, err
+		}
+		var b strings.Builder
+		for _, t := range tags {
+			fmt.Fprintf(&b, "%s %s %s", t.Name, short(t.Commit), t.Date)
+			if t.Subject != "" {
+				b.WriteString(" " + t.Subject)
+			}
+			b.WriteString("\n")
+		}
+		if len(tags) == 0 {
+			b.WriteString("No tags.")
+		}
+		return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"tags": tags})
+	}
+	out, err := s.git(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if !out.ok() {
+		if a.Mode == "verify" {
+			return ironcurtain.Result{}, userErrorf("tag %s could not be verified: the server's git has no signature-verification program or keys. git said: %s",
+				a.TagName, s.clean(out.stderr))
+		}
+		return ironcurtain.Result{}, s.gitFailed(cmd, out)
+	}
+	switch a.Mode {
+	case "create":
+		return textResult(fmt.Sprintf("Created tag %s.", a.TagName)), nil
+	case "delete":
+		return textResult(orNone(s.clean(out.stdout))), nil
+	}
+	return textResult(orNone(strings.TrimSpace(s.clean(out.stdout) + "\n" + s.clean(out.stderr)))), nil
+}

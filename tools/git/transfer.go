@@ -1,0 +1,436 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+// checkRemoteURL checks a URL the agent names or a configured remote
+// resolves to: the transport must be allowed, and a local repository (the
+// "file" transport, allowed only when the operator lists it) must lie
+// inside the roots, so that no repository elsewhere on the machine can be
+// read or written through git.
+func (s *Server) checkRemoteURL(what, u, relBase string) (string, error) {
+	proto, err := checkURL(what, u, s.cfg.protocols)
+	if err != nil {
+		return "", userErr(err)
+	}
+	if proto != "file" {
+		return proto, nil
+	}
+	p := u
+	if rest, ok := strings.CutPrefix(u, "file://"); ok {
+		if !strings.HasPrefix(rest, "/") {
+			return "", userErrorf("%s %q names a host; file URLs must be file:///path", what, u)
+		}
+		p = rest
+	}
+	if _, err := s.confine(resolveAgainst(relBase, p)); err != nil {
+		return "", userErrorf("%s %q is a local repository outside the allowed directories", what, u)
+	}
+	return proto, nil
+}
+
+// resolveRemote checks every URL a remote argument stands for. An empty
+// remote means git's default, resolved here (branch.<b>.remote, for pushes
+// branch.<b>.pushRemote and remote.pushDefault first, else "origin") so
+// that git is always given the remote that was checked. It returns the
+// remote to pass to git and whether any URL uses the file transport.
+func (s *Server) resolveRemote(ctx context.Context, r *repo, remote string, push bool) (string, bool, error) {
+	if remote == "" {
+		remote = s.defaultRemote(ctx, r, push)
+	}
+	if isURLish(remote) {
+		proto, err := s.checkRemoteURL("remote", remote, r.dir)
+		return remote, proto == "file", err
+	}
+	if err := checkRefName("remote", remote); err != nil {
+		return "", false, userErr(err)
+	}
+	cmd := []string{"remote", "get-url", "--all"}
+	if push {
+		cmd = append(cmd, "--push")
+	}
+	out, err := s.git(ctx, r, append(cmd, "--end-of-options", remote)...)
+	if err != nil {
+		return "", false, err
+	}
+	if !out.ok() {
+		return "", false, userErrorf("no remote named %q", remote)
+	}
+	local := false
+	for u := range strings.SplitSeq(strings.TrimSpace(string(out.stdout)), "\n") {
+		proto, err := s.checkRemoteURL("the URL of remote "+remote, u, r.dir)
+		if err != nil {
+			return "", false, err
+		}
+		local = local || proto == "file"
+	}
+	return remote, local, nil
+}
+
+// defaultRemote mirrors git's choice of remote when none is named.
+func (s *Server) defaultRemote(ctx context.Context, r *repo, push bool) string {
+	cur, err := s.git(ctx, r, "branch", "--show-current")
+	branch := strings.TrimSpace(string(cur.stdout))
+	var keys []string
+	if err == nil && branch != "" && push {
+		keys = append(keys, "branch."+branch+".pushRemote", "remote.pushDefault")
+	} else if push {
+		keys = append(keys, "remote.pushDefault")
+	}
+	if err == nil && branch != "" {
+		keys = append(keys, "branch."+branch+".remote")
+	}
+	for _, k := range keys {
+		out, err := s.git(ctx, r, "config", "--get", "--end-of-options", k)
+		if v := strings.TrimSpace(string(out.stdout)); err == nil && out.ok() && v != "" && v != "." {
+			return v
+		}
+	}
+	return "origin"
+}
+
+// receivePack is the receive-pack command for pushes to a local
+// repository. git starts it with the configuration overrides cleared, so
+// the hooks of the receiving repository would run; these "-c" options
+// switch them off there too.
+func (s *Server) receivePack() string {
+	if s.cfg.enableHooks {
+		return "git-receive-pack"
+	}
+	return "git -c core.hooksPath=" + shellQuote(s.hooks) +
+		" -c core.fsmonitor=false -c receive.denyCurrentBranch=refuse -c receive.autogc=false receive-pack"
+}
+
+type cloneArgs struct {
+	URL    string `json:"url"`
+	Path   string `json:"path"`
+	Branch string `json:"branch"`
+	Depth  int    `json:"depth"`
+	Bare   bool   `json:"bare"`
+	Mirror bool   `json:"mirror"`
+}
+
+func (s *Server) cloneTool() toolset.Tool {
+	return tool("git_clone", "Clone a repository",
+		"Clone a remote repository into a new directory path (relative paths are relative to the working directory). Credentials, if any, are supplied by the server. The working directory is not changed.",
+		annNetwork, object(
+			pStr("url", "Repository URL (https unless the server allows more).").req(),
+			pStr("path", "Destination directory; must not exist or be empty.").req(),
+			pStr("branch", "Branch or tag to check out."),
+			pInt("depth", "Shallow clone with this many commits.", 1),
+			pBool("bare", "Make a bare repository.").def(false),
+			pBool("mirror", "Make a bare mirror of every ref.").def(false),
+		), s.clone)
+}
+
+func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[cloneArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if a.Path == "" {
+		return ironcurtain.Result{}, userErrorf("path (the destination) is required")
+	}
+	abs, err := s.absPath(sessionOf(ctx), a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, userErr(err)
+	}
+	dest, err := s.confine(abs)
+	if err != nil {
+		return ironcurtain.Result{}, userErr(err)
+	}
+	if empty, err := isEmptyDir(dest); err != nil || !empty {
+		return ironcurtain.Result{}, userErrorf("destination %s exists and is not an empty directory", abs)
+	}
+	if _, err := s.checkRemoteURL("url", a.URL, s.home); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"clone", "--no-recurse-submodules", "--upload-pack=git-upload-pack"}
+	switch {
+	case a.Bare && a.Mirror:
+		return ironcurtain.Result{}, userErrorf("bare and mirror cannot be combined (a mirror is bare)")
+	case a.Bare:
+		cmd = append(cmd, "--bare")
+	case a.Mirror:
+		cmd = append(cmd, "--mirror")
+	}
+	if a.Branch != "" {
+		if err := checkRefName("branch", a.Branch); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+		cmd = append(cmd, "--branch="+a.Branch)
+	}
+	if a.Depth < 0 {
+		return ironcurtain.Result{}, userErrorf("depth must be positive")
+	}
+	if a.Depth > 0 {
+		cmd = append(cmd, "--depth="+strconv.Itoa(a.Depth))
+	}
+	cmd = append(cmd, "--end-of-options", a.URL, dest)
+	// git runs in the server's own empty home, with discovery stopped
+	// there, so no repository around the caller is read.
+	out, err := s.exec(ctx, invocation{dir: s.home, ceiling: s.base, args: cmd, network: true})
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if !out.ok() {
+		return ironcurtain.Result{}, s.gitFailed(cmd, out)
+	}
+	return structuredResult(fmt.Sprintf("Cloned %s into %s.", redactURL(a.URL), dest),
+		map[string]string{"path": dest})
+}
+
+type fetchArgs struct {
+	Path   string `json:"path"`
+	Remote string `json:"remote"`
+	Prune  bool   `json:"prune"`
+	Tags   bool   `json:"tags"`
+	Depth  int    `json:"depth"`
+}
+
+func (s *Server) fetchTool() toolset.Tool {
+	return tool("git_fetch", "Fetch",
+		"Download commits and refs from a remote (default: the current branch's remote, else origin) without changing local branches. prune deletes remote-tracking branches that are gone.",
+		annNetDestroy, object(pRepo(),
+			pStr("remote", "Remote name or URL."),
+			pBool("prune", "Remove remote-tracking branches that no longer exist on the remote.").def(false),
+			pBool("tags", "Fetch every tag.").def(false),
+			pInt("depth", "Deepen or shorten a shallow history to this many commits.", 1),
+		), s.fetch)
+}
+
+func (s *Server) fetch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[fetchArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if err := checkRemoteArg(a.Remote); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"fetch", "--no-recurse-submodules", "--upload-pack=git-upload-pack"}
+	if a.Prune {
+		cmd = append(cmd, "--prune")
+	}
+	if a.Tags {
+		cmd = append(cmd, "--tags")
+	}
+	if a.Depth < 0 {
+		return ironcurtain.Result{}, userErrorf("depth must be positive")
+	}
+	if a.Depth > 0 {
+		cmd = append(cmd, "--depth="+strconv.Itoa(a.Depth))
+	}
+	r, err := s.openRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	remote, _, err := s.resolveRemote(ctx, r, a.Remote, false)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd = append(cmd, "--end-of-options", remote)
+	out, err := s.gitNetwork(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if !out.ok() {
+		return ironcurtain.Result{}, s.gitFailed(cmd, out)
+	}
+	text := strings.TrimSpace(s.clean(out.stderr) + "\n" + s.clean(out.stdout))
+	if text == "" {
+		text = "Already up to date with " + remote + "."
+	}
+	return textResult(text), nil
+}
+
+// checkRemoteArg refuses a dash-leading or NUL-holding remote before any
+// repository work; resolveRemote checks the rest.
+func checkRemoteArg(remote string) error {
+	if remote == "" {
+		return nil
+	}
+	if err := checkNotOption("remote", remote); err != nil {
+		return userErr(err)
+	}
+	return nil
+}
+
+type pullArgs struct {
+	Path            string `json:"path"`
+	Remote          string `json:"remote"`
+	Branch          string `json:"branch"`
+	Rebase          bool   `json:"rebase"`
+	FastForwardOnly bool   `json:"fastForwardOnly"`
+}
+
+func (s *Server) pullTool() toolset.Tool {
+	return tool("git_pull", "Pull",
+		"Fetch from a remote and integrate into the current branch by merge (default), rebase, or fast-forward only. Conflicts stop the operation and are listed.",
+		annNetDestroy, object(pRepo(),
+			pStr("remote", "Remote name or URL (default: the current branch's remote, else origin)."),
+			pStr("branch", "Remote branch to integrate (default: the current branch's upstream)."),
+			pBool("rebase", "Rebase local commits onto the fetched branch instead of merging.").def(false),
+			pBool("fastForwardOnly", "Refuse unless the branch can be fast-forwarded.").def(false),
+		), s.pull)
+}
+
+func (s *Server) pull(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[pullArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if err := checkRemoteArg(a.Remote); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"pull", "--no-recurse-submodules", "--upload-pack=git-upload-pack", "--no-edit", "--no-gpg-sign"}
+	switch {
+	case a.Rebase:
+		cmd = append(cmd, "--rebase")
+	case !a.FastForwardOnly:
+		cmd = append(cmd, "--no-rebase")
+	}
+	if a.FastForwardOnly {
+		cmd = append(cmd, "--ff-only")
+	}
+	if a.Branch != "" {
+		if err := checkRefName("branch", a.Branch); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+	}
+	r, err := s.openWorkRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	remote, _, err := s.resolveRemote(ctx, r, a.Remote, false)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd = append(cmd, "--end-of-options", remote)
+	if a.Branch != "" {
+		cmd = append(cmd, a.Branch)
+	}
+	out, err := s.gitNetwork(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	next := "Resolve the conflicts, stage the files with git_add and finish with git_commit, or call git_merge with abort=true."
+	if a.Rebase {
+		next = "Resolve the conflicts and stage the files with git_add, then call git_rebase with mode=continue, or mode=abort."
+	}
+	return s.outcome(ctx, r, cmd, out, next)
+}
+
+type pushArgs struct {
+	Path           string `json:"path"`
+	Remote         string `json:"remote"`
+	Branch         string `json:"branch"`
+	Force          bool   `json:"force"`
+	ForceWithLease bool   `json:"forceWithLease"`
+	SetUpstream    bool   `json:"setUpstream"`
+	Tags           bool   `json:"tags"`
+	DryRun         bool   `json:"dryRun"`
+	Delete         bool   `json:"delete"`
+	RemoteBranch   string `json:"remoteBranch"`
+	Confirmed      bool   `json:"confirmed"`
+}
+
+func (s *Server) pushTool() toolset.Tool {
+	return tool("git_push", "Push",
+		"Send local commits to a remote (default: the branch's push remote, else origin). branch is the local branch (default the current one), remoteBranch the name on the remote. force, forceWithLease and delete rewrite or remove remote history and need confirmed=true.",
+		annNetDestroy, object(pRepo(),
+			pStr("remote", "Remote name or URL."),
+			pStr("branch", "Local branch to push."),
+			pBool("force", "Overwrite the remote branch even if history diverges.").def(false),
+			pBool("forceWithLease", "Overwrite only if the remote branch is where this repository last saw it.").def(false),
+			pBool("setUpstream", "Make the remote branch the upstream of the local one.").def(false),
+			pBool("tags", "Also push every tag.").def(false),
+			pBool("dryRun", "Show what would be pushed without pushing.").def(false),
+			pBool("delete", "Delete remoteBranch (or branch) on the remote.").def(false),
+			pStr("remoteBranch", "Branch name on the remote."),
+			pBool("confirmed", "Confirms a force push or a deletion.").def(false),
+		), s.push)
+}
+
+func (s *Server) push(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[pushArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if err := checkRemoteArg(a.Remote); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if (a.Force || a.ForceWithLease || a.Delete) && !a.Confirmed {
+		return ironcurtain.Result{}, userErrorf("force pushes and deletions rewrite or remove the remote's history; call again with confirmed=true if that is intended")
+	}
+	for _, b := range []struct{ name, v string }{{"branch", a.Branch}, {"remoteBranch", a.RemoteBranch}} {
+		if b.v != "" && b.v != "HEAD" {
+			if err := checkRefName(b.name, b.v); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+		}
+	}
+	cmd := []string{"push", "--no-recurse-submodules"}
+	switch {
+	case a.Force:
+		cmd = append(cmd, "--force")
+	case a.ForceWithLease:
+		cmd = append(cmd, "--force-with-lease")
+	}
+	if a.SetUpstream {
+		cmd = append(cmd, "--set-upstream")
+	}
+	if a.Tags {
+		cmd = append(cmd, "--tags")
+	}
+	if a.DryRun {
+		cmd = append(cmd, "--dry-run")
+	}
+	var refspec []string
+	switch {
+	case a.Delete:
+		target := a.RemoteBranch
+		if target == "" {
+			target = a.Branch
+		}
+		if target == "" || target == "HEAD" {
+			return ironcurtain.Result{}, userErrorf("delete needs remoteBranch (or branch) naming the remote branch")
+		}
+		cmd = append(cmd, "--delete")
+		refspec = []string{target}
+	case a.Branch != "" && a.RemoteBranch != "":
+		refspec = []string{a.Branch + ":refs/heads/" + a.RemoteBranch}
+	case a.Branch != "":
+		refspec = []string{a.Branch}
+	case a.RemoteBranch != "":
+		refspec = []string{"HEAD:refs/heads/" + a.RemoteBranch}
+	case a.SetUpstream:
+		refspec = []string{"HEAD"}
+	}
+	r, err := s.openRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	remote, local, err := s.resolveRemote(ctx, r, a.Remote, true)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if local {
+		cmd = append(cmd, "--receive-pack="+s.receivePack())
+	}
+	cmd = append(append(cmd, "--end-of-options", remote), refspec...)
+	out, err := s.gitNetwork(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if !out.ok() {
+		return ironcurtain.Result{}, s.gitFailed(cmd, out)
+	}
+	return textResult(orNone(strings.TrimSpace(s.clean(out.stderr) + "\n" + s.clean(out.stdout)))), nil
+}

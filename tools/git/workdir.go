@@ -1,0 +1,203 @@
+package git
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+type setWorkingDirArgs struct {
+	Path                   string `json:"path"`
+	ValidateGitRepo        *bool  `json:"validateGitRepo"`
+	InitializeIfNotPresent bool   `json:"initializeIfNotPresent"`
+}
+
+func (s *Server) setWorkingDirTool() toolset.Tool {
+	return tool("git_set_working_dir", "Set the working directory",
+		`Choose the directory that path "." means for the other git tools in this session. By default it must be inside a git repository; initializeIfNotPresent creates one there if needed.`,
+		annIdempotent, object(
+			pStr("path", "Directory to work in; relative paths are resolved against the current working directory.").req(),
+			pBool("validateGitRepo", "Require the directory to be in a git repository.").def(true),
+			pBool("initializeIfNotPresent", "Run git init there if it is not a repository yet.").def(false),
+		), s.setWorkingDir)
+}
+
+func (s *Server) setWorkingDir(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[setWorkingDirArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if a.Path == "" {
+		return ironcurtain.Result{}, userErrorf("path is required")
+	}
+	session := sessionOf(ctx)
+	abs, err := s.absPath(session, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, userErr(err)
+	}
+	dir, err := s.confine(abs)
+	if err != nil {
+		return ironcurtain.Result{}, userErr(err)
+	}
+	validate := a.ValidateGitRepo == nil || *a.ValidateGitRepo
+	var r *repo
+	if isDir(dir) && (validate || a.InitializeIfNotPresent) {
+		r, err = s.openRepo(ctx, dir)
+		if err != nil && !a.InitializeIfNotPresent {
+			return ironcurtain.Result{}, err
+		}
+	}
+	initialized := false
+	if r == nil && a.InitializeIfNotPresent {
+		if _, err := s.initRepo(ctx, dir, "", false); err != nil {
+			return ironcurtain.Result{}, err
+		}
+		initialized = true
+		if dir, err = s.confine(abs); err != nil {
+			return ironcurtain.Result{}, userErr(err)
+		}
+	} else if !isDir(dir) {
+		return ironcurtain.Result{}, userErrorf("%s is not a directory", abs)
+	}
+	s.rememberDir(session, dir)
+	text := "Working directory set to " + dir + "."
+	if initialized {
+		text = "Initialized a git repository in " + dir + " and made it the working directory."
+	}
+	return structuredResult(text, map[string]any{"path": dir, "initialized": initialized})
+}
+
+type clearWorkingDirArgs struct {
+	Confirm string `json:"confirm"`
+}
+
+func (s *Server) clearWorkingDirTool() toolset.Tool {
+	return tool("git_clear_working_dir", "Clear the working directory",
+		`Forget the working directory set by git_set_working_dir; "." then means the server's default directory again.`,
+		annIdempotent, object(
+			pEnum("confirm", "Confirms the reset.", "Y", "y", "Yes", "yes").req(),
+		), s.clearWorkingDir)
+}
+
+func (s *Server) clearWorkingDir(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[clearWorkingDirArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	switch a.Confirm {
+	case "Y", "y", "Yes", "yes":
+	default:
+		return ironcurtain.Result{}, userErrorf(`confirm must be "Y", "y", "Yes" or "yes"`)
+	}
+	s.forgetDir(sessionOf(ctx))
+	if s.cfg.defaultDir == "" {
+		return textResult("Working directory cleared. There is no default directory: pass absolute paths or set one again."), nil
+	}
+	return textResult("Working directory cleared; \".\" now means " + s.cfg.defaultDir + "."), nil
+}
+
+type initArgs struct {
+	Path          string `json:"path"`
+	InitialBranch string `json:"initialBranch"`
+	Bare          bool   `json:"bare"`
+}
+
+func (s *Server) initTool() toolset.Tool {
+	return tool("git_init", "Create a repository",
+		"Create an empty git repository in path (created if missing), or reinitialise an existing one without changing its history.",
+		annIdempotent, object(pRepo(),
+			pStr("initialBranch", `Name of the first branch (default "main").`),
+			pBool("bare", "Create a bare repository (no work tree).").def(false),
+		), s.initialize)
+}
+
+func (s *Server) initialize(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[initArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	abs, err := s.absPath(sessionOf(ctx), a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, userErr(err)
+	}
+	dir, err := s.confine(abs)
+	if err != nil {
+		return ironcurtain.Result{}, userErr(err)
+	}
+	out, err := s.initRepo(ctx, dir, a.InitialBranch, a.Bare)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(orNone(s.clean(out.stdout))), nil
+}
+
+// initRepo runs git init on a confined directory, from the server's own
+// home so that no surrounding repository is consulted.
+func (s *Server) initRepo(ctx context.Context, dir, branch string, bare bool) (output, error) {
+	cmd := []string{"init"}
+	if bare {
+		cmd = append(cmd, "--bare")
+	}
+	if branch != "" {
+		if err := checkBranchName("initialBranch", branch); err != nil {
+			return output{}, userErr(err)
+		}
+		cmd = append(cmd, "--initial-branch="+branch)
+	}
+	cmd = append(cmd, "--end-of-options", dir)
+	out, err := s.exec(ctx, invocation{dir: s.home, ceiling: s.base, args: cmd})
+	if err != nil {
+		return output{}, err
+	}
+	if !out.ok() {
+		return output{}, s.gitFailed(cmd, out)
+	}
+	return out, nil
+}
+
+type wrapupArgs struct {
+	Acknowledgement string `json:"acknowledgement"`
+	CreateTag       *bool  `json:"createTag"`
+}
+
+func (s *Server) wrapupTool() toolset.Tool {
+	return tool("git_wrapup_instructions", "Finishing checklist",
+		"Return a checklist for finishing a piece of work in git: review, verify, commit, and optionally tag. It changes nothing.",
+		annRead, object(
+			pEnum("acknowledgement", "Confirms you will follow the checklist.", "Y", "y", "Yes", "yes").req(),
+			pBool("createTag", "Include a step for tagging the result."),
+		), s.wrapup)
+}
+
+func (s *Server) wrapup(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[wrapupArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	switch a.Acknowledgement {
+	case "Y", "y", "Yes", "yes":
+	default:
+		return ironcurtain.Result{}, userErrorf(`acknowledgement must be "Y", "y", "Yes" or "yes"`)
+	}
+	steps := []string{
+		"Look at what changed: git_status for the overview, then git_diff (and git_diff with staged=true) for the detail. Every change should belong to the task.",
+		"Remove what does not belong: debugging output, commented-out code, stray files. git_clean with dryRun=true shows untracked files.",
+		"Check the work: build it and run its tests before recording it.",
+		"Stage deliberately with git_add, naming the files, rather than everything at once.",
+		"Commit with git_commit. The first line says what changed in under 72 characters; the body says why, and anything a reviewer must know.",
+		"Confirm with git_log (maxCount=3) and git_status that the commit holds what you meant and the tree is clean.",
+	}
+	if a.CreateTag != nil && *a.CreateTag {
+		steps = append(steps, "Tag the result with git_tag (mode=create, annotated=true) using the project's version scheme; list existing tags first with git_tag mode=list.")
+	}
+	steps = append(steps, "Push only if the task asks for it (git_push); report what you did and anything left undone.")
+	var b strings.Builder
+	b.WriteString("Wrap-up checklist:\n")
+	for i, st := range steps {
+		fmt.Fprintf(&b, "%d. %s\n", i+1, st)
+	}
+	return textResult(strings.TrimRight(b.String(), "\n")), nil
+}

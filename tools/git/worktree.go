@@ -1,0 +1,237 @@
+package git
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
+)
+
+// Worktree is one worktree in the structured content of git_worktree list.
+type Worktree struct {
+	Path     string `json:"path"`
+	Head     string `json:"head,omitempty"`
+	Branch   string `json:"branch,omitempty"`
+	Bare     bool   `json:"bare,omitempty"`
+	Detached bool   `json:"detached,omitempty"`
+	Locked   bool   `json:"locked,omitempty"`
+	Prunable bool   `json:"prunable,omitempty"`
+}
+
+// parseWorktrees parses `git worktree list --porcelain -z`: attribute
+// lines ended by NUL, each worktree ended by an empty line.
+func parseWorktrees(out []byte) ([]Worktree, error) {
+	trees := []Worktree{}
+	var cur *Worktree
+	for len(out) > 0 {
+		i := bytes.IndexByte(out, 0)
+		if i < 0 {
+			return nil, fmt.Errorf("unterminated worktree attribute %q", out)
+		}
+		line := string(out[:i])
+		out = out[i+1:]
+		if line == "" {
+			cur = nil
+			continue
+		}
+		key, val, _ := strings.Cut(line, " ")
+		if key == "worktree" {
+			trees = append(trees, Worktree{Path: val})
+			cur = &trees[len(trees)-1]
+			continue
+		}
+		if cur == nil {
+			return nil, fmt.Errorf("worktree attribute %q before any worktree", line)
+		}
+		switch key {
+		case "HEAD":
+			cur.Head = val
+		case "branch":
+			cur.Branch = strings.TrimPrefix(val, "refs/heads/")
+		case "bare":
+			cur.Bare = true
+		case "detached":
+			cur.Detached = true
+		case "locked":
+			cur.Locked = true
+		case "prunable":
+			cur.Prunable = true
+		}
+	}
+	return trees, nil
+}
+
+type worktreeArgs struct {
+	Path         string `json:"path"`
+	Mode         string `json:"mode"`
+	WorktreePath string `json:"worktreePath"`
+	Branch       string `json:"branch"`
+	Commitish    string `json:"commitish"`
+	Force        bool   `json:"force"`
+	NewPath      string `json:"newPath"`
+	Detach       bool   `json:"detach"`
+	Verbose      bool   `json:"verbose"`
+	DryRun       bool   `json:"dryRun"`
+}
+
+func (s *Server) worktreeTool() toolset.Tool {
+	return tool("git_worktree", "Worktrees",
+		"Manage additional work trees of a repository: list them, add one (checking out branch, creating it from commitish if it does not exist, or a detached commitish), remove one, move one to newPath, or prune stale entries. Paths must lie in the allowed directories.",
+		annDestructive, object(pRepo(),
+			pEnum("mode", "Operation.", "list", "add", "remove", "move", "prune").def("list"),
+			pStr("worktreePath", "The worktree's directory (add, remove, move); relative paths are relative to the repository."),
+			pStr("branch", "add: branch to check out, created if it does not exist."),
+			pStr("commitish", "add: commit to start from."),
+			pBool("force", "add, remove, move: override git's safety checks.").def(false),
+			pStr("newPath", "move: the new directory."),
+			pBool("detach", "add: check out a detached HEAD.").def(false),
+			pBool("verbose", "prune: report what is removed.").def(false),
+			pBool("dryRun", "prune: only report.").def(false),
+		), s.worktree)
+}
+
+// worktreeDir resolves and confines a worktree path argument.
+func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
+	if err := checkPathspec(what, p); err != nil {
+		return "", userErr(err)
+	}
+	dir, err := s.confine(resolveAgainst(r.dir, p))
+	if err != nil {
+		return "", userErr(err)
+	}
+	return dir, nil
+}
+
+func (s *Server) worktree(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+	a, err := decode[worktreeArgs](args)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	r, err := s.openRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	var cmd []string
+	switch a.Mode {
+	case "", "list":
+		out, err := s.mustGit(ctx, r, "worktree", "list", "--porcelain", "-z")
+		if err != nil {
+			return ironcurtain.Result{}, err
+		}
+		trees, err := parseWorktrees(out.stdout)
+		if err != nil {
+			return ironcurtain.Result{}, fmt.Errorf("git: %w", err)
+		}
+		var b strings.Builder
+		for _, t := range trees {
+			state := "[" + t.Branch + "]"
+			switch {
+			case t.Bare:
+				state = "(bare)"
+			case t.Detached:
+				state = "(detached HEAD)"
+			}
+			fmt.Fprintf(&b, "%s %s %s", t.Path, short(t.Head), state)
+			if t.Locked {
+				b.WriteString(" locked")
+			}
+			if t.Prunable {
+				b.WriteString(" prunable")
+			}
+			b.WriteString("\n")
+		}
+		return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"worktrees": trees})
+	case "add":
+		dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
+		if err != nil {
+			return ironcurtain.Result{}, err
+		}
+		if empty, err := isEmptyDir(dir); err != nil || !empty {
+			return ironcurtain.Result{}, userErrorf("worktreePath %s exists and is not empty", a.WorktreePath)
+		}
+		cmd = []string{"worktree", "add"}
+		if a.Force {
+			cmd = append(cmd, "--force")
+		}
+		var commitish string
+		if a.Commitish != "" {
+			if err := checkRevision("commitish", a.Commitish); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			commitish = a.Commitish
+		}
+		switch {
+		case a.Detach:
+			if a.Branch != "" {
+				return ironcurtain.Result{}, userErrorf("detach cannot be combined with branch")
+			}
+			cmd = append(cmd, "--detach")
+		case a.Branch != "":
+			if err := checkBranchName("branch", a.Branch); err != nil {
+				return ironcurtain.Result{}, userErr(err)
+			}
+			exists, err := s.git(ctx, r, "rev-parse", "--verify", "--quiet", "--end-of-options", "refs/heads/"+a.Branch)
+			if err != nil {
+				return ironcurtain.Result{}, err
+			}
+			if exists.ok() {
+				if commitish != "" {
+					return ironcurtain.Result{}, userErrorf("branch %s already exists; leave commitish empty to check it out", a.Branch)
+				}
+				commitish = a.Branch
+			} else {
+				cmd = append(cmd, "-b", a.Branch)
+			}
+		}
+		cmd = append(cmd, "--end-of-options", dir)
+		if commitish != "" {
+			cmd = append(cmd, commitish)
+		}
+	case "remove":
+		dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
+		if err != nil {
+			return ironcurtain.Result{}, err
+		}
+		cmd = []string{"worktree", "remove"}
+		if a.Force {
+			cmd = append(cmd, "--force")
+		}
+		cmd = append(cmd, "--end-of-options", dir)
+	case "move":
+		dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
+		if err != nil {
+			return ironcurtain.Result{}, err
+		}
+		to, err := s.worktreeDir(r, "newPath", a.NewPath)
+		if err != nil {
+			return ironcurtain.Result{}, err
+		}
+		cmd = []string{"worktree", "move"}
+		if a.Force {
+			cmd = append(cmd, "--force")
+		}
+		cmd = append(cmd, "--end-of-options", dir, to)
+	case "prune":
+		cmd = []string{"worktree", "prune"}
+		if a.DryRun {
+			cmd = append(cmd, "--dry-run")
+		}
+		if a.Verbose || a.DryRun {
+			cmd = append(cmd, "--verbose")
+		}
+	default:
+		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+	}
+	out, err := s.mustGit(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	text := strings.TrimSpace(s.clean(out.stdout) + "\n" + s.clean(out.stderr))
+	if text == "" {
+		text = "Done."
+	}
+	return textResult(text), nil
+}
