@@ -20,6 +20,10 @@
 //   - [ToolServer]: serves tools (built in: tools/fs, tools/git, tools/web;
 //     any MCP server through package proxy).
 //   - [Sandbox]: runs untrusted work with a [Caller] as its only exit.
+//   - [Gate]: the chokepoint that composes them — every call is checked
+//     against its tool's schema, decided by the policy, escalated to an
+//     [Approver] if need be, run, and recorded through an [Auditor];
+//     [AgentResult] turns the outcome into what the agent is shown.
 //
 // Implementations live in leaf packages that import this one; this package
 // imports nothing but the standard library.

@@ -7,6 +7,9 @@
 //	ironcurtain policy eval    [flags] < calls.jsonl   decide calls, one JSON line each
 //	ironcurtain policy explain [flags] < calls.jsonl   show each decision's trace
 //	ironcurtain policy lint    [flags]                 find dead, shadowed and catch-all rules
+//	ironcurtain serve --sandbox DIR [--audit FILE]     the MCP proxy over stdio, built-in tools
+//	ironcurtain serve --config FILE                    the MCP proxy as configured
+//	ironcurtain audit verify [-sealed] FILE            check an audit log's hash chain
 //
 // Run a command with -h for its flags.
 package main
@@ -31,6 +34,8 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"policy": {"evaluate, explain and lint policies", runPolicy},
+		"serve":  {"serve the MCP proxy in front of an agent", runServe},
+		"audit":  {"verify audit logs", runAudit},
 	}
 }
 

@@ -117,7 +117,7 @@ func FuzzResolve(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rel string) {
-		got, err := resolve1(root+"/"+rel)
+		got, err := resolve1(root + "/" + rel)
 		if err != nil {
 			return
 		}

@@ -103,7 +103,7 @@ func TestResolveUnreadableParent(t *testing.T) {
 	root := tree(t, "locked/", "locked/inner/")
 	require.NoError(t, os.Chmod(filepath.Join(root, "locked"), 0))
 	t.Cleanup(func() { _ = os.Chmod(filepath.Join(root, "locked"), 0o755) })
-	_, err := resolve1(root+"/locked/inner/x")
+	_, err := resolve1(root + "/locked/inner/x")
 	require.Error(t, err, "a component that cannot be examined must not be judged lexically")
 }
 
