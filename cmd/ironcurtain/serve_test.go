@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,9 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/audit"
 )
 
 // serveHelperEnv makes the test binary an upstream MCP server; see
@@ -74,6 +78,8 @@ func TestServeConfigDecode(t *testing.T) {
 		{name: "policy dir and files", json: `{"policy":{"dir":"d","lists":"l"}}`, err: "either dir or the files"},
 		{name: "bad approver", json: `{"approver":"llm"}`, err: `approver: "llm"`},
 		{name: "no listener", json: `{"listen":{}}`, err: "at least one of stdio"},
+		{name: "builtin under another name", json: `{"servers":{"files":{"builtin":"filesystem"}}}`, err: `named by what it is: "filesystem"`},
+		{name: "secretEnv on a url server", json: `{"servers":{"a":{"url":"http://h/","secretEnv":{"T":"t"}}}}`, err: "for command servers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,13 +242,9 @@ func TestServeSandboxStdio(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("serve did not return when its input ended")
 	}
-	entries, err := os.ReadFile(audit)
-	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(string(entries)), "\n")
-	require.Len(t, lines, len(tests))
-	var first map[string]any
-	require.NoError(t, json.Unmarshal([]byte(lines[0]), &first))
-	require.Equal(t, "write_file", first["tool"])
+	rep := verifyAudit(t, audit)
+	require.Equal(t, len(tests), rep.Calls)
+	require.True(t, rep.Sealed, "serve closes its audit log cleanly")
 	fi, err := os.Stat(audit)
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
@@ -339,7 +341,57 @@ func TestServeConfigUpstream(t *testing.T) {
 	}
 	_, err = os.Lstat(sock)
 	require.ErrorIs(t, err, os.ErrNotExist, "the socket is removed")
-	audit, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
+	require.Equal(t, 4, verifyAudit(t, filepath.Join(dir, "audit.jsonl")).Calls)
+}
+
+// verifyAudit checks an audit log's hash chain and returns its report.
+func verifyAudit(t *testing.T, path string) audit.VerifyReport {
+	t.Helper()
+	f, err := os.Open(path)
 	require.NoError(t, err)
-	require.Len(t, strings.Split(strings.TrimSpace(string(audit)), "\n"), 4)
+	defer f.Close()
+	rep, err := audit.Verify(f)
+	require.NoError(t, err)
+	return rep
+}
+
+// Credentials reach an upstream from the vault, through secretEnv, and the
+// vault file is protected from the agent.
+func TestServeVault(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "secrets.json")
+	require.NoError(t, os.WriteFile(secrets, []byte(`{"token":"s3cr3t-value"}`), 0o600))
+	conf, err := json.Marshal(map[string]any{
+		"sandbox":  "box",
+		"approver": "deny",
+		"trusted":  []string{"up"},
+		"vault":    map[string]any{"file": "secrets.json"},
+		"servers": map[string]any{
+			"filesystem": map[string]any{"builtin": "filesystem"},
+			"up": map[string]any{"command": exe, "args": []string{"-test.run=^TestServeHelperUpstream$"},
+				"env": map[string]string{serveHelperEnv: "1"}, "secretEnv": map[string]string{"API_TOKEN": "token"}},
+		},
+	})
+	require.NoError(t, err)
+	confPath := filepath.Join(dir, "serve.json")
+	require.NoError(t, os.WriteFile(confPath, conf, 0o600))
+	cfg, err := loadServeConfig(confPath)
+	require.NoError(t, err)
+	ctx := serveContext(t)
+	rt, err := startServe(ctx, cfg, io.Discard, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer rt.Close()
+	res, err := rt.stack.Gate.Call(ctx, ironcurtain.ToolCall{Server: "up", Tool: "env", Arguments: map[string]any{}})
+	require.NoError(t, err)
+	require.Contains(t, res.Text(), "API_TOKEN=s3cr3t-value")
+	for _, p := range []string{secrets, confPath} {
+		_, err = rt.stack.Gate.Call(ctx, ironcurtain.ToolCall{Server: "filesystem", Tool: "read_text_file", Arguments: map[string]any{"path": p}})
+		require.ErrorIs(t, err, ironcurtain.ErrDenied, p)
+	}
+
+	require.NoError(t, os.Chmod(secrets, 0o644))
+	_, err = startServe(ctx, cfg, io.Discard, slog.New(slog.DiscardHandler))
+	require.Error(t, err, "a vault file others can read is refused")
 }
