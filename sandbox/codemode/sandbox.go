@@ -1,0 +1,105 @@
+package codemode
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ironcurtain-go/ironcurtain"
+)
+
+// Sandbox runs TypeScript scripts in QuickJS compiled to WebAssembly, one
+// fresh runtime per run, with tools as synchronous functions whose calls go
+// to the Backend. It implements [ironcurtain.Sandbox].
+//
+// A Sandbox holds only its Options: it is safe for concurrent use, and
+// runs share nothing but the compiled engine.
+type Sandbox struct {
+	opts Options
+}
+
+var _ ironcurtain.Sandbox = (*Sandbox)(nil)
+
+// New returns a Sandbox for opts, after checking the limits and filling in
+// the defaults. It does not compile the engine; see [Precompile].
+func New(opts Options) (*Sandbox, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Sandbox{opts: o}, nil
+}
+
+// Run runs job.Source, TypeScript written as the body of an async
+// function: await works at its top level, and return gives the result.
+//
+// The Report holds the result as JSON (null when the script returns
+// nothing), the console lines, and every tool call with its verdict. It is
+// filled as far as the run got, also when Run returns an error:
+//   - a *ScriptError for a syntax error or an uncaught exception, with
+//     positions in the script's own lines;
+//   - an error satisfying errors.Is(err, context.DeadlineExceeded) when
+//     the script runs out of time (Options.Timeout);
+//   - ironcurtain.ErrLimit for memory, tool calls or result size;
+//   - ErrCrashed when the engine failed (recursion too deep), ErrStalled
+//     when the script waits on a promise nothing can settle;
+//   - the cause of ctx, wrapped, when ctx ends first.
+//
+// The error texts hold nothing of the host and may be shown to the model.
+// Run returns within about two seconds of its deadline whatever the script
+// does.
+func (s *Sandbox) Run(ctx context.Context, job ironcurtain.Job) (ironcurtain.Report, error) {
+	r, err := s.start(ctx, job)
+	if err != nil {
+		return ironcurtain.Report{}, err
+	}
+	r.wait()
+	return r.report(), r.outcome()
+}
+
+// start prepares a run: the engine compiled, the script transformed, the
+// tools listed.
+func (s *Sandbox) start(ctx context.Context, job ironcurtain.Job) (*run, error) {
+	if err := warm(); err != nil {
+		return nil, err
+	}
+	prog, err := compile(job.Source)
+	if err != nil {
+		return nil, err
+	}
+	bindings, err := s.bindings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	session := job.Session
+	if session == "" {
+		session = s.opts.Session
+	}
+	return newRun(ctx, s.opts, prog, bindings, session), nil
+}
+
+// bindings lists the Backend's tools. A Backend that lists some tools and
+// fails on others still gives the ones it listed: every call goes through
+// it anyway.
+func (s *Sandbox) bindings(ctx context.Context) ([]binding, error) {
+	if s.opts.Backend == nil {
+		return nil, nil
+	}
+	tools, err := s.opts.Backend.Tools(ctx)
+	if err != nil && len(tools) == 0 {
+		return nil, fmt.Errorf("codemode: listing the tools: %w", err)
+	}
+	return bind(tools), nil
+}
+
+// Declarations returns TypeScript declarations of the tools scripts can
+// call, for the model's system prompt: one `declare const` per namespace,
+// each tool a method typed from its input schema (and its output schema,
+// if it has one), with the descriptions as JSDoc. The text is the same for
+// the same tool list.
+func (s *Sandbox) Declarations(ctx context.Context) (string, error) {
+	bindings, err := s.bindings(ctx)
+	if err != nil {
+		return "", err
+	}
+	return declarations(bindings), nil
+}
