@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client/transport"
+
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
 // StdioConfig describes an upstream MCP server run as a subprocess that
@@ -60,6 +62,13 @@ type StdioConfig struct {
 	// Logger receives crashes, restarts and skipped tool definitions; nil
 	// means silent.
 	Logger *slog.Logger
+	// Jail, when set, runs the server in a sandbox of its own (package
+	// sandbox/jail, Linux): only the files, TCP ports and Unix sockets the
+	// Policy grants, no credential store, no capabilities. Env and PassEnv
+	// still make the whole environment; the Policy's Env is not used.
+	// Stdio fails when the kernel cannot enforce the jail, unless the
+	// Policy accepts running without it (Unsandboxed).
+	Jail *jail.Policy
 }
 
 // Stdio starts an upstream MCP server as a subprocess and lists its tools.
@@ -89,8 +98,13 @@ func Stdio(ctx context.Context, cfg StdioConfig) (*Client, error) {
 		callTimeout: cfg.CallTimeout, startTimeout: cfg.StartTimeout, maxRestarts: cfg.MaxRestarts,
 		maxResponse: cfg.MaxResponseBytes, log: cfg.Logger,
 	}
+	if cfg.Jail != nil {
+		if _, err := jail.Check(*cfg.Jail); err != nil {
+			return nil, fmt.Errorf("proxy: stdio upstream %s: %w", name, err)
+		}
+	}
 	dial := func(ctx context.Context, c *Client) (*conn, error) {
-		return startProcess(path, args, env, cfg.Dir, cfg.Stderr, c.opts.maxResponse, c.opts.log, c.name)
+		return startProcess(path, args, env, cfg.Dir, cfg.Stderr, cfg.Jail, c.opts.maxResponse, c.opts.log, c.name)
 	}
 	return newClient(ctx, name, opts, dial)
 }
@@ -130,7 +144,7 @@ type process struct {
 // startProcess starts the child with pipes this package owns (exec's own
 // pipes are closed by Wait, which would race with reading the last answer)
 // and wires them into an mcp-go transport.
-func startProcess(path string, args, env []string, dir string, stderr io.Writer, maxResponse int, log *slog.Logger, name string) (*conn, error) {
+func startProcess(path string, args, env []string, dir string, stderr io.Writer, jp *jail.Policy, maxResponse int, log *slog.Logger, name string) (*conn, error) {
 	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -141,14 +155,21 @@ func startProcess(path string, args, env []string, dir string, stderr io.Writer,
 		inW.Close()
 		return nil, err
 	}
-	cmd := exec.Command(path, args...)
+	cmd, start, err := newCommand(path, args, jp)
+	if err != nil {
+		inR.Close()
+		inW.Close()
+		outR.Close()
+		outW.Close()
+		return nil, err
+	}
 	cmd.Env = env
 	cmd.Dir = dir
 	cmd.Stdin = inR
 	cmd.Stdout = outW
 	cmd.Stderr = stderr
 	setProcessGroup(cmd)
-	err = cmd.Start()
+	err = start()
 	inR.Close()
 	outW.Close()
 	if err != nil {
@@ -175,6 +196,22 @@ func startProcess(path string, args, env []string, dir string, stderr io.Writer,
 		}
 	}()
 	return cn, nil
+}
+
+// newCommand returns the child's exec.Cmd and the function that starts
+// it: exec's Start, or with a jail the jail's, which returns only once the
+// sandbox is in place (and an error satisfying errors.Is(err,
+// jail.ErrLaunch) when it could not be applied).
+func newCommand(path string, args []string, jp *jail.Policy) (*exec.Cmd, func() error, error) {
+	if jp == nil {
+		cmd := exec.Command(path, args...)
+		return cmd, cmd.Start, nil
+	}
+	jc, err := jail.Command(context.Background(), *jp, path, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return jc.Cmd, jc.Start, nil
 }
 
 // exitError describes how the process ended, or is nil while it runs.

@@ -26,6 +26,8 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	case "upstream":
 		runUpstream()
+	case "reader":
+		runReader()
 	case "garbage":
 		runGarbage()
 	case "exit":

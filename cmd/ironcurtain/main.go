@@ -10,6 +10,7 @@
 //	ironcurtain serve --sandbox DIR [--audit FILE]     the MCP proxy over stdio, built-in tools
 //	ironcurtain serve --config FILE                    the MCP proxy as configured
 //	ironcurtain audit verify [-sealed] FILE            check an audit log's hash chain
+//	ironcurtain exec [--sandbox DIR] SCRIPT.ts         run a script in Code Mode, print one JSON line
 //
 // Run a command with -h for its flags.
 package main
@@ -36,6 +37,7 @@ func commands() map[string]command {
 		"policy": {"evaluate, explain and lint policies", runPolicy},
 		"serve":  {"serve the MCP proxy in front of an agent", runServe},
 		"audit":  {"verify audit logs", runAudit},
+		"exec":   {"run a TypeScript script in Code Mode under the default policy", runExec},
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/approve"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/proxy"
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 	"github.com/ironcurtain-go/ironcurtain/vault"
 )
@@ -103,7 +104,7 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 			opts.Builtins = append(opts.Builtins, s.Builtin)
 			continue
 		}
-		up, err := startUpstream(ctx, name, s, creds, stderr, log)
+		up, err := startUpstream(ctx, name, s, cfg, creds, stderr, log)
 		if err != nil {
 			closeUpstreams()
 			return nil, fmt.Errorf("server %s: %w", name, err)
@@ -113,7 +114,12 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 		}
 		opts.Servers[name] = up
 	}
+	if g, ok := cfg.Servers["git"]; ok && g.Builtin == "git" {
+		jp := serveJail(g, cfg)
+		opts.Git.Jail = &jp
+	}
 	if rt.stack, err = stack.New(ctx, opts); err != nil {
+		err = jailHint(err)
 		closeUpstreams()
 		return nil, err
 	}
@@ -182,7 +188,7 @@ func vaultFile(v *serveVault) string {
 // startUpstream starts an external MCP server: a command over stdio, with
 // exactly the environment configured (secretEnv values from the vault), or a
 // streamable HTTP URL.
-func startUpstream(ctx context.Context, name string, s serveServer, creds vault.Map, stderr io.Writer, log *slog.Logger) (ironcurtain.ToolServer, error) {
+func startUpstream(ctx context.Context, name string, s serveServer, cfg *serveConfig, creds vault.Map, stderr io.Writer, log *slog.Logger) (ironcurtain.ToolServer, error) {
 	if s.URL != "" {
 		return proxy.HTTP(ctx, proxy.HTTPConfig{
 			Name: name, URL: s.URL, Headers: s.Headers, CallTimeout: time.Duration(s.CallTimeout), Logger: log,
@@ -199,10 +205,54 @@ func startUpstream(ctx context.Context, name string, s serveServer, creds vault.
 		}
 		env[variable] = secret.Reveal()
 	}
+	jp := serveJail(s, cfg)
+	if s.Dir != "" {
+		jp.ReadOnly = append(jp.ReadOnly, s.Dir)
+	}
+	enforced, err := jail.Check(jp)
+	if err != nil {
+		return nil, jailHint(err)
+	}
+	if enforced.Unsandboxed {
+		// TODO(audit event): also record this in the audit log once it has
+		// an operator-event record (see the notes of issue 10).
+		log.Warn("ironcurtain serve: server runs without its jail, as its configuration accepts",
+			"server", name, "enforced", enforced.String())
+	}
 	return proxy.Stdio(ctx, proxy.StdioConfig{
 		Name: name, Command: s.Command, Args: s.Args, Env: env, PassEnv: s.PassEnv, Dir: s.Dir,
 		Stderr: stderr, CallTimeout: time.Duration(s.CallTimeout), MaxRestarts: s.MaxRestarts, Logger: log,
+		Jail: &jp,
 	})
+}
+
+// serveJail is what a server's "sandbox" grants, with the configuration
+// file and the audit log protected (the jail itself refuses the credential
+// stores). Without "sandbox" it grants nothing: no file beyond the
+// system's, no network. Command servers add their "dir"; git adds its
+// roots and port 443 for transfers.
+func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
+	var p jail.Policy
+	for _, f := range []string{cfg.Audit, cfg.file, vaultFile(cfg.Vault)} {
+		if f != "" {
+			p.Protected = append(p.Protected, f)
+		}
+	}
+	if sb := s.Sandbox; sb != nil {
+		p.ReadOnly = slices.Clone(sb.Read)
+		p.ReadWrite = slices.Clone(sb.Write)
+		p.ConnectTCP, p.BindTCP = sb.Network.Connect, sb.Network.Bind
+		p.UnixSockets, p.Unsandboxed = sb.UnixSockets, sb.Unsandboxed
+	}
+	return p
+}
+
+// jailHint adds to a kernel's refusal how to run the server anyway.
+func jailHint(err error) error {
+	if errors.Is(err, jail.ErrUnsupported) {
+		return fmt.Errorf("%w (to run it without the jail, give the server \"sandbox\": {\"unsandboxed\": true} in a --config file)", err)
+	}
+	return err
 }
 
 // runServe is the serve command.

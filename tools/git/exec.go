@@ -107,7 +107,10 @@ func (s *Server) exec(ctx context.Context, inv invocation) (output, error) {
 	env = append(env, inv.extraEnv...)
 
 	args := append([]string{"--no-pager"}, inv.args...)
-	cmd := exec.CommandContext(runCtx, s.cfg.git, args...)
+	cmd, err := s.command(runCtx, inv.network, args)
+	if err != nil {
+		return output{}, err
+	}
 	cmd.Dir = inv.dir
 	cmd.Env = env
 	cmd.Stdin = bytes.NewReader(inv.stdin)
@@ -118,7 +121,7 @@ func (s *Server) exec(ctx context.Context, inv invocation) (output, error) {
 		cmd.Stdout = inv.stdout
 	}
 	cmd.WaitDelay = waitDelay
-	configureProcess(cmd)
+	configureProcess(cmd.Cmd)
 
 	runErr := cmd.Run()
 	out := output{stdout: stdout.buf.Bytes(), stderr: stderr.buf.Bytes()}

@@ -107,6 +107,9 @@ func newFixture(t testing.TB, opts Options) *fixture {
 	if opts.DefaultDir == "" {
 		opts.DefaultDir = repo
 	}
+	if opts.Jail == nil {
+		opts.Jail = testJail(t)
+	}
 	s, err := New(opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })

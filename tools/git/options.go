@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
 // Options configures a [Server]. The zero value is valid and grants nothing:
@@ -66,6 +67,18 @@ type Options struct {
 	// unless git_commit names another author. Default "IronCurtain Agent"
 	// <agent@ironcurtain.invalid>.
 	Identity Identity
+	// Jail, when set, runs every git invocation in a sandbox of its own
+	// (package sandbox/jail, Linux): the roots read-write; git's exec path,
+	// the server's private directory and the CA files named in Env
+	// read-only; no network, except for clone, fetch, pull and push, which
+	// may connect to the well-known ports of AllowedProtocols (https 443,
+	// http 80, ssh 22, git 9418) and the ports of the hosts in Credentials.
+	// The Policy given adds to that — for example the key and known-hosts
+	// files an SSHCommand names, or the port of a forge on a non-standard
+	// one — and decides Unsandboxed; its Env is ignored (git's environment
+	// is fixed). New fails when the kernel cannot enforce the jail.
+	Jail *jail.Policy
+
 	// Env adds variables to git's otherwise fixed environment, for example
 	// GIT_SSL_CAINFO, HTTPS_PROXY or SSH_AUTH_SOCK. Variables the server
 	// sets itself, GIT_* variables other than GIT_SSL_CAINFO, GIT_SSL_CAPATH

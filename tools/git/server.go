@@ -38,6 +38,7 @@ type Server struct {
 	sockets   string          // credential sockets, 0700
 	env       []string
 	static    []configEntry
+	jail      *gitJail // nil: git runs without a sandbox
 	seq       atomic.Uint64
 
 	closing   context.Context
@@ -87,6 +88,10 @@ func New(opts Options) (*Server, error) {
 		s.known[t.Def.Name] = true
 	}
 
+	if err := s.setupJail(opts.Jail); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.checkVersion(); err != nil {
 		s.Close()
 		return nil, err

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func runExecScript(t *testing.T, script string, extra ...string) (int, execOutput, string) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "agent.ts")
+	require.NoError(t, os.WriteFile(path, []byte(script), 0o644))
+	args := append([]string{"exec", "--sandbox", filepath.Join(dir, "sandbox"), "--audit", filepath.Join(dir, "audit.jsonl")}, extra...)
+	code, stdout, stderr := runCLI(t, "", append(args, path)...)
+	var out execOutput
+	if strings.TrimSpace(stdout) != "" {
+		require.NoError(t, json.Unmarshal([]byte(stdout), &out), stdout)
+		require.Equal(t, 1, strings.Count(strings.TrimSpace(stdout), "\n")+1, "one JSON line")
+	}
+	return code, out, stderr
+}
+
+func TestExec(t *testing.T) {
+	code, out, stderr := runExecScript(t, `
+interface Plan { steps: string[] }
+const plan: Plan = { steps: ["read", "write"] };
+filesystem.write_file({ path: "plan.txt", content: plan.steps.join("\n") });
+const text = filesystem.read_text_file({ path: "plan.txt" });
+let denied = "";
+try {
+  filesystem.read_text_file({ path: "~/.ssh/id_rsa" });
+} catch (e) {
+  denied = (e as Error).message;
+}
+console.log("done");
+return { text, denied };
+`)
+	require.Equal(t, 0, code, stderr)
+	require.True(t, out.OK)
+	var result struct{ Text, Denied string }
+	require.NoError(t, json.Unmarshal(out.Result, &result))
+	require.Equal(t, "read\nwrite", strings.TrimSpace(result.Text))
+	require.True(t, strings.HasPrefix(result.Denied, "DENIED: "), result.Denied)
+	require.Equal(t, []string{"done"}, out.Output)
+	require.Len(t, out.Calls, 3)
+	require.Equal(t, "allow", out.Calls[0].Decision)
+	require.Equal(t, "write_file", out.Calls[0].Tool)
+	require.Equal(t, "deny", out.Calls[2].Decision)
+	require.Equal(t, "structural-protected-path", out.Calls[2].Rule)
+}
+
+func TestExecFailures(t *testing.T) {
+	code, out, _ := runExecScript(t, "const x: number = 1;\nthrow new Error(\"boom \" + x);\n")
+	require.Equal(t, 1, code)
+	require.False(t, out.OK)
+	require.Contains(t, out.Error, "boom 1")
+	require.Contains(t, out.Error, "2", "the error names the TypeScript line")
+
+	code, out, _ = runExecScript(t, "while (true) {}", "--timeout", "1s")
+	require.Equal(t, 1, code)
+	require.False(t, out.OK)
+	require.NotEmpty(t, out.Error)
+
+	code, out, _ = runExecScript(t, "return shell.exec({command: 'id'});")
+	require.Equal(t, 1, code, "a tool nobody offers does not exist in the sandbox")
+	require.Empty(t, out.Calls)
+}
+
+func TestExecUsage(t *testing.T) {
+	code, _, _ := runCLI(t, "", "exec")
+	require.Equal(t, 2, code)
+	code, _, _ = runCLI(t, "", "exec", "/nonexistent/script.ts")
+	require.Equal(t, 2, code)
+	code, _, _ = runCLI(t, "", "exec", "--memory", "lots", "x.ts")
+	require.Equal(t, 2, code)
+	dir := t.TempDir()
+	code, stdout, _ := runCLI(t, "return 6 * 7;", "exec", "--sandbox", dir, "-")
+	require.Equal(t, 0, code)
+	require.JSONEq(t, `{"ok":true,"result":42,"calls":[]}`, stdout)
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/tools/git"
+)
+
+// TestServeJail: the built-in git and command servers run in their jails;
+// a "sandbox" grant that would expose the configuration file is refused
+// before anything starts.
+func TestServeJail(t *testing.T) {
+	if _, err := jail.Check(jail.Policy{}); err != nil {
+		t.Skipf("no jail on this machine: %v", err)
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	write := func(sandbox map[string]any) string {
+		up := map[string]any{"command": exe, "args": []string{"-test.run=^TestServeHelperUpstream$"},
+			"env": map[string]string{serveHelperEnv: "1"}}
+		if sandbox != nil {
+			up["sandbox"] = sandbox
+		}
+		conf, err := json.Marshal(map[string]any{"sandbox": "box", "approver": "deny",
+			"servers": map[string]any{"git": map[string]any{"builtin": "git"}, "up": up}})
+		require.NoError(t, err)
+		p := filepath.Join(dir, "serve.json")
+		require.NoError(t, os.WriteFile(p, conf, 0o600))
+		return p
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	cfg, err := loadServeConfig(write(map[string]any{"read": []string{"."}}))
+	require.NoError(t, err)
+	_, err = startServe(context.Background(), cfg, io.Discard, log)
+	require.ErrorIs(t, err, jail.ErrCredentialPath, "the configuration file's directory may not be granted")
+
+	cfg, err = loadServeConfig(write(nil))
+	require.NoError(t, err)
+	rt, err := startServe(context.Background(), cfg, io.Discard, log)
+	require.NoError(t, err)
+	defer rt.Close()
+	e, jailed := rt.stack.Servers["git"].(*git.Server).Jail()
+	require.True(t, jailed)
+	require.False(t, e.Unsandboxed)
+	require.Positive(t, e.Landlock)
+}

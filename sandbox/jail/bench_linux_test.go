@@ -1,0 +1,66 @@
+//go:build linux
+
+package jail
+
+import (
+	"context"
+	"os/exec"
+	"testing"
+)
+
+// BenchmarkLauncherStartup measures what the launcher adds to starting a
+// program: a trivial one (/bin/true) and one git invocation, each run to
+// completion directly and in a jail.
+//
+//	go test ./sandbox/jail -run '^$' -bench LauncherStartup -benchtime 200x
+func BenchmarkLauncherStartup(b *testing.B) {
+	requireJail(b)
+	programs := []struct {
+		name string
+		argv []string
+	}{
+		{"true", []string{"true"}},
+		{"git-version", []string{"git", "--version"}},
+	}
+	for _, p := range programs {
+		if _, err := exec.LookPath(p.argv[0]); err != nil {
+			b.Logf("skipping %s: %v", p.name, err)
+			continue
+		}
+		b.Run(p.name+"/direct", func(b *testing.B) {
+			for b.Loop() {
+				if err := exec.Command(p.argv[0], p.argv[1:]...).Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(p.name+"/jailed", func(b *testing.B) {
+			for b.Loop() {
+				c, err := Command(context.Background(), Policy{}, p.argv[0], p.argv[1:]...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCommand measures building a Cmd (validation, plan, memory
+// file, pipe) without starting it.
+func BenchmarkCommand(b *testing.B) {
+	requireJail(b)
+	p := Policy{ReadOnly: []string{"/usr/share"}, ConnectTCP: []uint16{443}}
+	for b.Loop() {
+		c, err := Command(context.Background(), p, "true")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range c.extra {
+			f.Close()
+		}
+		c.status.Close()
+	}
+}

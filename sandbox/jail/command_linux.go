@@ -1,0 +1,67 @@
+//go:build linux
+
+package jail
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+
+	"golang.org/x/sys/unix"
+)
+
+// setup makes c start the launcher: exe with launcherArg, the plan in a
+// sealed memory file as descriptor 3, the status pipe as descriptor 4.
+func (c *Cmd) setup(ctx context.Context, g grants, exe, path string, argv []string) error {
+	e := c.Enforcement
+	p := &plan{
+		Version: planVersion, Path: path, Args: argv,
+		ABI: e.Landlock, Seccomp: e.Seccomp,
+		RO: g.ro, RW: g.rw, Connect: g.connect, Bind: g.bind, Unix: g.unix,
+	}
+	p.normalise()
+	b, err := p.encode()
+	if err != nil {
+		return fmt.Errorf("jail: %w", err)
+	}
+	planFile, err := memFile("jail-plan", b)
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		_ = planFile.Close()
+		return fmt.Errorf("jail: %w", err)
+	}
+	c.Cmd = exec.CommandContext(ctx, exe)
+	c.Args = []string{argv[0], launcherArg}
+	c.extra = []*os.File{planFile, w}
+	c.ExtraFiles = []*os.File{planFile, w}
+	c.launcher, c.exe, c.status = true, exe, r
+	return nil
+}
+
+// memFile returns a read-only, sealed memory file holding b, positioned
+// at its start.
+func memFile(name string, b []byte) (*os.File, error) {
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("jail: memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	if _, err := f.Write(b); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("jail: writing the plan: %w", err)
+	}
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("jail: sealing the plan: %w", err)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("jail: %w", err)
+	}
+	return f, nil
+}

@@ -1,0 +1,16 @@
+//go:build !linux
+
+package jail
+
+import (
+	"context"
+	"os/exec"
+)
+
+// setup runs the program directly: without Linux there is no jail, and
+// decide has already refused unless Policy.Unsandboxed accepted that.
+func (c *Cmd) setup(ctx context.Context, _ grants, _, path string, argv []string) error {
+	c.Cmd = exec.CommandContext(ctx, path, argv[1:]...)
+	c.Args = argv
+	return nil
+}

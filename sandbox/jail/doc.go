@@ -1,0 +1,106 @@
+// Package jail runs a program — an external MCP server, one git
+// invocation — in a sandbox of its own on Linux: Landlock file and network
+// rules, a seccomp filter, no capabilities, no_new_privs, and an
+// environment built from nothing. It is the layer beneath the policy: the
+// Gate decides which calls reach a tool server; the jail limits what a
+// tool server that misbehaves (a compromised third-party server, git on a
+// hostile repository) can do with the machine.
+//
+//	c, err := jail.Command(ctx, jail.Policy{
+//		ReadWrite:  []string{"/home/me/agent-sandbox"},
+//		ConnectTCP: []uint16{443},
+//		Env:        []string{"PATH", "HOME=/home/me/agent-sandbox"},
+//	}, "mcp-server-fetch")
+//	if err != nil {
+//		return err // ErrPolicy, ErrCredentialPath, ErrUnsupported, *exec.Error
+//	}
+//	audit(c.Enforcement) // "landlock ABI 7, seccomp", or UNSANDBOXED (...)
+//	c.Stdin, c.Stdout = in, out
+//	if err := c.Start(); err != nil {
+//		return err // ErrLaunch: the sandbox could not be applied
+//	}
+//
+// # Threat model
+//
+// The jailed program is hostile. It may read only the files of
+// [BaseReadOnly] (system programs and libraries, a few /etc files, TLS
+// roots), its own executable and the Policy's ReadOnly paths, and write
+// only beneath ReadWrite; everything else — the user's home, keys and
+// tokens, /tmp, other projects — is denied by the kernel, for root as much
+// as for anyone. It may connect to and listen on the TCP ports the Policy
+// names and no others; with no port granted it cannot open any IP socket.
+// It cannot trace or read other processes, load kernel modules, use the
+// kernel keyrings, mount, enter namespaces, use eBPF, io_uring or
+// userfaultfd, push keystrokes into a terminal, or signal processes
+// outside its jail (Landlock ABI 6+). Whatever it executes inherits all of
+// this. The filter answers EPERM rather than killing, so a well-behaved
+// tool sees an ordinary error.
+//
+// The credential stores of [CredentialPaths] (~/.ssh, ~/.aws, ~/.gnupg,
+// ~/.config/gcloud, ...) are protected by construction: Landlock only
+// allows, so a Policy whose ReadOnly or ReadWrite entry contains one (the
+// home directory, "/") or lies inside one is refused with
+// [ErrCredentialPath], after symbolic links are resolved.
+//
+// Out of scope: kernel exploits (the filter narrows the surface, it does
+// not remove it), denial of service (CPU, memory, disk in the writable
+// paths), and what the program does with what it was granted.
+//
+// # What Landlock can and cannot express
+//
+// Landlock rules name file hierarchies and TCP ports. They cannot name a
+// host: a port granted is granted on every address, so "github.com:443"
+// is "any host, port 443" — pair the jail with the policy's and the tool
+// server's own host checks. Before ABI 10 UDP is not restricted at all;
+// it is allowed with any TCP grant, for DNS, and refused with none. Before
+// ABI 9 Landlock does not restrict connecting to a Unix socket by path;
+// the filter therefore refuses Unix sockets unless Policy.UnixSockets.
+// Landlock cannot deny beneath an allowed directory, and it does not
+// restrict stat, chmod, chown, utime, setxattr or flock: a jailed program
+// can see that ~/.ssh/id_rsa exists and change its mode, but not read it.
+// Older ABIs restrict less; where the filter can make up for it it does
+// (truncate before ABI 3, sockets whatever the ABI), and per-port rules
+// on a kernel before ABI 4 are refused with [ErrUnsupported].
+//
+// # Kernel support, and running without
+//
+// [Check] and [Command] detect the Landlock ABI and seccomp. A jail the
+// kernel cannot enforce is refused, never silently weakened: without
+// Landlock or seccomp Command fails with [ErrUnsupported] unless
+// Policy.Unsandboxed accepts running without them, and the choice is
+// reported in [Enforcement] (Unsandboxed, Missing) for the caller's audit
+// log. The launcher enforces the exact ABI the parent chose (not "best
+// effort"), up to ABI 8, the newest whose rights this package writes
+// rules for.
+//
+// # The launcher
+//
+// Go runs no code between fork and exec, so a Cmd starts the running
+// binary again (/proc/self/exe) in launcher mode. This package's init
+// function recognises the mode before main runs, reads the plan (the
+// program, its grants, the ABI) from an inherited sealed memory file,
+// sets no_new_privs, drops every capability, applies Landlock to all
+// threads, installs the seccomp filter, writes one byte on a status pipe
+// and execs the program. The program and every grant travel in canonical
+// form (symbolic links resolved by the parent, where the credential check
+// happens) and are opened by the launcher without following any link, so
+// a path swapped for a link to ~/.ssh in between fails the launch rather
+// than granting where the link leads. Any failure ends the launcher with status 126
+// and the reason on the status pipe and standard error; the program never
+// runs unjailed. Start reads the status pipe and returns [ErrLaunch]
+// unless the byte arrived — which also catches a launcher binary that
+// lacks the hook. Because the hook is an init function, every binary that
+// can call Command has it, test binaries included: neither main nor
+// TestMain has anything to call. The price is that the launcher runs the
+// init functions of the packages initialised before this one, and starts
+// a binary the size of the SDK's (a few milliseconds per program; see
+// BenchmarkLauncherStartup).
+//
+// The launcher runs with the environment given for the program until it
+// execs it, so variables of the dynamic loader (LD_*) are refused: they
+// would load code into it before the sandbox is in place.
+//
+// Architectures: amd64 and arm64 (also 386 and arm, the filter library's
+// other tables). A system call made through another architecture's entry
+// point (int 0x80 on amd64) is refused outright.
+package jail

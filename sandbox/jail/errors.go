@@ -1,0 +1,24 @@
+package jail
+
+import "errors"
+
+// Sentinel errors. Check them with errors.Is; never match error strings.
+var (
+	// ErrPolicy marks a Policy that cannot be enforced as written: a
+	// relative or missing path, an invalid port or environment entry, a
+	// grant covering a credential store.
+	ErrPolicy = errors.New("jail: invalid policy")
+	// ErrCredentialPath marks a ReadOnly or ReadWrite entry that contains,
+	// or lies inside, a credential store (see [CredentialPaths]). Such an
+	// error also satisfies errors.Is(err, ErrPolicy).
+	ErrCredentialPath = errors.New("jail: grant covers a credential store")
+	// ErrUnsupported marks a jail this kernel cannot enforce: no Landlock
+	// (unless Policy.Unsandboxed accepts that), no seccomp, an unsupported
+	// architecture, or per-port TCP rules on a Landlock ABI before 4.
+	ErrUnsupported = errors.New("jail: not supported by this kernel")
+	// ErrLaunch marks a jailed program that did not start: the launcher
+	// could not apply the sandbox (it then never runs the program), could
+	// not execute the program, or did not answer at all — the sign of a
+	// launcher binary without this package linked in.
+	ErrLaunch = errors.New("jail: launch failed")
+)

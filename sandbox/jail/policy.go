@@ -1,0 +1,233 @@
+package jail
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Policy says what a jailed program may do beyond starting. The zero value
+// is valid and least privileged: the program may read and execute the
+// system directories it needs to run ([BaseReadOnly]) and its own
+// executable, and nothing else — no other file, no network, no Unix
+// socket, no environment variable.
+//
+// A Policy is a plain value; [Command] and [Check] copy and validate it
+// each time, so it may be shared, reused and used concurrently.
+type Policy struct {
+	// ReadOnly are absolute paths of files and directories the program may
+	// read, list and execute, with everything beneath them.
+	ReadOnly []string
+	// ReadWrite are absolute paths the program may also write: create,
+	// write, truncate, rename and delete files and directories beneath
+	// them. Creating device nodes is never allowed.
+	ReadWrite []string
+
+	// ConnectTCP are the TCP ports the program may connect to. Landlock
+	// matches ports, not hosts: a port granted is granted on every address.
+	// Empty means no network at all (no TCP, no UDP, no other protocol).
+	ConnectTCP []uint16
+	// BindTCP are the TCP ports the program may listen on. Any entry here
+	// or in ConnectTCP opens IPv4 and IPv6 sockets to the program, and with
+	// them UDP (for DNS), which Landlock before ABI 10 cannot restrict.
+	BindTCP []uint16
+	// UnixSockets lets the program create Unix domain sockets, which it
+	// needs to connect to a socket by path (git's credential helper, an
+	// ssh agent). Without it socketpair(2) still works. Before Landlock ABI
+	// 9 a Unix socket may connect to any socket whose path the user can
+	// reach, so grant it only to programs that need it.
+	UnixSockets bool
+
+	// Env is the program's environment, built from nothing: "NAME" copies
+	// the variable from this process's environment when it is set,
+	// "NAME=value" sets it. Variables of the dynamic loader (LD_*) are
+	// refused: they would act on the launcher before the sandbox is in
+	// place.
+	Env []string
+
+	// AllowCredentials names entries of [CredentialPaths], written as there
+	// ("~/.config/gcloud"), that ReadOnly and ReadWrite may nevertheless
+	// cover: a deliberate, per-store exception for a server that needs one
+	// store. A grant still may not cover any other store.
+	AllowCredentials []string
+	// Protected are further absolute paths that no ReadOnly or ReadWrite
+	// entry may contain or lie inside, in addition to [CredentialPaths].
+	Protected []string
+
+	// Unsandboxed accepts running the program without Landlock when the
+	// kernel has none (Linux before 5.13, Landlock disabled at boot, or
+	// another operating system). It never weakens a jail the kernel can
+	// enforce. The choice is reported in [Enforcement] so that it can be
+	// recorded in the audit log.
+	Unsandboxed bool
+}
+
+// baseReadOnly is what every jailed program may read: the system's
+// programs and libraries, the dynamic loader's cache, the files the C
+// library reads for users, name resolution, time zones and TLS roots, a
+// few harmless devices and the process's own /proc entry. The rest of
+// /etc, /home, /root, /tmp, /var, /run, /srv, /opt, /mnt and /media is
+// not granted; missing entries are skipped.
+var baseReadOnly = []string{
+	// Programs and libraries.
+	"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
+	// The dynamic loader.
+	"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ld.so.preload",
+	// Users, groups and name resolution (ssh and the C library look the
+	// user up; resolvers read these).
+	"/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/host.conf",
+	"/etc/resolv.conf", "/etc/gai.conf", "/etc/services", "/etc/protocols",
+	// Time zone, locale aliases, MIME types, program alternatives.
+	"/etc/localtime", "/etc/timezone", "/etc/locale.alias", "/etc/mime.types", "/etc/alternatives",
+	// TLS trust roots and crypto policy.
+	"/etc/ssl", "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki", "/etc/crypto-policies",
+	// Entropy; CPU and memory facts runtimes size themselves by.
+	"/dev/urandom", "/dev/random",
+	"/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/filesystems",
+	"/sys/devices/system/cpu", "/sys/kernel/mm/transparent_hugepage",
+}
+
+// baseReadWrite are the devices every program may write.
+var baseReadWrite = []string{"/dev/null", "/dev/zero", "/dev/full"}
+
+// BaseReadOnly returns the paths every jailed program may read, whatever
+// its Policy: /usr, /bin, /sbin, /lib* (programs and libraries); from /etc
+// only the loader cache, passwd and group, name-resolution, time-zone,
+// locale-alias and MIME files, alternatives and TLS roots; /dev/urandom
+// and /dev/random; the program's own /proc/self and the CPU and memory
+// facts in /proc and /sys. /dev/null, /dev/zero and /dev/full are also
+// writable. The list is a copy.
+func BaseReadOnly() []string { return slices.Clone(baseReadOnly) }
+
+// grants is a validated Policy: canonical paths, sorted unique ports, the
+// environment resolved.
+type grants struct {
+	ro, rw        []string
+	connect, bind []uint16
+	unix          bool
+	env           []string
+}
+
+// validate checks p and resolves it against the file system and the
+// environment. homes are the directories "~" in CredentialPaths stands
+// for.
+func (p Policy) validate(homes []string) (grants, error) {
+	var g grants
+	var err error
+	if g.ro, err = canonicalPaths("ReadOnly", p.ReadOnly); err != nil {
+		return grants{}, err
+	}
+	if g.rw, err = canonicalPaths("ReadWrite", p.ReadWrite); err != nil {
+		return grants{}, err
+	}
+	if err := checkCredentials(p, homes, append(slices.Clone(g.ro), g.rw...)); err != nil {
+		return grants{}, err
+	}
+	if g.connect, err = ports("ConnectTCP", p.ConnectTCP); err != nil {
+		return grants{}, err
+	}
+	if g.bind, err = ports("BindTCP", p.BindTCP); err != nil {
+		return grants{}, err
+	}
+	g.unix = p.UnixSockets
+	if g.env, err = environ(p.Env, os.LookupEnv); err != nil {
+		return grants{}, err
+	}
+	return g, nil
+}
+
+// canonicalPaths checks that every entry is an absolute path that exists
+// and returns them with symbolic links resolved (Landlock attaches a rule
+// to the file a path leads to), without duplicates.
+func canonicalPaths(field string, in []string) ([]string, error) {
+	out := make([]string, 0, len(in))
+	for _, p := range in {
+		if err := checkPath(p); err != nil {
+			return nil, fmt.Errorf("%w: %s entry %q: %v", ErrPolicy, field, p, err)
+		}
+		c, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s entry %q: %v", ErrPolicy, field, p, err)
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// checkPath accepts absolute paths without NUL bytes.
+func checkPath(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("empty path")
+	case strings.IndexByte(p, 0) >= 0:
+		return fmt.Errorf("path contains a NUL byte")
+	case !filepath.IsAbs(p):
+		return fmt.Errorf("path is not absolute")
+	}
+	return nil
+}
+
+// ports returns in sorted and without duplicates; port 0 is refused.
+func ports(field string, in []uint16) ([]uint16, error) {
+	out := slices.Clone(in)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] == 0 {
+		return nil, fmt.Errorf("%w: %s: port 0", ErrPolicy, field)
+	}
+	return out, nil
+}
+
+// environ builds the program's environment from the Env rules, looking
+// copied variables up with lookup. The result is never nil: an empty
+// environment, not the parent's.
+func environ(rules []string, lookup func(string) (string, bool)) ([]string, error) {
+	env := []string{}
+	seen := map[string]bool{}
+	for _, r := range rules {
+		name, value, set := strings.Cut(r, "=")
+		if err := checkEnvName(name); err != nil {
+			return nil, fmt.Errorf("%w: Env entry %q: %v", ErrPolicy, r, err)
+		}
+		if strings.IndexByte(value, 0) >= 0 {
+			return nil, fmt.Errorf("%w: Env entry %q: value contains a NUL byte", ErrPolicy, name)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("%w: Env names %q twice", ErrPolicy, name)
+		}
+		seen[name] = true
+		if !set {
+			v, ok := lookup(name)
+			if !ok {
+				continue
+			}
+			value = v
+		}
+		env = append(env, name+"="+value)
+	}
+	return env, nil
+}
+
+// checkEnvName accepts portable variable names, except the loader's.
+func checkEnvName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty name")
+	}
+	for i, c := range name {
+		ok := c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9'
+		if !ok {
+			return fmt.Errorf("%q is not a variable name", name)
+		}
+	}
+	if loaderVar(name) {
+		return fmt.Errorf("loader variable %s would act on the launcher outside the sandbox", name)
+	}
+	return nil
+}
+
+// loaderVar reports variables of the dynamic loader.
+func loaderVar(name string) bool { return strings.HasPrefix(name, "LD_") }
