@@ -93,3 +93,25 @@ type AuditorFunc func(ctx context.Context, e AuditEntry) error
 
 // Record calls f(ctx, e).
 func (f AuditorFunc) Record(ctx context.Context, e AuditEntry) error { return f(ctx, e) }
+
+// AuditEvent records something that is not a call but belongs in the audit
+// log: an operator's choice or the state of a safeguard, such as a tool
+// server started without its jail because the kernel lacks Landlock and the
+// configuration accepted that.
+type AuditEvent struct {
+	// Time is when it happened.
+	Time time.Time `json:"time"`
+	// Kind names the event, for example "server-unsandboxed".
+	Kind string `json:"kind"`
+	// Server names the tool server concerned, if any.
+	Server string `json:"server,omitempty"`
+	// Message says what happened, for a person.
+	Message string `json:"message"`
+}
+
+// EventAuditor is an optional interface of an [Auditor] that also records
+// events. Like Record, Event returns after the event is stored, and an error
+// means it may be lost.
+type EventAuditor interface {
+	Event(ctx context.Context, e AuditEvent) error
+}

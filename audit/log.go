@@ -132,6 +132,22 @@ func (l *Log) Record(_ context.Context, e ironcurtain.AuditEntry) error {
 	return l.append("call", body)
 }
 
+// Event redacts the event and appends it as an "event" record. It returns
+// like Record, and fails like it.
+func (l *Log) Event(_ context.Context, e ironcurtain.AuditEvent) error {
+	e.Kind, e.Server, e.Message = l.red.String(e.Kind), l.red.String(e.Server), l.red.String(e.Message)
+	if e.Time.IsZero() {
+		e.Time = l.now()
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.append("event", body)
+}
+
 // Head returns the sequence number and hash of the last record, so that it
 // can be kept elsewhere: a copy of the head is what makes removing records
 // from the end of the log detectable.
@@ -211,7 +227,7 @@ const hashKey = `,"hash":"`
 //
 // where hash is the SHA-256 of everything before `,"hash":`, and prev is the
 // hash of the record before (Genesis for the first). An open record carries
-// "format" instead of "call"; a close record neither.
+// "format" instead of "call", an event record "event"; a close record none.
 func buildLine(seq uint64, prev, typ string, at time.Time, call []byte) []byte {
 	var b bytes.Buffer
 	b.Grow(len(call) + 256)
@@ -230,6 +246,9 @@ func buildLine(seq uint64, prev, typ string, at time.Time, call []byte) []byte {
 		b.WriteString(strconv.Itoa(Format))
 	case "call":
 		b.WriteString(`,"call":`)
+		b.Write(call)
+	case "event":
+		b.WriteString(`,"event":`)
 		b.Write(call)
 	}
 	sum := sha256.Sum256(b.Bytes())

@@ -352,3 +352,37 @@ func TestVerifyNamesTheProblem(t *testing.T) {
 		require.ErrorContains(t, err, tc.want)
 	}
 }
+
+// Events are chained like calls, redacted like calls, and verified.
+func TestEvents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	const secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+	l, err := audit.Open(context.Background(), path, audit.Options{Now: fixedClock(), Vault: vault.Map{"gh": ironcurtain.NewSecret(secret)}})
+	require.NoError(t, err)
+	require.NoError(t, l.Record(context.Background(), entry(1)))
+	require.NoError(t, l.Event(context.Background(), ironcurtain.AuditEvent{
+		Kind: "server-unsandboxed", Server: "github", Message: "started without its jail; token " + secret,
+	}))
+	require.NoError(t, l.Close())
+	require.ErrorIs(t, l.Event(context.Background(), ironcurtain.AuditEvent{Kind: "late"}), ironcurtain.ErrClosed)
+
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NotContains(t, string(raw), secret)
+	require.Contains(t, string(raw), `"type":"event"`)
+	require.Contains(t, string(raw), `"kind":"server-unsandboxed"`)
+	rep, err := audit.Verify(bytes.NewReader(raw))
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Calls)
+	require.Equal(t, 1, rep.Events)
+	require.True(t, rep.Sealed)
+
+	// An event whose body is edited breaks the chain at that line.
+	tampered := bytes.Replace(raw, []byte("server-unsandboxed"), []byte("server-sandboxed!!"), 1)
+	_, err = audit.Verify(bytes.NewReader(tampered))
+	var ve *audit.VerifyError
+	require.ErrorAs(t, err, &ve)
+	require.Equal(t, 3, ve.Line)
+}
+
+var _ ironcurtain.EventAuditor = (*audit.Log)(nil)

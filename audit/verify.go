@@ -37,6 +37,8 @@ type VerifyReport struct {
 	Records int
 	// Calls is how many of them record calls.
 	Calls int
+	// Events is how many of them record events (see ironcurtain.AuditEvent).
+	Events int
 	// Head is the hash of the last intact record, "" if there is none.
 	Head string
 	// Sealed reports that the last record is a close record: the log was
@@ -86,8 +88,11 @@ func Verify(r io.Reader) (VerifyReport, error) {
 		rep.Records++
 		rep.Head = prev
 		rep.Sealed = rec.Type == "close"
-		if rec.Type == "call" {
+		switch rec.Type {
+		case "call":
 			rep.Calls++
+		case "event":
+			rep.Events++
 		}
 	}
 }
@@ -117,6 +122,7 @@ type record struct {
 	Time   string          `json:"time"`
 	Format int             `json:"format"`
 	Call   json.RawMessage `json:"call"`
+	Event  json.RawMessage `json:"event"`
 	Hash   string          `json:"hash"`
 }
 
@@ -158,6 +164,10 @@ func checkLine(line []byte, n uint64, prev string) (record, string) {
 	case "call":
 		if len(rec.Call) == 0 || rec.Call[0] != '{' {
 			return rec, "a call record without its call"
+		}
+	case "event":
+		if len(rec.Event) == 0 || rec.Event[0] != '{' {
+			return rec, "an event record without its event"
 		}
 	case "close":
 	default:

@@ -278,6 +278,14 @@ func redirectChecker(engine *policy.Engine, server string) func(context.Context,
 	}
 }
 
+// RecordEvent writes an event to the audit log, if there is one.
+func (s *Stack) RecordEvent(ctx context.Context, e ironcurtain.AuditEvent) error {
+	if s.audit == nil {
+		return nil
+	}
+	return s.audit.Event(ctx, e)
+}
+
 // AuditHead returns the sequence number and hash of the last audit record,
 // to be kept elsewhere so that a truncated log can be told apart. ok is
 // false without an audit log.

@@ -90,6 +90,7 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 		opts.Human = &approve.Terminal{GrantTTL: time.Duration(cfg.GrantTTL)}
 	}
 	var watch []proxy.ToolsNotifier
+	var events []ironcurtain.AuditEvent
 	closeUpstreams := func() {
 		for _, s := range opts.Servers {
 			if c, ok := s.(io.Closer); ok {
@@ -104,11 +105,12 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 			opts.Builtins = append(opts.Builtins, s.Builtin)
 			continue
 		}
-		up, err := startUpstream(ctx, name, s, cfg, creds, stderr, log)
+		up, enforced, err := startUpstream(ctx, name, s, cfg, creds, stderr, log)
 		if err != nil {
 			closeUpstreams()
 			return nil, fmt.Errorf("server %s: %w", name, err)
 		}
+		events = append(events, jailEvents(name, enforced)...)
 		if n, ok := up.(proxy.ToolsNotifier); ok {
 			watch = append(watch, n)
 		}
@@ -116,12 +118,26 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 	}
 	if g, ok := cfg.Servers["git"]; ok && g.Builtin == "git" {
 		jp := serveJail(g, cfg)
+		enforced, err := jail.Check(jp)
+		if err != nil {
+			closeUpstreams()
+			return nil, fmt.Errorf("server git: %w", jailHint(err))
+		}
+		events = append(events, jailEvents("git", enforced)...)
 		opts.Git.Jail = &jp
 	}
 	if rt.stack, err = stack.New(ctx, opts); err != nil {
 		err = jailHint(err)
 		closeUpstreams()
 		return nil, err
+	}
+	// A server that runs without its jail is an operator's choice the audit
+	// log must show; if it cannot, serve does not start.
+	for _, e := range events {
+		log.Warn("ironcurtain serve: "+e.Message, "server", e.Server)
+		if err := rt.stack.RecordEvent(ctx, e); err != nil {
+			return nil, err
+		}
 	}
 	scfg := proxy.ServerConfig{Session: cfg.Session, Watch: watch, Logger: log}
 	if l := cfg.Listen; l != nil {
@@ -185,20 +201,21 @@ func vaultFile(v *serveVault) string {
 	return v.File
 }
 
-// startUpstream starts an external MCP server: a command over stdio, with
-// exactly the environment configured (secretEnv values from the vault), or a
-// streamable HTTP URL.
-func startUpstream(ctx context.Context, name string, s serveServer, cfg *serveConfig, creds vault.Map, stderr io.Writer, log *slog.Logger) (ironcurtain.ToolServer, error) {
+// startUpstream starts an external MCP server: a command over stdio, in its
+// jail and with exactly the environment configured (secretEnv values from
+// the vault), or a streamable HTTP URL. It reports what the jail enforces.
+func startUpstream(ctx context.Context, name string, s serveServer, cfg *serveConfig, creds vault.Map, stderr io.Writer, log *slog.Logger) (ironcurtain.ToolServer, jail.Enforcement, error) {
 	if s.URL != "" {
-		return proxy.HTTP(ctx, proxy.HTTPConfig{
+		c, err := proxy.HTTP(ctx, proxy.HTTPConfig{
 			Name: name, URL: s.URL, Headers: s.Headers, CallTimeout: time.Duration(s.CallTimeout), Logger: log,
 		})
+		return c, jail.Enforcement{}, err
 	}
 	env := maps.Clone(s.Env)
 	for variable, credential := range s.SecretEnv {
 		secret, err := creds.Credential(ctx, credential)
 		if err != nil {
-			return nil, fmt.Errorf("secretEnv %s: %w", variable, err)
+			return nil, jail.Enforcement{}, fmt.Errorf("secretEnv %s: %w", variable, err)
 		}
 		if env == nil {
 			env = map[string]string{}
@@ -211,19 +228,26 @@ func startUpstream(ctx context.Context, name string, s serveServer, cfg *serveCo
 	}
 	enforced, err := jail.Check(jp)
 	if err != nil {
-		return nil, jailHint(err)
+		return nil, enforced, jailHint(err)
 	}
-	if enforced.Unsandboxed {
-		// TODO(audit event): also record this in the audit log once it has
-		// an operator-event record (see the notes of issue 10).
-		log.Warn("ironcurtain serve: server runs without its jail, as its configuration accepts",
-			"server", name, "enforced", enforced.String())
-	}
-	return proxy.Stdio(ctx, proxy.StdioConfig{
+	c, err := proxy.Stdio(ctx, proxy.StdioConfig{
 		Name: name, Command: s.Command, Args: s.Args, Env: env, PassEnv: s.PassEnv, Dir: s.Dir,
 		Stderr: stderr, CallTimeout: time.Duration(s.CallTimeout), MaxRestarts: s.MaxRestarts, Logger: log,
 		Jail: &jp,
 	})
+	return c, enforced, err
+}
+
+// jailEvents are the audit events a server's enforcement calls for: one
+// when it runs without (part of) its jail.
+func jailEvents(server string, e jail.Enforcement) []ironcurtain.AuditEvent {
+	if !e.Unsandboxed {
+		return nil
+	}
+	return []ironcurtain.AuditEvent{{
+		Kind: "server-unsandboxed", Server: server,
+		Message: fmt.Sprintf("server %s runs without its full jail (%s), as its configuration accepts: %s", server, e.Missing, e),
+	}}
 }
 
 // serveJail is what a server's "sandbox" grants, with the configuration

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/stack"
 	"github.com/ironcurtain-go/ironcurtain/tools/git"
 )
 
@@ -54,4 +55,23 @@ func TestServeJail(t *testing.T) {
 	require.True(t, jailed)
 	require.False(t, e.Unsandboxed)
 	require.Positive(t, e.Landlock)
+}
+
+// A server that runs without its jail is an audit event; one with its jail
+// is not.
+func TestJailEvents(t *testing.T) {
+	require.Empty(t, jailEvents("github", jail.Enforcement{Landlock: 7, Seccomp: true}))
+	ev := jailEvents("github", jail.Enforcement{Unsandboxed: true, Missing: "Landlock"})
+	require.Len(t, ev, 1)
+	require.Equal(t, "server-unsandboxed", ev[0].Kind)
+	require.Equal(t, "github", ev[0].Server)
+	require.Contains(t, ev[0].Message, "Landlock")
+
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	s, err := stack.New(context.Background(), stack.Options{Sandbox: t.TempDir(), Audit: path, Builtins: []string{}})
+	require.NoError(t, err)
+	require.NoError(t, s.RecordEvent(context.Background(), ev[0]))
+	require.NoError(t, s.Close())
+	rep := verifyAudit(t, path)
+	require.Equal(t, 1, rep.Events)
 }
