@@ -11,22 +11,18 @@ import (
 
 func TestQuickstart(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out))
+	require.NoError(t, run(context.Background(), &out, nil, t.TempDir()))
 	got := out.String()
 	for _, want := range []string{
-		"allow     write notes in its sandbox",
-		"allow     read a document of the user's",
-		"deny      read the user's SSH key",
-		"deny      sneak to it through ..",
-		"escalate  edit the user's shell profile",
-		"allow     clone a repository from GitHub",
-		"escalate  push to an unknown host",
-		"deny      run a command through git's ext transport",
-		"allow     read Go documentation",
-		"deny      fetch the cloud metadata service",
-		"deny      call a tool nobody declared",
-		"What the agent is told:",
+		"read back 41 characters of plan.md",
+		"allow     filesystem/write_file",
+		"allow     git/git_commit",
+		"deny      filesystem/read_text_file  structural-protected-path",
+		"escalate  git/git_push",
+		"escalate-git-push",
+		"Audit log:",
 	} {
 		require.True(t, strings.Contains(got, want), "missing %q in:\n%s", want, got)
 	}
+	require.NotContains(t, got, "The script stopped", got)
 }
