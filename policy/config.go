@@ -3,6 +3,8 @@ package policy
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/credpaths"
 )
 
 // Config holds the engine settings that are not part of the compiled
@@ -38,29 +40,12 @@ type Config struct {
 }
 
 // DefaultProtectedPaths are the user's credential stores and the SDK's own
-// configuration, relative to the home directory ("~/...").
-var DefaultProtectedPaths = []string{
-	"~/.ssh",
-	"~/.gnupg",
-	"~/.aws",
-	"~/.azure",
-	"~/.config/gcloud",
-	"~/.kube",
-	"~/.docker",
-	"~/.netrc",
-	"~/.git-credentials",
-	"~/.config/git/credentials",
-	"~/.config/gh",
-	"~/.npmrc",
-	"~/.pypirc",
-	"~/.cargo/credentials",
-	"~/.cargo/credentials.toml",
-	"~/.password-store",
-	"~/.local/share/keyrings",
-	"~/.terraform.d/credentials.tfrc.json",
-	"~/.config/ironcurtain",
-	"~/.ironcurtain",
-}
+// configuration, relative to the home directory ("~/..."): ~/.ssh, ~/.gnupg,
+// ~/.aws, ~/.azure, ~/.config/gcloud, ~/.kube, ~/.docker, ~/.netrc, git and
+// gh credentials, package-registry tokens, password stores and keyrings,
+// and ~/.config/ironcurtain. The jail refuses to grant the same paths to
+// tool servers.
+var DefaultProtectedPaths = credpaths.List()
 
 // home returns the directory "~" stands for.
 func (c Config) home() string {

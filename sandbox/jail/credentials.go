@@ -8,36 +8,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ironcurtain-go/ironcurtain/internal/credpaths"
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 )
 
 // credentialPaths are the user's credential stores and the SDK's own
-// configuration, relative to the home directory. The list is the policy
-// engine's DefaultProtectedPaths (a test keeps the two equal); it is
-// repeated here so that the jail, which every tool server links, does not
-// pull in the policy engine.
-var credentialPaths = []string{
-	"~/.ssh",
-	"~/.gnupg",
-	"~/.aws",
-	"~/.azure",
-	"~/.config/gcloud",
-	"~/.kube",
-	"~/.docker",
-	"~/.netrc",
-	"~/.git-credentials",
-	"~/.config/git/credentials",
-	"~/.config/gh",
-	"~/.npmrc",
-	"~/.pypirc",
-	"~/.cargo/credentials",
-	"~/.cargo/credentials.toml",
-	"~/.password-store",
-	"~/.local/share/keyrings",
-	"~/.terraform.d/credentials.tfrc.json",
-	"~/.config/ironcurtain",
-	"~/.ironcurtain",
-}
+// configuration, relative to the home directory: the same list the policy
+// engine protects (internal/credpaths), without linking the engine.
+var credentialPaths = credpaths.List()
 
 // CredentialPaths returns the credential stores no grant may cover unless
 // Policy.AllowCredentials names them: ~/.ssh, ~/.gnupg, ~/.aws, ~/.azure,

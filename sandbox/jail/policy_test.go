@@ -3,24 +3,11 @@ package jail
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/ironcurtain-go/ironcurtain/policy"
 )
-
-// TestCredentialPathsMatchPolicy keeps the jail's list of credential
-// stores equal to the policy engine's protected paths.
-func TestCredentialPathsMatchPolicy(t *testing.T) {
-	want := slices.Clone(policy.DefaultProtectedPaths)
-	got := CredentialPaths()
-	slices.Sort(want)
-	slices.Sort(got)
-	require.Equal(t, want, got)
-}
 
 func TestValidate(t *testing.T) {
 	root, err := filepath.EvalSymlinks(t.TempDir())
