@@ -7,6 +7,9 @@
 //	ironcurtain policy eval    [flags] < calls.jsonl   decide calls, one JSON line each
 //	ironcurtain policy explain [flags] < calls.jsonl   show each decision's trace
 //	ironcurtain policy lint    [flags]                 find dead, shadowed and catch-all rules
+//	ironcurtain policy test DIR                        replay a compiled policy's scenarios
+//	ironcurtain policy diff OLD NEW [--calls AUDIT]    list calls whose decision would change
+//	ironcurtain compile CONSTITUTION.md -o DIR         compile plain English into policy artifacts
 //	ironcurtain serve --sandbox DIR [--audit FILE]     the MCP proxy over stdio, built-in tools
 //	ironcurtain serve --config FILE                    the MCP proxy as configured
 //	ironcurtain audit verify [-sealed] FILE            check an audit log's hash chain
@@ -34,10 +37,11 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"policy": {"evaluate, explain and lint policies", runPolicy},
-		"serve":  {"serve the MCP proxy in front of an agent", runServe},
-		"audit":  {"verify audit logs", runAudit},
-		"exec":   {"run a TypeScript script in Code Mode under the default policy", runExec},
+		"policy":  {"evaluate, explain and lint policies", runPolicy},
+		"serve":   {"serve the MCP proxy in front of an agent", runServe},
+		"audit":   {"verify audit logs", runAudit},
+		"exec":    {"run a TypeScript script in Code Mode under the default policy", runExec},
+		"compile": {"compile a constitution into policy artifacts", runCompile},
 	}
 }
 

@@ -21,14 +21,18 @@ const maxRequestLine = 8 << 20
 
 func runPolicy(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: ironcurtain policy eval|explain|lint [flags]")
+		fmt.Fprintln(stderr, "usage: ironcurtain policy eval|explain|lint|test|diff [flags]")
 		return 2
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
+	case "test":
+		return runPolicyTest(ctx, rest, stdin, stdout, stderr)
+	case "diff":
+		return runPolicyDiff(ctx, rest, stdin, stdout, stderr)
 	case "eval", "explain", "lint":
 	default:
-		fmt.Fprintf(stderr, "ironcurtain policy: unknown subcommand %q (want eval, explain or lint)\n", sub)
+		fmt.Fprintf(stderr, "ironcurtain policy: unknown subcommand %q (want eval, explain, lint, test or diff)\n", sub)
 		return 2
 	}
 	fs := flag.NewFlagSet("ironcurtain policy "+sub, flag.ContinueOnError)

@@ -1,0 +1,423 @@
+package compile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/policy"
+)
+
+// CompilerName is recorded in every compiled policy's provenance. Its
+// version changes whenever the same constitution would compile to
+// different rules.
+const CompilerName = "ironcurtain-go/policy/compile v1"
+
+// Options configure [Compile]. The zero Options compile the controlled
+// subset against the built-in tools' annotations, offline, and fail on any
+// sentence outside it.
+type Options struct {
+	// Annotations are the tools' argument roles. Nil means
+	// policy.DefaultAnnotations(): the 44 built-in tools.
+	Annotations *policy.Annotations
+	// Lists are the values of dynamic lists already known; a list a
+	// sentence names must be known here or resolved by the Model.
+	Lists *policy.Lists
+	// Model, if set, compiles what the front end cannot: sentences
+	// outside the subset, tools without annotations, lists without values.
+	Model Model
+	// Tools are third-party tools, by server, that have no annotations
+	// yet; with a Model they are annotated first.
+	Tools map[string][]ironcurtain.Tool
+	// SkipUnparsed, with no Model, reports sentences outside the subset as
+	// warnings and compiles the rest instead of failing. The skipped
+	// sentences are not enforced — a skipped "may never" leaves whatever
+	// a broader sentence allows — so use it only while writing.
+	SkipUnparsed bool
+	// CacheDir, if set, keeps the model's valid answers keyed by a hash
+	// of the model name and the whole request; a cached answer skips the
+	// model but is verified like a fresh one.
+	CacheDir string
+	// Concurrency bounds the servers compiled at once by the model
+	// pipeline. Zero means 4.
+	Concurrency int
+	// MaxRepairs bounds the repair rounds per server. Zero means 3.
+	MaxRepairs int
+	// Progress, if set, is told about each model stage as it starts. It
+	// is called from several goroutines, one at a time.
+	Progress func(Event)
+	// Time is recorded as the policy's generation time; zero records none,
+	// so that the artifacts are reproducible.
+	Time time.Time
+}
+
+// Event is one step of the model pipeline, for showing progress.
+type Event struct {
+	// Stage is "annotate", "rules", "lists", "scenarios", "verify" or
+	// "repair".
+	Stage string
+	// Server is the server concerned, or "" for lists.
+	Server  string
+	Message string
+}
+
+// Result holds a compilation's artifacts and what the compiler has to say.
+// On failure the artifacts are nil and Diagnostics and Report say why.
+type Result struct {
+	Policy    *policy.CompiledPolicy
+	Lists     *policy.Lists // nil when no rule uses a list
+	Scenarios *Scenarios
+	// Annotations are set when the model annotated tools: the given
+	// annotations and the new ones. Nil otherwise.
+	Annotations *policy.Annotations
+	Diagnostics []Diagnostic
+	Report      Report
+}
+
+// defaultAnnotations decodes the built-in tools' annotations once; the
+// compiler never modifies annotations it is given.
+var defaultAnnotations = sync.OnceValue(policy.DefaultAnnotations)
+
+// Compile compiles a constitution (Markdown) into policy artifacts. The
+// sentences of the controlled subset compile deterministically, without a
+// model; the rest go to opts.Model. Every scenario — those the front end
+// derives from the sentences and those the model writes — is replayed on
+// the real engine, and its verdict is final: a server whose rules still
+// fail after repair fails the whole compilation. The error is then a
+// *CompileError, or ctx's error.
+//
+// Compile may be called from several goroutines at once: it only reads
+// opts.Annotations and opts.Lists, and opts.Model is safe for concurrent
+// use by contract.
+func Compile(ctx context.Context, src []byte, opts Options) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	c := newCompiler(src, opts)
+	defer c.cleanup()
+	return c.run(ctx)
+}
+
+// compiler is the state of one compilation.
+type compiler struct {
+	src  string
+	opts Options
+	ann  *policy.Annotations
+	ix   *annIndex
+
+	diags    []Diagnostic
+	report   Report
+	defs     map[string]*statement
+	unparsed []item
+	entries  []entry // the sentences' rules, in order written
+
+	known map[string]policy.ListValues
+
+	envOnce sync.Once
+	env     *ScenarioEnv
+	envErr  error
+
+	// Set by the model pipeline.
+	pipeOnce     sync.Once
+	pipeline     *pipeline
+	annotated    bool // the model added annotations
+	modelEntries []entry
+	modelScens   []Scenario
+	// modelDefs are written between the model's stages, by one
+	// goroutine; resolved and report's counters are guarded by mu.
+	modelDefs map[string]modelList
+	mu        sync.Mutex
+	resolved  map[string]policy.ListValues
+}
+
+func newCompiler(src []byte, opts Options) *compiler {
+	c := &compiler{src: string(src), opts: opts, defs: map[string]*statement{},
+		known: map[string]policy.ListValues{}, modelDefs: map[string]modelList{}, resolved: map[string]policy.ListValues{}}
+	// The caller's annotations are only read; annotate copies them before
+	// adding the model's.
+	c.ann = opts.Annotations
+	if c.ann == nil {
+		c.ann = defaultAnnotations()
+	}
+	c.ix = indexAnnotations(c.ann)
+	if opts.Lists != nil {
+		for name, v := range opts.Lists.Lists {
+			c.known[name] = v
+		}
+	}
+	return c
+}
+
+func (c *compiler) errorf(line int, sentence, format string, a ...any) {
+	c.diags = append(c.diags, Diagnostic{Line: line, Severity: Error, Sentence: sentence, Message: fmt.Sprintf(format, a...)})
+}
+
+func (c *compiler) warnf(line int, sentence, format string, a ...any) {
+	c.diags = append(c.diags, Diagnostic{Line: line, Severity: Warning, Sentence: sentence, Message: fmt.Sprintf(format, a...)})
+}
+
+func (c *compiler) failed() bool {
+	return slices.ContainsFunc(c.diags, func(d Diagnostic) bool { return d.Severity == Error })
+}
+
+func (c *compiler) fail(servers []ServerReport) (Result, error) {
+	sort.SliceStable(c.diags, func(i, j int) bool { return c.diags[i].Line < c.diags[j].Line })
+	var errs []Diagnostic
+	for _, d := range c.diags {
+		if d.Severity == Error {
+			errs = append(errs, d)
+		}
+	}
+	return Result{Diagnostics: c.diags, Report: c.report}, &CompileError{Diagnostics: errs, Servers: servers}
+}
+
+func (c *compiler) run(ctx context.Context) (Result, error) {
+	if c.opts.Model != nil && len(c.opts.Tools) > 0 {
+		if err := c.annotate(ctx); err != nil {
+			return Result{Diagnostics: c.diags, Report: c.report}, err
+		}
+	}
+	c.read()
+	c.lowerAll()
+	c.collectLists()
+	needModel := len(c.unparsed) > 0 || len(c.opts.Tools) > 0
+	for _, it := range c.unparsed {
+		msg := "outside the controlled subset: " + it.problem
+		d := Diagnostic{Line: it.line, Severity: Error, Sentence: it.text, Message: msg, Unparsed: true}
+		switch {
+		case c.opts.Model != nil:
+			d.Severity, d.Message = Warning, msg+"; compiled by the model"
+		case c.opts.SkipUnparsed:
+			d.Severity, d.Message = Warning, msg+"; skipped, NOT enforced"
+		}
+		c.diags = append(c.diags, d)
+	}
+	if len(c.opts.Tools) > 0 && c.opts.Model == nil {
+		c.errorf(0, "", "tools without annotations need a model to annotate them")
+	}
+	if c.failed() {
+		return c.fail(nil)
+	}
+	sentenceOrder, err := c.order(c.entries)
+	if err != nil {
+		c.errorf(0, "", "%v", err)
+		return c.fail(nil)
+	}
+	c.diags = append(c.diags, conflicts(sentenceOrder)...)
+	if err := c.resolveSentenceLists(ctx); err != nil {
+		return Result{Diagnostics: c.diags, Report: c.report}, err
+	}
+	if c.failed() {
+		return c.fail(nil)
+	}
+	gen := &scenarioGen{ix: c.ix, m: &meaning{ix: c.ix, rules: sentenceOrder, lists: c.listValues()}, seen: map[string]bool{}}
+	for i := range sentenceOrder {
+		gen.forEntry(&sentenceOrder[i])
+	}
+	sentenceScens := gen.out
+	var servers []ServerReport
+	if needModel && c.opts.Model != nil {
+		var err error
+		servers, err = c.runModel(ctx, sentenceScens)
+		c.report.Servers = servers
+		if err != nil {
+			return Result{Diagnostics: c.diags, Report: c.report}, err
+		}
+		if c.failed() || slices.ContainsFunc(servers, func(s ServerReport) bool { return !s.OK }) {
+			return c.fail(failedServers(servers))
+		}
+	}
+	all := append(slices.Clone(c.entries), c.modelEntries...)
+	final, err := c.order(all)
+	if err != nil {
+		c.errorf(0, "", "%v", err)
+		return c.fail(nil)
+	}
+	scens := append(slices.Clone(sentenceScens), c.modelScens...)
+	sort.SliceStable(scens, func(i, j int) bool { return scens[i].Line < scens[j].Line })
+	res, err := c.artifacts(final, scens)
+	if err != nil {
+		c.errorf(0, "", "%v", err)
+		return c.fail(nil)
+	}
+	outs, err := c.verify(ctx, res.Policy, res.Lists, scens)
+	var le *policy.LoadError
+	if errors.As(err, &le) {
+		c.errorf(0, "", "the compiled policy does not load: %v", err)
+		return c.fail(nil)
+	}
+	if err != nil {
+		return Result{Diagnostics: c.diags, Report: c.report}, err
+	}
+	if fs := failures(outs); len(fs) > 0 {
+		// The front end's own scenarios failing is a compiler bug; say so.
+		byServer := map[string][]Failure{}
+		for _, f := range fs {
+			byServer[f.Scenario.Call.Server] = append(byServer[f.Scenario.Call.Server], f)
+		}
+		for _, s := range sortedKeys(byServer) {
+			servers = append(servers, ServerReport{Server: s, Failures: byServer[s], Scenarios: len(scens),
+				Error: "the final policy fails scenarios on the engine"})
+		}
+		c.report.Servers = servers
+		return c.fail(failedServers(servers))
+	}
+	c.report.Rules, c.report.Scenarios = len(final), len(scens)
+	sort.SliceStable(c.diags, func(i, j int) bool { return c.diags[i].Line < c.diags[j].Line })
+	res.Diagnostics, res.Report = c.diags, c.report
+	return res, nil
+}
+
+func failedServers(ss []ServerReport) []ServerReport {
+	var out []ServerReport
+	for _, s := range ss {
+		if !s.OK {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// read splits the constitution and parses each sentence.
+func (c *compiler) read() {
+	items, prose := split(c.src)
+	for _, p := range prose {
+		c.errorf(p.line, p.text, `a permission sentence outside a list item is not enforced: make it a list item ("- The agent ...") or rephrase it`)
+	}
+	c.report.Sentences = len(items)
+	for _, it := range items {
+		st, err := parseSentence(it.line, it.text)
+		if err != nil {
+			it.problem = err.Error()
+			c.unparsed = append(c.unparsed, it)
+			continue
+		}
+		c.report.Compiled++
+		if st.defList != "" {
+			if prev, dup := c.defs[st.defList]; dup {
+				c.errorf(st.line, st.text, "@%s is already defined on line %d", st.defList, prev.line)
+				continue
+			}
+			c.defs[st.defList] = st
+			continue
+		}
+		es, err := lower(st)
+		if err != nil {
+			c.errorf(st.line, st.text, "%v", err)
+			continue
+		}
+		c.entries = append(c.entries, es...)
+	}
+	c.report.Unparsed = len(c.unparsed)
+}
+
+// lowerAll checks the sentences' rules against the annotations.
+func (c *compiler) lowerAll() {
+	names := map[string]int{}
+	for i := range c.entries {
+		e := &c.entries[i]
+		e.reg = regionOf(e.rule, c.ix)
+		if len(e.reg.cells) == 0 {
+			c.errorf(e.line, e.rule.Principle, "%s", c.noCells(e.rule))
+		}
+		if p := e.rule.If.Paths; p != nil && isProtected(p.Within) {
+			c.warnf(e.line, e.rule.Principle, "%s is a protected path: no rule can open it, so this sentence has no effect there", p.Within)
+		}
+		if prev, dup := names[e.rule.Name]; dup && prev != e.line {
+			c.errorf(e.line, e.rule.Principle, "rule name %q is also made by line %d: name one of them with {#name} at the end of the sentence", e.rule.Name, prev)
+		} else if dup {
+			c.errorf(e.line, e.rule.Principle, "the sentence makes two rules named %q", e.rule.Name)
+		}
+		names[e.rule.Name] = e.line
+	}
+}
+
+// noCells explains why a rule governs no tool.
+func (c *compiler) noCells(r policy.Rule) string {
+	for _, s := range r.If.Server {
+		if c.ix.tools[s] == nil {
+			return fmt.Sprintf("no annotations describe the %s server's tools, so this sentence governs nothing", s)
+		}
+		for _, t := range r.If.Tool {
+			if c.ix.tool(s, t) == nil {
+				return fmt.Sprintf("the %s server has no tool %q", s, t)
+			}
+		}
+	}
+	var roles []string
+	for _, x := range r.If.Roles {
+		roles = append(roles, string(x))
+	}
+	return fmt.Sprintf("no tool of %s has an argument with the role(s) %s, so this sentence governs nothing", strings.Join(r.If.Server, ", "), strings.Join(roles, ", "))
+}
+
+// order computes the regions the model's rules lack and orders entries.
+func (c *compiler) order(es []entry) ([]entry, error) {
+	for i := range es {
+		if es[i].reg == nil {
+			es[i].reg = regionOf(es[i].rule, c.ix)
+		}
+	}
+	return order(es)
+}
+
+// artifacts assembles the policy, lists and scenarios.
+func (c *compiler) artifacts(final []entry, scens []Scenario) (Result, error) {
+	pol, lists, err := c.buildPolicy(final)
+	if err != nil {
+		return Result{}, err
+	}
+	sum := sha256.Sum256([]byte(c.src))
+	constHash := hex.EncodeToString(sum[:])
+	pol.ConstitutionHash = constHash
+	prov := &policy.Provenance{Constitution: constHash, Compiler: CompilerName}
+	model := ""
+	if c.opts.Model != nil {
+		model = c.opts.Model.Name()
+		prov.Model = model
+	}
+	if !c.opts.Time.IsZero() {
+		prov.Time = c.opts.Time.UTC().Format(time.RFC3339)
+		pol.GeneratedAt = prov.Time
+	}
+	pol.Provenance = prov
+	pol.InputHash = inputHash(constHash, c.ann, lists, model)
+	res := Result{Policy: pol, Lists: lists, Scenarios: &Scenarios{ConstitutionHash: constHash, Scenarios: scens}}
+	if res.Scenarios.Scenarios == nil {
+		res.Scenarios.Scenarios = []Scenario{}
+	}
+	if c.annotated {
+		res.Annotations = c.ann
+	}
+	return res, nil
+}
+
+// inputHash covers everything the rules were compiled from: the
+// constitution, the annotations, the lists, the model and its prompts.
+func inputHash(constHash string, ann *policy.Annotations, lists *policy.Lists, model string) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	_ = enc.Encode([]any{CompilerName, constHash, ann, lists, model})
+	if model != "" {
+		h.Write([]byte(promptsDigest))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

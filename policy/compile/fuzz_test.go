@@ -1,0 +1,107 @@
+package compile
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ironcurtain-go/ironcurtain/policy"
+)
+
+var (
+	fuzzIxOnce sync.Once
+	fuzzAnn    *policy.Annotations
+	fuzzIx     *annIndex
+)
+
+// FuzzSentence feeds arbitrary text to the sentence parser. It must never
+// panic, and a sentence it accepts must compile to rules the engine loads,
+// whose scenarios the engine decides as expected.
+func FuzzSentence(f *testing.F) {
+	for _, name := range []string{"sentences.txt", "errors.txt"} {
+		file, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		sc := bufio.NewScanner(file)
+		for sc.Scan() {
+			if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+				f.Add(l)
+			}
+		}
+		file.Close()
+	}
+	fuzzIxOnce.Do(func() {
+		fuzzAnn = policy.DefaultAnnotations()
+		fuzzIx = indexAnnotations(fuzzAnn)
+	})
+	f.Fuzz(func(t *testing.T, s string) {
+		st, err := parseSentence(1, s)
+		if err != nil {
+			if _, ok := err.(*parseError); !ok {
+				t.Fatalf("%q: error of type %T", s, err)
+			}
+			return
+		}
+		if st.defList != "" {
+			return
+		}
+		es, err := lower(st)
+		if err != nil {
+			return
+		}
+		names := map[string]bool{}
+		for _, e := range es {
+			if names[e.rule.Name] {
+				return // the compiler reports it: two rules, one name
+			}
+			names[e.rule.Name] = true
+		}
+		lists := map[string][]string{}
+		var defs []policy.ListDefinition
+		vals := &policy.Lists{Lists: map[string]policy.ListValues{}}
+		for i := range es {
+			es[i].reg = regionOf(es[i].rule, fuzzIx)
+			if len(es[i].reg.cells) == 0 {
+				return // the compiler reports it: it governs nothing
+			}
+			for _, ref := range listRefs(es[i].rule) {
+				if _, ok := lists[ref.name]; !ok {
+					lists[ref.name] = []string{"example.com"}
+					defs = append(defs, policy.ListDefinition{Name: ref.name, Type: ref.typ})
+					vals.Lists[ref.name] = policy.ListValues{Values: lists[ref.name]}
+				}
+			}
+		}
+		ordered, err := order(es)
+		if err != nil {
+			t.Fatalf("%q: one sentence's rules cannot be ordered: %v", s, err)
+		}
+		pol := &policy.CompiledPolicy{ListDefinitions: defs}
+		for _, e := range ordered {
+			pol.Rules = append(pol.Rules, e.rule)
+		}
+		cfg := policy.Config{Home: "/nonexistent-ic/home", Sandbox: "/nonexistent-ic/sandbox"}
+		eng, err := policy.New(policy.Artifacts{Policy: pol, Annotations: fuzzAnn, Lists: vals}, cfg)
+		if err != nil {
+			t.Fatalf("%q: the engine refuses the rules: %v", s, err)
+		}
+		gen := &scenarioGen{ix: fuzzIx, m: &meaning{ix: fuzzIx, rules: ordered, lists: lists}, seen: map[string]bool{}}
+		for i := range ordered {
+			gen.forEntry(&ordered[i])
+		}
+		outs, err := Replay(context.Background(), eng, gen.out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range outs {
+			if !o.Pass {
+				t.Fatalf("%q: scenario %s: expected %s by %s, the engine says %s by %s", s, o.Scenario.Description, o.Scenario.Expect, o.Scenario.Rule, o.Decision.Verdict, o.Decision.Rule)
+			}
+		}
+	})
+}

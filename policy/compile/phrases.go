@@ -1,0 +1,361 @@
+package compile
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// nextIsVerb: the token at k (after an optional "and"/"or") is a verb.
+func (p *parser) nextIsVerb(k int) bool {
+	if p.isWord(k, "and", "or") {
+		k++
+	}
+	t := p.peek(k)
+	return t != nil && t.kind == tWord && verbIndex[t.low] != nil
+}
+
+// startsObject: an object phrase starts at k.
+func (p *parser) startsObject(k int) bool {
+	t := p.peek(k)
+	if t == nil {
+		return false
+	}
+	if t.kind == tTool || p.isWord(k, "any", "all", "its") {
+		return true
+	}
+	if p.isWord(k, "the") && p.isWord(k+2, "server") {
+		return true
+	}
+	_, n := p.nounAt(k)
+	return n > 0
+}
+
+// nounAt matches the longest noun at k.
+func (p *parser) nounAt(k int) (*noun, int) {
+	for i := range nouns {
+		if p.matchWords(k, nouns[i].words) {
+			return &nouns[i], len(nouns[i].words)
+		}
+	}
+	return nil, 0
+}
+
+// objects reads "object[, object] and object"; objects are optional.
+func (p *parser) objects() error {
+	if !p.startsObject(0) {
+		return nil
+	}
+	for {
+		if err := p.object(); err != nil {
+			return err
+		}
+		k := 0
+		if t := p.peek(0); t != nil && t.kind == tComma {
+			k++
+		}
+		if p.isWord(k, "and", "or") {
+			k++
+		}
+		if k == 0 || !p.startsObject(k) {
+			return nil
+		}
+		p.pos += k
+	}
+}
+
+func (p *parser) object() error {
+	st := p.st
+	if t := p.peek(0); t.kind == tTool {
+		server, tool, _ := strings.Cut(t.text, "/")
+		st.tools = append(st.tools, toolRef{server, tool})
+		p.pos++
+		return nil
+	}
+	if p.isWord(0, "the") && p.isWord(2, "server") {
+		st.tools = append(st.tools, toolRef{server: p.peek(1).text})
+		p.pos += 3
+		return nil
+	}
+	var tg target
+	if p.isWord(0, "any", "all", "its") {
+		tg.any = p.peek(0).low == "any"
+		p.pos++
+	}
+	if tg.any && p.isWord(0, "other") {
+		tg.other = true
+		p.pos++
+	}
+	if tg.any && p.isWord(0, "public") {
+		tg.public = true
+		p.pos++
+	}
+	n, size := p.nounAt(0)
+	if n == nil {
+		return p.errHere("expected files, directories, repositories, remotes or web pages")
+	}
+	p.pos += size
+	st.kinds = appendKind(st.kinds, n.kind)
+	if tg.any && (n.kind == kindRemotes || n.kind == kindWeb) {
+		tg.plural = n.plural
+		st.targets = append(st.targets, tg)
+		st.place = placeTargets
+	} else if tg.public {
+		return p.errHere("%q are not public or private; only remotes and web pages are", n.plural)
+	}
+	return nil
+}
+
+func appendKind(ks []kind, k kind) []kind {
+	for _, x := range ks {
+		if x == k {
+			return ks
+		}
+	}
+	return append(ks, k)
+}
+
+// placePhrase reads where: in PATHS, outside the sandbox, anywhere, or
+// from/to/on TARGETS.
+func (p *parser) placePhrase() error {
+	st := p.st
+	t := p.peek(0)
+	if t == nil || t.kind != tWord {
+		return nil
+	}
+	switch {
+	case pathPrepositions[t.low] && p.peek(1) != nil && p.peek(1).kind == tPath:
+		if st.place == placeTargets {
+			return p.errAt(t, "a sentence about remotes or web pages names domains, not directories")
+		}
+		p.pos++
+		st.place = placePaths
+		return p.list(func(t *token) (bool, error) {
+			if t.kind != tPath {
+				return false, nil
+			}
+			path, err := checkPath(t.text)
+			if err != nil {
+				return false, p.errAt(t, "%v", err)
+			}
+			if !slices.Contains(st.paths, path) {
+				st.paths = append(st.paths, path)
+			}
+			return true, nil
+		})
+	case pathPrepositions[t.low] && p.peek(1) != nil && p.peek(1).kind == tWord:
+		return p.errAt(p.peek(1), "%q is not a path: write an absolute path or one starting with ~/ (back-quote a path with spaces)", p.peek(1).text)
+	case t.low == "outside":
+		if p.matchWords(1, []string{"the", "sandbox"}) {
+			p.pos += 3
+			st.place = placeOutside
+			return nil
+		}
+		return p.errAt(t, `only "outside the sandbox" is understood: rules cannot say "outside a directory"; write a sentence for inside it and a later, broader one for everywhere`)
+	case t.low == "anywhere" || t.low == "everywhere":
+		p.pos++
+		st.place = placeAnywhere
+		return nil
+	case targetPrepositions[t.low]:
+		p.pos++
+		st.place = placeTargets
+		return p.list(p.target)
+	}
+	return nil
+}
+
+// target reads one domain, list or "any [other] [public] remote/page".
+func (p *parser) target(t *token) (bool, error) {
+	st := p.st
+	switch t.kind {
+	case tDomain:
+		d, err := checkDomain(t.text)
+		if err != nil {
+			return false, p.errAt(t, "%v", err)
+		}
+		st.targets = append(st.targets, target{domain: d})
+		return true, nil
+	case tList:
+		name := strings.TrimPrefix(t.text, "@")
+		if !listNameRE.MatchString(name) {
+			return false, p.errAt(t, "list name %q: use lower-case words joined by hyphens", name)
+		}
+		st.targets = append(st.targets, target{list: name})
+		return true, nil
+	case tPath:
+		return false, p.errAt(t, "%q is a path; remotes and web pages are named by domain (github.com) or list (@name)", t.text)
+	}
+	if t.kind == tWord && t.low != "any" && verbIndex[t.low] == nil && !p.isWord(0, "and", "or") {
+		return false, p.errAt(t, "%q is not a domain such as example.com, a list such as @name, or \"any remote\" or \"any web page\"", t.text)
+	}
+	if t.kind != tWord || t.low != "any" {
+		return false, nil
+	}
+	tg := target{any: true}
+	k := 1
+	if p.isWord(k, "other") {
+		tg.other = true
+		k++
+	}
+	if p.isWord(k, "public") {
+		tg.public = true
+		k++
+	}
+	n, size := p.nounAt(k)
+	if n == nil || (n.kind != kindRemotes && n.kind != kindWeb) {
+		return false, p.errAt(t, `after "any" say remote or web page`)
+	}
+	p.pos += k + size - 1 // list() advances past the first token
+	tg.plural = n.plural
+	st.kinds = appendKind(st.kinds, n.kind)
+	st.targets = append(st.targets, tg)
+	return true, nil
+}
+
+// list reads "item[, item] and item", calling item for each; item returns
+// false when the token is not an item.
+func (p *parser) list(item func(*token) (bool, error)) error {
+	for {
+		t := p.peek(0)
+		if t == nil {
+			return p.errHere("the sentence ends too early")
+		}
+		ok, err := item(t)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if t.kind == tWord && verbIndex[t.low] != nil {
+				return p.errAt(t, "one action phrase per sentence: start a new sentence for %q", t.text)
+			}
+			return p.errAt(t, "unexpected %q", t.text)
+		}
+		p.pos++
+		k := 0
+		if n := p.peek(0); n != nil && n.kind == tComma {
+			k++
+		}
+		if p.isWord(k, "and", "or") {
+			k++
+		}
+		if k == 0 {
+			return nil
+		}
+		p.pos += k
+	}
+}
+
+func knownVerbs() string {
+	var out []string
+	for _, v := range verbs {
+		out = append(out, v.base)
+	}
+	return strings.Join(out, ", ")
+}
+
+// resolveKinds works out what the actions apply to and checks that every
+// action applies to it and the place fits it.
+func (p *parser) resolveKinds() error {
+	st := p.st
+	remoteOnly, allRemote, allWeb := false, true, true
+	for _, v := range st.verbs {
+		if v.remote == "" {
+			allRemote = false
+		} else if !v.web {
+			remoteOnly = true
+		}
+		if !v.web {
+			allWeb = false
+		}
+	}
+	if len(st.tools) > 0 {
+		for _, v := range st.verbs {
+			if !v.use {
+				return &parseError{Msg: fmt.Sprintf("tools are used or called, not %q", v.base)}
+			}
+		}
+		if len(st.kinds) > 0 || st.place != placeNone {
+			return &parseError{Msg: "a sentence about tools names only the tools"}
+		}
+		st.kinds = []kind{kindTools}
+		return nil
+	}
+	// Repositories are fetched from and pushed to remotes.
+	if allRemote {
+		for i, k := range st.kinds {
+			if k == kindRepos {
+				st.kinds[i] = kindRemotes
+			}
+		}
+	}
+	if len(st.kinds) == 0 {
+		switch {
+		case allRemote && remoteOnly:
+			st.kinds = []kind{kindRemotes}
+		case allRemote && allWeb:
+			return &parseError{Msg: fmt.Sprintf(`%q is ambiguous: say "%s web pages from ..." or "%s repositories from ..."`, st.verbs[0].base, st.verbs[0].base, st.verbs[0].base)}
+		default:
+			return &parseError{Msg: fmt.Sprintf("say what the agent may %s: files, directories, repositories, remotes or web pages", st.verbs[0].base)}
+		}
+	}
+	for _, k := range st.kinds {
+		for _, v := range st.verbs {
+			if !applies(v, k) {
+				return &parseError{Msg: fmt.Sprintf("%q does not apply to %s (it applies to %s)", v.base, k, appliesTo(v))}
+			}
+		}
+		switch k {
+		case kindFiles, kindRepos:
+			if st.place == placeTargets {
+				return &parseError{Msg: fmt.Sprintf("%s are in directories: write \"in ~/dir\", not a domain", k)}
+			}
+		case kindRemotes, kindWeb:
+			if st.place == placePaths || st.place == placeOutside {
+				return &parseError{Msg: fmt.Sprintf("%s are named by domain (from github.com) or list (from @name), not by directory", k)}
+			}
+		default:
+			if st.place != placeNone {
+				return &parseError{Msg: fmt.Sprintf("%s takes no place", k)}
+			}
+		}
+	}
+	for _, tg := range st.targets {
+		if tg.public && tg.plural == "remotes" {
+			for _, k := range st.kinds {
+				if k == kindWeb {
+					return &parseError{Msg: "say remotes or web pages, not both"}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func applies(v *verb, k kind) bool {
+	switch k {
+	case kindFiles:
+		return v.files != nil
+	case kindRepos:
+		return v.repos != nil
+	case kindRemotes:
+		return v.remote != ""
+	case kindWeb:
+		return v.web
+	case kindWebSearch:
+		return v.search
+	}
+	return false
+}
+
+func appliesTo(v *verb) string {
+	var out []string
+	for _, k := range []kind{kindFiles, kindRepos, kindRemotes, kindWeb, kindWebSearch} {
+		if applies(v, k) {
+			out = append(out, k.String())
+		}
+	}
+	if v.use {
+		out = append(out, "tools (server/tool)")
+	}
+	return strings.Join(out, ", ")
+}
