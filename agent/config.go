@@ -1,0 +1,123 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ironcurtain-go/ironcurtain"
+)
+
+// Defaults of Config and Budget.
+const (
+	DefaultMaxSteps        = 30
+	DefaultMaxTokens       = 1_000_000
+	DefaultMaxDuration     = 30 * time.Minute
+	DefaultMaxAnswerTokens = 8192
+	DefaultMaxResultBytes  = 16 << 10
+	DefaultMaxRepeats      = 3
+)
+
+// Config configures one [Run]. Model, Sandbox and Task are required;
+// every other zero value means its default.
+type Config struct {
+	// Model writes the code and the final answer.
+	Model Model
+	// Sandbox runs each code block, as a Job whose Source is the block. The
+	// text of the errors its Run returns is shown to the model, so it must
+	// hold nothing of the host (Code Mode's errors do not). The Sandbox is
+	// the agent's only way out; the loop adds no other.
+	Sandbox ironcurtain.Sandbox
+	// Declarations describe the tools to the model, as TypeScript. Empty
+	// means: ask the Sandbox, if it is a [Declarer] (Code Mode's is).
+	Declarations string
+	// Constitution holds the principles the user's policy was written
+	// from, as plain text, for the system prompt. It informs the model; the
+	// policy enforces it. Empty means none.
+	Constitution string
+	// Task is the user's instruction: the first message of the
+	// conversation.
+	Task string
+	// Session names the session in each Job, for the audit log.
+	Session string
+	// Budget bounds the run.
+	Budget Budget
+	// MaxAnswerTokens caps each answer of the model. Zero means
+	// DefaultMaxAnswerTokens.
+	MaxAnswerTokens int
+	// MaxResultBytes caps what the model is shown of one run: the error,
+	// the tool calls, the console and the return value, each clipped in
+	// the middle with a marker. Zero means DefaultMaxResultBytes.
+	MaxResultBytes int
+	// MaxRepeats is how many times in a row the same code may give the
+	// same result before the run stops (StopLoop); the model is warned one
+	// repetition before. Zero means DefaultMaxRepeats; it must be at least
+	// 2.
+	MaxRepeats int
+	// OnStep, if set, is called after each step, on the goroutine that
+	// called Run, for progress reports. It must not block for long.
+	OnStep func(Step)
+}
+
+// Budget bounds a run. Budgets end a run gracefully (the Transcript says
+// which one); they are a convenience, not a security boundary — the Gate
+// is.
+type Budget struct {
+	// MaxSteps caps the number of answers the model gives. Zero means
+	// DefaultMaxSteps.
+	MaxSteps int
+	// MaxTokens caps the tokens spent, input and output, as the provider
+	// reports them. A step that goes over it still counts, but its code is
+	// not run. Zero means DefaultMaxTokens.
+	MaxTokens int64
+	// MaxDuration caps the run's wall time, model calls and code runs
+	// alike. Zero means DefaultMaxDuration.
+	MaxDuration time.Duration
+}
+
+// Declarer is implemented by a Sandbox that can describe its tools as
+// TypeScript declarations for the model (codemode.Sandbox does). It must
+// honour ctx and be safe for concurrent use.
+type Declarer interface {
+	Declarations(ctx context.Context) (string, error)
+}
+
+// withDefaults validates c and fills in the defaults.
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.Model == nil:
+		return c, errors.New("agent: Config.Model is required")
+	case c.Sandbox == nil:
+		return c, errors.New("agent: Config.Sandbox is required")
+	case isBlank(c.Task):
+		return c, errors.New("agent: Config.Task is required")
+	case c.Budget.MaxSteps < 0, c.Budget.MaxTokens < 0, c.Budget.MaxDuration < 0,
+		c.MaxAnswerTokens < 0, c.MaxResultBytes < 0:
+		return c, errors.New("agent: Config limits must not be negative")
+	case c.MaxRepeats < 0 || c.MaxRepeats == 1:
+		return c, errors.New("agent: Config.MaxRepeats must be at least 2")
+	}
+	c.Budget.MaxSteps = or(c.Budget.MaxSteps, DefaultMaxSteps)
+	c.Budget.MaxTokens = or(c.Budget.MaxTokens, DefaultMaxTokens)
+	c.Budget.MaxDuration = or(c.Budget.MaxDuration, DefaultMaxDuration)
+	c.MaxAnswerTokens = or(c.MaxAnswerTokens, DefaultMaxAnswerTokens)
+	c.MaxResultBytes = or(c.MaxResultBytes, DefaultMaxResultBytes)
+	c.MaxRepeats = or(c.MaxRepeats, DefaultMaxRepeats)
+	return c, nil
+}
+
+func or[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func isBlank(s string) bool {
+	for _, r := range s {
+		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,188 @@
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ironcurtain-go/ironcurtain"
+)
+
+// errTimeBudget is the cause of the run's context when Budget.MaxDuration
+// ends it, so that it can be told apart from the caller's own deadline.
+var errTimeBudget = errors.New("agent: the time budget ran out")
+
+// Run runs the agent loop: the model is given the task, the tools and the
+// rules, and answers with code; the code runs in the Sandbox and the model
+// is shown what came of it (the return value, the console, each tool call
+// with its verdict, the error with its line); and so on, until the model
+// answers without code, a budget runs out, or the same code keeps giving
+// the same result.
+//
+// The Transcript says why the run stopped; budgets and loops are not
+// errors. Run returns an error only when it cannot go on: a bad Config,
+// a Model that fails (after its client's own retries), Declarations that
+// cannot be read, a closed Sandbox, or ctx ending. The Transcript is then
+// filled as far as the run got, with Stop set to StopError.
+//
+// Run does not retain cfg and may be called concurrently with other runs;
+// the Model and Sandbox must allow it.
+func Run(ctx context.Context, cfg Config) (Transcript, error) {
+	start := time.Now()
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return Transcript{Stop: StopError, Detail: err.Error()}, err
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, c.Budget.MaxDuration, errTimeBudget)
+	defer cancel()
+	r := &runner{cfg: c, ctx: ctx}
+	tr, err := r.run()
+	tr.Usage, tr.Duration = r.usage, time.Since(start)
+	return tr, err
+}
+
+// runner holds one run's state.
+type runner struct {
+	cfg   Config
+	ctx   context.Context
+	usage Usage
+	steps []Step
+	// last is the fingerprint of the last run's code and result; repeats
+	// counts how many runs in a row had it.
+	last    [sha256.Size]byte
+	repeats int
+}
+
+func (r *runner) run() (Transcript, error) {
+	decls := r.cfg.Declarations
+	if d, ok := r.cfg.Sandbox.(Declarer); ok && decls == "" {
+		var err error
+		if decls, err = d.Declarations(r.ctx); err != nil {
+			return r.fail(fmt.Errorf("agent: the tool declarations: %w", err))
+		}
+	}
+	req := Request{
+		System:    systemPrompt(decls, r.cfg.Constitution, r.cfg.MaxResultBytes),
+		Messages:  []Message{{Role: User, Text: taskMessage(r.cfg.Task)}},
+		MaxTokens: r.cfg.MaxAnswerTokens,
+	}
+	for n := 1; ; n++ {
+		if n > r.cfg.Budget.MaxSteps {
+			return r.stop(StopMaxSteps, fmt.Sprintf("the model took %d steps without a final answer", r.cfg.Budget.MaxSteps))
+		}
+		if r.usage.Total() >= r.cfg.Budget.MaxTokens {
+			return r.stop(StopMaxTokens, fmt.Sprintf("%d tokens were spent, the budget is %d", r.usage.Total(), r.cfg.Budget.MaxTokens))
+		}
+		resp, err := r.cfg.Model.Complete(r.ctx, req)
+		if err != nil {
+			if tr, ok := r.timeUp(); ok {
+				return tr, nil
+			}
+			if ctxErr := r.ctx.Err(); ctxErr != nil {
+				err = fmt.Errorf("%w (%w)", ctxErr, err)
+			}
+			return r.fail(fmt.Errorf("agent: step %d: the model: %w", n, err))
+		}
+		r.usage = r.usage.Add(resp.Usage)
+		st := Step{N: n, Answer: resp.Text, Finish: resp.Finish, Usage: resp.Usage}
+		ex := extractCode(resp.Text)
+		switch {
+		case resp.Finish == FinishRefusal:
+			r.record(st)
+			tr, _ := r.stop(StopRefused, "the model declined to go on")
+			tr.Answer = strings.TrimSpace(resp.Text)
+			return tr, nil
+		case !ex.found && resp.Finish == FinishLength:
+			st.Feedback = noteCutOff
+		case !ex.found:
+			r.record(st)
+			tr, _ := r.stop(StopAnswered, "the model gave its final answer")
+			tr.Answer = strings.TrimSpace(resp.Text)
+			return tr, nil
+		case !ex.closed && resp.Finish == FinishLength:
+			st.Feedback = noteNoCode
+		case r.usage.Total() > r.cfg.Budget.MaxTokens:
+			st.Code = ex.code
+			r.record(st)
+			return r.stop(StopMaxTokens, fmt.Sprintf("%d tokens were spent, the budget is %d; the last code block was not run", r.usage.Total(), r.cfg.Budget.MaxTokens))
+		default:
+			loop, err := r.execute(&st, ex)
+			if err != nil {
+				r.record(st)
+				if tr, ok := r.timeUp(); ok {
+					return tr, nil
+				}
+				return r.fail(err)
+			}
+			if loop {
+				r.record(st)
+				return r.stop(StopLoop, fmt.Sprintf("the same code gave the same result %d times in a row", r.repeats))
+			}
+		}
+		r.record(st)
+		req.Messages = append(req.Messages, Message{Role: Assistant, Text: resp.Text}, Message{Role: User, Text: st.Feedback})
+	}
+}
+
+// execute runs the step's code and writes the feedback. It reports a loop
+// when this run repeats the last ones once too often, and an error when
+// the run cannot go on (ctx ended, the sandbox is closed).
+func (r *runner) execute(st *Step, ex extraction) (loop bool, err error) {
+	st.Code, st.Ran = ex.code, true
+	rep, runErr := r.cfg.Sandbox.Run(r.ctx, ironcurtain.Job{Source: ex.code, Session: r.cfg.Session})
+	st.Report = rep
+	if ctxErr := r.ctx.Err(); ctxErr != nil {
+		return false, fmt.Errorf("agent: step %d: %w", st.N, ctxErr)
+	}
+	if errors.Is(runErr, ironcurtain.ErrClosed) {
+		return false, fmt.Errorf("agent: step %d: the sandbox: %w", st.N, runErr)
+	}
+	if runErr != nil {
+		st.Error = runErr.Error()
+	}
+	body := render(rep, st.Error, r.cfg.MaxResultBytes)
+	fp := sha256.Sum256([]byte(strings.TrimSpace(ex.code) + "\x00" + body))
+	if fp == r.last {
+		r.repeats++
+	} else {
+		r.last, r.repeats = fp, 1
+	}
+	notes := []string{body}
+	if ex.extra > 0 {
+		notes = append(notes, noteExtra(ex.extra))
+	}
+	if left := r.cfg.MaxRepeats - r.repeats; r.repeats > 1 && left > 0 {
+		notes = append(notes, noteRepeat(left))
+	}
+	st.Feedback = strings.Join(notes, "\n\n")
+	return r.repeats >= r.cfg.MaxRepeats, nil
+}
+
+// record keeps a finished step and reports it.
+func (r *runner) record(st Step) {
+	r.steps = append(r.steps, st)
+	if r.cfg.OnStep != nil {
+		r.cfg.OnStep(st)
+	}
+}
+
+func (r *runner) stop(why Stop, detail string) (Transcript, error) {
+	return Transcript{Steps: r.steps, Stop: why, Detail: detail}, nil
+}
+
+func (r *runner) fail(err error) (Transcript, error) {
+	return Transcript{Steps: r.steps, Stop: StopError, Detail: err.Error()}, err
+}
+
+// timeUp reports whether the run's own time budget (not the caller's ctx)
+// has ended it.
+func (r *runner) timeUp() (Transcript, bool) {
+	if r.ctx.Err() == nil || !errors.Is(context.Cause(r.ctx), errTimeBudget) {
+		return Transcript{}, false
+	}
+	tr, _ := r.stop(StopMaxDuration, fmt.Sprintf("the run took longer than %s", r.cfg.Budget.MaxDuration))
+	return tr, true
+}
