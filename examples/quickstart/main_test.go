@@ -3,15 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/agent/models"
 )
 
 func TestQuickstart(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, nil, t.TempDir()))
+	require.NoError(t, run(context.Background(), &out, config{base: t.TempDir()}))
 	got := out.String()
 	for _, want := range []string{
 		"read back 41 characters of plan.md",
@@ -25,4 +32,48 @@ func TestQuickstart(t *testing.T) {
 		require.True(t, strings.Contains(got, want), "missing %q in:\n%s", want, got)
 	}
 	require.NotContains(t, got, "The script stopped", got)
+}
+
+// TestQuickstartAgent runs the agent loop against a local server speaking
+// the OpenAI Chat Completions wire format, through the real client.
+func TestQuickstartAgent(t *testing.T) {
+	answers := []string{
+		"I will write the poem, then check the key.\n```ts\nfilesystem.write_file({ path: \"haiku.md\", content: \"iron curtain falls\" });\n" +
+			"try { filesystem.read_text_file({ path: \"~/.ssh/id_rsa\" }); } catch (e) { console.log((e as Error).message); }\nreturn \"written\";\n```",
+		"Done: haiku.md is written; the SSH key was off limits.",
+	}
+	var turn atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/chat/completions") {
+			http.NotFound(w, r)
+			return
+		}
+		i := int(turn.Add(1)) - 1
+		if i >= len(answers) {
+			i = len(answers) - 1
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "test-model",
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+				"message": map[string]any{"role": "assistant", "content": answers[i]}}},
+			"usage": map[string]any{"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+		})
+	}))
+	defer srv.Close()
+	m, err := models.Open("openai:test-model", models.Options{BaseURL: srv.URL + "/v1", APIKey: ironcurtain.NewSecret("test-key"), MaxRetries: -1})
+	require.NoError(t, err)
+
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, config{base: t.TempDir(), task: "Write a haiku to haiku.md", model: m}))
+	got := out.String()
+	for _, want := range []string{
+		"step 1: ran code, 2 tool calls",
+		"step 2: answered",
+		"Done: haiku.md is written",
+		"allow     filesystem/write_file",
+		"deny      filesystem/read_text_file  structural-protected-path",
+	} {
+		require.True(t, strings.Contains(got, want), "missing %q in:\n%s", want, got)
+	}
 }
