@@ -48,7 +48,7 @@ func (e *Engine) Evaluate(ctx context.Context, call ironcurtain.ToolCall) (ironc
 	if err := ctx.Err(); err != nil {
 		return ironcurtain.Decision{}, err
 	}
-	ev := evaluation{e: e, call: call, trace: make([]ironcurtain.TraceStep, 0, 8)}
+	ev := evaluation{e: e, call: call, trace: make([]ironcurtain.TraceStep, 0, 4)}
 	d := ev.run()
 	if ev.canon != nil {
 		d.Arguments = ev.canon

@@ -121,8 +121,13 @@ func (ev *evaluation) role(id roleID) roleResult {
 		ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Role: name, Outcome: ironcurtain.Deny.String(), Detail: "no rule matches"})
 		return defaultDeny
 	}
-	results := make([]roleResult, len(vals))
-	done := make([]bool, len(vals))
+	var resultBuf [4]roleResult
+	var doneBuf [4]bool
+	results, done := resultBuf[:], doneBuf[:]
+	if len(vals) > len(resultBuf) {
+		results, done = make([]roleResult, len(vals)), make([]bool, len(vals))
+	}
+	results, done = results[:len(vals)], done[:len(vals)]
 	left := len(vals)
 	e := ev.e
 	if e.sandbox != "" && e.sandboxServers[ev.call.Server] && pathRoles.has(id) {

@@ -76,18 +76,31 @@ func parseHost(h string) hostInfo {
 	return hostInfo{name: h, ok: true, public: isPublicName(h)}
 }
 
+// reservedNames holds reservedSuffixes for lookup of a name's suffixes.
+var reservedNames = func() map[string]bool {
+	m := make(map[string]bool, len(reservedSuffixes))
+	for _, s := range reservedSuffixes {
+		m[s] = true
+	}
+	return m
+}()
+
 // isPublicName reports whether a DNS name may match "*".
 func isPublicName(h string) bool {
 	h = strings.TrimSuffix(h, ".")
 	if !strings.Contains(h, ".") {
 		return false // single-label names resolve through search domains to local hosts
 	}
-	for _, s := range reservedSuffixes {
-		if h == s || strings.HasSuffix(h, "."+s) {
+	for s := h; ; {
+		if reservedNames[s] {
 			return false
 		}
+		i := strings.IndexByte(s, '.')
+		if i < 0 {
+			return true
+		}
+		s = s[i+1:]
 	}
-	return true
 }
 
 // parseIPv4 applies the WHATWG IPv4 parser. numeric reports whether the host
