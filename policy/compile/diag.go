@@ -66,6 +66,8 @@ type CompileError struct {
 	Servers []ServerReport
 }
 
+// Error summarises the failure: how many sentences could not be compiled
+// and which servers did not converge.
 func (e *CompileError) Error() string {
 	var parts []string
 	if n := len(e.Diagnostics); n > 0 {
