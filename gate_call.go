@@ -41,13 +41,34 @@ type trail struct {
 // (Decision.Arguments when set), never modifies call.Arguments, and records
 // one audit entry before it returns, whatever the outcome.
 func (g *Gate) Call(ctx context.Context, call ToolCall) (Result, error) {
+	res, _, err := g.CallDecided(ctx, call)
+	return res, err
+}
+
+// CallDecided is [Gate.Call], also reporting the decision behind the call
+// (see [DecisionCaller]): for a call that ran, Allow with the rule and
+// reason that let it through; for a refused one, its denial's Decision.
+func (g *Gate) CallDecided(ctx context.Context, call ToolCall) (Result, Decision, error) {
+	res, t, err := g.call(ctx, call)
+	var de *DeniedError
+	if errors.As(err, &de) {
+		return res, Decision{Verdict: de.Decision.Verdict, Rule: de.Decision.Rule, Reason: de.Decision.Reason}, err
+	}
+	return res, Decision{Verdict: t.verdict, Rule: t.rule, Reason: t.reason}, err
+}
+
+var _ DecisionCaller = (*Gate)(nil)
+
+// call is the body of Call: the pipeline and its audit entry.
+func (g *Gate) call(ctx context.Context, call ToolCall) (Result, trail, error) {
+	var t trail
 	if err := g.stoppedErr(); err != nil {
-		return Result{}, auditDenial(err)
+		return Result{}, t, auditDenial(err)
 	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	if g.closed {
-		return Result{}, &DeniedError{
+		return Result{}, t, &DeniedError{
 			Decision: Decision{Verdict: Deny, Rule: RuleGateClosed, Reason: "the tool gateway is shut down"},
 			Cause:    ErrClosed,
 		}
@@ -56,10 +77,9 @@ func (g *Gate) Call(ctx context.Context, call ToolCall) (Result, error) {
 	if call.ID == "" {
 		call.ID = g.idPrefix + strconv.FormatUint(g.seq.Add(1), 10)
 	}
-	var t trail
 	res, err := g.run(ctx, &call, &t)
 	if g.audit == nil {
-		return res, err
+		return res, t, err
 	}
 	entry := AuditEntry{
 		Time:      start,
@@ -80,9 +100,9 @@ func (g *Gate) Call(ctx context.Context, call ToolCall) (Result, error) {
 	if aerr := g.record(ctx, entry); aerr != nil {
 		g.stopped.CompareAndSwap(nil, &aerr)
 		g.log.Error("ironcurtain: the audit log failed; the gate denies every call from now on", "call", call.ID, "error", aerr)
-		return Result{}, auditDenial(aerr)
+		return Result{}, t, auditDenial(aerr)
 	}
-	return res, err
+	return res, t, err
 }
 
 // record hands the entry to the Auditor with a context the caller cannot

@@ -399,3 +399,31 @@ func TestGateConcurrent(t *testing.T) {
 	require.Len(t, audit.all(), 64*20)
 	require.Len(t, srv.ran(), 64*13)
 }
+
+// CallDecided reports the rule behind every call: the one that allowed it,
+// the escalating one a person approved, or the refusal's.
+func TestCallDecided(t *testing.T) {
+	ctx := context.Background()
+	g, _, _ := testGate(t, verdict(ironcurtain.Allow, "allow-reads", "reads are fine"), nil)
+	res, d, err := g.CallDecided(ctx, readCall("/w/a"))
+	require.NoError(t, err)
+	require.Equal(t, "ran read_file", res.Text())
+	require.Equal(t, ironcurtain.Decision{Verdict: ironcurtain.Allow, Rule: "allow-reads", Reason: "reads are fine"}, d)
+
+	g, _, _ = testGate(t, verdict(ironcurtain.Escalate, "ask-first", "a person decides"), func(c *ironcurtain.GateConfig) {
+		c.Approver = ironcurtain.ApproverFunc(func(context.Context, ironcurtain.Escalation) (ironcurtain.Approval, error) {
+			return ironcurtain.Approval{Answer: ironcurtain.Approve, By: "test"}, nil
+		})
+	})
+	_, d, err = g.CallDecided(ctx, readCall("/w/a"))
+	require.NoError(t, err)
+	require.Equal(t, ironcurtain.Allow, d.Verdict)
+	require.Equal(t, "ask-first", d.Rule, "an approved call names the rule that escalated it")
+
+	g, _, _ = testGate(t, verdict(ironcurtain.Deny, "no-reads", "not here"), nil)
+	_, d, err = g.CallDecided(ctx, readCall("/w/a"))
+	var de *ironcurtain.DeniedError
+	require.ErrorAs(t, err, &de)
+	require.Equal(t, de.Decision.Rule, d.Rule)
+	require.Equal(t, ironcurtain.Deny, d.Verdict)
+}

@@ -241,3 +241,16 @@ type CallRecord struct {
 type CallPreparer interface {
 	PrepareCall(ctx context.Context, call ToolCall) (ToolCall, error)
 }
+
+// DecisionCaller is an optional interface of a [Caller] that also reports
+// the decision behind each call: for a call that ran, the verdict (Allow)
+// with the rule and reason that let it through — the escalating rule when a
+// person approved it; for a refused call, the same Decision its
+// *DeniedError carries. A Gate is a DecisionCaller; sandboxes use it to show
+// every call's rule, not only the refused ones'.
+//
+// CallDecided must behave exactly as Call does; the Decision carries only
+// Verdict, Rule and Reason.
+type DecisionCaller interface {
+	CallDecided(ctx context.Context, call ToolCall) (Result, Decision, error)
+}

@@ -50,6 +50,7 @@ return { text, denied };
 	require.Len(t, out.Calls, 3)
 	require.Equal(t, "allow", out.Calls[0].Decision)
 	require.Equal(t, "write_file", out.Calls[0].Tool)
+	require.Equal(t, "structural-sandbox-allow", out.Calls[0].Rule, "allowed calls name their rule too")
 	require.Equal(t, "deny", out.Calls[2].Decision)
 	require.Equal(t, "structural-protected-path", out.Calls[2].Rule)
 }

@@ -250,8 +250,18 @@ func (r *run) call(arg string) string {
 	call := ironcurtain.ToolCall{Session: r.session, Server: b.Tool.Server, Tool: b.Tool.Tool.Name, Arguments: m}
 	r.clock.pause()
 	start := time.Now()
-	res, err := r.opts.Backend.Call(r.parent, call)
-	rec := ironcurtain.CallRecord{Server: call.Server, Tool: call.Tool, Verdict: ironcurtain.Allow, Duration: time.Since(start)}
+	var res ironcurtain.Result
+	rec := ironcurtain.CallRecord{Server: call.Server, Tool: call.Tool, Verdict: ironcurtain.Allow}
+	if dc, ok := r.opts.Backend.(ironcurtain.DecisionCaller); ok {
+		var d ironcurtain.Decision
+		res, d, err = dc.CallDecided(r.parent, call)
+		if err == nil {
+			rec.Rule, rec.Reason = d.Rule, d.Reason
+		}
+	} else {
+		res, err = r.opts.Backend.Call(r.parent, call)
+	}
+	rec.Duration = time.Since(start)
 	r.clock.resume()
 	var de *ironcurtain.DeniedError
 	switch {

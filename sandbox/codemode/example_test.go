@@ -87,6 +87,6 @@ return { found };`})
 	// {"found":"3 notes mention budget"}
 	// 3 notes mention budget
 	// [WARN] DENIED: the agent may not look for passwords
-	// notes search allow
+	// notes search allow search
 	// notes search deny no-secrets
 }
