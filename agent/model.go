@@ -36,6 +36,10 @@ type Request struct {
 	// MaxTokens caps the answer's length in tokens. Zero lets the provider
 	// choose.
 	MaxTokens int
+	// Temperature, when set, asks for that sampling temperature; 0 asks
+	// for the most deterministic answers (the policy compiler does). Nil
+	// leaves the provider's default.
+	Temperature *float64
 }
 
 // Role is who wrote a [Message].

@@ -96,6 +96,9 @@ func (m *Model) Complete(ctx context.Context, req agent.Request) (agent.Response
 	if params.MaxTokens <= 0 {
 		params.MaxTokens = DefaultMaxTokens
 	}
+	if req.Temperature != nil {
+		params.Temperature = sdk.Float(*req.Temperature)
+	}
 	if req.System != "" {
 		params.System = []sdk.TextBlockParam{{Text: req.System, CacheControl: sdk.NewCacheControlEphemeralParam()}}
 	}

@@ -111,6 +111,9 @@ func (m *Model) Complete(ctx context.Context, req agent.Request) (agent.Response
 			params.MaxCompletionTokens = sdk.Int(int64(req.MaxTokens))
 		}
 	}
+	if req.Temperature != nil {
+		params.Temperature = sdk.Float(*req.Temperature)
+	}
 	if req.System != "" {
 		params.Messages = append(params.Messages, sdk.SystemMessage(req.System))
 	}

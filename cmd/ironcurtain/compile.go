@@ -2,11 +2,13 @@ package main
 
 // ironcurtain compile: a constitution in, policy artifacts out.
 //
-//	ironcurtain compile CONSTITUTION.md -o DIR [--model anthropic:MODEL] [flags]
+//	ironcurtain compile CONSTITUTION.md -o DIR [--model provider:MODEL] [flags]
 //
 // Sentences of the controlled English compile offline; with --model the
-// rest go to the model (ANTHROPIC_API_KEY, and ANTHROPIC_BASE_URL or
-// --base-url for another endpoint), whose stages are shown on stderr.
+// rest go to the model — anthropic:MODEL with ANTHROPIC_API_KEY, or
+// openai:MODEL for any OpenAI-compatible server with OPENAI_API_KEY and/or
+// OPENAI_BASE_URL; --base-url replaces the address — whose stages are shown
+// on stderr.
 // Exit codes: 0 compiled and written, 1 the constitution does not compile
 // (diagnostics and report on stderr), 2 bad usage or unreadable input.
 
@@ -23,9 +25,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ironcurtain-go/ironcurtain/agent/models"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/policy/compile"
-	"github.com/ironcurtain-go/ironcurtain/policy/compile/anthropic"
 )
 
 // maxConstitution bounds the constitution read.
@@ -39,12 +41,12 @@ func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fs.PrintDefaults()
 	}
 	out := fs.String("o", "", "the directory to write the artifacts into (required)")
-	model := fs.String("model", "", "the model for sentences outside the controlled English, as anthropic:MODEL-ID (default: none, offline)")
+	model := fs.String("model", "", "the model for sentences outside the controlled English, as anthropic:MODEL-ID or openai:MODEL-ID (default: none, offline)")
 	annotations := fs.String("annotations", "", "tool-annotations.json (default: the built-in tools)")
 	lists := fs.String("lists", "", "dynamic-lists.json with known list values, added to the default policy's")
 	tools := fs.String("tools", "", `JSON {"server": [MCP tool definitions]} of tools without annotations, for the model to annotate`)
 	cache := fs.String("cache", "", `the model's answer cache (default: the user cache directory; "none" for no cache)`)
-	baseURL := fs.String("base-url", os.Getenv("ANTHROPIC_BASE_URL"), "the Anthropic API's address")
+	baseURL := fs.String("base-url", "", "the model API's address (default: the provider's, or ANTHROPIC_BASE_URL / OPENAI_BASE_URL)")
 	skip := fs.Bool("skip-unparsed", false, "without a model, warn about sentences outside the controlled English and leave them out (they are NOT enforced)")
 	concurrency := fs.Int("concurrency", 4, "servers compiled by the model at once")
 	repairs := fs.Int("max-repairs", 3, "repair rounds per server")
@@ -139,20 +141,27 @@ func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	return 0
 }
 
-// newModel makes the model named "anthropic:ID" (or just "ID").
+// newModel opens the model named "provider:model" ("anthropic:...", or
+// "openai:..." for any OpenAI-compatible server), with the provider's own
+// environment variables (ANTHROPIC_API_KEY, OPENAI_API_KEY and
+// OPENAI_BASE_URL); baseURL, when set, replaces the provider's address. A
+// name without a provider means Anthropic.
 func newModel(name, baseURL string) (compile.Model, error) {
-	provider, id, ok := strings.Cut(name, ":")
-	if !ok {
-		provider, id = "anthropic", name
+	if !strings.Contains(name, ":") {
+		name = "anthropic:" + name
 	}
-	if provider != "anthropic" || id == "" {
-		return nil, fmt.Errorf("--model %q: want anthropic:MODEL-ID", name)
+	opts, err := models.EnvOptions(name, os.Getenv)
+	if baseURL != "" {
+		opts.BaseURL, err = baseURL, nil
 	}
-	key := os.Getenv("ANTHROPIC_API_KEY")
-	if key == "" {
-		return nil, errors.New("--model needs ANTHROPIC_API_KEY in the environment")
+	if err != nil {
+		return nil, fmt.Errorf("--model %q: %w", name, err)
 	}
-	return anthropic.New(anthropic.Config{Model: id, APIKey: key, BaseURL: baseURL})
+	m, err := models.Open(name, opts)
+	if err != nil {
+		return nil, fmt.Errorf("--model %q: %w", name, err)
+	}
+	return compile.FromAgent(m)
 }
 
 // compileTime is now, or SOURCE_DATE_EPOCH when set, as reproducible

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ironcurtain-go/ironcurtain/internal/anthropictest"
 	"github.com/ironcurtain-go/ironcurtain/policy"
-	"github.com/ironcurtain-go/ironcurtain/policy/compile/anthropic/anthropictest"
 )
 
 func runCompileCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -91,10 +91,13 @@ func TestCompileUsage(t *testing.T) {
 		{[]string{"-o", t.TempDir()}, "usage: ironcurtain compile"},
 		{[]string{src, "-o", t.TempDir(), "--bogus"}, "flag provided but not defined"},
 		{[]string{filepath.Join(t.TempDir(), "missing.md"), "-o", t.TempDir()}, "no such file"},
-		{[]string{src, "-o", t.TempDir(), "--model", "openai:gpt"}, "want anthropic:MODEL-ID"},
+		{[]string{src, "-o", t.TempDir(), "--model", "openai:gpt"}, "OPENAI_BASE_URL"},
+		{[]string{src, "-o", t.TempDir(), "--model", "gemini:pro"}, "gemini"},
 		{[]string{src, "-o", t.TempDir(), "--annotations", src}, "c.md"},
 	} {
 		t.Setenv("ANTHROPIC_API_KEY", "")
+		t.Setenv("OPENAI_API_KEY", "")
+		t.Setenv("OPENAI_BASE_URL", "")
 		code, _, stderr := runCompileCLI(t, "", tc.args...)
 		require.Equal(t, 2, code, "%v: %s", tc.args, stderr)
 		require.Contains(t, stderr, tc.want, tc.args)

@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/agent/anthropic"
+	"github.com/ironcurtain-go/ironcurtain/internal/anthropictest"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/policy/compile"
-	"github.com/ironcurtain-go/ironcurtain/policy/compile/anthropic"
-	"github.com/ironcurtain-go/ironcurtain/policy/compile/anthropic/anthropictest"
 )
 
 // The constitution of the pipeline tests: two sentences of the subset and
@@ -73,13 +73,23 @@ func always(text string) func(anthropictest.Request, int) string {
 	return func(anthropictest.Request, int) string { return text }
 }
 
+// testModel is the real Anthropic SDK client, pointed at a local server,
+// adapted to the compiler.
+func testModel(id, url string) (compile.Model, error) {
+	m, err := anthropic.New(anthropic.Options{Model: id, APIKey: ironcurtain.NewSecret("test-key"), BaseURL: url, MaxRetries: -1})
+	if err != nil {
+		return nil, err
+	}
+	return compile.FromAgent(m)
+}
+
 // pipeline starts a scripted server and returns options whose Model is the
 // real SDK client pointed at it.
 func pipeline(t *testing.T, by map[string]func(anthropictest.Request, int) string) (*anthropictest.Server, compile.Options, *[]compile.Event) {
 	t.Helper()
 	srv := anthropictest.NewServer(newScript(by).answer)
 	t.Cleanup(srv.Close)
-	m, err := anthropic.New(anthropic.Config{Model: "claude-test", APIKey: "test-key", BaseURL: srv.URL, MaxRetries: -1})
+	m, err := testModel("claude-test", srv.URL)
 	require.NoError(t, err)
 	var mu sync.Mutex
 	var events []compile.Event
@@ -339,7 +349,7 @@ func TestPipelineCache(t *testing.T) {
 	require.Equal(t, string(a), string(b))
 
 	// Another model name misses the cache.
-	m, err := anthropic.New(anthropic.Config{Model: "claude-other", APIKey: "k", BaseURL: srv.URL, MaxRetries: -1})
+	m, err := testModel("claude-other", srv.URL)
 	require.NoError(t, err)
 	opts.Model = m
 	third, err := compile.Compile(context.Background(), []byte(taxes), opts)

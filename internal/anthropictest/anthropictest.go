@@ -1,13 +1,13 @@
 // Package anthropictest runs a local HTTP server that speaks Anthropic's
 // Messages API wire format (POST /v1/messages) with scripted answers, so
-// that the model pipeline can be tested with the real SDK client and no
+// that code driving a model can be tested with the real SDK client and no
 // network.
 //
 //	srv := anthropictest.NewServer(func(r anthropictest.Request) anthropictest.Reply {
 //		return anthropictest.Reply{Text: `{"rules": [], "lists": []}`}
 //	})
 //	defer srv.Close()
-//	m, _ := anthropic.New(anthropic.Config{Model: "claude-test", APIKey: "k", BaseURL: srv.URL})
+//	m, _ := anthropic.New(anthropic.Options{Model: "claude-test", APIKey: ironcurtain.NewSecret("k"), BaseURL: srv.URL})
 package anthropictest
 
 import (
