@@ -218,18 +218,7 @@ func (s *Server) show(ctx context.Context, args map[string]any) (ironcurtain.Res
 		obj += ":" + a.FilePath
 	}
 	cmd = append(cmd, "--end-of-options", obj, "--")
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.gitTruncating(ctx, r, cmd...)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	if !out.ok() && !out.truncated {
-		return ironcurtain.Result{}, s.gitFailed(cmd, out)
-	}
-	return textResult(strings.TrimRight(string(out.stdout), "\n") + truncNote(out, s.cfg.maxOutput)), nil
+	return s.truncatedText(ctx, a.Path, cmd)
 }
 
 type blameArgs struct {
@@ -280,18 +269,7 @@ func (s *Server) blame(ctx context.Context, args map[string]any) (ironcurtain.Re
 	}
 	// blame takes no revision here, so "--" alone separates the path.
 	cmd = append(cmd, "--", a.FilePath)
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.gitTruncating(ctx, r, cmd...)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	if !out.ok() && !out.truncated {
-		return ironcurtain.Result{}, s.gitFailed(cmd, out)
-	}
-	return textResult(strings.TrimRight(string(out.stdout), "\n") + truncNote(out, s.cfg.maxOutput)), nil
+	return s.truncatedText(ctx, a.Path, cmd)
 }
 
 type reflogArgs struct {

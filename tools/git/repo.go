@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/ironcurtain-go/ironcurtain"
 )
 
 // repo is a repository the server has located and checked for one call.
@@ -177,6 +179,24 @@ func (s *Server) ceilingFor(dir string) string {
 // git runs one local git command in r.
 func (s *Server) git(ctx context.Context, r *repo, args ...string) (output, error) {
 	return s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args})
+}
+
+// truncatedText runs a read-only command whose output may be cut at the
+// cap (show, blame) in the repository at path, and returns its output as
+// text, marked when cut.
+func (s *Server) truncatedText(ctx context.Context, path string, cmd []string) (ironcurtain.Result, error) {
+	r, err := s.openRepo(ctx, path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	out, err := s.gitTruncating(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if !out.ok() && !out.truncated {
+		return ironcurtain.Result{}, s.gitFailed(cmd, out)
+	}
+	return textResult(strings.TrimRight(string(out.stdout), "\n") + truncNote(out, s.cfg.maxOutput)), nil
 }
 
 // gitTruncating runs one local git command whose stdout may be cut at the
