@@ -10,6 +10,8 @@
 //	ironcurtain policy test DIR                        replay a compiled policy's scenarios
 //	ironcurtain policy diff OLD NEW [--calls AUDIT]    list calls whose decision would change
 //	ironcurtain compile CONSTITUTION.md -o DIR         compile plain English into policy artifacts
+//	ironcurtain docker build --tag TAG [flags]         build an image for Docker Mode
+//	ironcurtain docker run --image TAG --workspace DIR TASK   run an agent in a container
 //	ironcurtain serve --sandbox DIR [--audit FILE]     the MCP proxy over stdio, built-in tools
 //	ironcurtain serve --config FILE                    the MCP proxy as configured
 //	ironcurtain audit verify [-sealed] FILE            check an audit log's hash chain
@@ -42,6 +44,7 @@ func commands() map[string]command {
 		"audit":   {"verify audit logs", runAudit},
 		"exec":    {"run a TypeScript script in Code Mode under the default policy", runExec},
 		"compile": {"compile a constitution into policy artifacts", runCompile},
+		"docker":  {"build images for and run agents in Docker Mode", runDocker},
 	}
 }
 
