@@ -87,7 +87,10 @@ func decodeText(body []byte, contentType string, isHTML bool) (string, string) {
 		s, name = string(body), "utf-8"
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.TrimPrefix(s, "\uFEFF"), name
+	// A decoder strips the byte-order mark it was told of; a second one
+	// (or a mark in a UTF-8 body) is still a leading U+FEFF: drop them all,
+	// they are invisible and only confuse what reads the text.
+	return strings.TrimLeft(s, "\uFEFF"), name
 }
 
 var boms = []struct {
