@@ -18,8 +18,11 @@
 // seq counts records from 1; prev is the hash of the record before it
 // ([Genesis] for the first); hash is the SHA-256 of the line up to the
 // `,"hash":` member. "call" holds an [ironcurtain.AuditEntry]. An "open"
-// record (with "format") starts the log and every resumption of it; a "close"
-// record seals it when it is closed.
+// record (with "format", and "session": 128 random bits) starts the log and
+// every resumption of it; a "close" record seals it when it is closed. The
+// random session makes every chain unique from its first record on, so a
+// record cannot be moved from one log, or one opening, into another even when
+// both were opened at the same instant.
 //
 // Verify detects an edit to any byte (the record's hash no longer matches),
 // a record removed, inserted, duplicated or moved (seq and prev no longer

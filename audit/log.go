@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -107,7 +108,7 @@ func Open(ctx context.Context, path string, opts Options) (*Log, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.append("open", nil); err != nil {
+	if err := l.append("open", newSessionID()); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -218,6 +219,15 @@ func (l *Log) append(typ string, call []byte) error {
 	return nil
 }
 
+// newSessionID returns 128 random bits in hex: the nonce of an open record.
+// crypto/rand.Read never fails on the platforms Go supports (it panics
+// rather than return short output).
+func newSessionID() []byte {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return []byte(hex.EncodeToString(b[:]))
+}
+
 // hashKey starts the last member of every line: ,"hash":"<64 hex digits>"}
 const hashKey = `,"hash":"`
 
@@ -227,7 +237,10 @@ const hashKey = `,"hash":"`
 //
 // where hash is the SHA-256 of everything before `,"hash":`, and prev is the
 // hash of the record before (Genesis for the first). An open record carries
-// "format" instead of "call", an event record "event"; a close record none.
+// "format" and "session" (its call argument: a random nonce, so that no two
+// openings have the same hash and records cannot be spliced from one log, or
+// one opening, into another) instead of "call", an event record "event"; a
+// close record none.
 func buildLine(seq uint64, prev, typ string, at time.Time, call []byte) []byte {
 	var b bytes.Buffer
 	b.Grow(len(call) + 256)
@@ -244,6 +257,9 @@ func buildLine(seq uint64, prev, typ string, at time.Time, call []byte) []byte {
 	case "open":
 		b.WriteString(`,"format":`)
 		b.WriteString(strconv.Itoa(Format))
+		b.WriteString(`,"session":"`)
+		b.Write(call)
+		b.WriteString(`"`)
 	case "call":
 		b.WriteString(`,"call":`)
 		b.Write(call)

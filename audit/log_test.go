@@ -147,12 +147,14 @@ func TestTamperingDetected(t *testing.T) {
 			wantLine = k + 2
 		case 4: // insert a well-formed line from another log
 			k := rapid.IntRange(0, n).Draw(t, "k")
-			foreign := lines(other)[rapid.IntRange(0, len(lines(other))-1).Draw(t, "f")]
-			if k < n && bytes.Equal(foreign, ls[k]) {
-				return // the same record in the same place is no change
-			}
-			tampered = join(append(append(ls[:k:k], foreign), ls[k:]...))
+			f := rapid.IntRange(0, len(lines(other))-1).Draw(t, "f")
+			tampered = join(append(append(ls[:k:k], lines(other)[f]), ls[k:]...))
 			wantLine = k + 1
+			if k == 0 && f == 0 {
+				// Another log's open record is a valid first line; our own
+				// open record, after it, is the first that cannot be.
+				wantLine = 2
+			}
 		case 5: // cut the file inside a line
 			pos := rapid.IntRange(1, len(data)-1).Draw(t, "pos")
 			if data[pos-1] == '\n' {
@@ -180,6 +182,35 @@ func TestTamperingDetected(t *testing.T) {
 			t.Fatalf("%d intact records before line %d", rep.Records, wantLine)
 		}
 	})
+}
+
+// TestSpliceBetweenLogsOpenedTogether: two logs opened at the same instant
+// (the clock is fixed) with the same first records still have different
+// chains, so a record of one cannot stand in the other.
+func TestSpliceBetweenLogsOpenedTogether(t *testing.T) {
+	_, a := writeLog(t, 3)
+	_, b := writeLogFrom(t, 1, 3)
+	la, lb := lines(a), lines(b)
+	require.NotEqual(t, la[0], lb[0], "every opening has its own session nonce")
+	// b's record 1 (entry 1) where a has entry 0: same seq, same clock.
+	spliced := join([][]byte{la[0], lb[1], la[2], la[3], la[4]})
+	rep, err := audit.Verify(bytes.NewReader(spliced))
+	require.ErrorIs(t, err, audit.ErrBroken)
+	require.Equal(t, 2, rep.Line)
+	require.Contains(t, err.Error(), "does not follow")
+}
+
+// TestOpenRecordNeedsSession: an open record whose session nonce was
+// removed, with its hash recomputed, is refused.
+func TestOpenRecordNeedsSession(t *testing.T) {
+	_, data := writeLog(t, 0)
+	first := lines(data)[0]
+	i := bytes.Index(first, []byte(`,"session":"`))
+	require.Positive(t, i)
+	forged := rehash(append(bytes.Clone(first[:i]), first[i+len(`,"session":"`)+33:]...))
+	_, err := audit.Verify(bytes.NewReader(forged))
+	require.ErrorIs(t, err, audit.ErrBroken)
+	require.Contains(t, err.Error(), "session")
 }
 
 // rehash recomputes a line's own hash, as someone editing it with care would.

@@ -116,14 +116,15 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 
 // record is the envelope of a line, as Verify reads it.
 type record struct {
-	Seq    uint64          `json:"seq"`
-	Prev   string          `json:"prev"`
-	Type   string          `json:"type"`
-	Time   string          `json:"time"`
-	Format int             `json:"format"`
-	Call   json.RawMessage `json:"call"`
-	Event  json.RawMessage `json:"event"`
-	Hash   string          `json:"hash"`
+	Seq     uint64          `json:"seq"`
+	Prev    string          `json:"prev"`
+	Type    string          `json:"type"`
+	Time    string          `json:"time"`
+	Format  int             `json:"format"`
+	Session string          `json:"session"`
+	Call    json.RawMessage `json:"call"`
+	Event   json.RawMessage `json:"event"`
+	Hash    string          `json:"hash"`
 }
 
 // checkLine checks one line, the n-th, whose predecessor hashed to prev.
@@ -161,6 +162,9 @@ func checkLine(line []byte, n uint64, prev string) (record, string) {
 		if rec.Format != Format {
 			return rec, fmt.Sprintf("unknown record format %d", rec.Format)
 		}
+		if !isSessionID(rec.Session) {
+			return rec, "an open record without its session nonce"
+		}
 	case "call":
 		if len(rec.Call) == 0 || rec.Call[0] != '{' {
 			return rec, "a call record without its call"
@@ -177,4 +181,18 @@ func checkLine(line []byte, n uint64, prev string) (record, string) {
 		return rec, "the log does not start with an open record: its beginning was removed"
 	}
 	return rec, ""
+}
+
+// isSessionID reports whether s is 32 lower-case hex digits, as newSessionID
+// writes.
+func isSessionID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
