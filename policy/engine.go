@@ -413,7 +413,7 @@ func (e *Engine) compileRules(p *CompiledPolicy, lists map[string]listDef) error
 			}
 			can, err := resolvePath(filepath.Clean(w))
 			if err != nil {
-				return loadErr(filePolicy, where, "paths.within %q: %v", pc.Within, err)
+				return loadErr(filePolicy, where, "paths.within %q: %w", pc.Within, err)
 			}
 			c.paths = &pathCond{roles: m, within: can, detail: "within " + can}
 			c.relevant &= m

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 )
 
 // propWorld is a generated home directory: a sandbox, a protected .ssh,
@@ -39,9 +40,13 @@ func genPropWorld(t *rapid.T) propWorld {
 	n := rapid.IntRange(0, 10).Draw(t, "entries")
 	for i := 0; i < n; i++ {
 		dir := filepath.Join(home, rapid.SampledFrom([]string{"sandbox", "Documents", ".ssh", "sandbox/a", "."}).Draw(t, "dir"))
-		_ = os.MkdirAll(dir, 0o755)
 		p := filepath.Join(dir, rapid.SampledFrom([]string{"a", "b", "l1", "l2"}).Draw(t, "name"))
-		switch rapid.IntRange(0, 3).Draw(t, "kind") {
+		kind := rapid.IntRange(0, 3).Draw(t, "kind")
+		if !testtree.CanCreate(home, p) {
+			continue // never create through a symlink: it may lead out of home
+		}
+		_ = os.MkdirAll(dir, 0o755)
+		switch kind {
 		case 0:
 			_ = os.MkdirAll(p, 0o755)
 		case 1:
@@ -70,12 +75,17 @@ func (w propWorld) genPath(t *rapid.T) string {
 }
 
 // kernelTarget returns where the kernel lands for p (relative to the
-// sandbox), creating the file if needed; ok is false if it cannot.
+// sandbox), creating the file if needed; ok is false if it cannot, or if the
+// resolver places p outside the generated home: creating it there would
+// write into the machine's own directories.
 func (w propWorld) kernelTarget(p string) (string, bool) {
 	if strings.HasPrefix(p, "~/") {
 		p = w.home + p[1:]
 	} else if !strings.HasPrefix(p, "/") {
 		p = w.sandbox + "/" + p
+	}
+	if r, _, err := realpath.Resolve(p, nil); err != nil || r == w.home || !realpath.Within(r, w.home) {
+		return "", false
 	}
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 )
 
 var names = []string{"a", "b", "c", "..", ".", "l1", "l2"}
@@ -27,10 +29,14 @@ func genTree(t *rapid.T) string {
 	n := rapid.IntRange(0, 12).Draw(t, "entries")
 	for i := 0; i < n; i++ {
 		dir := filepath.Join(root, filepath.Join(rapid.SliceOfN(rapid.SampledFrom([]string{"a", "b", "c"}), 0, 3).Draw(t, "dir")...))
-		_ = os.MkdirAll(dir, 0o755)
 		name := rapid.SampledFrom([]string{"a", "b", "c", "l1", "l2", "f"}).Draw(t, "name")
 		p := filepath.Join(dir, name)
-		switch rapid.IntRange(0, 3).Draw(t, "kind") {
+		kind := rapid.IntRange(0, 3).Draw(t, "kind")
+		if !testtree.CanCreate(root, p) {
+			continue // never create through a symlink: it may lead out of root
+		}
+		_ = os.MkdirAll(dir, 0o755)
+		switch kind {
 		case 0:
 			_ = os.MkdirAll(p, 0o755)
 		case 1:
@@ -78,7 +84,11 @@ func TestResolveIsWhereTheKernelLands(t *testing.T) {
 			require.Equal(t, want, got)
 		}
 		// Create through the original path; the kernel must put it where
-		// Resolve said.
+		// Resolve said. Only beneath root: a path that leaves the tree
+		// would create files in the machine's own directories.
+		if !Within(got, root) || got == root {
+			return
+		}
 		if f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			_ = f.Close()
 			a, err1 := os.Stat(p)
@@ -97,7 +107,7 @@ func TestResolveMkdirAll(t *testing.T) {
 		root := genTree(t)
 		p := genPath(t, root)
 		got, err := resolve1(p)
-		if err != nil {
+		if err != nil || !Within(got, root) || got == root {
 			return
 		}
 		if os.MkdirAll(p, 0o755) != nil {

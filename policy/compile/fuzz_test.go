@@ -3,12 +3,14 @@ package compile
 import (
 	"bufio"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 )
 
@@ -87,6 +89,11 @@ func FuzzSentence(f *testing.F) {
 		}
 		cfg := policy.Config{Home: "/nonexistent-ic/home", Sandbox: "/nonexistent-ic/sandbox"}
 		eng, err := policy.New(policy.Artifacts{Policy: pol, Annotations: fuzzAnn, Lists: vals}, cfg)
+		if errors.Is(err, realpath.ErrLoop) {
+			// A path the sentence names is a symlink loop on this machine:
+			// the engine rightly refuses to judge by it.
+			t.Skipf("%q: %v", s, err)
+		}
 		if err != nil {
 			t.Fatalf("%q: the engine refuses the rules: %v", s, err)
 		}

@@ -1,0 +1,38 @@
+package testtree
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCanCreate(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "d/e"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "f"), nil, 0o644))
+	require.NoError(t, os.Symlink("../..", filepath.Join(root, "up")))
+	require.NoError(t, os.Symlink("d", filepath.Join(root, "down")))
+	require.NoError(t, os.Symlink("nowhere", filepath.Join(root, "dangling")))
+
+	for p, want := range map[string]bool{
+		"new":       true,
+		"d/new":     true,
+		"d/e/x/y/z": true,
+		"new/x/y":   true,
+		"d":         false, // exists
+		"f":         false,
+		"f/x":       false, // under a file
+		"up/x":      false, // through a symlink out of root
+		"down/x":    false, // through a symlink, even one that stays inside
+		"dangling":  false, // creating it would follow the link
+		"../escape": false,
+		"d/../../x": false,
+		".":         false,
+		"":          false,
+	} {
+		require.Equal(t, want, CanCreate(root, filepath.Join(root, p)), p)
+	}
+	require.False(t, CanCreate(root, "/elsewhere/x"))
+}
