@@ -30,6 +30,7 @@ func requireGit(t testing.TB) {
 func testEnv(home string) []string {
 	return []string{
 		"HOME=" + home,
+		"TMPDIR=" + home, // git's own temporary files (an SSH signing key, say) stay in the test's directory
 		"PATH=" + os.Getenv("PATH"),
 		"GIT_CONFIG_NOSYSTEM=1",
 		"GIT_CONFIG_GLOBAL=/dev/null",
