@@ -13,6 +13,7 @@ import (
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/approve"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 )
 
@@ -47,8 +48,9 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	auditFile := fs.String("audit", "", "the audit log file")
 	timeout := fs.Duration("timeout", codemode.DefaultTimeout, "the script's time limit, not counting time in tool calls")
 	memory := fs.String("memory", strconv.Itoa(codemode.DefaultMemoryLimit), "the script's memory limit in bytes")
+	unjailed := fs.Bool("unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain exec [--sandbox DIR] [--audit FILE] [--timeout D] [--memory BYTES] SCRIPT.ts")
+		fmt.Fprintln(stderr, "usage: ironcurtain exec [--sandbox DIR] [--audit FILE] [--timeout D] [--memory BYTES] [--unjailed-git] SCRIPT.ts")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -80,7 +82,7 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	term := &approve.Terminal{}
 	defer term.Close()
-	st, err := stack.New(ctx, stack.Options{Sandbox: *sandbox, Audit: *auditFile, Human: term})
+	st, err := execStack(ctx, stack.Options{Sandbox: *sandbox, Audit: *auditFile, Human: term}, *unjailed, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain exec: %v\n", err)
 		return 2
@@ -112,6 +114,38 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 1
 	}
 	return 0
+}
+
+// execStack assembles exec's trusted side with every git invocation in its
+// jail, as under serve: the audit log protected, no network beyond what a
+// transfer needs. Where the kernel cannot enforce the jail, it fails unless
+// unjailed accepts running git without it, a choice written to the audit
+// log and to stderr.
+func execStack(ctx context.Context, opts stack.Options, unjailed bool, stderr io.Writer) (*stack.Stack, error) {
+	jp := jail.Policy{Unsandboxed: unjailed}
+	if opts.Audit != "" {
+		jp.Protected = []string{opts.Audit}
+	}
+	enforced, err := jail.Check(jp)
+	if err != nil {
+		if errors.Is(err, jail.ErrUnsupported) {
+			err = fmt.Errorf("%w (to run git without its jail, pass --unjailed-git)", err)
+		}
+		return nil, fmt.Errorf("git: %w", err)
+	}
+	opts.Git.Jail = &jp
+	st, err := stack.New(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range jailEvents("git", enforced) {
+		fmt.Fprintf(stderr, "ironcurtain exec: %s\n", e.Message)
+		if err := st.RecordEvent(ctx, e); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return st, nil
 }
 
 // readScript reads the script file, or standard input for "-".

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/stack"
+	"github.com/ironcurtain-go/ironcurtain/tools/git"
 )
 
 func runExecScript(t *testing.T, script string, extra ...string) (int, execOutput, string) {
@@ -83,4 +89,29 @@ func TestExecUsage(t *testing.T) {
 	code, stdout, _ := runCLI(t, "return 6 * 7;", "exec", "--sandbox", dir, "-")
 	require.Equal(t, 0, code)
 	require.JSONEq(t, `{"ok":true,"result":42,"calls":[]}`, stdout)
+}
+
+// TestExecGitJailed: exec runs git in its jail, as serve does, and the git
+// tools still work from a script.
+func TestExecGitJailed(t *testing.T) {
+	if _, err := jail.Check(jail.Policy{}); err != nil {
+		t.Skipf("no jail on this machine: %v", err)
+	}
+	dir := t.TempDir()
+	st, err := execStack(context.Background(), stack.Options{Sandbox: dir, Audit: filepath.Join(t.TempDir(), "audit.jsonl")}, false, io.Discard)
+	require.NoError(t, err)
+	e, jailed := st.Servers["git"].(*git.Server).Jail()
+	require.NoError(t, st.Close())
+	require.True(t, jailed, "every git invocation is jailed")
+	require.False(t, e.Unsandboxed)
+	require.Positive(t, e.Landlock)
+
+	code, out, stderr := runExecScript(t, `
+git.git_init({ path: "repo" });
+filesystem.write_file({ path: "repo/a.txt", content: "a" });
+const s = git.git_status({ path: "repo" });
+return JSON.stringify(s);
+`)
+	require.Equal(t, 0, code, "%s %+v", stderr, out)
+	require.Contains(t, string(out.Result), "a.txt")
 }

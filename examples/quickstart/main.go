@@ -40,6 +40,7 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/approve"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 )
 
@@ -127,6 +128,15 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 		Human:             human,
 		EscalationTimeout: time.Minute,
 	}
+	// Every git invocation runs in a Landlock and seccomp jail of its own
+	// where the kernel can enforce one; elsewhere (macOS, an old kernel) the
+	// example runs git without it, says so, and writes that to the audit log.
+	jp := jail.Policy{Protected: []string{auditLog}, Unsandboxed: true}
+	enforced, err := jail.Check(jp)
+	if err != nil {
+		return err
+	}
+	opts.Git.Jail = &jp
 	if cfg.task != "" {
 		// A model may approve escalations the user's own task clearly asks
 		// for; anything else still goes to the person.
@@ -135,6 +145,16 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 	st, err := stack.New(ctx, opts)
 	if err != nil {
 		return err
+	}
+	if enforced.Unsandboxed {
+		msg := "git runs without its jail on this machine (" + enforced.Missing + ")"
+		fmt.Fprintf(w, "Note: %s.\n", msg)
+		if err := st.RecordEvent(ctx, ironcurtain.AuditEvent{Kind: "server-unsandboxed", Server: "git", Message: msg}); err != nil {
+			st.Close()
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "Each git process runs in a jail of its own: %s.\n", enforced)
 	}
 	sandbox, err := codemode.New(codemode.Options{Backend: st.Gate, Session: "quickstart"})
 	if err != nil {
