@@ -128,6 +128,7 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	memory := fs.Int64("memory", 0, "the container's memory limit in bytes (default: the sandbox's)")
 	cpus := fs.Float64("cpus", 0, "the container's CPU limit (default: the sandbox's)")
 	caDir := fs.String("ca", "", "the LLM proxy's CA directory (default: ~/.config/ironcurtain/ca, a protected path)")
+	unjailed := fs.Bool("unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -155,7 +156,7 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	keys := vault.FromEnv(llmKeys...)
 	term := &approve.Terminal{}
 	defer term.Close()
-	st, err := stack.New(ctx, stack.Options{Sandbox: *workspace, Audit: *auditFile, Vault: keys, Human: term})
+	st, err := jailedStack(ctx, "docker run", stack.Options{Sandbox: *workspace, Audit: *auditFile, Vault: keys, Human: term}, *unjailed, stderr, *caDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain docker run: %v\n", err)
 		return 1

@@ -13,7 +13,6 @@ import (
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/approve"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 )
 
@@ -82,7 +81,7 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	term := &approve.Terminal{}
 	defer term.Close()
-	st, err := execStack(ctx, stack.Options{Sandbox: *sandbox, Audit: *auditFile, Human: term}, *unjailed, stderr)
+	st, err := jailedStack(ctx, "exec", stack.Options{Sandbox: *sandbox, Audit: *auditFile, Human: term}, *unjailed, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain exec: %v\n", err)
 		return 2
@@ -114,38 +113,6 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return 1
 	}
 	return 0
-}
-
-// execStack assembles exec's trusted side with every git invocation in its
-// jail, as under serve: the audit log protected, no network beyond what a
-// transfer needs. Where the kernel cannot enforce the jail, it fails unless
-// unjailed accepts running git without it, a choice written to the audit
-// log and to stderr.
-func execStack(ctx context.Context, opts stack.Options, unjailed bool, stderr io.Writer) (*stack.Stack, error) {
-	jp := jail.Policy{Unsandboxed: unjailed}
-	if opts.Audit != "" {
-		jp.Protected = []string{opts.Audit}
-	}
-	enforced, err := jail.Check(jp)
-	if err != nil {
-		if errors.Is(err, jail.ErrUnsupported) {
-			err = fmt.Errorf("%w (to run git without its jail, pass --unjailed-git)", err)
-		}
-		return nil, fmt.Errorf("git: %w", err)
-	}
-	opts.Git.Jail = &jp
-	st, err := stack.New(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range jailEvents("git", enforced) {
-		fmt.Fprintf(stderr, "ironcurtain exec: %s\n", e.Message)
-		if err := st.RecordEvent(ctx, e); err != nil {
-			st.Close()
-			return nil, err
-		}
-	}
-	return st, nil
 }
 
 // readScript reads the script file, or standard input for "-".

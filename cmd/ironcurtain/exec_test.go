@@ -98,13 +98,19 @@ func TestExecGitJailed(t *testing.T) {
 		t.Skipf("no jail on this machine: %v", err)
 	}
 	dir := t.TempDir()
-	st, err := execStack(context.Background(), stack.Options{Sandbox: dir, Audit: filepath.Join(t.TempDir(), "audit.jsonl")}, false, io.Discard)
+	st, err := jailedStack(context.Background(), "exec", stack.Options{Sandbox: dir, Audit: filepath.Join(t.TempDir(), "audit.jsonl")}, false, io.Discard)
 	require.NoError(t, err)
 	e, jailed := st.Servers["git"].(*git.Server).Jail()
 	require.NoError(t, st.Close())
 	require.True(t, jailed, "every git invocation is jailed")
 	require.False(t, e.Unsandboxed)
 	require.Positive(t, e.Landlock)
+
+	// A relative audit path is protected from git as its absolute path.
+	t.Chdir(t.TempDir())
+	st, err = jailedStack(context.Background(), "exec", stack.Options{Sandbox: dir, Audit: "audit.jsonl"}, false, io.Discard)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
 
 	code, out, stderr := runExecScript(t, `
 git.git_init({ path: "repo" });
