@@ -78,8 +78,12 @@ func (r *redactor) Read(p []byte) (int, error) {
 }
 
 // scan masks every whole key in buf and marks as ready everything but the
-// longest suffix that is a proper prefix of the key.
+// longest suffix that is a proper prefix of the key. Like
+// bytes.ReplaceAll, it never looks at a mask it wrote again: the held
+// suffix starts after the last key masked, so a key made of mask
+// characters is masked once.
 func (r *redactor) scan() {
+	end := r.ready
 	for i := r.ready; ; {
 		j := bytes.Index(r.buf[i:], r.key)
 		if j < 0 {
@@ -87,9 +91,10 @@ func (r *redactor) scan() {
 		}
 		copy(r.buf[i+j:], r.mask)
 		i += j + len(r.key)
+		end = i
 	}
 	hold := 0
-	for k := min(len(r.key)-1, len(r.buf)-r.ready); k > 0; k-- {
+	for k := min(len(r.key)-1, len(r.buf)-end); k > 0; k-- {
 		if bytes.HasSuffix(r.buf, r.key[:k]) {
 			hold = k
 			break
