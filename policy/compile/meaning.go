@@ -116,7 +116,7 @@ func (m *meaning) decide(c Call) decision {
 			continue
 		}
 		evaluated++
-		res := m.role(candidates, role, values[role], c.Server == serverFilesystem)
+		res := m.role(candidates, role, values[role], sandboxed)
 		if res.verdict == ironcurtain.Deny {
 			return res
 		}

@@ -213,3 +213,38 @@ func genCall(t *rapid.T, ix *annIndex) Call {
 	}
 	return Call{Server: server, Tool: tool.name, Arguments: args}
 }
+
+// TestMeaningSandboxPerValueForGit: a git call with one path in the sandbox
+// and one under a denied place is decided per value, as the engine does for
+// both sandbox servers (found by TestCompileProperties).
+func TestMeaningSandboxPerValueForGit(t *testing.T) {
+	ann := policy.DefaultAnnotations()
+	src := []byte("- The agent may never read repositories in ~. {#r0}\n")
+	res, err := Compile(context.Background(), src, Options{Annotations: ann, Lists: propLists})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := NewScenarioEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	eng, err := policy.New(policy.Artifacts{Policy: res.Policy, Annotations: ann, Lists: res.Lists}, env.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []entry
+	for _, r := range res.Policy.Rules {
+		es = append(es, entry{rule: r})
+	}
+	m := &meaning{ix: indexAnnotations(ann), rules: es}
+	call := Call{Server: serverGit, Tool: "git_worktree", Arguments: map[string]any{"mode": "remove", "path": "rel.txt", "worktreePath": "~/Documents/a.txt"}}
+	d, err := eng.Evaluate(context.Background(), call.ToolCall())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := m.decide(call)
+	if d.Verdict != want.verdict || d.Rule != want.rule || d.Rule != "r0" {
+		t.Fatalf("engine %s by %s, model %s by %s; want deny by r0 from both", d.Verdict, d.Rule, want.verdict, want.rule)
+	}
+}
