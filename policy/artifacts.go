@@ -219,6 +219,14 @@ type RoleCondition struct {
 	Is     string          `json:"is,omitempty"`
 }
 
+// Holds reports whether the condition holds for a call's arguments exactly
+// as the engine decides it. A condition the engine would refuse to load
+// holds for nothing.
+func (c RoleCondition) Holds(args map[string]any) bool {
+	w, err := condition(c)
+	return err == nil && w.holds(args)
+}
+
 // UnmarshalJSON decodes the object form, keeping key order.
 func (a *Args) UnmarshalJSON(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))

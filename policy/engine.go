@@ -555,34 +555,9 @@ func compileArg(arg Arg, where string) (argAnn, error) {
 	}
 	for i, w := range arg.Spec.When {
 		ww := fmt.Sprintf("%s when #%d", where, i+1)
-		c := w.Condition
-		if c.Arg == "" {
-			return aa, loadErr(fileAnnotations, ww, "condition names no argument")
-		}
-		wa := whenAnn{arg: c.Arg}
-		ops := 0
-		if len(c.Equals) > 0 {
-			ops++
-			wa.op = "equals"
-			if err := json.Unmarshal(c.Equals, &wa.equals); err != nil {
-				return aa, loadErr(fileAnnotations, ww, "equals: %v", err)
-			}
-		}
-		if c.In != nil {
-			ops++
-			wa.op, wa.in = "in", c.In
-		}
-		if c.Is != "" {
-			ops++
-			wa.op, wa.is = "is", c.Is
-			switch c.Is {
-			case "present", "absent", "truthy", "falsy":
-			default:
-				return aa, loadErr(fileAnnotations, ww, "is: %q (want present, absent, truthy or falsy)", c.Is)
-			}
-		}
-		if ops != 1 {
-			return aa, loadErr(fileAnnotations, ww, "a condition needs exactly one of equals, in and is")
+		wa, err := condition(w.Condition)
+		if err != nil {
+			return aa, loadErr(fileAnnotations, ww, "%v", err)
 		}
 		if wa.roles, err = ids(w.Roles); err != nil {
 			return aa, err
@@ -593,6 +568,40 @@ func compileArg(arg Arg, where string) (argAnn, error) {
 		return aa, loadErr(fileAnnotations, where, "an argument may not mix path, URL and identifier roles")
 	}
 	return aa, nil
+}
+
+// condition compiles a conditional role's condition; the error says what
+// is wrong with it.
+func condition(c RoleCondition) (whenAnn, error) {
+	if c.Arg == "" {
+		return whenAnn{}, errors.New("condition names no argument")
+	}
+	wa := whenAnn{arg: c.Arg}
+	ops := 0
+	if len(c.Equals) > 0 {
+		ops++
+		wa.op = "equals"
+		if err := json.Unmarshal(c.Equals, &wa.equals); err != nil {
+			return whenAnn{}, fmt.Errorf("equals: %w", err)
+		}
+	}
+	if c.In != nil {
+		ops++
+		wa.op, wa.in = "in", c.In
+	}
+	if c.Is != "" {
+		ops++
+		wa.op, wa.is = "is", c.Is
+		switch c.Is {
+		case "present", "absent", "truthy", "falsy":
+		default:
+			return whenAnn{}, fmt.Errorf("is: %q (want present, absent, truthy or falsy)", c.Is)
+		}
+	}
+	if ops != 1 {
+		return whenAnn{}, errors.New("a condition needs exactly one of equals, in and is")
+	}
+	return wa, nil
 }
 
 // resolvePath resolves a path without watching for marks.

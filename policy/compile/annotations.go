@@ -3,7 +3,6 @@ package compile
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
 	"slices"
 	"sort"
 
@@ -92,7 +91,7 @@ func (t *toolInfo) resolve(args map[string]any) []resolvedArg {
 	for _, a := range t.ann.Args {
 		roles := a.Spec.Default
 		for _, w := range a.Spec.When {
-			if conditionHolds(w.Condition, args) {
+			if w.Condition.Holds(args) {
 				roles = w.Roles
 				break
 			}
@@ -100,47 +99,6 @@ func (t *toolInfo) resolve(args map[string]any) []resolvedArg {
 		out = append(out, resolvedArg{name: a.Name, roles: roles})
 	}
 	return out
-}
-
-// conditionHolds evaluates a conditional-role condition against a call's
-// arguments with the engine's (JavaScript's) meaning.
-func conditionHolds(c policy.RoleCondition, args map[string]any) bool {
-	v, present := args[c.Arg]
-	switch {
-	case len(c.Equals) > 0:
-		var want any
-		if json.Unmarshal(c.Equals, &want) != nil {
-			return false
-		}
-		return present && reflect.DeepEqual(v, want)
-	case c.In != nil:
-		return present && slices.ContainsFunc(c.In, func(x any) bool { return reflect.DeepEqual(v, x) })
-	}
-	switch c.Is {
-	case "present":
-		return present && v != nil
-	case "absent":
-		return !present || v == nil
-	case "truthy":
-		return present && truthy(v)
-	case "falsy":
-		return !present || !truthy(v)
-	}
-	return false
-}
-
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != ""
-	case float64:
-		return x != 0 && x == x
-	}
-	return true
 }
 
 // satisfy returns an argument value that makes c hold, and whether the
