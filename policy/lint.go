@@ -2,8 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
@@ -50,8 +50,8 @@ func (e *Engine) Lint() []Finding {
 // admit.
 func (e *Engine) toolsOf(r *rule) []*tool {
 	var out []*tool
-	for _, server := range sortedKeys(e.tools) {
-		for _, name := range sortedKeys(e.tools[server]) {
+	for _, server := range slices.Sorted(maps.Keys(e.tools)) {
+		for _, name := range slices.Sorted(maps.Keys(e.tools[server])) {
 			t := e.tools[server][name]
 			if slices.Contains(t.candidates, r) {
 				out = append(out, t)
@@ -237,20 +237,11 @@ func (e *Engine) lintLists() []Finding {
 		}
 	}
 	if e.artifacts.Lists != nil {
-		for _, name := range sortedKeys(e.artifacts.Lists.Lists) {
+		for _, name := range slices.Sorted(maps.Keys(e.artifacts.Lists.Lists)) {
 			if !defined[name] {
 				out = append(out, Finding{Kind: "unused-list", List: name, Message: "has values but no definition, so no rule can reference it"})
 			}
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

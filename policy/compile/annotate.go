@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -18,7 +19,7 @@ import (
 // request per server, several at once.
 func (c *compiler) annotate(ctx context.Context) error {
 	p := c.pipe()
-	servers := sortedKeys(c.opts.Tools)
+	servers := slices.Sorted(maps.Keys(c.opts.Tools))
 	got := make([][]policy.ToolAnnotation, len(servers))
 	errs := make([]error, len(servers))
 	g, gctx := errgroup.WithContext(ctx)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -264,7 +265,7 @@ func (c *compiler) run(ctx context.Context) (Result, error) {
 		for _, f := range fs {
 			byServer[f.Scenario.Call.Server] = append(byServer[f.Scenario.Call.Server], f)
 		}
-		for _, s := range sortedKeys(byServer) {
+		for _, s := range slices.Sorted(maps.Keys(byServer)) {
 			servers = append(servers, ServerReport{Server: s, Failures: byServer[s], Scenarios: len(scens),
 				Error: "the final policy fails scenarios on the engine"})
 		}
@@ -411,13 +412,4 @@ func inputHash(constHash string, ann *policy.Annotations, lists *policy.Lists, m
 		h.Write([]byte(promptsDigest))
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

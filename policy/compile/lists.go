@@ -3,6 +3,7 @@ package compile
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -57,7 +58,7 @@ func (c *compiler) collectLists() {
 			}
 		}
 	}
-	for _, name := range sortedKeys(c.defs) {
+	for _, name := range slices.Sorted(maps.Keys(c.defs)) {
 		if !used[name] {
 			st := c.defs[name]
 			c.warnf(st.line, st.text, "@%s is defined but no sentence uses it", name)

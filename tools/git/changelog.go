@@ -106,12 +106,9 @@ func (s *Server) changelog(ctx context.Context, args map[string]any) (ironcurtai
 	}
 	marker := newMarker()
 	cmd := []string{"log", "--no-color", "--format=" + logFormat(marker, false), "-n", strconv.Itoa(maxCommits), "--end-of-options", rng, "--"}
-	out, err := s.gitTruncating(ctx, r, cmd...)
+	out, err := s.mustGitTruncating(ctx, r, cmd...)
 	if err != nil {
 		return ironcurtain.Result{}, err
-	}
-	if !out.ok() && !out.truncated {
-		return ironcurtain.Result{}, s.gitFailed(cmd, out)
 	}
 	commits, partial := parseLog(string(out.stdout), marker, false)
 	cl := Changelog{ReviewTypes: a.ReviewTypes, Range: rng, Tags: tags, Commits: commits, Truncated: out.truncated || partial}

@@ -115,12 +115,9 @@ func (s *Server) diff(ctx context.Context, args map[string]any) (ironcurtain.Res
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	out, err := s.gitTruncating(ctx, r, cmd...)
+	out, err := s.mustGitTruncating(ctx, r, cmd...)
 	if err != nil {
 		return ironcurtain.Result{}, err
-	}
-	if !out.ok() && !out.truncated {
-		return ironcurtain.Result{}, s.gitFailed(cmd, out)
 	}
 	text := string(out.stdout)
 	if a.IncludeUntracked && !out.truncated {
@@ -310,12 +307,9 @@ func (s *Server) reflog(ctx context.Context, args map[string]any) (ironcurtain.R
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	out, err := s.gitTruncating(ctx, r, cmd...)
+	out, err := s.mustGitTruncating(ctx, r, cmd...)
 	if err != nil {
 		return ironcurtain.Result{}, err
-	}
-	if !out.ok() && !out.truncated {
-		return ironcurtain.Result{}, s.gitFailed(cmd, out)
 	}
 	return textResult(orNone(strings.TrimRight(string(out.stdout), "\n")) + truncNote(out, s.cfg.maxOutput)), nil
 }

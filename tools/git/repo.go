@@ -189,12 +189,9 @@ func (s *Server) truncatedText(ctx context.Context, path string, cmd []string) (
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	out, err := s.gitTruncating(ctx, r, cmd...)
+	out, err := s.mustGitTruncating(ctx, r, cmd...)
 	if err != nil {
 		return ironcurtain.Result{}, err
-	}
-	if !out.ok() && !out.truncated {
-		return ironcurtain.Result{}, s.gitFailed(cmd, out)
 	}
 	return textResult(strings.TrimRight(string(out.stdout), "\n") + truncNote(out, s.cfg.maxOutput)), nil
 }
@@ -203,6 +200,16 @@ func (s *Server) truncatedText(ctx context.Context, path string, cmd []string) (
 // cap (log, diff, show, blame: a cut is natural there and is marked).
 func (s *Server) gitTruncating(ctx context.Context, r *repo, args ...string) (output, error) {
 	return s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, truncate: true})
+}
+
+// mustGitTruncating is gitTruncating with a failure that is not the cap's
+// turned into a tool error carrying git's message.
+func (s *Server) mustGitTruncating(ctx context.Context, r *repo, args ...string) (output, error) {
+	out, err := s.gitTruncating(ctx, r, args...)
+	if err == nil && !out.ok() && !out.truncated {
+		err = s.gitFailed(args, out)
+	}
+	return out, err
 }
 
 // gitNetwork runs a command that may reach a remote, refusing when the
