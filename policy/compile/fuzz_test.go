@@ -3,6 +3,7 @@ package compile
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -109,6 +110,31 @@ func FuzzSentence(f *testing.F) {
 			if !o.Pass {
 				t.Fatalf("%q: scenario %s: expected %s by %s, the engine says %s by %s", s, o.Scenario.Description, o.Scenario.Expect, o.Scenario.Rule, o.Decision.Verdict, o.Decision.Rule)
 			}
+		}
+	})
+}
+
+// FuzzDecodeAnswer: whatever the model writes, decoding either fails with
+// an error or yields exactly one object that decodes the same again.
+func FuzzDecodeAnswer(f *testing.F) {
+	for _, s := range []string{
+		`{"rules":[]}`, "```json\n{\"rules\":[],\"lists\":[]}\n```", "```\n```", "```", `{"rules":[]} trailing`,
+		`{"rules":[{"name":"r","then":"allow","if":{"server":["fs"]}}]}`, `{"unknown":1}`, ` [1] `, "```json\n{}",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var a rulesAnswer
+		if err := decodeAnswer(text, &a); err != nil {
+			return
+		}
+		again, err := json.Marshal(a)
+		if err != nil {
+			t.Fatalf("%q decoded into a value that does not encode: %v", text, err)
+		}
+		var b rulesAnswer
+		if err := decodeAnswer(string(again), &b); err != nil {
+			t.Fatalf("%q: its own encoding %s does not decode: %v", text, again, err)
 		}
 	})
 }

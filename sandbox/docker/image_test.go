@@ -108,3 +108,23 @@ func TestBuildImageFailure(t *testing.T) {
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "no image", "the builder's own message")
 }
+
+// FuzzReadBuildStream: whatever the engine streams, the reader returns
+// either an error or an image ID, never an empty one, and copies no more
+// log than the stream held (each byte of invalid UTF-8 may come out as the
+// three bytes of U+FFFD).
+func FuzzReadBuildStream(f *testing.F) {
+	f.Add("{\"stream\":\"Step 1/1 : FROM scratch\\n\"}\n{\"aux\":{\"ID\":\"sha256:abc\"}}\n")
+	f.Add("{\"stream\":\"x\"}\n{\"error\":\"boom\",\"errorDetail\":{\"message\":\"boom!\"}}\n")
+	f.Add("not json\n{\"aux\":[1]}\n{\"aux\":{\"ID\":\"\"}}")
+	f.Fuzz(func(t *testing.T, stream string) {
+		var log bytes.Buffer
+		id, err := readBuildStream(strings.NewReader(stream), &log)
+		if err == nil && id == "" {
+			t.Fatalf("no error and no image from %q", stream)
+		}
+		if log.Len() > 3*len(stream) {
+			t.Fatalf("%d bytes of log from a %d-byte stream", log.Len(), len(stream))
+		}
+	})
+}
