@@ -14,6 +14,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/agent/models"
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
 func TestQuickstart(t *testing.T) {
@@ -32,6 +33,11 @@ func TestQuickstart(t *testing.T) {
 		require.True(t, strings.Contains(got, want), "missing %q in:\n%s", want, got)
 	}
 	require.NotContains(t, got, "The script stopped", got)
+	if _, err := jail.Check(jail.Policy{}); err == nil {
+		require.Contains(t, got, "Each git process runs in a jail of its own: landlock ABI")
+	} else {
+		require.Contains(t, got, "git runs without its jail on this machine")
+	}
 }
 
 // TestQuickstartAgent runs the agent loop against a local server speaking
