@@ -70,6 +70,11 @@ type Condition struct {
 	Domains *DomainCondition `json:"domains,omitempty"`
 	// Lists: every value of the roles named matches an allowed entry.
 	Lists []ListCondition `json:"lists,omitempty"`
+	// SideEffects is a condition of IronCurtain's older engines: the tool's
+	// annotation has this sideEffects flag. It narrows an allow rule to the
+	// tools annotated so, and is ignored on escalate and deny rules, which
+	// is the stricter reading either way (see [ToolAnnotation.SideEffects]).
+	SideEffects *bool `json:"sideEffects,omitempty"`
 }
 
 // PathCondition holds when every value of the evaluated path role lies
@@ -176,6 +181,10 @@ type ToolAnnotation struct {
 	ToolName   string `json:"toolName"`
 	ServerName string `json:"serverName,omitempty"`
 	Comment    string `json:"comment,omitempty"`
+	// SideEffects is IronCurtain's flag that the tool changes something.
+	// Only an allow rule's sideEffects condition reads it; absent, no such
+	// rule applies to the tool.
+	SideEffects *bool `json:"sideEffects,omitempty"`
 	// Args are in declaration order, which decides rule attribution when
 	// several roles escalate.
 	Args Args `json:"args"`

@@ -101,6 +101,9 @@ type rule struct {
 	// relevant holds the roles the rule is considered for during per-role
 	// evaluation: every role for a rule without role conditions.
 	relevant roleMask
+	// sideEffects, when set, limits the rule to tools annotated with that
+	// value (see sideEffectsFilter).
+	sideEffects *bool
 }
 
 type pathCond struct {
@@ -274,6 +277,9 @@ func (e *Engine) expandLists(p *CompiledPolicy, l *Lists) (map[string]listDef, e
 		}
 		out[d.Name] = listDef{typ: d.Type, present: false}
 	}
+	if err := inferLists(p, out); err != nil {
+		return nil, err
+	}
 	if l != nil {
 		for name, vals := range l.Lists {
 			def, ok := out[name]
@@ -285,10 +291,11 @@ func (e *Engine) expandLists(p *CompiledPolicy, l *Lists) (map[string]listDef, e
 			eff := vals.Effective()
 			for _, v := range eff {
 				if err := validateListValue(def.typ, v); err != nil {
-					return nil, loadErr(fileLists, fmt.Sprintf("list %q", name), "%v", err)
+					return nil, loadErr(fileLists, fmt.Sprintf("list %q", name), "%v%s", err, def.inferredNote())
 				}
 			}
-			out[name] = listDef{typ: def.typ, values: eff, present: true}
+			def.values, def.present = eff, true
+			out[name] = def
 		}
 	}
 	return out, nil
@@ -298,6 +305,9 @@ type listDef struct {
 	typ     string
 	values  []string
 	present bool
+	// inferredFrom names the first rule referencing a list that has no
+	// definition: its type is the one that rule's use of it demands.
+	inferredFrom string
 }
 
 func validateListValue(typ, v string) error {
@@ -336,6 +346,9 @@ func expand(allowed []string, lists map[string]listDef, wantType, where string) 
 			return nil, loadErr(filePolicy, where, "list @%s holds %s, not %s", name, def.typ, wantType)
 		}
 		if !def.present {
+			if def.inferredFrom != "" {
+				return nil, loadErr(filePolicy, where, "list @%s has no values: it has no listDefinitions entry and no dynamic lists file holds it", name)
+			}
 			return nil, loadErr(filePolicy, where, "list @%s has no values (no dynamic lists file, or the list is missing from it)", name)
 		}
 		out = append(out, def.values...)
@@ -370,15 +383,12 @@ func (e *Engine) compileRules(p *CompiledPolicy, lists map[string]listDef) error
 			return loadErr(filePolicy, where, "duplicate rule name")
 		}
 		names[r.Name] = true
-		if r.Reason == "" {
-			return loadErr(filePolicy, where, "rule has no reason: the agent must be told why")
-		}
 		switch r.Then {
 		case ironcurtain.Allow, ironcurtain.Deny, ironcurtain.Escalate:
 		default:
 			return loadErr(filePolicy, where, "invalid verdict")
 		}
-		c := &rule{index: i, name: r.Name, reason: r.Reason, then: r.Then, relevant: allRoles}
+		c := &rule{index: i, name: r.Name, reason: ruleReason(r), then: r.Then, relevant: allRoles, sideEffects: sideEffectsFilter(r)}
 		if r.If.Server != nil {
 			if len(r.If.Server) == 0 {
 				return loadErr(filePolicy, where, "server: an empty list matches nothing; remove it to match every server")
@@ -518,7 +528,7 @@ func (e *Engine) compileAnnotations(a *Annotations) error {
 			}
 			for _, r := range e.rules {
 				if (r.servers == nil || slices.Contains(r.servers, server)) &&
-					(r.tools == nil || slices.Contains(r.tools, ta.ToolName)) {
+					(r.tools == nil || slices.Contains(r.tools, ta.ToolName)) && r.admits(ta) {
 					t.candidates = append(t.candidates, r)
 				}
 			}

@@ -14,7 +14,11 @@ type Finding struct {
 	// Kind is "dead" (the rule can never match), "shadowed" (an earlier
 	// rule always decides first), "catch-all" (the rule matches every call
 	// to its servers), "unknown-tool" (the rule names a tool or server no
-	// annotation describes), or "unused-list".
+	// annotation describes), "missing-reason" (the agent is given a reason
+	// built from the rule's name), "legacy-condition" (a sideEffects
+	// condition), "unused-list", "undeclared-list" (a list referenced
+	// without a definition, its type inferred), or "drift" (an annotation
+	// and the tool it describes disagree; see [Engine.CheckTools]).
 	Kind string `json:"kind"`
 	// Rule is the rule concerned, if any.
 	Rule string `json:"rule,omitempty"`
@@ -79,6 +83,19 @@ func (t *tool) possibleRoles() roleMask {
 
 func (e *Engine) lintRule(r *rule) []Finding {
 	var out []Finding
+	src := e.artifacts.Policy.Rules[r.index]
+	if strings.TrimSpace(src.Reason) == "" {
+		out = append(out, Finding{Kind: "missing-reason", Rule: r.name,
+			Message: fmt.Sprintf("the rule has no reason; the agent is told %q", r.reason)})
+	}
+	if se := src.If.SideEffects; se != nil {
+		how := fmt.Sprintf("it applies only to tools annotated \"sideEffects\": %t", *se)
+		if r.sideEffects == nil {
+			how = "on an escalate or deny rule it is ignored, as IronCurtain ignores it"
+		}
+		out = append(out, Finding{Kind: "legacy-condition", Rule: r.name,
+			Message: "sideEffects is a condition of IronCurtain's older engines; " + how})
+	}
 	for _, s := range r.servers {
 		if _, ok := e.tools[s]; !ok {
 			out = append(out, Finding{Kind: "unknown-tool", Rule: r.name, Message: fmt.Sprintf("no annotation describes server %q", s)})
@@ -155,6 +172,9 @@ func (e *Engine) deadReason(r *rule) string {
 // never claims one that is not there).
 func (e *Engine) covers(a, b *rule) bool {
 	if !superset(a.servers, b.servers) || !superset(a.tools, b.tools) {
+		return false
+	}
+	if a.sideEffects != nil && (b.sideEffects == nil || *b.sideEffects != *a.sideEffects) {
 		return false
 	}
 	if a.hasRoles && (!b.hasRoles || b.roles&^a.roles != 0) {
@@ -236,10 +256,17 @@ func (e *Engine) lintLists() []Finding {
 			out = append(out, Finding{Kind: "unused-list", List: d.Name, Message: "defined but no rule references it"})
 		}
 	}
+	for _, ref := range listRefs(e.artifacts.Policy) {
+		if !defined[ref.name] {
+			defined[ref.name] = true
+			out = append(out, Finding{Kind: "undeclared-list", List: ref.name,
+				Message: fmt.Sprintf("has no listDefinitions entry; its type, %s, is inferred from rule %q", ref.typ, ref.rule)})
+		}
+	}
 	if e.artifacts.Lists != nil {
 		for _, name := range slices.Sorted(maps.Keys(e.artifacts.Lists.Lists)) {
 			if !defined[name] {
-				out = append(out, Finding{Kind: "unused-list", List: name, Message: "has values but no definition, so no rule can reference it"})
+				out = append(out, Finding{Kind: "unused-list", List: name, Message: "has values but no rule references it"})
 			}
 		}
 	}
