@@ -126,6 +126,13 @@ type Stack struct {
 }
 
 // New assembles a stack. On error, everything already opened is closed.
+//
+// Before it serves anything it compares the policy's tool annotations with
+// the tools each server serves (see [policy.Engine.CheckTools]): when an
+// annotated argument is not one the tool takes, or a tool takes an argument
+// no annotation gives a role, the policy cannot judge calls to it and New
+// fails with an error satisfying errors.Is(err, policy.ErrDrift) that names
+// every such argument and the likely renames.
 func New(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if opts.Sandbox == "" {
 		return nil, errors.New("stack: Options.Sandbox is required")
@@ -195,6 +202,9 @@ func New(ctx context.Context, opts Options) (_ *Stack, err error) {
 			return nil, fmt.Errorf("stack: server %q is both built in and given", name)
 		}
 		s.add(name, opts.Servers[name])
+	}
+	if err := s.checkDrift(ctx, log); err != nil {
+		return nil, err
 	}
 
 	var auditor ironcurtain.Auditor

@@ -1,0 +1,368 @@
+package policy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/ironcurtain-go/ironcurtain"
+)
+
+// ErrDrift marks tool annotations that do not describe the tools a server
+// serves: a policy that cannot see an argument cannot judge it.
+var ErrDrift = errors.New("policy: tool annotations do not match the tools served")
+
+// ToolDrift is how one tool's annotation differs from the tool its server
+// serves, compared by argument name with the tool's input schema.
+type ToolDrift struct {
+	Server, Tool string
+	// NotServed: the tool is annotated but the server does not serve it
+	// (calls to it are refused as calls to an unknown tool).
+	NotServed bool `json:",omitempty"`
+	// NotAnnotated: the server serves the tool but no annotation describes
+	// it (the engine denies every call to it).
+	NotAnnotated bool `json:",omitempty"`
+	// Unknown are annotated arguments the tool does not have.
+	Unknown []string `json:",omitempty"`
+	// Unroled are arguments of the tool no annotation gives a role: the
+	// policy never sees their values.
+	Unroled []string `json:",omitempty"`
+	// Conditions are arguments the annotation's conditional roles test but
+	// the tool does not have: those conditions never hold.
+	Conditions []string `json:",omitempty"`
+	// Renamed pairs Unknown arguments with the Unroled ones they most
+	// likely became (a guess from the names and, where the annotation kept
+	// the old schema, the types).
+	Renamed []Rename `json:",omitempty"`
+}
+
+// Rename is an annotated argument the tool seems to have renamed.
+type Rename struct{ From, To string }
+
+// Fatal reports whether the policy cannot judge calls to the tool as its
+// author meant: an argument it cannot see, an annotated argument the tool
+// does not have, or a condition on one. A tool that is only unannotated or
+// unserved is refused at call time and is not fatal.
+func (d ToolDrift) Fatal() bool {
+	return len(d.Unknown)+len(d.Unroled)+len(d.Conditions) > 0
+}
+
+// String describes the drift on one line, naming every argument.
+func (d ToolDrift) String() string {
+	var parts []string
+	switch {
+	case d.NotServed:
+		parts = append(parts, "annotated, but the server does not serve it")
+	case d.NotAnnotated:
+		parts = append(parts, "served, but no annotation describes it, so every call to it is denied")
+	}
+	renamed := map[string]bool{}
+	if len(d.Renamed) > 0 {
+		var rs []string
+		for _, r := range d.Renamed {
+			rs = append(rs, fmt.Sprintf("%q to %q", r.From, r.To))
+			renamed[r.From], renamed[r.To] = true, true
+		}
+		parts = append(parts, "argument renamed "+strings.Join(rs, ", "))
+	}
+	if u := without(d.Unknown, renamed); len(u) > 0 {
+		parts = append(parts, "annotated "+plural(len(u), "argument")+" "+quoted(u)+" not in the tool's schema")
+	}
+	if u := without(d.Unroled, renamed); len(u) > 0 {
+		parts = append(parts, plural(len(u), "argument")+" "+quoted(u)+" with no role")
+	}
+	if len(d.Conditions) > 0 {
+		parts = append(parts, "conditional roles test "+quoted(d.Conditions)+", which the tool does not have, so they never apply")
+	}
+	return fmt.Sprintf("%s/%s: %s", d.Server, d.Tool, strings.Join(parts, "; "))
+}
+
+func without(xs []string, drop map[string]bool) []string {
+	var out []string
+	for _, x := range xs {
+		if !drop[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func quoted(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// DriftError reports the tools whose annotations do not match what their
+// servers serve. It satisfies errors.Is(err, ErrDrift).
+type DriftError struct {
+	Drifts []ToolDrift
+}
+
+// Error names every drifted tool and argument.
+func (e *DriftError) Error() string {
+	parts := make([]string, len(e.Drifts))
+	for i, d := range e.Drifts {
+		parts[i] = d.String()
+	}
+	return fmt.Sprintf("%v (%d %s; regenerate the annotations with `ironcurtain annotate`): %s",
+		ErrDrift, len(e.Drifts), plural(len(e.Drifts), "tool"), strings.Join(parts, "; "))
+}
+
+// Is reports whether target is ErrDrift.
+func (e *DriftError) Is(target error) bool { return target == ErrDrift }
+
+// CheckTools compares the engine's annotations of server with the tools the
+// server serves, tool by tool in name order, and returns every difference
+// (fatal or not). A trusted server needs no annotations and has none.
+//
+// Callers that serve tools treat a Fatal drift as a refusal to start (see
+// [CheckServed]); the linter reports them all.
+func (e *Engine) CheckTools(server string, tools []ironcurtain.Tool) []ToolDrift {
+	if e.trusted[server] {
+		return nil
+	}
+	return compareTools(server, e.artifacts.Annotations.Servers[server].Tools, tools)
+}
+
+// CheckServed runs CheckTools for every server and returns a *DriftError
+// holding the fatal drifts, or nil. Servers are taken in name order.
+func (e *Engine) CheckServed(served map[string][]ironcurtain.Tool) ([]ToolDrift, error) {
+	var all, fatal []ToolDrift
+	for _, name := range slices.Sorted(maps.Keys(served)) {
+		for _, d := range e.CheckTools(name, served[name]) {
+			all = append(all, d)
+			if d.Fatal() {
+				fatal = append(fatal, d)
+			}
+		}
+	}
+	if len(fatal) > 0 {
+		return all, &DriftError{Drifts: fatal}
+	}
+	return all, nil
+}
+
+// compareTools compares one server's annotations with its tools.
+func compareTools(server string, annotated []ToolAnnotation, tools []ironcurtain.Tool) []ToolDrift {
+	byName := make(map[string]ToolAnnotation, len(annotated))
+	for _, ta := range annotated {
+		byName[ta.ToolName] = ta
+	}
+	served := map[string]bool{}
+	var out []ToolDrift
+	for _, t := range slices.SortedFunc(slices.Values(tools), func(a, b ironcurtain.Tool) int { return strings.Compare(a.Name, b.Name) }) {
+		served[t.Name] = true
+		ta, ok := byName[t.Name]
+		if !ok {
+			out = append(out, ToolDrift{Server: server, Tool: t.Name, NotAnnotated: true})
+			continue
+		}
+		if d := compareTool(server, ta, t); d.Fatal() {
+			out = append(out, d)
+		}
+	}
+	for _, ta := range annotated {
+		if !served[ta.ToolName] {
+			out = append(out, ToolDrift{Server: server, Tool: ta.ToolName, NotServed: true})
+		}
+	}
+	return out
+}
+
+// compareTool compares one annotation with the tool's schema.
+func compareTool(server string, ta ToolAnnotation, t ironcurtain.Tool) ToolDrift {
+	d := ToolDrift{Server: server, Tool: t.Name}
+	have := schemaArgs(t.InputSchema)
+	annotated := map[string]bool{}
+	for _, a := range ta.Args {
+		annotated[a.Name] = true
+		if _, ok := have[a.Name]; !ok {
+			d.Unknown = append(d.Unknown, a.Name)
+		}
+		for _, w := range a.Spec.When {
+			if _, ok := have[w.Condition.Arg]; !ok && !slices.Contains(d.Conditions, w.Condition.Arg) {
+				d.Conditions = append(d.Conditions, w.Condition.Arg)
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(have)) {
+		if !annotated[name] {
+			d.Unroled = append(d.Unroled, name)
+		}
+	}
+	d.Renamed = guessRenames(d.Unknown, d.Unroled, schemaArgs(ta.InputSchema), have)
+	return d
+}
+
+// argSchema is what the comparison reads of one argument's schema.
+type argSchema struct {
+	typ  string
+	enum []string
+}
+
+// schemaArgs returns the arguments an input schema names: its properties,
+// and those of the alternatives it is made of at the top level.
+func schemaArgs(raw json.RawMessage) map[string]argSchema {
+	out := map[string]argSchema{}
+	if len(raw) == 0 {
+		return out
+	}
+	var s schemaNode
+	if json.Unmarshal(raw, &s) != nil {
+		return out
+	}
+	s.collect(out)
+	for _, group := range [][]schemaNode{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, sub := range group {
+			sub.collect(out)
+		}
+	}
+	return out
+}
+
+type schemaNode struct {
+	Properties map[string]json.RawMessage `json:"properties"`
+	AllOf      []schemaNode               `json:"allOf"`
+	AnyOf      []schemaNode               `json:"anyOf"`
+	OneOf      []schemaNode               `json:"oneOf"`
+}
+
+func (s schemaNode) collect(out map[string]argSchema) {
+	for name, raw := range s.Properties {
+		var p struct {
+			Type any   `json:"type"`
+			Enum []any `json:"enum"`
+		}
+		_ = json.Unmarshal(raw, &p)
+		as := argSchema{}
+		if t, ok := p.Type.(string); ok {
+			as.typ = t
+		}
+		for _, v := range p.Enum {
+			as.enum = append(as.enum, fmt.Sprint(v))
+		}
+		out[name] = as
+	}
+}
+
+// guessRenames pairs unknown arguments with unroled ones, best match first.
+// A pair needs a similar name (word overlap after folding plurals and a few
+// synonyms: file and path, operation and mode) or, from the old schema
+// kept in the annotation, overlapping enum values; a clash of types rules
+// a pair out.
+func guessRenames(unknown, unroled []string, old, now map[string]argSchema) []Rename {
+	type pair struct {
+		from, to string
+		score    float64
+	}
+	var pairs []pair
+	for _, u := range unknown {
+		for _, r := range unroled {
+			if s := renameScore(u, r, old[u], now[r]); s >= 0.3 {
+				pairs = append(pairs, pair{u, r, s})
+			}
+		}
+	}
+	slices.SortStableFunc(pairs, func(a, b pair) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return 0
+	})
+	used := map[string]bool{}
+	var out []Rename
+	for _, p := range pairs {
+		if used["u"+p.from] || used["r"+p.to] {
+			continue
+		}
+		used["u"+p.from], used["r"+p.to] = true, true
+		out = append(out, Rename{From: p.from, To: p.to})
+	}
+	slices.SortFunc(out, func(a, b Rename) int { return strings.Compare(a.From, b.From) })
+	return out
+}
+
+func renameScore(from, to string, old, now argSchema) float64 {
+	if old.typ != "" && now.typ != "" && old.typ != now.typ {
+		return 0
+	}
+	a, b := nameWords(from), nameWords(to)
+	common := 0
+	for w := range a {
+		if b[w] {
+			common++
+		}
+	}
+	var score float64
+	if n := len(a) + len(b) - common; n > 0 {
+		score = float64(common) / float64(n)
+	}
+	if len(old.enum) > 0 && len(now.enum) > 0 {
+		shared := 0
+		for _, v := range old.enum {
+			if slices.Contains(now.enum, v) {
+				shared++
+			}
+		}
+		score += float64(shared) / float64(max(len(old.enum), len(now.enum)))
+	}
+	return score
+}
+
+// synonyms fold words that name the same thing in tool arguments.
+var synonyms = map[string]string{
+	"file": "path", "filepath": "path", "filename": "path", "dir": "path", "directory": "path", "location": "path",
+	"operation": "mode", "op": "mode", "action": "mode", "command": "mode", "subcommand": "mode",
+	"msg": "message", "repository": "repo",
+}
+
+// nameWords splits an argument name (camelCase, snake_case, kebab-case)
+// into lower-case words, plurals folded and synonyms merged.
+func nameWords(name string) map[string]bool {
+	words := map[string]bool{}
+	var cur []rune
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		w := strings.ToLower(string(cur))
+		cur = cur[:0]
+		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+			w = w[:len(w)-1]
+		}
+		if s, ok := synonyms[w]; ok {
+			w = s
+		}
+		words[w] = true
+	}
+	for _, r := range name {
+		switch {
+		case r == '_' || r == '-' || r == '.' || r == ' ':
+			flush()
+		case unicode.IsUpper(r):
+			flush()
+			cur = append(cur, r)
+		default:
+			cur = append(cur, r)
+		}
+	}
+	flush()
+	return words
+}
