@@ -30,7 +30,8 @@ type Config struct {
 	OmitDefaultProtected bool
 	// DomainAllowlists maps a server to the domains its URL arguments may
 	// name; a URL outside it escalates before any rule is consulted.
-	// Servers without an entry are governed by the rules alone.
+	// A server whose entry lists no domain has every URL escalated. Servers
+	// without an entry are governed by the rules alone.
 	DomainAllowlists map[string][]string
 	// Trusted servers are allowed every call without evaluation.
 	Trusted []string

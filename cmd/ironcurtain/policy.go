@@ -77,7 +77,7 @@ func (p *policyFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.lists, "lists", "", "dynamic-lists.json (default: the default policy's lists when -policy is not given)")
 	fs.StringVar(&p.sandbox, "sandbox", "", "the agent's sandbox directory")
 	fs.Var(&p.protect, "protect", "a protected path (repeatable)")
-	fs.Var(&p.domains, "allow-domains", "SERVER=PATTERN[,PATTERN...]: the domains a server's URLs may name (repeatable)")
+	fs.Var(&p.domains, "allow-domains", "SERVER=PATTERN[,PATTERN...]: the domains a server's URLs may name (repeatable); SERVER= alone: none, every URL escalates")
 	fs.Var(&p.trusted, "trusted", "a server allowed every call (repeatable)")
 }
 
@@ -104,13 +104,20 @@ func (p *policyFlags) config() (policy.Config, error) {
 	cfg.Trusted = p.trusted
 	for _, d := range p.domains {
 		server, patterns, ok := strings.Cut(d, "=")
-		if !ok || server == "" || patterns == "" {
-			return cfg, fmt.Errorf("-allow-domains %q: want SERVER=PATTERN[,PATTERN...]", d)
+		if !ok || server == "" {
+			return cfg, fmt.Errorf("-allow-domains %q: want SERVER=PATTERN[,PATTERN...], or SERVER= for none", d)
 		}
 		if cfg.DomainAllowlists == nil {
 			cfg.DomainAllowlists = map[string][]string{}
 		}
-		cfg.DomainAllowlists[server] = append(cfg.DomainAllowlists[server], strings.Split(patterns, ",")...)
+		// "SERVER=" is an allowlist that is present and empty: every URL of
+		// the server escalates. An empty pattern among others is refused by
+		// the engine as an invalid entry.
+		list := append([]string{}, cfg.DomainAllowlists[server]...)
+		if patterns != "" {
+			list = append(list, strings.Split(patterns, ",")...)
+		}
+		cfg.DomainAllowlists[server] = list
 	}
 	return cfg, nil
 }

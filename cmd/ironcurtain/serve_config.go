@@ -22,7 +22,9 @@ package main
 //	  "policy": {"dir": "policy"},
 //	      // or {"policy": "compiled-policy.json", "annotations": "tool-annotations.json", "lists": "dynamic-lists.json"};
 //	      // absent: the embedded default policy
-//	  "domainAllowlists": {"fetch": ["*.python.org", "go.dev"]},
+//	  "domainAllowlists": {"fetch": ["*.python.org", "go.dev"], "git": []},
+//	      // a server's URLs must name these domains or escalate; [] (or null): every URL escalates;
+//	      // absent: git limited to GitHub and GitLab; {}: no server limited
 //	  "trusted": [],
 //	  "audit": "audit.jsonl",
 //	  "approver": "terminal",       // or "deny"; default terminal
