@@ -156,6 +156,30 @@ func (e *Engine) CheckServed(served map[string][]ironcurtain.Tool) ([]ToolDrift,
 	return all, nil
 }
 
+// LintServed is the linter's view of [Engine.CheckServed]: a "drift"
+// finding for every difference, fatal or not, between the annotations of the
+// servers given and the tools they serve. Servers the annotations do not
+// mention at all are left out.
+func (e *Engine) LintServed(served map[string][]ironcurtain.Tool) []Finding {
+	mentioned := map[string][]ironcurtain.Tool{}
+	for name, tools := range served {
+		if _, ok := e.artifacts.Annotations.Servers[name]; ok {
+			mentioned[name] = tools
+		}
+	}
+	drifts, _ := e.CheckServed(mentioned)
+	out := make([]Finding, 0, len(drifts))
+	for _, d := range drifts {
+		msg := d.String()
+		msg = strings.TrimPrefix(msg, d.Server+"/"+d.Tool+": ")
+		if d.Fatal() {
+			msg += " (serve, exec and docker run refuse to start)"
+		}
+		out = append(out, Finding{Kind: "drift", Tool: d.Server + "/" + d.Tool, Message: msg})
+	}
+	return out
+}
+
 // compareTools compares one server's annotations with its tools.
 func compareTools(server string, annotated []ToolAnnotation, tools []ironcurtain.Tool) []ToolDrift {
 	byName := make(map[string]ToolAnnotation, len(annotated))

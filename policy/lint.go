@@ -24,6 +24,8 @@ type Finding struct {
 	Rule string `json:"rule,omitempty"`
 	// List is the list concerned, if any.
 	List string `json:"list,omitempty"`
+	// Tool is the tool concerned ("server/tool"), if any.
+	Tool string `json:"tool,omitempty"`
 	// Message says what is wrong, for a person.
 	Message string `json:"message"`
 }
@@ -31,7 +33,11 @@ type Finding struct {
 // String renders the finding on one line.
 func (f Finding) String() string {
 	subject := f.Rule
-	if subject == "" {
+	switch {
+	case subject != "":
+	case f.Tool != "":
+		subject = f.Tool
+	default:
 		subject = "@" + f.List
 	}
 	return fmt.Sprintf("%s: %s: %s", f.Kind, subject, f.Message)

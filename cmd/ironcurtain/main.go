@@ -10,6 +10,7 @@
 //	ironcurtain policy test DIR                        replay a compiled policy's scenarios
 //	ironcurtain policy diff OLD NEW [--calls AUDIT]    list calls whose decision would change
 //	ironcurtain compile CONSTITUTION.md -o DIR         compile plain English into policy artifacts
+//	ironcurtain annotate [--annotations F] [-o F]      regenerate annotations for the tools served
 //	ironcurtain docker build --tag TAG [flags]         build an image for Docker Mode
 //	ironcurtain docker run --image TAG --workspace DIR TASK   run an agent in a container
 //	ironcurtain serve --sandbox DIR [--audit FILE]     the MCP proxy over stdio, built-in tools
@@ -39,12 +40,13 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"policy":  {"evaluate, explain and lint policies", runPolicy},
-		"serve":   {"serve the MCP proxy in front of an agent", runServe},
-		"audit":   {"verify audit logs", runAudit},
-		"exec":    {"run a TypeScript script in Code Mode under the default policy", runExec},
-		"compile": {"compile a constitution into policy artifacts", runCompile},
-		"docker":  {"build images for and run agents in Docker Mode", runDocker},
+		"policy":   {"evaluate, explain and lint policies", runPolicy},
+		"serve":    {"serve the MCP proxy in front of an agent", runServe},
+		"audit":    {"verify audit logs", runAudit},
+		"exec":     {"run a TypeScript script in Code Mode under the default policy", runExec},
+		"compile":  {"compile a constitution into policy artifacts", runCompile},
+		"docker":   {"build images for and run agents in Docker Mode", runDocker},
+		"annotate": {"regenerate tool annotations for the tools served", runAnnotate},
 	}
 }
 

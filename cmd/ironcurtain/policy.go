@@ -57,7 +57,7 @@ func runPolicy(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	switch sub {
 	case "lint":
-		return lint(e, *jsonOut, stdout, stderr)
+		return lint(e, builtinDrift(ctx, e, stderr), *jsonOut, stdout, stderr)
 	case "explain":
 		return evalLines(ctx, e, stdin, stdout, stderr, true)
 	}
@@ -282,8 +282,8 @@ func readLine(r *bufio.Reader, limit int) (line []byte, tooLong bool, err error)
 	}
 }
 
-func lint(e *policy.Engine, jsonOut bool, stdout, stderr io.Writer) int {
-	findings := e.Lint()
+func lint(e *policy.Engine, drift []policy.Finding, jsonOut bool, stdout, stderr io.Writer) int {
+	findings := append(e.Lint(), drift...)
 	enc := json.NewEncoder(stdout)
 	for _, f := range findings {
 		if jsonOut {
