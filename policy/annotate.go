@@ -221,40 +221,6 @@ func cloneServer(sa ServerAnnotations) ServerAnnotations {
 	return c
 }
 
-// schemaArgOrder returns the arguments of an input schema in the order the
-// schema lists them: its properties, then those of its top-level
-// alternatives.
-func schemaArgOrder(raw json.RawMessage) []string {
-	var out []string
-	seen := map[string]bool{}
-	var walk func(raw json.RawMessage, depth int)
-	walk = func(raw json.RawMessage, depth int) {
-		var node map[string]json.RawMessage
-		if json.Unmarshal(raw, &node) != nil {
-			return
-		}
-		for _, name := range objectKeys(node["properties"]) {
-			if !seen[name] {
-				seen[name] = true
-				out = append(out, name)
-			}
-		}
-		if depth > 0 {
-			return
-		}
-		for _, k := range []string{"allOf", "anyOf", "oneOf"} {
-			var subs []json.RawMessage
-			if json.Unmarshal(node[k], &subs) == nil {
-				for _, s := range subs {
-					walk(s, depth+1)
-				}
-			}
-		}
-	}
-	walk(raw, 0)
-	return out
-}
-
 // objectKeys returns the keys of a JSON object in document order.
 func objectKeys(raw json.RawMessage) []string {
 	dec := json.NewDecoder(bytes.NewReader(raw))

@@ -3,9 +3,11 @@ package policy
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/ironcurtain-go/ironcurtain"
 )
@@ -78,4 +80,46 @@ func TestAnnotateUnresolved(t *testing.T) {
 	require.Equal(t, "Fetches a page.", got.Servers["crawler"].Tools[0].Comment)
 	d := compareTool("crawler", got.Servers["crawler"].Tools[0], tools[0])
 	require.Equal(t, []string{"depth"}, d.Unroled, "an unresolved argument keeps the tool refused")
+}
+
+// TestAnnotateProperty: whatever the old annotations and the tool's
+// arguments, Annotate's result leaves out exactly the arguments it reports
+// unresolved, keeps no argument the tool does not take and no condition on
+// one, and keeps the roles of every argument whose name is unchanged.
+func TestAnnotateProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		names := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{"path", "paths", "file", "filePath", "mode", "operation", "name", "branchName", "url", "force", "limit"}), 0, 8, rapid.ID[string]).Draw(t, "old")
+		served := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{"path", "paths", "file", "filePath", "mode", "operation", "name", "branchName", "url", "force", "limit"}), 0, 8, rapid.ID[string]).Draw(t, "served")
+		roles := []Role{RoleReadPath, RoleNone, RoleBranchName, RoleFetchURL}
+		old := ToolAnnotation{ToolName: "t"}
+		for _, n := range names {
+			spec := ArgSpec{Default: []Role{rapid.SampledFrom(roles).Draw(t, "role")}}
+			if rapid.Bool().Draw(t, "conditional") && len(names) > 0 {
+				spec.Conditional = true
+				spec.When = []When{{Condition: RoleCondition{Arg: rapid.SampledFrom(names).Draw(t, "arg"), Is: "present"}, Roles: []Role{RoleNone}}}
+			}
+			old.Args = append(old.Args, Arg{Name: n, Spec: spec})
+		}
+		props := map[string]any{}
+		for _, n := range served {
+			props[n] = map[string]any{"type": "string"}
+		}
+		schema, _ := json.Marshal(map[string]any{"type": "object", "properties": props})
+		tool := ironcurtain.Tool{Name: "t", InputSchema: schema}
+		got, rep := Annotate(&Annotations{Servers: map[string]ServerAnnotations{"s": {Tools: []ToolAnnotation{old}}}},
+			map[string][]ironcurtain.Tool{"s": {tool}}, nil)
+		ta := got.Servers["s"].Tools[0]
+		d := compareTool("s", ta, tool)
+		require.Empty(t, d.Unknown)
+		require.Empty(t, d.Conditions)
+		require.Len(t, d.Unroled, len(rep.Unresolved))
+		for _, a := range old.Args {
+			if !slices.Contains(served, a.Name) {
+				continue
+			}
+			i := slices.IndexFunc(ta.Args, func(x Arg) bool { return x.Name == a.Name })
+			require.GreaterOrEqual(t, i, 0, "%s kept", a.Name)
+			require.Equal(t, a.Spec.Default, ta.Args[i].Spec.Default)
+		}
+	})
 }

@@ -239,48 +239,67 @@ type argSchema struct {
 }
 
 // schemaArgs returns the arguments an input schema names: its properties,
-// and those of the alternatives it is made of at the top level.
+// and those of the alternatives it is made of at the top level. Keywords
+// are matched exactly, as the Gate's schema check matches them.
 func schemaArgs(raw json.RawMessage) map[string]argSchema {
-	out := map[string]argSchema{}
-	if len(raw) == 0 {
-		return out
-	}
-	var s schemaNode
-	if json.Unmarshal(raw, &s) != nil {
-		return out
-	}
-	s.collect(out)
-	for _, group := range [][]schemaNode{s.AllOf, s.AnyOf, s.OneOf} {
-		for _, sub := range group {
-			sub.collect(out)
-		}
-	}
-	return out
+	_, args := schemaProps(raw)
+	return args
 }
 
-type schemaNode struct {
-	Properties map[string]json.RawMessage `json:"properties"`
-	AllOf      []schemaNode               `json:"allOf"`
-	AnyOf      []schemaNode               `json:"anyOf"`
-	OneOf      []schemaNode               `json:"oneOf"`
+// schemaArgOrder returns the same arguments in the order the schema lists
+// them.
+func schemaArgOrder(raw json.RawMessage) []string {
+	order, _ := schemaProps(raw)
+	return order
 }
 
-func (s schemaNode) collect(out map[string]argSchema) {
-	for name, raw := range s.Properties {
-		var p struct {
-			Type any   `json:"type"`
-			Enum []any `json:"enum"`
+func schemaProps(raw json.RawMessage) ([]string, map[string]argSchema) {
+	var order []string
+	args := map[string]argSchema{}
+	var walk func(raw json.RawMessage, top bool)
+	walk = func(raw json.RawMessage, top bool) {
+		var node map[string]json.RawMessage
+		if json.Unmarshal(raw, &node) != nil {
+			return
 		}
-		_ = json.Unmarshal(raw, &p)
-		as := argSchema{}
-		if t, ok := p.Type.(string); ok {
-			as.typ = t
+		var props map[string]json.RawMessage
+		_ = json.Unmarshal(node["properties"], &props)
+		for _, name := range objectKeys(node["properties"]) {
+			if _, seen := args[name]; !seen {
+				order = append(order, name)
+			}
+			args[name] = readArgSchema(props[name])
 		}
-		for _, v := range p.Enum {
+		if !top {
+			return
+		}
+		for _, k := range []string{"allOf", "anyOf", "oneOf"} {
+			var subs []json.RawMessage
+			if json.Unmarshal(node[k], &subs) == nil {
+				for _, sub := range subs {
+					walk(sub, false)
+				}
+			}
+		}
+	}
+	walk(raw, true)
+	return order, args
+}
+
+func readArgSchema(raw json.RawMessage) argSchema {
+	var p map[string]json.RawMessage
+	if json.Unmarshal(raw, &p) != nil {
+		return argSchema{}
+	}
+	var as argSchema
+	_ = json.Unmarshal(p["type"], &as.typ)
+	var enum []any
+	if json.Unmarshal(p["enum"], &enum) == nil {
+		for _, v := range enum {
 			as.enum = append(as.enum, fmt.Sprint(v))
 		}
-		out[name] = as
 	}
+	return as
 }
 
 // guessRenames pairs unknown arguments with unroled ones, best match first.

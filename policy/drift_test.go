@@ -167,3 +167,32 @@ func FuzzNameWords(f *testing.F) {
 		require.False(t, score != score, "no NaN")
 	})
 }
+
+// FuzzCompareTool: a tool's schema comes from its server, which may be
+// hostile; comparing it never panics, and the two readings of a schema (the
+// argument set and its order) agree.
+func FuzzCompareTool(f *testing.F) {
+	for _, s := range []string{`{"type":"object","properties":{"path":{"type":"string"},"mode":{"enum":["a","b"]}}}`,
+		`{"anyOf":[{"properties":{"a":{}}},{"properties":{"b":{}}}]}`, `{"properties":{"a":{},"a":{}}}`, `{"properties":[]}`, `[`, `null`, `{"allOf":{}}`} {
+		f.Add(s)
+	}
+	ta := ToolAnnotation{ToolName: "t", Args: Args{{Name: "path", Spec: ArgSpec{Default: []Role{RoleReadPath}, When: []When{{Condition: RoleCondition{Arg: "mode", Is: "present"}}}}}}}
+	f.Fuzz(func(t *testing.T, schema string) {
+		tool := ironcurtain.Tool{Name: "t", InputSchema: json.RawMessage(schema)}
+		d := compareTool("s", ta, tool)
+		_ = d.String()
+		have := schemaArgs(tool.InputSchema)
+		order := schemaArgOrder(tool.InputSchema)
+		for _, name := range order {
+			_, ok := have[name]
+			require.True(t, ok, "%q listed but not collected", name)
+		}
+		if json.Valid([]byte(schema)) {
+			require.Len(t, order, len(have))
+		}
+		for _, r := range d.Renamed {
+			require.Contains(t, d.Unknown, r.From)
+			require.Contains(t, d.Unroled, r.To)
+		}
+	})
+}

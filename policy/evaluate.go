@@ -257,6 +257,14 @@ func addUnique(xs *[]string, v string) bool {
 func (ev *evaluation) canonPath(arg, s string) string {
 	e := ev.e
 	ev.pathCount++
+	if s == "" {
+		// Not the sandbox: an empty path names nothing (the filesystem
+		// server refuses it; git's "" is rewritten before the policy).
+		if ev.unresolvable == "" {
+			ev.unresolvable = fmt.Sprintf("argument %q is an empty path, which names nothing", arg)
+		}
+		return s
+	}
 	p := expandTilde(s, e.home)
 	if !strings.HasPrefix(p, "/") {
 		if e.sandbox == "" {
