@@ -1,14 +1,18 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/tools/fs"
 	"github.com/ironcurtain-go/ironcurtain/tools/git"
 	"github.com/ironcurtain-go/ironcurtain/tools/web"
@@ -77,4 +81,89 @@ func BuiltinTools(ctx context.Context, names []string) (_ map[string][]ironcurta
 		}
 	}
 	return out, nil
+}
+
+// maxGuarded bounds the tools a driftGuard remembers; past it, it forgets
+// them all and judges each again.
+const maxGuarded = 4096
+
+// driftGuard serves a server's tools less those its annotations no longer
+// describe. A server's tools may change after the stack started (a
+// list_changed notification, a restart with another version): a tool that
+// gains an argument no annotation gives a role would let the agent pass a
+// value the policy never sees, so it is withdrawn — calls to it are refused
+// as calls to an unknown tool — until it matches again. The start-up check
+// refuses such a server outright; this guard covers the time after.
+type driftGuard struct {
+	ironcurtain.ToolServer
+	name   string
+	policy *policy.Engine
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	judged map[string]judgedTool
+}
+
+type judgedTool struct {
+	schema []byte
+	ok     bool
+}
+
+var _ ironcurtain.CallPreparer = (*driftGuard)(nil)
+
+func newDriftGuard(name string, srv ironcurtain.ToolServer, e *policy.Engine, log *slog.Logger) *driftGuard {
+	return &driftGuard{ToolServer: srv, name: name, policy: e, log: log, judged: map[string]judgedTool{}}
+}
+
+// Tools lists the server's tools that its annotations describe.
+func (g *driftGuard) Tools(ctx context.Context) ([]ironcurtain.Tool, error) {
+	tools, err := g.ToolServer.Tools(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ironcurtain.Tool, 0, len(tools))
+	for _, t := range tools {
+		if g.admit(t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// admit judges a tool once per schema it is served with.
+func (g *driftGuard) admit(t ironcurtain.Tool) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if j, ok := g.judged[t.Name]; ok && bytes.Equal(j.schema, t.InputSchema) {
+		return j.ok
+	}
+	ok := true
+	for _, d := range g.policy.CheckTools(g.name, []ironcurtain.Tool{t}) {
+		if d.Tool == t.Name && d.Fatal() {
+			ok = false
+			g.log.Warn("stack: " + d.String() + "; the tool is withdrawn until its annotation describes it")
+		}
+	}
+	if len(g.judged) >= maxGuarded {
+		clear(g.judged)
+	}
+	g.judged[t.Name] = judgedTool{schema: bytes.Clone(t.InputSchema), ok: ok}
+	return ok
+}
+
+// PrepareCall passes the call to the server's own PrepareCall, if it has
+// one.
+func (g *driftGuard) PrepareCall(ctx context.Context, call ironcurtain.ToolCall) (ironcurtain.ToolCall, error) {
+	if cp, ok := g.ToolServer.(ironcurtain.CallPreparer); ok {
+		return cp.PrepareCall(ctx, call)
+	}
+	return call, nil
+}
+
+// Close closes the server, if it can be closed.
+func (g *driftGuard) Close() error {
+	if c, ok := g.ToolServer.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }

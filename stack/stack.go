@@ -206,6 +206,13 @@ func New(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := s.checkDrift(ctx, log); err != nil {
 		return nil, err
 	}
+	// Servers given from outside may change their tools later; the built-in
+	// ones never do.
+	for name := range opts.Servers {
+		if !slices.Contains(opts.Trusted, name) {
+			s.Servers[name] = newDriftGuard(name, s.Servers[name], s.Policy, log)
+		}
+	}
 
 	var auditor ironcurtain.Auditor
 	if opts.Audit != "" {
