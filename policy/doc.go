@@ -18,7 +18,21 @@
 //     single-label, .local, .internal and other reserved names; ext:: and
 //     fd:: git transports are refused outright;
 //   - named git remotes are resolved by reading the repository's config
-//     (includes, pushurl and insteadOf rewriting too), never by running git.
+//     (includes, pushurl and insteadOf rewriting too), never by running git;
+//   - a "@list" no file holds refuses the policy at load instead of matching
+//     nothing.
+//
+// What IronCurtain's engine loads, this one loads too: a rule without a
+// reason (the agent is given one built from the rule's name), a "@list"
+// without a listDefinitions entry (its type is the one its use demands, and
+// its values are checked against it), and the sideEffects condition of
+// IronCurtain's older engines (read in the stricter way; see
+// [Condition.SideEffects]). The linter reports each. testdata/ironcurtain
+// holds IronCurtain's own engine tests as fixtures, checked call by call.
+//
+// Annotations describe a version of a tool server; [Engine.CheckTools]
+// compares them with the tools a server actually serves, and [Annotate]
+// regenerates them from the served tools' schemas.
 //
 // Loading does all parsing, validation and canonicalisation once; a policy
 // that loads never fails at request time for a reason knowable at load.

@@ -121,19 +121,25 @@ func (g *driftGuard) Tools(ctx context.Context) ([]ironcurtain.Tool, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ironcurtain.Tool, 0, len(tools))
-	for _, t := range tools {
-		if g.admit(t) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []ironcurtain.Tool // nil while every tool is admitted
+	for i, t := range tools {
+		switch ok := g.admit(t); {
+		case !ok && out == nil:
+			out = append(make([]ironcurtain.Tool, 0, len(tools)), tools[:i]...)
+		case ok && out != nil:
 			out = append(out, t)
 		}
+	}
+	if out == nil {
+		return tools, nil
 	}
 	return out, nil
 }
 
-// admit judges a tool once per schema it is served with.
+// admit judges a tool once per schema it is served with. g.mu is held.
 func (g *driftGuard) admit(t ironcurtain.Tool) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	if j, ok := g.judged[t.Name]; ok && bytes.Equal(j.schema, t.InputSchema) {
 		return j.ok
 	}
