@@ -1,9 +1,6 @@
 package policy
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -111,23 +108,7 @@ func TestUndeclaredListErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			files := Files{Policy: filepath.Join(dir, "compiled-policy.json"), Annotations: filepath.Join(dir, "tool-annotations.json")}
-			require.NoError(t, os.WriteFile(files.Policy, []byte(tc.policy), 0o644))
-			require.NoError(t, os.WriteFile(files.Annotations, []byte(fetchAnnotations), 0o644))
-			if tc.lists != "" {
-				files.Lists = filepath.Join(dir, "dynamic-lists.json")
-				require.NoError(t, os.WriteFile(files.Lists, []byte(tc.lists), 0o644))
-			}
-			_, err := Load(files, Config{Home: dir})
-			require.Error(t, err)
-			var le *LoadError
-			require.True(t, errors.As(err, &le), "%T %v", err, err)
-			wantFile := map[string]string{"policy": files.Policy, "lists": files.Lists}[tc.file]
-			require.Equal(t, wantFile, le.File, err.Error())
-			for _, w := range tc.want {
-				require.Contains(t, err.Error(), w)
-			}
+			requireLoadError(t, tc.policy, fetchAnnotations, tc.lists, tc.file, tc.want...)
 		})
 	}
 }

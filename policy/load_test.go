@@ -55,28 +55,36 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			files := Files{Policy: filepath.Join(dir, "compiled-policy.json"), Annotations: filepath.Join(dir, "tool-annotations.json")}
 			ann := tc.annotations
 			if ann == "" {
 				ann = okAnnotations
 			}
-			require.NoError(t, os.WriteFile(files.Policy, []byte(tc.policy), 0o644))
-			require.NoError(t, os.WriteFile(files.Annotations, []byte(ann), 0o644))
-			if tc.lists != "" {
-				files.Lists = filepath.Join(dir, "dynamic-lists.json")
-				require.NoError(t, os.WriteFile(files.Lists, []byte(tc.lists), 0o644))
-			}
-			_, err := Load(files, Config{Home: dir})
-			require.Error(t, err)
-			var le *LoadError
-			require.True(t, errors.As(err, &le), "%T %v", err, err)
-			wantFile := map[string]string{"policy": files.Policy, "annotations": files.Annotations, "lists": files.Lists}[tc.file]
-			require.Equal(t, wantFile, le.File, err.Error())
-			for _, w := range tc.want {
-				require.Contains(t, err.Error(), w)
-			}
+			requireLoadError(t, tc.policy, ann, tc.lists, tc.file, tc.want...)
 		})
+	}
+}
+
+// requireLoadError writes the artifacts to files, loads them, and requires
+// a *LoadError naming file ("policy", "annotations" or "lists") and holding
+// every string of want.
+func requireLoadError(t *testing.T, policy, annotations, lists, file string, want ...string) {
+	t.Helper()
+	dir := t.TempDir()
+	files := Files{Policy: filepath.Join(dir, "compiled-policy.json"), Annotations: filepath.Join(dir, "tool-annotations.json")}
+	require.NoError(t, os.WriteFile(files.Policy, []byte(policy), 0o644))
+	require.NoError(t, os.WriteFile(files.Annotations, []byte(annotations), 0o644))
+	if lists != "" {
+		files.Lists = filepath.Join(dir, "dynamic-lists.json")
+		require.NoError(t, os.WriteFile(files.Lists, []byte(lists), 0o644))
+	}
+	_, err := Load(files, Config{Home: dir})
+	require.Error(t, err)
+	var le *LoadError
+	require.True(t, errors.As(err, &le), "%T %v", err, err)
+	wantFile := map[string]string{"policy": files.Policy, "annotations": files.Annotations, "lists": files.Lists}[file]
+	require.Equal(t, wantFile, le.File, err.Error())
+	for _, w := range want {
+		require.Contains(t, err.Error(), w)
 	}
 }
 

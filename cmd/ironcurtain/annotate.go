@@ -90,17 +90,9 @@ func runAnnotate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 
 // readAnnotations reads a tool-annotations.json file.
 func readAnnotations(path string) (*policy.Annotations, error) {
-	f, err := os.Open(path)
+	data, err := readCapped(path, maxAnnotationsBytes)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxAnnotationsBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > maxAnnotationsBytes {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxAnnotationsBytes)
 	}
 	a := new(policy.Annotations)
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -318,17 +318,9 @@ func (s serveServer) check() error {
 
 // loadServeConfig reads a configuration file and makes its paths absolute.
 func loadServeConfig(path string) (*serveConfig, error) {
-	f, err := os.Open(path)
+	data, err := readCapped(path, maxServeConfig)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxServeConfig+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(data) > maxServeConfig {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxServeConfig)
 	}
 	cfg, err := decodeServeConfig(path, data)
 	if err != nil {
@@ -343,6 +335,23 @@ func loadServeConfig(path string) (*serveConfig, error) {
 	}
 	cfg.file = filepath.Join(dir, filepath.Base(path))
 	return cfg, nil
+}
+
+// readCapped reads a file of at most limit bytes; errors name the file.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
+	}
+	return data, nil
 }
 
 // resolvePaths makes every path in the configuration absolute against dir,
