@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +35,10 @@ type ToolDrift struct {
 	// Conditions are arguments the annotation's conditional roles test but
 	// the tool does not have: those conditions never hold.
 	Conditions []string `json:",omitempty"`
+	// Open: the schema admits arguments it does not name
+	// (additionalProperties or patternProperties), which no annotation can
+	// give a role.
+	Open bool `json:",omitempty"`
 	// Renamed pairs Unknown arguments with the Unroled ones they most
 	// likely became (a guess from the names and, where the annotation kept
 	// the old schema, the types).
@@ -48,7 +53,7 @@ type Rename struct{ From, To string }
 // does not have, or a condition on one. A tool that is only unannotated or
 // unserved is refused at call time and is not fatal.
 func (d ToolDrift) Fatal() bool {
-	return len(d.Unknown)+len(d.Unroled)+len(d.Conditions) > 0
+	return d.Open || len(d.Unknown)+len(d.Unroled)+len(d.Conditions) > 0
 }
 
 // String describes the drift on one line, naming every argument.
@@ -77,6 +82,9 @@ func (d ToolDrift) String() string {
 	}
 	if len(d.Conditions) > 0 {
 		parts = append(parts, "conditional roles test "+quoted(d.Conditions)+", which the tool does not have, so they never apply")
+	}
+	if d.Open {
+		parts = append(parts, "the schema admits arguments it does not name, which no annotation can give a role")
 	}
 	return fmt.Sprintf("%s/%s: %s", d.Server, d.Tool, strings.Join(parts, "; "))
 }
@@ -209,7 +217,7 @@ func compareTools(server string, annotated []ToolAnnotation, tools []ironcurtain
 
 // compareTool compares one annotation with the tool's schema.
 func compareTool(server string, ta ToolAnnotation, t ironcurtain.Tool) ToolDrift {
-	d := ToolDrift{Server: server, Tool: t.Name}
+	d := ToolDrift{Server: server, Tool: t.Name, Open: schemaOpen(t.InputSchema)}
 	have := schemaArgs(t.InputSchema)
 	annotated := map[string]bool{}
 	for _, a := range ta.Args {
@@ -284,6 +292,41 @@ func schemaProps(raw json.RawMessage) ([]string, map[string]argSchema) {
 	}
 	walk(raw, true)
 	return order, args
+}
+
+// schemaOpen reports whether a schema says outright that it admits
+// arguments beyond those it names: additionalProperties other than false,
+// or patternProperties, at the top level or in a top-level alternative. (A
+// schema that says nothing admits no others: the Gate's check is stricter
+// than JSON Schema there, as IronCurtain's is.)
+func schemaOpen(raw json.RawMessage) bool {
+	var open func(raw json.RawMessage, top bool) bool
+	open = func(raw json.RawMessage, top bool) bool {
+		var node map[string]json.RawMessage
+		if json.Unmarshal(raw, &node) != nil {
+			return false
+		}
+		if a, ok := node["additionalProperties"]; ok && string(bytes.TrimSpace(a)) != "false" {
+			return true
+		}
+		if _, ok := node["patternProperties"]; ok {
+			return true
+		}
+		if top {
+			for _, k := range []string{"allOf", "anyOf", "oneOf"} {
+				var subs []json.RawMessage
+				if json.Unmarshal(node[k], &subs) == nil {
+					for _, sub := range subs {
+						if open(sub, false) {
+							return true
+						}
+					}
+				}
+			}
+		}
+		return false
+	}
+	return open(raw, true)
 }
 
 func readArgSchema(raw json.RawMessage) argSchema {

@@ -120,6 +120,12 @@ func TestCompareTool(t *testing.T) {
 			ToolDrift{Server: "s", Tool: "t", Unknown: []string{"file"}, Unroled: []string{"filePath"}}},
 		{"condition on a missing argument", ann(`{"path":{"default":["read-path","write-path"],"when":[{"condition":{"arg":"dryRun","equals":true},"roles":["read-path"]}]}}`),
 			tool(`{"properties":{"path":{}}}`), true, ToolDrift{Server: "s", Tool: "t", Conditions: []string{"dryRun"}}},
+		{"open schema", ann(`{"path":["read-path"]}`), tool(`{"properties":{"path":{}},"additionalProperties":true}`), true,
+			ToolDrift{Server: "s", Tool: "t", Open: true}},
+		{"open alternative", ann(`{"path":["read-path"]}`), tool(`{"anyOf":[{"properties":{"path":{}},"patternProperties":{"^x":{}}}]}`), true,
+			ToolDrift{Server: "s", Tool: "t", Open: true}},
+		{"closed schema", ann(`{"path":["read-path"]}`), tool(`{"properties":{"path":{}},"additionalProperties":false}`), false,
+			ToolDrift{Server: "s", Tool: "t"}},
 		{"unparsable schema has no arguments", ann(`{"path":["read-path"]}`), tool(`[`), true,
 			ToolDrift{Server: "s", Tool: "t", Unknown: []string{"path"}}},
 	}
