@@ -257,16 +257,16 @@ func addUnique(xs *[]string, v string) bool {
 func (ev *evaluation) canonPath(arg, s string) string {
 	e := ev.e
 	ev.pathCount++
-	if s == "" {
-		// Not the sandbox: an empty path names nothing (the filesystem
-		// server refuses it; git's "" is rewritten before the policy).
-		if ev.unresolvable == "" {
-			ev.unresolvable = fmt.Sprintf("argument %q is an empty path, which names nothing", arg)
-		}
-		return s
-	}
 	p := expandTilde(s, e.home)
 	if !strings.HasPrefix(p, "/") {
+		if p == "" {
+			// Not the sandbox: an empty path names nothing (the filesystem
+			// server refuses it; git's "" is rewritten before the policy).
+			if ev.unresolvable == "" {
+				ev.unresolvable = fmt.Sprintf("argument %q is an empty path, which names nothing", arg)
+			}
+			return s
+		}
 		if e.sandbox == "" {
 			if ev.unresolvable == "" {
 				ev.unresolvable = fmt.Sprintf("the relative path %q cannot be judged: no sandbox directory is configured to resolve it against", s)
