@@ -259,13 +259,12 @@ func (ev *evaluation) canonPath(arg, s string) string {
 	ev.pathCount++
 	p := expandTilde(s, e.home)
 	if !strings.HasPrefix(p, "/") {
-		if p == "" {
-			// Not the sandbox: an empty path names nothing (the filesystem
+		if p == "" && ev.unresolvable == "" {
+			// An empty path names nothing, not the sandbox (the filesystem
 			// server refuses it; git's "" is rewritten before the policy).
-			if ev.unresolvable == "" {
-				ev.unresolvable = fmt.Sprintf("argument %q is an empty path, which names nothing", arg)
-			}
-			return s
+			// It is still resolved, so that a protected path it would
+			// reach is reported first.
+			ev.unresolvable = fmt.Sprintf("argument %q is an empty path, which names nothing", arg)
 		}
 		if e.sandbox == "" {
 			if ev.unresolvable == "" {
