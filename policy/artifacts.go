@@ -64,17 +64,17 @@ type Condition struct {
 	Server []string `json:"server,omitempty"`
 	// Tool: the call's tool is one of these.
 	Tool []string `json:"tool,omitempty"`
+	// SideEffects is a condition of IronCurtain's older engines: the tool's
+	// annotation has this sideEffects flag. It narrows an allow rule to the
+	// tools annotated so, and is ignored on escalate and deny rules, which
+	// is the stricter reading either way (see [ToolAnnotation.SideEffects]).
+	SideEffects *bool `json:"sideEffects,omitempty"`
 	// Paths: every path of the evaluated role lies within a directory.
 	Paths *PathCondition `json:"paths,omitempty"`
 	// Domains: every URL of the evaluated role has an allowed domain.
 	Domains *DomainCondition `json:"domains,omitempty"`
 	// Lists: every value of the roles named matches an allowed entry.
 	Lists []ListCondition `json:"lists,omitempty"`
-	// SideEffects is a condition of IronCurtain's older engines: the tool's
-	// annotation has this sideEffects flag. It narrows an allow rule to the
-	// tools annotated so, and is ignored on escalate and deny rules, which
-	// is the stricter reading either way (see [ToolAnnotation.SideEffects]).
-	SideEffects *bool `json:"sideEffects,omitempty"`
 }
 
 // PathCondition holds when every value of the evaluated path role lies
