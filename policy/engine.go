@@ -172,6 +172,7 @@ func New(a Artifacts, cfg Config) (*Engine, error) {
 	if err := e.compileAnnotations(a.Annotations); err != nil {
 		return nil, err
 	}
+	e.narrowBySideEffects(a.Annotations)
 	return e, nil
 }
 
@@ -528,7 +529,7 @@ func (e *Engine) compileAnnotations(a *Annotations) error {
 			}
 			for _, r := range e.rules {
 				if (r.servers == nil || slices.Contains(r.servers, server)) &&
-					(r.tools == nil || slices.Contains(r.tools, ta.ToolName)) && r.admits(ta) {
+					(r.tools == nil || slices.Contains(r.tools, ta.ToolName)) {
 					t.candidates = append(t.candidates, r)
 				}
 			}

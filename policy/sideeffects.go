@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/ironcurtain-go/ironcurtain"
+import (
+	"slices"
+
+	"github.com/ironcurtain-go/ironcurtain"
+)
 
 // IronCurtain's older engines had a "sideEffects" rule condition, matched
 // against the "sideEffects" flag of the tool's annotation; its current
@@ -21,8 +25,22 @@ func sideEffectsFilter(r Rule) *bool {
 	return &v
 }
 
-// admits reports whether the rule's sideEffects filter lets it apply to the
-// annotated tool.
-func (r *rule) admits(ta ToolAnnotation) bool {
+// narrowBySideEffects takes from each tool's candidate rules those whose
+// sideEffects filter the tool's annotation does not satisfy.
+func (e *Engine) narrowBySideEffects(a *Annotations) {
+	for server, sa := range a.Servers {
+		for _, ta := range sa.Tools {
+			t := e.tools[server][ta.ToolName]
+			if t == nil {
+				continue
+			}
+			t.candidates = slices.DeleteFunc(t.candidates, func(r *rule) bool { return !r.sideEffectsHold(ta) })
+		}
+	}
+}
+
+// sideEffectsHold reports whether the rule's sideEffects filter lets it
+// apply to the annotated tool.
+func (r *rule) sideEffectsHold(ta ToolAnnotation) bool {
 	return r.sideEffects == nil || (ta.SideEffects != nil && *ta.SideEffects == *r.sideEffects)
 }
