@@ -105,6 +105,11 @@ func (m *cappedMemory) Free() {
 var warm = sync.OnceValue(func() error {
 	start := time.Now()
 	defer func() { warmDuration = time.Since(start) }()
+	if dir := takeCacheDir(); dir != "" {
+		if err := installCache(context.Background(), dir); err != nil {
+			noteCache(false, err.Error()) // compiled below, without a cache
+		}
+	}
 	rt, err := qjs.New(engineOptions(context.Background(), io.Discard))
 	if err != nil {
 		return fmt.Errorf("codemode: compiling the JavaScript engine: %w", err)
