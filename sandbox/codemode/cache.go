@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
+	"time"
 )
 
 // The compiled-code cache. Compiling qjs.wasm to machine code takes most of
@@ -40,7 +42,7 @@ import (
 // wazero's own directory cache cannot be checked this way (it opens the
 // files itself, and reads them eight bytes per system call, which is
 // slower than compiling on a loaded machine), so the cache is ours; see
-// installCache for how it reaches qjs.
+// installModule for how it reaches qjs.
 
 // maxCacheEntry bounds what one entry may hold; qjs.wasm's is about 6 MiB.
 const maxCacheEntry = 256 << 20
@@ -170,43 +172,82 @@ func ensureCacheDir(dir string) error {
 }
 
 // fileCache is the checked cache handed to wazero. Its method set is
-// wazero's internal filecache.Cache (a key is a [32]byte).
-type fileCache struct{ dir string }
+// wazero's internal filecache.Cache (a key is a [32]byte). It is created
+// reading and checking the most recently used entry in the background,
+// while wazero decodes and validates the module before asking for it.
+type fileCache struct {
+	dir    string
+	newest func() (name string, b []byte) // the prefetched entry, if any
+}
 
-func (c fileCache) paths(key [sha256.Size]byte) (entry, digest string) {
-	name := hex.EncodeToString(key[:])
-	return filepath.Join(c.dir, name), filepath.Join(c.dir, name+".sha256")
+// maxCacheEntries is how many entries (one per qjs.wasm, wazero version and
+// CPU) are kept; older ones are removed.
+const maxCacheEntries = 4
+
+func newFileCache(dir string) *fileCache {
+	c := &fileCache{dir: dir}
+	c.newest = sync.OnceValues(func() (string, []byte) {
+		names := c.entries()
+		if len(names) == 0 {
+			return "", nil
+		}
+		b, err := c.load(names[0])
+		if err != nil {
+			return "", nil // Get loads it again and reports why it fails
+		}
+		return names[0], b
+	})
+	go c.newest()
+	return c
 }
 
 // Get returns the entry for key if it passes every check, from a copy in
 // memory; an entry that fails is removed, and wazero compiles instead.
-func (c fileCache) Get(key [sha256.Size]byte) (io.ReadCloser, bool, error) {
-	entry, digest := c.paths(key)
-	b, err := readPrivateFile(entry, maxCacheEntry)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
+func (c *fileCache) Get(key [sha256.Size]byte) (io.ReadCloser, bool, error) {
+	name := hex.EncodeToString(key[:])
+	b := []byte(nil)
+	if n, nb := c.newest(); n == name {
+		b = nb
 	}
-	if err == nil {
-		var want []byte
-		if want, err = readPrivateFile(digest, 2*sha256.Size); err == nil {
-			sum := sha256.Sum256(b)
-			if string(want) != hex.EncodeToString(sum[:]) {
-				err = errors.New("does not match its digest")
-			}
+	if b == nil {
+		var err error
+		b, err = c.load(name)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, false, nil
+		}
+		if err != nil {
+			noteCache(false, fmt.Sprintf("cache entry %s: %v", name, err))
+			_ = c.Delete(key)
+			return nil, false, nil
 		}
 	}
-	if err != nil {
-		noteCache(false, fmt.Sprintf("cache entry %s: %v", filepath.Base(entry), err))
-		_ = c.Delete(key)
-		return nil, false, nil
-	}
 	noteCache(true, "")
+	now := time.Now()
+	_ = os.Chtimes(filepath.Join(c.dir, name), now, now) // most recently used
 	return io.NopCloser(bytes.NewReader(b)), true, nil
 }
 
+// load reads the entry called name and checks it against its digest.
+func (c *fileCache) load(name string) ([]byte, error) {
+	b, err := readPrivateFile(filepath.Join(c.dir, name), maxCacheEntry)
+	if err != nil {
+		return nil, err
+	}
+	want, err := readPrivateFile(filepath.Join(c.dir, name+digestSuffix), 2*sha256.Size)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	if string(want) != hex.EncodeToString(sum[:]) {
+		return nil, errors.New("does not match its digest")
+	}
+	return b, nil
+}
+
 // Add stores an entry and its digest, each written whole and renamed into
-// place.
-func (c fileCache) Add(key [sha256.Size]byte, content io.Reader) error {
+// place, and removes the least recently used entries beyond
+// maxCacheEntries.
+func (c *fileCache) Add(key [sha256.Size]byte, content io.Reader) error {
 	b, err := io.ReadAll(io.LimitReader(content, maxCacheEntry+1))
 	if err != nil {
 		return err
@@ -214,24 +255,67 @@ func (c fileCache) Add(key [sha256.Size]byte, content io.Reader) error {
 	if len(b) > maxCacheEntry {
 		return errors.New("codemode: compiled code too large to cache")
 	}
-	entry, digest := c.paths(key)
+	name := hex.EncodeToString(key[:])
 	sum := sha256.Sum256(b)
-	if err := writePrivateFile(entry, b); err != nil {
+	if err := writePrivateFile(filepath.Join(c.dir, name), b); err != nil {
 		return err
 	}
-	return writePrivateFile(digest, []byte(hex.EncodeToString(sum[:])))
+	if err := writePrivateFile(filepath.Join(c.dir, name+digestSuffix), []byte(hex.EncodeToString(sum[:]))); err != nil {
+		return err
+	}
+	for _, old := range c.entries()[min(maxCacheEntries, len(c.entries())):] {
+		_ = c.remove(old)
+	}
+	return nil
 }
 
 // Delete removes an entry and its digest.
-func (c fileCache) Delete(key [sha256.Size]byte) error {
-	entry, digest := c.paths(key)
-	for _, p := range []string{entry, digest} {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+func (c *fileCache) Delete(key [sha256.Size]byte) error {
+	return c.remove(hex.EncodeToString(key[:]))
+}
+
+func (c *fileCache) remove(name string) error {
+	for _, p := range []string{name, name + digestSuffix} {
+		if err := os.Remove(filepath.Join(c.dir, p)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 	}
 	return nil
 }
+
+// entries lists the names of the cache's entries, most recently used first.
+func (c *fileCache) entries() []string {
+	des, err := os.ReadDir(c.dir)
+	if err != nil {
+		return nil
+	}
+	type entry struct {
+		name string
+		used time.Time
+	}
+	var es []entry
+	for _, de := range des {
+		n := de.Name()
+		if len(n) != 2*sha256.Size || !de.Type().IsRegular() {
+			continue
+		}
+		if _, err := hex.DecodeString(n); err != nil {
+			continue
+		}
+		if fi, err := de.Info(); err == nil {
+			es = append(es, entry{n, fi.ModTime()})
+		}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return b.used.Compare(a.used) })
+	names := make([]string, len(es))
+	for i, e := range es {
+		names[i] = e.name
+	}
+	return names
+}
+
+// digestSuffix names the file holding an entry's SHA-256 digest, in hex.
+const digestSuffix = ".sha256"
 
 // readPrivateFile reads a regular file of this user's that nobody else can
 // write, of at most limit bytes, without following a symlink or blocking on
@@ -253,12 +337,13 @@ func readPrivateFile(p string, limit int64) ([]byte, error) {
 	case fi.Size() > limit:
 		return nil, errors.New("is too large")
 	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
+	// Exactly the size fstat gave: a file that grows meanwhile fails.
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
 		return nil, err
 	}
-	if int64(len(b)) > limit {
-		return nil, errors.New("is too large")
+	if n, _ := f.Read(make([]byte, 1)); n != 0 {
+		return nil, errors.New("changed while it was read")
 	}
 	return b, nil
 }

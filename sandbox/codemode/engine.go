@@ -105,10 +105,8 @@ func (m *cappedMemory) Free() {
 var warm = sync.OnceValue(func() error {
 	start := time.Now()
 	defer func() { warmDuration = time.Since(start) }()
-	if dir := takeCacheDir(); dir != "" {
-		if err := installCache(context.Background(), dir); err != nil {
-			noteCache(false, err.Error()) // compiled below, without a cache
-		}
+	if err := installModule(context.Background(), takeCacheDir()); err != nil {
+		return err
 	}
 	rt, err := qjs.New(engineOptions(context.Background(), io.Discard))
 	if err != nil {
@@ -150,6 +148,7 @@ func engineOptions(ctx context.Context, out io.Writer) qjs.Option {
 		Stdout:             out,
 		Stderr:             out,
 		ProxyFunction:      hostProxy,
+		QuickJSWasmBytes:   moduleToken,
 	}
 }
 
