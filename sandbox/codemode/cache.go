@@ -56,6 +56,7 @@ var (
 	cacheDir    string // set by UseCache before warm
 	cacheWarmed bool   // warm has started; UseCache is too late
 	cacheReport CacheReport
+	cacheEntry  string // the path of the entry of the module in use, if any
 )
 
 // CacheReport says what the compiled-code cache did in this process.
@@ -141,11 +142,13 @@ func takeCacheDir() string {
 	return sub
 }
 
-// noteCache records a hit or a discarded entry.
-func noteCache(hit bool, discarded string) {
+// noteCache records the entry loaded (a path) or a discarded entry.
+func noteCache(hit string, discarded string) {
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
-	cacheReport.Hit = cacheReport.Hit || hit
+	if hit != "" {
+		cacheReport.Hit, cacheEntry = true, hit
+	}
 	if discarded != "" && cacheReport.Discarded == "" {
 		cacheReport.Discarded = discarded
 	}
@@ -216,12 +219,12 @@ func (c *fileCache) Get(key [sha256.Size]byte) (io.ReadCloser, bool, error) {
 			return nil, false, nil
 		}
 		if err != nil {
-			noteCache(false, fmt.Sprintf("cache entry %s: %v", name, err))
+			noteCache("", fmt.Sprintf("cache entry %s: %v", name, err))
 			_ = c.Delete(key)
 			return nil, false, nil
 		}
 	}
-	noteCache(true, "")
+	noteCache(filepath.Join(c.dir, name), "")
 	now := time.Now()
 	_ = os.Chtimes(filepath.Join(c.dir, name), now, now) // most recently used
 	return io.NopCloser(bytes.NewReader(b)), true, nil
@@ -263,6 +266,9 @@ func (c *fileCache) Add(key [sha256.Size]byte, content io.Reader) error {
 	if err := writePrivateFile(filepath.Join(c.dir, name+digestSuffix), []byte(hex.EncodeToString(sum[:]))); err != nil {
 		return err
 	}
+	cacheMu.Lock()
+	cacheEntry = filepath.Join(c.dir, name)
+	cacheMu.Unlock()
 	for _, old := range c.entries()[min(maxCacheEntries, len(c.entries())):] {
 		_ = c.remove(old)
 	}
@@ -275,7 +281,7 @@ func (c *fileCache) Delete(key [sha256.Size]byte) error {
 }
 
 func (c *fileCache) remove(name string) error {
-	for _, p := range []string{name, name + digestSuffix} {
+	for _, p := range []string{name, name + digestSuffix, name + stackGuardSuffix} {
 		if err := os.Remove(filepath.Join(c.dir, p)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -316,6 +322,51 @@ func (c *fileCache) entries() []string {
 
 // digestSuffix names the file holding an entry's SHA-256 digest, in hex.
 const digestSuffix = ".sha256"
+
+// stackGuardSuffix names the file recording the outcome of the stack
+// guard's self-test for an entry: "on" or "off". The outcome is a function
+// of the compiled module alone, so a process that loads the entry need not
+// run the test again. The file is checked like the entry; a missing or
+// unreadable one means the test runs.
+const stackGuardSuffix = ".stackguard"
+
+// cachedStackGuard returns the recorded self-test outcome for the entry of
+// the module in use.
+func cachedStackGuard() (ok, known bool) {
+	cacheMu.Lock()
+	hit := cacheEntry
+	cacheMu.Unlock()
+	if hit == "" {
+		return false, false
+	}
+	b, err := readPrivateFile(hit+stackGuardSuffix, 8)
+	switch {
+	case err != nil:
+		return false, false
+	case string(b) == "on":
+		return true, true
+	case string(b) == "off":
+		return false, true
+	}
+	return false, false
+}
+
+// recordStackGuard records the self-test outcome beside the entry of the
+// module in use; without one, or on failure, nothing is recorded and the
+// next process runs the test again.
+func recordStackGuard(ok bool) {
+	cacheMu.Lock()
+	hit := cacheEntry
+	cacheMu.Unlock()
+	if hit == "" {
+		return
+	}
+	v := "off"
+	if ok {
+		v = "on"
+	}
+	_ = writePrivateFile(hit+stackGuardSuffix, []byte(v))
+}
 
 // readPrivateFile reads a regular file of this user's that nobody else can
 // write, of at most limit bytes, without following a symlink or blocking on

@@ -121,7 +121,11 @@ var warm = sync.OnceValue(func() error {
 		preludeBytecode = bc
 		return nil
 	})
-	selfTestStackGuard()
+	if ok, known := cachedStackGuard(); known {
+		stackGuardOK = ok
+	} else {
+		recordStackGuard(selfTestStackGuard())
+	}
 	return err
 })
 
