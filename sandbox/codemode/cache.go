@@ -238,7 +238,7 @@ func (c *fileCache) load(name string) ([]byte, error) {
 	}
 	want, err := readPrivateFile(filepath.Join(c.dir, name+digestSuffix), 2*sha256.Size)
 	if err != nil {
-		return nil, fmt.Errorf("digest: %w", err)
+		return nil, fmt.Errorf("its digest: %v", err) // not ErrNotExist: the entry is there
 	}
 	sum := sha256.Sum256(b)
 	if string(want) != hex.EncodeToString(sum[:]) {
