@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/ironcurtain-go/ironcurtain"
 )
@@ -365,9 +366,10 @@ func (l ListValues) Effective() []string {
 	for _, v := range l.ManualRemovals {
 		removed[v] = true
 	}
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range append(append([]string(nil), l.Values...), l.ManualAdditions...) {
+	n := len(l.Values) + len(l.ManualAdditions)
+	seen := make(map[string]bool, n)
+	out := make([]string, 0, n)
+	for _, v := range slices.Concat(l.Values, l.ManualAdditions) {
 		if seen[v] || removed[v] {
 			continue
 		}

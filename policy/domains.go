@@ -15,7 +15,7 @@ type domainSet struct {
 
 // compileDomains compiles allowlist entries (with @lists already expanded).
 func compileDomains(entries []string) (*domainSet, error) {
-	s := &domainSet{exact: map[string]bool{}, suffix: map[string]bool{}, full: map[string]bool{}}
+	s := &domainSet{exact: make(map[string]bool, len(entries)), suffix: map[string]bool{}, full: map[string]bool{}}
 	for _, e := range entries {
 		if err := s.add(e); err != nil {
 			return nil, err

@@ -79,9 +79,15 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 		fmt.Fprintf(stderr, "ironcurtain exec: sandbox %s\n", *sandbox)
 	}
+	cache := startCodeMode("exec", stderr)
+	opts := stack.Options{Sandbox: *sandbox, Audit: *auditFile}
+	if cache != "" {
+		opts.Protected = []string{cache}
+	}
 	term := &approve.Terminal{}
 	defer term.Close()
-	st, err := jailedStack(ctx, "exec", stack.Options{Sandbox: *sandbox, Audit: *auditFile, Human: term}, *unjailed, stderr)
+	opts.Human = term
+	st, err := jailedStack(ctx, "exec", opts, *unjailed, stderr, cache)
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain exec: %v\n", err)
 		return 2

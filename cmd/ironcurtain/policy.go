@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -207,57 +208,154 @@ func numbersToFloats(v any) (any, error) {
 
 // evalLines decides each input line and writes one output per line, in
 // order. A malformed line is denied as an invalid request and the run
-// goes on.
+// goes on. Lines are decided in parallel, one worker per CPU, each call
+// against the file system as it is when that call is decided (nothing is
+// cached between calls); the output keeps the input's order, and is
+// flushed whenever the input has nothing more ready, so that a caller
+// feeding one line at a time gets each answer at once.
 func evalLines(ctx context.Context, e *policy.Engine, stdin io.Reader, stdout, stderr io.Writer, explain bool) int {
-	in := bufio.NewReaderSize(stdin, 64<<10)
-	out := bufio.NewWriter(stdout)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	// A batch is the lines that were ready together, up to maxBatch:
+	// handing lines to workers in batches keeps the cost of the hand-off
+	// well below that of deciding them.
+	const maxBatch = 64
+	type line struct {
+		n       int
+		text    []byte
+		tooLong bool
+	}
+	type batch struct {
+		lines []line
+		out   chan []byte // the rendered output, or nil when rendering failed
+	}
+	jobs := make(chan *batch, 2*workers)
+	order := make(chan *batch, 2*workers)
+	readErr := make(chan error, 1)
+	go func() { // the reader: numbers the lines and queues batches in order
+		defer close(jobs)
+		defer close(order)
+		in := bufio.NewReaderSize(stdin, 64<<10)
+		n := 1
+		var b *batch
+		send := func() bool {
+			if b == nil {
+				return true
+			}
+			select {
+			case order <- b:
+			case <-ctx.Done():
+				return false
+			}
+			jobs <- b // workers always drain jobs while order has room
+			b = nil
+			return true
+		}
+		for {
+			text, tooLong, err := readLine(in, maxRequestLine)
+			if err != nil && len(text) == 0 && !tooLong {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				if send() {
+					readErr <- err
+				} else {
+					readErr <- nil
+				}
+				return
+			}
+			if len(bytes.TrimSpace(text)) > 0 || tooLong {
+				if b == nil {
+					b = &batch{out: make(chan []byte, 1)}
+				}
+				b.lines = append(b.lines, line{n, text, tooLong})
+				n++
+			}
+			if b != nil && (len(b.lines) == maxBatch || in.Buffered() == 0) && !send() {
+				readErr <- nil
+				return
+			}
+		}
+	}()
+	for range workers {
+		go func() {
+			for b := range jobs {
+				var out []byte
+				for _, l := range b.lines {
+					r := decideLine(ctx, e, l.n, l.text, l.tooLong, explain)
+					if r == nil {
+						out = nil
+						break
+					}
+					out = append(out, r...)
+				}
+				b.out <- out
+			}
+		}()
+	}
+	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	for n := 1; ; n++ {
-		line, tooLong, err := readLine(in, maxRequestLine)
-		if err != nil && len(line) == 0 && !tooLong {
-			if !errors.Is(err, io.EOF) {
-				fmt.Fprintf(stderr, "ironcurtain policy: reading input: %v\n", err)
-				return 1
-			}
-			return 0
+	for b := range order {
+		r := <-b.out
+		if r == nil {
+			return 1
 		}
-		if len(bytes.TrimSpace(line)) == 0 && !tooLong {
-			n--
-			continue
+		_, err := out.Write(r)
+		if err == nil && len(order) == 0 {
+			err = out.Flush()
 		}
-		var d ironcurtain.Decision
-		var c ironcurtain.ToolCall
-		perr := errors.New("malformed request: line longer than 8 MiB")
-		if !tooLong {
-			c, perr = parseRequest(line)
-		}
-		if perr != nil {
-			d = ironcurtain.Decision{Verdict: ironcurtain.Deny, Rule: "invalid-request", Reason: perr.Error()}
-		} else if d, err = e.Evaluate(ctx, c); err != nil {
-			d = ironcurtain.Decision{Verdict: ironcurtain.Deny, Rule: "evaluation-error", Reason: err.Error()}
-		}
-		if explain {
-			if perr != nil {
-				fmt.Fprintf(out, "line %d: denied: %s\n\n", n, perr)
-				continue
-			}
-			fmt.Fprintf(out, "line %d: ", n)
-			if err := policy.WriteExplanation(out, c, d); err != nil {
-				return 1
-			}
-			fmt.Fprintln(out)
-			continue
-		}
-		if err := enc.Encode(result{Decision: d.Verdict.String(), Rule: d.Rule, Reason: d.Reason}); err != nil {
+		if err != nil {
 			fmt.Fprintf(stderr, "ironcurtain policy: writing output: %v\n", err)
 			return 1
 		}
-		if err := ctx.Err(); err != nil {
+		if ctx.Err() != nil {
 			return 1
 		}
 	}
+	if err := <-readErr; err != nil {
+		fmt.Fprintf(stderr, "ironcurtain policy: reading input: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// decideLine decides one request line and renders its output: a JSON
+// result, or with explain the decision's trace for a person. It returns
+// nil when the output cannot be rendered.
+func decideLine(ctx context.Context, e *policy.Engine, n int, line []byte, tooLong, explain bool) []byte {
+	var d ironcurtain.Decision
+	var c ironcurtain.ToolCall
+	perr := errors.New("malformed request: line longer than 8 MiB")
+	if !tooLong {
+		c, perr = parseRequest(line)
+	}
+	if perr != nil {
+		d = ironcurtain.Decision{Verdict: ironcurtain.Deny, Rule: "invalid-request", Reason: perr.Error()}
+	} else if dd, err := e.Evaluate(ctx, c); err != nil {
+		d = ironcurtain.Decision{Verdict: ironcurtain.Deny, Rule: "evaluation-error", Reason: err.Error()}
+	} else {
+		d = dd
+	}
+	var buf bytes.Buffer
+	if explain {
+		if perr != nil {
+			fmt.Fprintf(&buf, "line %d: denied: %s\n\n", n, perr)
+			return buf.Bytes()
+		}
+		fmt.Fprintf(&buf, "line %d: ", n)
+		if err := policy.WriteExplanation(&buf, c, d); err != nil {
+			return nil
+		}
+		buf.WriteByte('\n')
+		return buf.Bytes()
+	}
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(result{Decision: d.Verdict.String(), Rule: d.Rule, Reason: d.Reason}); err != nil {
+		return nil
+	}
+	return buf.Bytes()
 }
 
 // readLine reads one line of at most limit bytes. A longer line is

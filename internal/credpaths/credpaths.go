@@ -25,6 +25,7 @@ var paths = []string{
 	"~/.terraform.d/credentials.tfrc.json",
 	"~/.config/ironcurtain",
 	"~/.ironcurtain",
+	"~/.cache/ironcurtain", // Code Mode's compiled code: the host runs it
 }
 
 // List returns a fresh copy of the credential paths, each starting with

@@ -27,7 +27,8 @@ import (
 // caller passes different bytes. Capping memory by patching the module's
 // memory section would give every distinct limit its own bytes, so
 // sandboxes with different limits would keep evicting each other. Instead
-// every runtime uses qjs's embedded module unchanged, and the cap is
+// every runtime uses one compilation of qjs's embedded module (made by
+// installModule, from the disk cache when there is one), and the cap is
 // enforced per instance by a wazero memory allocator carried in the
 // context that instantiates the module (experimental.WithMemoryAllocator):
 // growing past the cap fails memory.grow, malloc returns NULL, and QuickJS
@@ -96,15 +97,19 @@ func (m *cappedMemory) Free() {
 	m.cur.Store(nil)
 }
 
-// warm compiles qjs.wasm once per process, outside any run's time budget,
-// with the options every runtime here uses (qjs caches the compiled module
-// and the wazero configuration of its first compilation, so this should be
-// the first qjs.New in the process, with CloseOnContextDone set), and
-// compiles the prelude to QuickJS bytecode, which every runtime then loads
-// instead of parsing it again.
+// warm compiles qjs.wasm once per process, outside any run's time budget
+// (or loads it from the compiled-code cache; see cache.go), and hands it to
+// qjs with the configuration every runtime here uses; it must come before
+// any other qjs.New in the process. It then compiles the prelude to
+// QuickJS bytecode, which every runtime loads instead of parsing it again,
+// and checks the stack guard's assumptions (or reads the recorded outcome
+// of that check for the cached module).
 var warm = sync.OnceValue(func() error {
 	start := time.Now()
 	defer func() { warmDuration = time.Since(start) }()
+	if err := installModule(context.Background(), takeCacheDir()); err != nil {
+		return err
+	}
 	rt, err := qjs.New(engineOptions(context.Background(), io.Discard))
 	if err != nil {
 		return fmt.Errorf("codemode: compiling the JavaScript engine: %w", err)
@@ -118,7 +123,11 @@ var warm = sync.OnceValue(func() error {
 		preludeBytecode = bc
 		return nil
 	})
-	selfTestStackGuard()
+	if ok, known := cachedStackGuard(); known {
+		stackGuardOK = ok
+	} else {
+		recordStackGuard(selfTestStackGuard())
+	}
 	return err
 })
 
@@ -145,6 +154,7 @@ func engineOptions(ctx context.Context, out io.Writer) qjs.Option {
 		Stdout:             out,
 		Stderr:             out,
 		ProxyFunction:      hostProxy,
+		QuickJSWasmBytes:   moduleToken,
 	}
 }
 
