@@ -53,7 +53,22 @@ type Grants struct {
 
 	mu     sync.Mutex
 	grants []grantRecord
+
+	// createTemp makes the temporary file save writes; tests replace it to
+	// inject failures.
+	createTemp func(dir, pattern string) (tempFile, error)
 }
+
+// tempFile is what save needs of the temporary file it writes.
+type tempFile interface {
+	Name() string
+	Chmod(os.FileMode) error
+	Write([]byte) (int, error)
+	Sync() error
+	Close() error
+}
+
+func osCreateTemp(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
 
 // grantRecord is a grant as kept.
 type grantRecord struct {
@@ -78,7 +93,7 @@ const grantsVersion = 1
 // NewGrants returns a store, loading opts.Path if it exists. Expired grants in
 // the file are dropped.
 func NewGrants(opts GrantsOptions) (*Grants, error) {
-	g := &Grants{path: opts.Path, maxTTL: opts.MaxTTL, now: opts.Now}
+	g := &Grants{path: opts.Path, maxTTL: opts.MaxTTL, now: opts.Now, createTemp: osCreateTemp}
 	if g.maxTTL <= 0 {
 		g.maxTTL = DefaultMaxTTL
 	}
@@ -214,16 +229,20 @@ func (g *Grants) save(recs []grantRecord) error {
 		return fmt.Errorf("approve: %w", err)
 	}
 	dir := filepath.Dir(g.path)
-	tmp, err := os.CreateTemp(dir, ".grants-*.tmp")
+	tmp, err := g.createTemp(dir, ".grants-*.tmp")
 	if err != nil {
 		return fmt.Errorf("approve: saving grants: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename, there is nothing to remove
-	if err := tmp.Chmod(0o600); err == nil {
+	// Each step runs only if every step before it succeeded, and the file is
+	// renamed over the saved grants only then: a partial file never replaces
+	// them.
+	err = tmp.Chmod(0o600)
+	if err == nil {
 		_, err = tmp.Write(append(data, '\n'))
-		if err == nil {
-			err = tmp.Sync()
-		}
+	}
+	if err == nil {
+		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
