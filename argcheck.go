@@ -32,7 +32,6 @@ const (
 type argWalk struct {
 	limit int
 	size  int
-	bad   string // the top-level argument holding the problem
 }
 
 // measureArguments checks args against the size limit and the depth bound,

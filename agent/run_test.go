@@ -271,7 +271,7 @@ func TestRunErrors(t *testing.T) {
 	})
 	t.Run("declarations fail", func(t *testing.T) {
 		_, err := agent.Run(t.Context(), agent.Config{Model: script(t), Sandbox: failingDeclarer{&fakeSandbox{}}, Task: "t"})
-		require.ErrorIs(t, err, boom2)
+		require.ErrorIs(t, err, errNoTools)
 	})
 	t.Run("other sandbox errors go to the model", func(t *testing.T) {
 		sb := sandboxFunc(func(context.Context, ironcurtain.Job) (ironcurtain.Report, error) {
@@ -283,11 +283,11 @@ func TestRunErrors(t *testing.T) {
 	})
 }
 
-var boom2 = errors.New("no tools")
+var errNoTools = errors.New("no tools")
 
 type failingDeclarer struct{ *fakeSandbox }
 
-func (failingDeclarer) Declarations(context.Context) (string, error) { return "", boom2 }
+func (failingDeclarer) Declarations(context.Context) (string, error) { return "", errNoTools }
 
 func TestConfigValidation(t *testing.T) {
 	ok := agent.Config{Model: script(t), Sandbox: &fakeSandbox{}, Task: "t"}

@@ -346,10 +346,14 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
-	cn := c.cur
 	close(c.done)
 	c.mu.Unlock()
-	c.dialMu.Lock() // wait out a restart in progress
+	// A restart in progress holds dialMu; once it is done, it has seen closed
+	// and kept no new connection, so the current one is the last.
+	c.dialMu.Lock()
+	c.mu.Lock()
+	cn := c.cur
+	c.mu.Unlock()
 	c.dialMu.Unlock()
 	cn.close()
 	c.wg.Wait()

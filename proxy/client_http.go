@@ -72,7 +72,11 @@ func HTTP(ctx context.Context, cfg HTTPConfig) (*Client, error) {
 		tr, err := transport.NewStreamableHTTP(u.String(),
 			transport.WithHTTPHeaders(headers),
 			transport.WithHTTPBasicClient(hc),
-			transport.WithContinuousListening(),
+			// Servers on protocol versions before 2026-07-28 send
+			// list_changed only on the standalone GET stream, and most
+			// servers are on those versions; without it, a tool list that
+			// changes would go unseen.
+			transport.WithContinuousListening(), //lint:ignore SA1019 legacy servers need the GET stream
 			transport.WithHTTPLogger(c.opts.log),
 		)
 		if err != nil {

@@ -70,7 +70,6 @@ func object(props ...prop) json.RawMessage {
 // Annotation presets.
 var (
 	annRead        = ironcurtain.ToolAnnotations{ReadOnlyHint: true, IdempotentHint: true}
-	annWrite       = ironcurtain.ToolAnnotations{}
 	annIdempotent  = ironcurtain.ToolAnnotations{IdempotentHint: true}
 	annDestructive = ironcurtain.ToolAnnotations{DestructiveHint: true}
 	annNetwork     = ironcurtain.ToolAnnotations{OpenWorldHint: true}

@@ -37,6 +37,10 @@ const (
 	apiKey       = "sk-test-0123456789abcdef"
 )
 
+// deniedException is the refused write's error as the sandbox reports it:
+// the text of the script's uncaught exception, as QuickJS prints it.
+const deniedException = "Error: DENIED: notes outside the sandbox are off limits (agent.ts:1:8)"
+
 // Sandbox is a stand-in sandbox: a write to /etc is refused, any other
 // code returns "ok".
 type Sandbox struct {
@@ -52,7 +56,8 @@ func (s *Sandbox) Run(_ context.Context, job ironcurtain.Job) (ironcurtain.Repor
 	if strings.Contains(job.Source, "/etc/") {
 		return ironcurtain.Report{Calls: []ironcurtain.CallRecord{{Server: "notes", Tool: "write", Verdict: ironcurtain.Deny,
 				Rule: "outside-sandbox", Reason: "notes outside the sandbox are off limits", Error: "DENIED: notes outside the sandbox are off limits"}}},
-			errors.New("Error: DENIED: notes outside the sandbox are off limits (agent.ts:1:8)")
+			//lint:ignore ST1005 the text is the script exception's, capital and all
+			errors.New(deniedException)
 	}
 	return ironcurtain.Report{Value: []byte(`"ok"`), Output: []string{"wrote it"},
 		Calls: []ironcurtain.CallRecord{{Server: "notes", Tool: "write", Verdict: ironcurtain.Allow}}}, nil
