@@ -281,6 +281,10 @@ func (g *Gate) escalate(ctx context.Context, call *ToolCall, dec Decision, key b
 	defer cancel()
 	stop := context.AfterFunc(g.closing, cancel)
 	defer stop()
+	shown, derr := ArgumentsDigest(call.Arguments)
+	if derr != nil {
+		return t.refuse(dec, derr)
+	}
 	ap, err := g.approver.Approve(actx, Escalation{Call: *call, Decision: dec})
 	t.approval = &AuditApproval{By: ap.By, Answer: ap.Answer, Reason: ap.Reason, Grant: ap.Grant}
 	switch {
@@ -288,6 +292,11 @@ func (g *Gate) escalate(ctx context.Context, call *ToolCall, dec Decision, key b
 	case actx.Err() != nil:
 		// An answer that comes after the deadline is no answer.
 		err = context.Cause(actx)
+	case ap.Answer == Approve && ap.Arguments != "" && ap.Arguments != shown:
+		err = errors.New("ironcurtain: the approval is for other arguments than the call's")
+	case ap.Answer == Approve && !sameDigest(call.Arguments, shown):
+		// The approver changed the arguments it was shown.
+		err = errors.New("ironcurtain: the arguments changed while the approver was asked")
 	case ap.Answer == Approve:
 		t.verdict = Allow
 		return nil
@@ -295,6 +304,11 @@ func (g *Gate) escalate(ctx context.Context, call *ToolCall, dec Decision, key b
 		err = fmt.Errorf("ironcurtain: the approver answered %s", ap.Answer)
 	}
 	return t.refuse(dec, err)
+}
+
+func sameDigest(args map[string]any, want string) bool {
+	d, err := ArgumentsDigest(args)
+	return err == nil && d == want
 }
 
 var errEscalationTimeout = errors.New("ironcurtain: no answer to the escalation in time")

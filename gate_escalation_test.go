@@ -41,6 +41,18 @@ func TestGateEscalation(t *testing.T) {
 			<-ctx.Done()
 			return ironcurtain.Approval{Answer: ironcurtain.Approve, By: "slow"}, nil
 		}), time.Nanosecond, false, "ESCALATION DENIED: " + reason, ironcurtain.Approve},
+		{"approval bound to other arguments", ironcurtain.ApproverFunc(func(context.Context, ironcurtain.Escalation) (ironcurtain.Approval, error) {
+			d, err := ironcurtain.ArgumentsDigest(map[string]any{"path": "/b"})
+			return ironcurtain.Approval{Answer: ironcurtain.Approve, By: "tester", Reason: "because", Arguments: d}, err
+		}), 0, false, "ESCALATION DENIED: " + reason, ironcurtain.Approve},
+		{"approval bound to the arguments shown", ironcurtain.ApproverFunc(func(_ context.Context, esc ironcurtain.Escalation) (ironcurtain.Approval, error) {
+			d, err := ironcurtain.ArgumentsDigest(esc.Call.Arguments)
+			return ironcurtain.Approval{Answer: ironcurtain.Approve, By: "tester", Reason: "because", Arguments: d}, err
+		}), 0, true, "ran read_file", ironcurtain.Approve},
+		{"approver changes the arguments", ironcurtain.ApproverFunc(func(_ context.Context, esc ironcurtain.Escalation) (ironcurtain.Approval, error) {
+			esc.Call.Arguments["path"] = "/etc/shadow"
+			return ironcurtain.Approval{Answer: ironcurtain.Approve, By: "tester", Reason: "because"}, nil
+		}), 0, false, "ESCALATION DENIED: " + reason, ironcurtain.Approve},
 		{"approver panic", ironcurtain.ApproverFunc(func(context.Context, ironcurtain.Escalation) (ironcurtain.Approval, error) {
 			panic("approver bug")
 		}), 0, false, "DENIED: the call failed inside the tool gateway", 0},

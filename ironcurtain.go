@@ -2,6 +2,8 @@ package ironcurtain
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -122,6 +124,26 @@ type Approval struct {
 	// approved without asking again: the scope a person chose, for a time.
 	// Approvers driven by a model must never set it.
 	Grant *Grant
+	// Arguments, when set, binds the approval to the arguments the
+	// approver was shown: their [ArgumentsDigest]. A Gate refuses an
+	// approval whose digest is not that of the canonical arguments it is
+	// about to run.
+	Arguments string
+}
+
+// ArgumentsDigest returns the hex SHA-256 of args encoded as JSON, whose
+// object keys encoding/json sorts: the digest approvers show and grants
+// pin. Nil and empty arguments have the same digest.
+func ArgumentsDigest(args map[string]any) (string, error) {
+	if args == nil {
+		args = map[string]any{}
+	}
+	b, err := json.Marshal(args)
+	if err != nil {
+		return "", fmt.Errorf("ironcurtain: arguments cannot be digested: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // Grant is a standing approval a person chose when answering an

@@ -19,18 +19,20 @@ const (
 // an approve.Chain. It never rejects, never returns an error (which a Gate
 // would treat as a rejection), and never makes a standing grant.
 //
-// The model sees only:
-//   - the instruction, as Instruction returns it;
-//   - the call's server and tool, the escalating rule and its reason;
-//   - the canonical resources the policy judged (Decision.Resources):
-//     paths, the host alone of a URL, identifiers — never the call's
-//     arguments, whose free text (file contents, commit messages, branch
-//     names) the agent writes.
+// The model sees the instruction, as Instruction returns it, as the only
+// trusted input, and the whole canonical call as untrusted data: server,
+// tool, the escalating rule and its reason, the canonical resources the
+// policy judged (resolved paths, full URLs, git remotes) and every
+// argument — whole when its JSON is at most 4000 bytes, otherwise by size,
+// SHA-256 and a 1000-byte excerpt — with the arguments' digest. Two calls
+// that differ in any argument give the model different inputs.
 //
-// Every value is stripped of control and formatting characters, shortened,
-// and sent as JSON inside delimited data sections, which the prompt
-// declares to be data: a file named to give orders arrives as a quoted
-// string. The answer must be exactly {"decision":"approve"|"escalate",
+// Everything is sent as JSON inside delimited data sections, with hidden
+// and formatting characters escaped; the prompt declares the call data
+// untrusted: a file named to give orders arrives as a quoted string. An
+// approval carries the digest of the arguments shown
+// (ironcurtain.Approval.Arguments), so the Gate runs exactly what the
+// model judged. The answer must be exactly {"decision":"approve"|"escalate",
 // "reasoning":"..."}. Anything else — no instruction, no model, a model
 // error, a timeout, an answer cut off, refused or malformed, "deny", a
 // call that was not escalated — is Abstain.
@@ -84,9 +86,13 @@ func (a AutoApprover) Approve(ctx context.Context, esc ironcurtain.Escalation) (
 	}
 	ctx, cancel := context.WithTimeout(ctx, or(a.Timeout, DefaultApproverTimeout))
 	defer cancel()
+	msg, digest, ok := approverMessage(instruction, esc)
+	if !ok {
+		return pass("the call cannot be shown to the model")
+	}
 	resp, err := a.Model.Complete(ctx, Request{
 		System:    approverSystem,
-		Messages:  []Message{{Role: User, Text: approverMessage(instruction, esc)}},
+		Messages:  []Message{{Role: User, Text: msg}},
 		MaxTokens: or(a.MaxTokens, DefaultApproverMaxTokens),
 	})
 	switch {
@@ -106,5 +112,6 @@ func (a AutoApprover) Approve(ctx context.Context, esc ironcurtain.Escalation) (
 	if v.decision != "approve" {
 		return pass("passed on: " + reasoning)
 	}
-	return ironcurtain.Approval{Answer: ironcurtain.Approve, By: by, Reason: "auto-approved: " + reasoning}, nil
+	// Bound to the arguments the model saw: the Gate runs nothing else.
+	return ironcurtain.Approval{Answer: ironcurtain.Approve, By: by, Reason: "auto-approved: " + reasoning, Arguments: digest}, nil
 }

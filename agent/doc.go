@@ -38,8 +38,9 @@
 // [AutoApprover] answers the Gate's escalations before a person is asked
 // (as approve.Chain's Auto): approve when the user's instruction
 // explicitly asks for this operation on these targets, pass otherwise. It
-// never rejects and never grants, and the agent's free text never reaches
-// it — only canonical resource names, as quoted data.
+// never rejects and never grants. It judges the whole canonical call,
+// marked as untrusted data, and its approval is bound to the arguments it
+// saw.
 //
 // # Models
 //

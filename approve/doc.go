@@ -20,4 +20,9 @@
 // expires. Only a person's approval, passed through a Chain, creates one, and
 // only if it covers the call it answers; nothing an agent sends can create or
 // widen one. For ad-hoc approvers use [ironcurtain.ApproverFunc].
+//
+// Every front end that shows an escalation to a person renders it with
+// [Present]: resources, rule and reason first and never cut, each other
+// argument cut on its own, everything escaped, and the arguments' digest,
+// to which [Presentation.Approval] binds the approval.
 package approve

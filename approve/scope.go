@@ -1,9 +1,6 @@
 package approve
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -26,15 +23,11 @@ const (
 // SHA-256 of args encoded as JSON, whose object keys encoding/json sorts.
 // Nil and empty arguments hash alike.
 func ArgumentsHash(args map[string]any) (string, error) {
-	if args == nil {
-		args = map[string]any{}
-	}
-	b, err := json.Marshal(args)
+	h, err := ironcurtain.ArgumentsDigest(args)
 	if err != nil {
-		return "", fmt.Errorf("approve: arguments cannot be hashed: %w", err)
+		return "", fmt.Errorf("approve: %w", err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return h, nil
 }
 
 // ExactGrant returns a grant for exactly the arguments of the escalated call,

@@ -2,25 +2,21 @@ package approve
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/ironcurtain-go/ironcurtain"
 )
 
-// Terminal asks a person at a terminal. It prints the escalated call —
-// server, tool, rule, reason and the canonical arguments — and reads the
-// answer: y approves once; e and s (offered when GrantTTL is set) approve and
+// Terminal asks a person at a terminal. It prints the escalated call as
+// [Present] renders it — the canonical resources, rule and reason first and
+// never cut, the arguments' digest, then each other argument cut on its own
+// with its size — and reads the answer: y approves once; e and s (offered when GrantTTL is set) approve and
 // ask for a grant of these exact arguments or of the scope shown; anything
 // else, end of input, or no answer before the context is done, rejects.
 //
@@ -28,9 +24,10 @@ import (
 // output, so that a tool protocol on stdio (an MCP server) is never
 // disturbed. Without a terminal it rejects with the reason "no terminal
 // attached". Everything shown that the agent could influence is escaped:
-// control characters, ANSI escape sequences and invisible or bidirectional
-// formatting characters appear as \u escapes, so an agent cannot forge
-// prompt text. Lines typed before a prompt appears never answer it.
+// control characters, newlines, ANSI escape sequences and invisible or
+// bidirectional formatting characters appear as escapes, so an agent
+// cannot forge prompt text. An approval carries the digest shown, so the
+// Gate runs only the arguments the person saw. Lines typed before a prompt appears never answer it.
 //
 // Only one prompt is shown at a time; concurrent escalations wait their
 // turn, each within its own deadline. Use a Terminal by pointer; its zero
@@ -60,9 +57,6 @@ type line struct {
 	text string
 	gen  uint64
 }
-
-// maxShown bounds how much of the arguments a prompt shows.
-const maxShown = 16 << 10
 
 func (t *Terminal) start() error {
 	t.once.Do(func() {
@@ -134,7 +128,11 @@ func (t *Terminal) Approve(ctx context.Context, esc ironcurtain.Escalation) (iro
 	if t.owned != nil {
 		flushInput(t.owned)
 	}
-	prompt := render(esc, offers && exactErr == nil, offers && scopedOK, scoped, t.GrantTTL)
+	shown := Present(esc)
+	if shown.Digest == "" {
+		return reject("the arguments cannot be shown"), nil
+	}
+	prompt := render(shown, offers && exactErr == nil, offers && scopedOK, scoped, t.GrantTTL)
 	if _, err := io.WriteString(t.rw, prompt); err != nil {
 		return reject("the terminal cannot be written: " + err.Error()), nil
 	}
@@ -148,6 +146,9 @@ func (t *Terminal) Approve(ctx context.Context, esc ironcurtain.Escalation) (iro
 				continue // typed before this prompt appeared
 			}
 			a := parseAnswer(l.text, offers && exactErr == nil, offers && scopedOK, exact, scoped)
+			if a.Answer == ironcurtain.Approve {
+				a.Arguments = shown.Digest // the approval is for what was shown
+			}
 			fmt.Fprintf(t.rw, "%s\n", map[bool]string{true: "approved", false: "denied"}[a.Answer == ironcurtain.Approve])
 			return a, nil
 		case <-ctx.Done():
@@ -180,72 +181,19 @@ func parseAnswer(text string, exactOK, scopedOK bool, exact, scoped ironcurtain.
 	return a
 }
 
-// render builds the prompt. Every string that could come from the agent
-// passes through escape.
-func render(esc ironcurtain.Escalation, exactOK, scopedOK bool, scoped ironcurtain.Grant, ttl time.Duration) string {
+// render builds the prompt from the call's [Presentation], which has
+// escaped everything the agent could influence.
+func render(p Presentation, exactOK, scopedOK bool, scoped ironcurtain.Grant, ttl time.Duration) string {
 	var b strings.Builder
-	c, d := esc.Call, esc.Decision
 	b.WriteString("\n== IronCurtain: a tool call needs your approval ==\n")
-	fmt.Fprintf(&b, "server:    %s\n", escape(c.Server))
-	fmt.Fprintf(&b, "tool:      %s\n", escape(c.Tool))
-	fmt.Fprintf(&b, "rule:      %s\n", escape(d.Rule))
-	fmt.Fprintf(&b, "reason:    %s\n", escape(d.Reason))
-	b.WriteString("arguments:\n")
-	for _, l := range strings.Split(showArguments(c.Arguments), "\n") {
-		b.WriteString("  ")
-		b.WriteString(l)
-		b.WriteByte('\n')
-	}
-	b.WriteString("[y] approve once\n")
+	b.WriteString(p.Text())
+	b.WriteString("[y] approve once, these exact arguments\n")
 	if exactOK {
 		fmt.Fprintf(&b, "[e] approve, and allow these exact arguments for %s\n", ttl)
 	}
 	if scopedOK {
-		fmt.Fprintf(&b, "[s] approve, and allow %s/%s with %s for %s\n", escape(c.Server), escape(c.Tool), escape(describe(scoped)), ttl)
+		fmt.Fprintf(&b, "[s] approve, and allow %s/%s with %s for %s\n", p.Server, p.Tool, escape(describe(scoped)), ttl)
 	}
 	b.WriteString("[n] deny (the default)\napprove? ")
-	return b.String()
-}
-
-// showArguments renders the arguments as indented JSON, escaped, and cut at
-// maxShown bytes with a note saying how much is hidden.
-func showArguments(args map[string]any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(args); err != nil {
-		return "(the arguments cannot be shown: " + escape(err.Error()) + ")"
-	}
-	s := escape(strings.TrimSuffix(buf.String(), "\n"))
-	if len(s) > maxShown {
-		cut := maxShown
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "\n… " + strconv.Itoa(len(s)-cut) + " more bytes not shown"
-	}
-	return s
-}
-
-// escape makes text safe to print on a terminal: newlines are kept, every
-// other character that is not visible — control characters (so no ANSI
-// escape sequence gets through), DEL, C1 controls, invisible and
-// bidirectional formatting characters, odd spaces — and invalid UTF-8 are
-// shown as escapes.
-func escape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n' || r == ' ' || (unicode.IsGraphic(r) && !unicode.IsSpace(r)):
-			b.WriteString(s[i : i+size])
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-		i += size
-	}
 	return b.String()
 }

@@ -83,7 +83,7 @@ func TestTerminalAnswers(t *testing.T) {
 			res := ask(context.Background(), term, e)
 			prompt := <-tty.wrote
 			for _, want := range []string{"server:    fs", "tool:      write_file", "rule:      escalate-writes",
-				"reason:    writes need approval", `"path": "/w/p/a.txt"`, "[e] approve, and allow these exact arguments for 1h0m0s",
+				"reason:    writes need approval", "  write-path (path, path): /w/p/a.txt\n", "[e] approve, and allow these exact arguments for 1h0m0s",
 				"[s] approve, and allow fs/write_file with write-path within /w/p for 1h0m0s"} {
 				require.Contains(t, prompt, want)
 			}
@@ -92,6 +92,12 @@ func TestTerminalAnswers(t *testing.T) {
 			require.NoError(t, r.err)
 			require.Equal(t, tt.answer, r.a.Answer)
 			require.Equal(t, "terminal", r.a.By)
+			if tt.answer == ironcurtain.Approve {
+				d, err := ironcurtain.ArgumentsDigest(e.Call.Arguments)
+				require.NoError(t, err)
+				require.Equal(t, d, r.a.Arguments, "the approval is bound to the arguments shown")
+				require.Contains(t, prompt, "digest:    sha256:"+d+"\n")
+			}
 			if tt.grant == "" {
 				require.Nil(t, r.a.Grant)
 				return
@@ -149,8 +155,8 @@ func TestTerminalCutsLongArguments(t *testing.T) {
 	e.Call.Arguments = map[string]any{"content": strings.Repeat("x", 100_000)}
 	res := ask(context.Background(), term, e)
 	prompt := <-tty.wrote
-	require.Less(t, len(prompt), maxShown+1000)
-	require.Contains(t, prompt, "more bytes not shown")
+	require.Less(t, len(prompt), MaxArgumentShown+1000)
+	require.Contains(t, prompt, "content (100000 bytes, cut): xxx")
 	tty.type_(t, "n\n")
 	<-res
 }

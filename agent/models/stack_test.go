@@ -108,10 +108,10 @@ func TestEndToEnd(t *testing.T) {
 	require.Contains(t, sys, "write(args: { path: string; text: string })")
 	require.Contains(t, sys, "Write only where the user asks.")
 
-	// The approver saw the task and the path, never the note's text.
+	// The approver saw the task, the path and the note's text, as data.
 	areqs := approverSrv.Requests()
 	require.Len(t, areqs, 1)
 	require.Contains(t, areqs[0].Last(), `"Write a note saying hello to /shared/motd.txt."`)
 	require.Contains(t, areqs[0].Last(), `"value":"/shared/motd.txt"`)
-	require.NotContains(t, string(areqs[0].Body), "hello from the agent")
+	require.Contains(t, areqs[0].Last(), `"text":{"value":"hello from the agent"`)
 }

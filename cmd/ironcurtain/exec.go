@@ -9,8 +9,11 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/agent"
+	"github.com/ironcurtain-go/ironcurtain/agent/models"
 	"github.com/ironcurtain-go/ironcurtain/approve"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
 	"github.com/ironcurtain-go/ironcurtain/stack"
@@ -48,8 +51,10 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	timeout := fs.Duration("timeout", codemode.DefaultTimeout, "the script's time limit, not counting time in tool calls")
 	memory := fs.String("memory", strconv.Itoa(codemode.DefaultMemoryLimit), "the script's memory limit in bytes")
 	unjailed := fs.Bool("unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
+	autoModel := fs.String("auto-approve", "", "let this model (anthropic:MODEL-ID or openai:MODEL-ID) approve escalated calls that --instruction clearly asks for; it never denies, the terminal decides the rest")
+	instruction := fs.String("instruction", "", "your instruction, the only thing the --auto-approve model trusts")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain exec [--sandbox DIR] [--audit FILE] [--timeout D] [--memory BYTES] [--unjailed-git] SCRIPT.ts")
+		fmt.Fprintln(stderr, "usage: ironcurtain exec [--sandbox DIR] [--audit FILE] [--timeout D] [--memory BYTES] [--unjailed-git] [--auto-approve MODEL --instruction TEXT] SCRIPT.ts")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -60,6 +65,11 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
+		return 2
+	}
+	auto, err := autoApprover(*autoModel, *instruction)
+	if err != nil {
+		fmt.Fprintf(stderr, "ironcurtain exec: %v\n", err)
 		return 2
 	}
 	mem, err := strconv.ParseInt(*memory, 10, 64)
@@ -87,6 +97,7 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	term := &approve.Terminal{}
 	defer term.Close()
 	opts.Human = term
+	opts.Auto = auto
 	st, err := jailedStack(ctx, "exec", opts, *unjailed, stderr, cache)
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain exec: %v\n", err)
@@ -140,4 +151,32 @@ func readScript(name string, stdin io.Reader) (string, error) {
 		return "", fmt.Errorf("%s: larger than %d bytes", name, maxScriptBytes)
 	}
 	return string(b), nil
+}
+
+// autoApprover returns the model-driven approver --auto-approve names, with
+// the user's instruction as its only trusted input; nil when name is empty.
+// A model without an instruction is a usage error: it could approve
+// nothing.
+func autoApprover(name, instruction string) (ironcurtain.Approver, error) {
+	if name == "" {
+		if instruction != "" {
+			return nil, errors.New("--instruction is only for --auto-approve")
+		}
+		return nil, nil
+	}
+	if strings.TrimSpace(instruction) == "" {
+		return nil, errors.New("--auto-approve needs --instruction: the model approves only what your instruction asks for")
+	}
+	if !strings.Contains(name, ":") {
+		name = "anthropic:" + name
+	}
+	opts, err := models.EnvOptions(name, os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("--auto-approve %q: %w", name, err)
+	}
+	m, err := models.Open(name, opts)
+	if err != nil {
+		return nil, fmt.Errorf("--auto-approve %q: %w", name, err)
+	}
+	return agent.AutoApprover{Model: m, Instruction: agent.Instruction(instruction)}, nil
 }
