@@ -2,11 +2,14 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/gitrepo"
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 )
 
@@ -108,6 +111,7 @@ func (ev *evaluation) run() ironcurtain.Decision {
 	}
 	ev.rr = ev.t.resolve(call.Arguments)
 	ev.canonicalize()
+	ev.gitLocations()
 
 	if ev.protectedHit != "" {
 		ev.step(ironcurtain.TraceStep{Check: RuleProtectedPath, Argument: ev.protectedArg, Value: ev.protectedHit, Outcome: outMatch,
@@ -458,4 +462,71 @@ func (ev *evaluation) enrichGitRemote() {
 func roleIDOf(r Role) (roleID, bool) {
 	id, ok := roleIndex[r]
 	return id, ok
+}
+
+// gitLocations makes the locations of the repository a git call acts on —
+// git dir, common dir, work tree, object directories, resolved the way git
+// resolves them — values of the "path" argument's path roles, so that they
+// are judged like the path itself: a repository inside the sandbox whose
+// .git file, commondir, core.worktree or alternates lead outside it is not
+// a sandbox call. Discovery stops where the git server stops it: above the
+// sandbox for a path inside the sandbox. A repository that cannot be
+// resolved makes the path unresolvable (fail closed); no repository at all
+// adds nothing (the git server then refuses the call itself).
+func (ev *evaluation) gitLocations() {
+	if ev.call.Server != "git" {
+		return
+	}
+	p, ok := ev.pathArg()
+	if !ok {
+		return
+	}
+	var arg *resolvedArg
+	for i := range ev.rr.args {
+		if ev.rr.args[i].name == "path" {
+			arg = &ev.rr.args[i]
+		}
+	}
+	if arg == nil {
+		return
+	}
+	ceiling := ""
+	if sb := ev.e.sandbox; sb != "" && realpath.Within(p, sb) {
+		ceiling = filepath.Dir(sb)
+	}
+	// A path that does not exist yet (a clone or init destination) is
+	// discovered from its nearest existing ancestor, as git would.
+	dir := p
+	for !isDirPath(dir) {
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return
+		}
+		dir = parent
+	}
+	repo, err := gitrepo.Discover(dir, ceiling)
+	if errors.Is(err, gitrepo.ErrNotRepository) {
+		return
+	}
+	if err != nil {
+		if ev.unresolvable == "" {
+			ev.unresolvable = fmt.Sprintf("the repository at %q cannot be resolved: %v", p, err)
+		}
+		return
+	}
+	for _, loc := range repo.Locations() {
+		c := ev.canonPath("path", loc)
+		for _, id := range arg.roles {
+			if !pathRoles.has(id) || !addUnique(&ev.values[id], c) {
+				continue
+			}
+			ev.valueArgs[id] = append(ev.valueArgs[id], "path")
+			ev.resources = append(ev.resources, ironcurtain.Resource{Argument: "path", Role: id.String(), Kind: CategoryPath.String(), Value: c})
+		}
+	}
+}
+
+func isDirPath(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
