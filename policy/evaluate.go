@@ -514,6 +514,10 @@ func (ev *evaluation) gitLocations() {
 		}
 		return
 	}
+	if repo.IncludesSkipped && ev.unresolvable == "" {
+		ev.unresolvable = fmt.Sprintf("the repository at %q includes other configuration files, which could move its work tree; its locations cannot be judged", p)
+		return
+	}
 	for _, loc := range repo.Locations() {
 		c := ev.canonPath("path", loc)
 		for _, id := range arg.roles {

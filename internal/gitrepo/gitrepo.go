@@ -9,10 +9,11 @@
 // must be a regular file, and is capped in size. Anything it cannot decide
 // is an error; the caller refuses the repository.
 //
-// It fails closed where git's rules are too rich to mirror safely: a
-// repository configuration that uses include or includeIf (which could set
-// core.worktree from another file) and a quoted alternates line are
-// errors.
+// It does not follow a repository configuration's include and includeIf
+// (which could set core.worktree from another file): it reports that it
+// skipped them in [Repo.IncludesSkipped], and the caller must then learn the
+// work tree elsewhere (from git itself) or refuse. A quoted alternates line
+// is an error.
 package gitrepo
 
 import (
@@ -51,6 +52,10 @@ type Repo struct {
 	// ObjectDirs are the object directories git reads: the repository's
 	// own, then every alternate, recursively.
 	ObjectDirs []string
+	// IncludesSkipped is set when the repository configuration includes
+	// other files, which were not read: WorkTree may then be wrong, since
+	// an included file can set core.worktree.
+	IncludesSkipped bool
 }
 
 // Locations returns every location of the repository: git dir, common
@@ -235,10 +240,11 @@ func finish(gitDir, top string, bare bool) (Repo, error) {
 		return Repo{}, err
 	}
 	r := Repo{GitDir: gitDir, CommonDir: common, WorkTree: top}
-	wt, set, err := configWorktree(common, gitDir)
+	wt, set, skipped, err := configWorktree(common, gitDir)
 	if err != nil {
 		return Repo{}, err
 	}
+	r.IncludesSkipped = skipped
 	if set {
 		if !filepath.IsAbs(wt) {
 			wt = filepath.Join(gitDir, wt)
@@ -312,37 +318,35 @@ func (r *Repo) addObjects(dir string, depth int) error {
 
 // configWorktree reads core.worktree from the repository configuration
 // (common dir config, then the worktree's config.worktree; the last value
-// wins, as in git). A configuration that includes other files is refused,
-// since the included file could set it.
-func configWorktree(common, gitDir string) (string, bool, error) {
-	var value string
-	var set bool
+// wins, as in git). It reports whether a file includes others, which are
+// not read.
+func configWorktree(common, gitDir string) (value string, set, skipped bool, err error) {
 	for _, p := range []string{filepath.Join(common, "config"), filepath.Join(gitDir, "config.worktree")} {
 		data, err := readFile(p, maxConfigFile)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return "", false, err
+			return "", false, false, err
 		}
-		v, ok, err := scanWorktree(data)
+		v, ok, inc, err := scanWorktree(data)
 		if err != nil {
-			return "", false, fmt.Errorf("gitrepo: %s: %w", p, err)
+			return "", false, false, fmt.Errorf("gitrepo: %s: %w", p, err)
 		}
+		skipped = skipped || inc
 		if ok {
 			value, set = v, true
 		}
 	}
-	return value, set, nil
+	return value, set, skipped, nil
 }
 
 // scanWorktree finds core.worktree in a config. It reads section headers
 // and keys as git does (case-insensitive, BOM skipped); a value it cannot
-// read plainly, and any include, is an error.
-func scanWorktree(data []byte) (string, bool, error) {
+// read plainly is an error; includes are reported, not followed.
+func scanWorktree(data []byte) (value string, set, includes bool, err error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var section, value string
-	var set bool
+	var section string
 	for raw := range strings.SplitSeq(string(data), "\n") {
 		line := strings.TrimSpace(raw)
 		if line == "" || line[0] == '#' || line[0] == ';' {
@@ -351,14 +355,14 @@ func scanWorktree(data []byte) (string, bool, error) {
 		if line[0] == '[' {
 			end := strings.IndexByte(line, ']')
 			if end < 0 {
-				return "", false, errors.New("malformed section header")
+				return "", false, false, errors.New("malformed section header")
 			}
 			head := strings.TrimSpace(line[1:end])
 			name, _, _ := strings.Cut(head, " ")
 			name, _, _ = strings.Cut(name, "\t")
 			section = strings.ToLower(name)
 			if strings.HasPrefix(section, "include") {
-				return "", false, errors.New("includes are not followed when resolving the work tree; refused")
+				includes = true
 			}
 			line = strings.TrimSpace(line[end+1:])
 			if line == "" || line[0] == '#' || line[0] == ';' {
@@ -370,18 +374,18 @@ func scanWorktree(data []byte) (string, bool, error) {
 		if section == "core" && key == "worktree" {
 			v := strings.TrimSpace(val)
 			if strings.ContainsAny(v, "\\#;") || strings.HasSuffix(strings.TrimRight(raw, "\r"), "\\") {
-				return "", false, errors.New("core.worktree is written in a form not read here; refused")
+				return "", false, false, errors.New("core.worktree is written in a form not read here; refused")
 			}
 			if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 				v = v[1 : len(v)-1]
 			}
 			if strings.ContainsRune(v, '"') || v == "" {
-				return "", false, errors.New("core.worktree is written in a form not read here; refused")
+				return "", false, false, errors.New("core.worktree is written in a form not read here; refused")
 			}
 			value, set = v, true
 		}
 	}
-	return value, set, nil
+	return value, set, includes, nil
 }
 
 // readFile reads a regular file of at most limit bytes without following
