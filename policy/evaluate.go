@@ -347,7 +347,12 @@ func (ev *evaluation) resolveURL(u *urlVal) []urlValue {
 		return u.resolved
 	}
 	u.done = true
-	git := ev.repoConfig()
+	git, err := ev.repoConfig()
+	if err != nil {
+		// The configuration git reads cannot be read: where git would
+		// connect cannot be known, and nothing is allowed on a guess.
+		return nil
+	}
 	if !u.v.name {
 		u.resolved = []urlValue{u.v}
 		if git != nil && u.v.matchable() {
@@ -367,17 +372,22 @@ func (ev *evaluation) resolveURL(u *urlVal) []urlValue {
 }
 
 // repoConfig loads the configuration of the repository the call's "path"
-// argument names, once per evaluation; nil if there is none.
-func (ev *evaluation) repoConfig() *gitConfig {
+// argument names; nil if there is none. An error means the configuration
+// git would read cannot be read (too large, unparsable, unreadable, an
+// include the engine cannot follow): the caller fails closed.
+func (ev *evaluation) repoConfig() (*gitConfig, error) {
 	p, ok := ev.pathArg()
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	cfg, found, err := ev.e.git.load(p, ev.e.home)
-	if err != nil || !found {
-		return nil
+	if err != nil {
+		return nil, err
 	}
-	return cfg
+	if !found {
+		return nil, nil
+	}
+	return cfg, nil
 }
 
 // pathArg returns the canonical "path" argument of the call.
@@ -443,7 +453,18 @@ func (ev *evaluation) enrichGitRemote() {
 	if !ok || (ev.e.sandbox != "" && !realpath.Within(p, ev.e.sandbox)) {
 		return
 	}
-	cfg := ev.repoConfig()
+	cfg, err := ev.repoConfig()
+	if err != nil {
+		// Which remote git would use cannot be known: judge an unknown
+		// one, which no rule allows.
+		u := &urlVal{arg: "remote", v: urlValue{canonical: "(unreadable repository configuration)"}, done: true}
+		ev.urls[remote] = append(ev.urls[remote], u)
+		ev.values[remote] = append(ev.values[remote], u.v.canonical)
+		ev.valueArgs[remote] = append(ev.valueArgs[remote], "remote")
+		ev.step(ironcurtain.TraceStep{Check: "git-remote-enrichment", Argument: "remote", Role: string(RoleGitRemoteURL), Outcome: outMatch,
+			Detail: "no remote was given and the repository's configuration cannot be read: " + err.Error()})
+		return
+	}
 	if cfg == nil {
 		return
 	}

@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/gitrepo"
 )
 
 // Limits on what a repository's configuration may make the engine read. The
@@ -33,6 +35,8 @@ type gitEntry struct {
 // comments. Section and key names are lower-cased; quoted subsections keep
 // their case, as in git.
 func parseGitConfig(data []byte) ([]gitEntry, error) {
+	// git skips a UTF-8 byte order mark at the start of a file.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var out []gitEntry
 	var section, subsection string
 	p := &cfgParser{data: data}
@@ -263,11 +267,11 @@ func (c *gitConfig) remoteURLs(name string) []string {
 	}
 	expand := func(u string, push bool) {
 		add(u)
-		if r, ok := c.rewrite(u, "insteadof"); ok {
+		for _, r := range c.rewrites(u, "insteadof") {
 			add(r)
 		}
 		if push {
-			if r, ok := c.rewrite(u, "pushinsteadof"); ok {
+			for _, r := range c.rewrites(u, "pushinsteadof") {
 				add(r)
 			}
 		}
@@ -431,8 +435,12 @@ func (rc *repoCache) load(dir, home string) (*gitConfig, bool, error) {
 			}
 			inc := e.value
 			switch {
-			case inc == "~" || strings.HasPrefix(inc, "~/"):
-				inc = filepath.Join(home, strings.TrimPrefix(inc, "~"))
+			case strings.HasPrefix(inc, "~"):
+				// git expands ~ with the HOME of the process that runs it
+				// (the git server's own), which the engine cannot know.
+				return fmt.Errorf("git config %s includes %q, relative to a home directory; refused", path, inc)
+			case strings.HasPrefix(inc, "%(prefix)/"):
+				return fmt.Errorf("git config %s includes %q, relative to git's install prefix; refused", path, inc)
 			case !filepath.IsAbs(inc):
 				inc = filepath.Join(filepath.Dir(path), inc)
 			}
@@ -511,32 +519,37 @@ func isBareRepo(dir string) bool {
 	return true
 }
 
-// readCapped reads a file of at most limit bytes; a larger file is an
-// error, not a truncation.
+// readCapped reads a regular file of at most limit bytes, never blocking
+// on a FIFO; a larger file is an error, not a truncation.
 func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var b bytes.Buffer
-	n, err := b.ReadFrom(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b.Bytes(), nil
+	return gitrepo.ReadFile(path, limit)
 }
 
 // remoteURLsOf returns the rewritten forms of an explicit URL (insteadOf and
-// pushInsteadOf), which git would contact instead of the URL as written.
+// pushInsteadOf), which git would contact instead of the URL as written:
+// the rewrite git picks (longest prefix) and every other matching rule,
+// since conditional includes are all read and which of them git applies is
+// not decided here.
 func (c *gitConfig) remoteURLsOf(u string) []string {
 	var out []string
 	for _, kind := range []string{"insteadof", "pushinsteadof"} {
-		if r, ok := c.rewrite(u, kind); ok && r != u {
-			out = append(out, r)
+		out = append(out, c.rewrites(u, kind)...)
+	}
+	return out
+}
+
+// rewrites returns every rewrite of u by a url.<base>.<kind> rule whose
+// prefix matches, the one git applies first.
+func (c *gitConfig) rewrites(u, kind string) []string {
+	var out []string
+	if r, ok := c.rewrite(u, kind); ok && r != u {
+		out = append(out, r)
+	}
+	for _, e := range c.entries {
+		if e.section == "url" && e.key == kind && strings.HasPrefix(u, e.value) {
+			if r := e.subsection + u[len(e.value):]; r != u && !slices.Contains(out, r) {
+				out = append(out, r)
+			}
 		}
 	}
 	return out

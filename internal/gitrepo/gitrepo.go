@@ -388,6 +388,11 @@ func scanWorktree(data []byte) (value string, set, includes bool, err error) {
 	return value, set, includes, nil
 }
 
+// ReadFile reads a regular file of at most limit bytes without blocking on
+// a FIFO or device: anything but a regular file, and a larger file, is an
+// error (never a truncation). A missing file is [os.ErrNotExist].
+func ReadFile(p string, limit int64) ([]byte, error) { return readFile(p, limit) }
+
 // readFile reads a regular file of at most limit bytes without following
 // a final symlink and without blocking on a FIFO or device.
 func readFile(p string, limit int64) ([]byte, error) {
