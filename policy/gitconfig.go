@@ -237,11 +237,22 @@ func (c *gitConfig) all(section, subsection, key string) []string {
 // rewrite applies url.<base>.<kind> (insteadOf or pushInsteadOf): the
 // longest matching prefix wins, as in git. It reports false if no rule
 // applies.
+//
+// Among equally long prefixes, git prefers the base (url.<base>) that
+// appears first in the configuration, whichever entry names it.
 func (c *gitConfig) rewrite(u, kind string) (string, bool) {
 	best, bestLen := "", -1
+	var bases []string
 	for _, e := range c.entries {
-		if e.section == "url" && e.key == kind && strings.HasPrefix(u, e.value) && len(e.value) > bestLen {
-			best, bestLen = e.subsection, len(e.value)
+		if e.section == "url" && e.key == kind && !slices.Contains(bases, e.subsection) {
+			bases = append(bases, e.subsection)
+		}
+	}
+	for _, base := range bases {
+		for _, e := range c.entries {
+			if e.section == "url" && e.subsection == base && e.key == kind && strings.HasPrefix(u, e.value) && len(e.value) > bestLen {
+				best, bestLen = e.subsection, len(e.value)
+			}
 		}
 	}
 	if bestLen < 0 {
@@ -553,4 +564,33 @@ func (c *gitConfig) rewrites(u, kind string) []string {
 		}
 	}
 	return out
+}
+
+// effectiveURL returns the URL git uses for the named remote: the first
+// fetch URL rewritten by insteadOf, or for a push, the first pushurl
+// rewritten by insteadOf, else the first url rewritten by pushInsteadOf or,
+// failing that, insteadOf. It reports false when the remote has no URL.
+func (c *gitConfig) effectiveURL(name string, push bool) (string, bool) {
+	fetch := c.all("remote", name, "url")
+	if push {
+		if pu := c.all("remote", name, "pushurl"); len(pu) > 0 {
+			return c.insteadOf(pu[0]), true
+		}
+		if len(fetch) > 0 {
+			if r, ok := c.rewrite(fetch[0], "pushinsteadof"); ok {
+				return r, true
+			}
+		}
+	}
+	if len(fetch) == 0 {
+		return "", false
+	}
+	return c.insteadOf(fetch[0]), true
+}
+
+func (c *gitConfig) insteadOf(u string) string {
+	if r, ok := c.rewrite(u, "insteadof"); ok {
+		return r
+	}
+	return u
 }
