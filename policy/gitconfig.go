@@ -19,10 +19,9 @@ import (
 // configuration is written by whoever controls the repository — possibly
 // the agent — so it is hostile input.
 const (
-	maxConfigBytes   = 1 << 20
-	maxIncludeDepth  = 10
-	maxConfigFiles   = 64
-	maxDiscoverLevel = 256
+	maxConfigBytes  = 1 << 20
+	maxIncludeDepth = 10
+	maxConfigFiles  = 64
 )
 
 // gitEntry is one "section.subsection.key = value" line of a git config.
@@ -415,16 +414,21 @@ func (rc *repoCache) file(path string) ([]gitEntry, error) {
 	return entries, err
 }
 
-// load reads the configuration of the repository containing dir: its
+// load reads the configuration of the repository containing dir, found
+// by [gitrepo.Discover] as the engine's git resolution finds it: its
 // config file (in the common directory for worktrees), config.worktree,
 // and every file they include — conditional includes too, since which
 // condition holds at run time is not for the policy to guess. It reports
 // false if dir is in no repository.
 func (rc *repoCache) load(dir, home string) (*gitConfig, bool, error) {
-	gitDir, commonDir, ok := discoverRepo(dir)
-	if !ok {
+	found, err := gitrepo.Discover(dir, "")
+	if errors.Is(err, gitrepo.ErrNotRepository) {
 		return nil, false, nil
 	}
+	if err != nil {
+		return nil, true, err
+	}
+	gitDir, commonDir := found.GitDir, found.CommonDir
 	cfg := &gitConfig{gitDir: gitDir}
 	files := 0
 	var read func(path string, depth int) error
@@ -468,66 +472,6 @@ func (rc *repoCache) load(dir, home string) (*gitConfig, bool, error) {
 		return nil, true, err
 	}
 	return cfg, true, nil
-}
-
-// discoverRepo finds the repository containing dir the way git does:
-// walking up to a ".git" directory, a ".git" file naming the git
-// directory, or a bare repository.
-func discoverRepo(dir string) (gitDir, commonDir string, ok bool) {
-	for i := 0; i < maxDiscoverLevel; i++ {
-		dotGit := filepath.Join(dir, ".git")
-		if fi, err := os.Stat(dotGit); err == nil {
-			switch {
-			case fi.IsDir():
-				gitDir = dotGit
-			case fi.Mode().IsRegular():
-				data, err := readCapped(dotGit, 4096)
-				if err != nil {
-					return "", "", false
-				}
-				target, found := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir:")
-				if !found {
-					return "", "", false
-				}
-				target = strings.TrimSpace(target)
-				if !filepath.IsAbs(target) {
-					target = filepath.Join(dir, target)
-				}
-				gitDir = target
-			}
-		} else if isBareRepo(dir) {
-			gitDir = dir
-		}
-		if gitDir != "" {
-			commonDir = gitDir
-			if data, err := readCapped(filepath.Join(gitDir, "commondir"), 4096); err == nil {
-				c := strings.TrimSpace(string(data))
-				if !filepath.IsAbs(c) {
-					c = filepath.Join(gitDir, c)
-				}
-				commonDir = c
-			}
-			return gitDir, commonDir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", "", false
-		}
-		dir = parent
-	}
-	return "", "", false
-}
-
-func isBareRepo(dir string) bool {
-	if fi, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil || !fi.Mode().IsRegular() {
-		return false
-	}
-	for _, d := range []string{"objects", "refs"} {
-		if fi, err := os.Stat(filepath.Join(dir, d)); err != nil || !fi.IsDir() {
-			return false
-		}
-	}
-	return true
 }
 
 // readCapped reads a regular file of at most limit bytes, never blocking
