@@ -21,6 +21,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -423,10 +424,23 @@ func readFile(p string, limit int64) ([]byte, error) {
 	if fi.Size() > limit {
 		return nil, fmt.Errorf("gitrepo: %s is larger than %d bytes", p, limit)
 	}
-	buf := make([]byte, limit+1)
-	n, err := f.ReadAt(buf, 0)
-	if err != nil && n == 0 && fi.Size() > 0 {
+	// One byte more than the size stat reported, to see a file that grew.
+	buf := make([]byte, min(fi.Size(), limit)+1)
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = nil
+	}
+	if err != nil {
 		return nil, err
+	}
+	if n == len(buf) && int64(n) <= limit {
+		// It grew while being read: read on, up to the cap.
+		rest, err := io.ReadAll(io.LimitReader(f, limit+1-int64(n)))
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf[:n], rest...)
+		n = len(buf)
 	}
 	if int64(n) > limit {
 		return nil, fmt.Errorf("gitrepo: %s is larger than %d bytes", p, limit)

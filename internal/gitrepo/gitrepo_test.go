@@ -109,3 +109,17 @@ func FuzzParsers(f *testing.F) {
 		}
 	})
 }
+
+// TestReadFileCaps: a file at the cap is read whole, one byte over is an
+// error, not a truncation.
+func TestReadFileCaps(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	require.NoError(t, os.WriteFile(p, []byte(strings.Repeat("x", 100)), 0o644))
+	b, err := ReadFile(p, 100)
+	require.NoError(t, err)
+	require.Len(t, b, 100)
+	_, err = ReadFile(p, 99)
+	require.Error(t, err)
+	_, err = ReadFile(filepath.Join(t.TempDir(), "missing"), 10)
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
