@@ -2,11 +2,14 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/gitrepo"
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 )
 
@@ -108,6 +111,7 @@ func (ev *evaluation) run() ironcurtain.Decision {
 	}
 	ev.rr = ev.t.resolve(call.Arguments)
 	ev.canonicalize()
+	ev.gitLocations()
 
 	if ev.protectedHit != "" {
 		ev.step(ironcurtain.TraceStep{Check: RuleProtectedPath, Argument: ev.protectedArg, Value: ev.protectedHit, Outcome: outMatch,
@@ -343,7 +347,12 @@ func (ev *evaluation) resolveURL(u *urlVal) []urlValue {
 		return u.resolved
 	}
 	u.done = true
-	git := ev.repoConfig()
+	git, err := ev.repoConfig()
+	if err != nil {
+		// The configuration git reads cannot be read: where git would
+		// connect cannot be known, and nothing is allowed on a guess.
+		return nil
+	}
 	if !u.v.name {
 		u.resolved = []urlValue{u.v}
 		if git != nil && u.v.matchable() {
@@ -363,17 +372,22 @@ func (ev *evaluation) resolveURL(u *urlVal) []urlValue {
 }
 
 // repoConfig loads the configuration of the repository the call's "path"
-// argument names, once per evaluation; nil if there is none.
-func (ev *evaluation) repoConfig() *gitConfig {
+// argument names; nil if there is none. An error means the configuration
+// git would read cannot be read (too large, unparsable, unreadable, an
+// include the engine cannot follow): the caller fails closed.
+func (ev *evaluation) repoConfig() (*gitConfig, error) {
 	p, ok := ev.pathArg()
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	cfg, found, err := ev.e.git.load(p, ev.e.home)
-	if err != nil || !found {
-		return nil
+	if err != nil {
+		return nil, err
 	}
-	return cfg
+	if !found {
+		return nil, nil
+	}
+	return cfg, nil
 }
 
 // pathArg returns the canonical "path" argument of the call.
@@ -439,7 +453,18 @@ func (ev *evaluation) enrichGitRemote() {
 	if !ok || (ev.e.sandbox != "" && !realpath.Within(p, ev.e.sandbox)) {
 		return
 	}
-	cfg := ev.repoConfig()
+	cfg, err := ev.repoConfig()
+	if err != nil {
+		// Which remote git would use cannot be known: judge an unknown
+		// one, which no rule allows.
+		u := &urlVal{arg: "remote", v: urlValue{canonical: "(unreadable repository configuration)"}, done: true}
+		ev.urls[remote] = append(ev.urls[remote], u)
+		ev.values[remote] = append(ev.values[remote], u.v.canonical)
+		ev.valueArgs[remote] = append(ev.valueArgs[remote], "remote")
+		ev.step(ironcurtain.TraceStep{Check: "git-remote-enrichment", Argument: "remote", Role: string(RoleGitRemoteURL), Outcome: outMatch,
+			Detail: "no remote was given and the repository's configuration cannot be read: " + err.Error()})
+		return
+	}
 	if cfg == nil {
 		return
 	}
@@ -458,4 +483,75 @@ func (ev *evaluation) enrichGitRemote() {
 func roleIDOf(r Role) (roleID, bool) {
 	id, ok := roleIndex[r]
 	return id, ok
+}
+
+// gitLocations makes the locations of the repository a git call acts on —
+// git dir, common dir, work tree, object directories, resolved the way git
+// resolves them — values of the "path" argument's path roles, so that they
+// are judged like the path itself: a repository inside the sandbox whose
+// .git file, commondir, core.worktree or alternates lead outside it is not
+// a sandbox call. Discovery stops where the git server stops it: above the
+// sandbox for a path inside the sandbox. A repository that cannot be
+// resolved makes the path unresolvable (fail closed); no repository at all
+// adds nothing (the git server then refuses the call itself).
+func (ev *evaluation) gitLocations() {
+	if ev.call.Server != "git" {
+		return
+	}
+	p, ok := ev.pathArg()
+	if !ok {
+		return
+	}
+	var arg *resolvedArg
+	for i := range ev.rr.args {
+		if ev.rr.args[i].name == "path" {
+			arg = &ev.rr.args[i]
+		}
+	}
+	if arg == nil {
+		return
+	}
+	ceiling := ""
+	if sb := ev.e.sandbox; sb != "" && realpath.Within(p, sb) {
+		ceiling = filepath.Dir(sb)
+	}
+	// A path that does not exist yet (a clone or init destination) is
+	// discovered from its nearest existing ancestor, as git would.
+	dir := p
+	for !isDirPath(dir) {
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return
+		}
+		dir = parent
+	}
+	repo, err := gitrepo.Discover(dir, ceiling)
+	if errors.Is(err, gitrepo.ErrNotRepository) {
+		return
+	}
+	if err != nil {
+		if ev.unresolvable == "" {
+			ev.unresolvable = fmt.Sprintf("the repository at %q cannot be resolved: %v", p, err)
+		}
+		return
+	}
+	if repo.IncludesSkipped && ev.unresolvable == "" {
+		ev.unresolvable = fmt.Sprintf("the repository at %q includes other configuration files, which could move its work tree; its locations cannot be judged", p)
+		return
+	}
+	for _, loc := range repo.Locations() {
+		c := ev.canonPath("path", loc)
+		for _, id := range arg.roles {
+			if !pathRoles.has(id) || !addUnique(&ev.values[id], c) {
+				continue
+			}
+			ev.valueArgs[id] = append(ev.valueArgs[id], "path")
+			ev.resources = append(ev.resources, ironcurtain.Resource{Argument: "path", Role: id.String(), Kind: CategoryPath.String(), Value: c})
+		}
+	}
+}
+
+func isDirPath(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

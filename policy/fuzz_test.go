@@ -62,7 +62,7 @@ func FuzzURL(f *testing.F) {
 func FuzzGitConfig(f *testing.F) {
 	for _, s := range []string{
 		"[remote \"origin\"]\n\turl = https://x/y\n", "[a.b]\nk=v ; c\n", "[s]\nk = \"q\\\"x\" \\\n more\n",
-		"[url \"https://e/\"]\n\tinsteadOf = https://g/\n", "[", "k=v", "[s]\n=x", "[s \"unterminated]\n",
+		"[url \"https://e/\"]\n\tinsteadOf = https://g/\n", "\xef\xbb\xbf[url \"https://e/\"]\n\tinsteadOf = https://g/\n", "[", "k=v", "[s]\n=x", "[s \"unterminated]\n",
 	} {
 		f.Add([]byte(s))
 	}

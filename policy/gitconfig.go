@@ -4,23 +4,24 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/gitrepo"
 )
 
 // Limits on what a repository's configuration may make the engine read. The
 // configuration is written by whoever controls the repository — possibly
 // the agent — so it is hostile input.
 const (
-	maxConfigBytes   = 1 << 20
-	maxIncludeDepth  = 10
-	maxConfigFiles   = 64
-	maxDiscoverLevel = 256
+	maxConfigBytes  = 1 << 20
+	maxIncludeDepth = 10
+	maxConfigFiles  = 64
 )
 
 // gitEntry is one "section.subsection.key = value" line of a git config.
@@ -33,6 +34,8 @@ type gitEntry struct {
 // comments. Section and key names are lower-cased; quoted subsections keep
 // their case, as in git.
 func parseGitConfig(data []byte) ([]gitEntry, error) {
+	// git skips a UTF-8 byte order mark at the start of a file.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var out []gitEntry
 	var section, subsection string
 	p := &cfgParser{data: data}
@@ -233,11 +236,22 @@ func (c *gitConfig) all(section, subsection, key string) []string {
 // rewrite applies url.<base>.<kind> (insteadOf or pushInsteadOf): the
 // longest matching prefix wins, as in git. It reports false if no rule
 // applies.
+//
+// Among equally long prefixes, git prefers the base (url.<base>) that
+// appears first in the configuration, whichever entry names it.
 func (c *gitConfig) rewrite(u, kind string) (string, bool) {
 	best, bestLen := "", -1
+	var bases []string
 	for _, e := range c.entries {
-		if e.section == "url" && e.key == kind && strings.HasPrefix(u, e.value) && len(e.value) > bestLen {
-			best, bestLen = e.subsection, len(e.value)
+		if e.section == "url" && e.key == kind && !slices.Contains(bases, e.subsection) {
+			bases = append(bases, e.subsection)
+		}
+	}
+	for _, base := range bases {
+		for _, e := range c.entries {
+			if e.section == "url" && e.subsection == base && e.key == kind && strings.HasPrefix(u, e.value) && len(e.value) > bestLen {
+				best, bestLen = e.subsection, len(e.value)
+			}
 		}
 	}
 	if bestLen < 0 {
@@ -263,11 +277,11 @@ func (c *gitConfig) remoteURLs(name string) []string {
 	}
 	expand := func(u string, push bool) {
 		add(u)
-		if r, ok := c.rewrite(u, "insteadof"); ok {
+		for _, r := range c.rewrites(u, "insteadof") {
 			add(r)
 		}
 		if push {
-			if r, ok := c.rewrite(u, "pushinsteadof"); ok {
+			for _, r := range c.rewrites(u, "pushinsteadof") {
 				add(r)
 			}
 		}
@@ -400,16 +414,21 @@ func (rc *repoCache) file(path string) ([]gitEntry, error) {
 	return entries, err
 }
 
-// load reads the configuration of the repository containing dir: its
+// load reads the configuration of the repository containing dir, found
+// by [gitrepo.Discover] as the engine's git resolution finds it: its
 // config file (in the common directory for worktrees), config.worktree,
 // and every file they include — conditional includes too, since which
 // condition holds at run time is not for the policy to guess. It reports
 // false if dir is in no repository.
 func (rc *repoCache) load(dir, home string) (*gitConfig, bool, error) {
-	gitDir, commonDir, ok := discoverRepo(dir)
-	if !ok {
+	found, err := gitrepo.Discover(dir, "")
+	if errors.Is(err, gitrepo.ErrNotRepository) {
 		return nil, false, nil
 	}
+	if err != nil {
+		return nil, true, err
+	}
+	gitDir, commonDir := found.GitDir, found.CommonDir
 	cfg := &gitConfig{gitDir: gitDir}
 	files := 0
 	var read func(path string, depth int) error
@@ -431,8 +450,12 @@ func (rc *repoCache) load(dir, home string) (*gitConfig, bool, error) {
 			}
 			inc := e.value
 			switch {
-			case inc == "~" || strings.HasPrefix(inc, "~/"):
-				inc = filepath.Join(home, strings.TrimPrefix(inc, "~"))
+			case strings.HasPrefix(inc, "~"):
+				// git expands ~ with the HOME of the process that runs it
+				// (the git server's own), which the engine cannot know.
+				return fmt.Errorf("git config %s includes %q, relative to a home directory; refused", path, inc)
+			case strings.HasPrefix(inc, "%(prefix)/"):
+				return fmt.Errorf("git config %s includes %q, relative to git's install prefix; refused", path, inc)
 			case !filepath.IsAbs(inc):
 				inc = filepath.Join(filepath.Dir(path), inc)
 			}
@@ -451,93 +474,67 @@ func (rc *repoCache) load(dir, home string) (*gitConfig, bool, error) {
 	return cfg, true, nil
 }
 
-// discoverRepo finds the repository containing dir the way git does:
-// walking up to a ".git" directory, a ".git" file naming the git
-// directory, or a bare repository.
-func discoverRepo(dir string) (gitDir, commonDir string, ok bool) {
-	for i := 0; i < maxDiscoverLevel; i++ {
-		dotGit := filepath.Join(dir, ".git")
-		if fi, err := os.Stat(dotGit); err == nil {
-			switch {
-			case fi.IsDir():
-				gitDir = dotGit
-			case fi.Mode().IsRegular():
-				data, err := readCapped(dotGit, 4096)
-				if err != nil {
-					return "", "", false
-				}
-				target, found := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir:")
-				if !found {
-					return "", "", false
-				}
-				target = strings.TrimSpace(target)
-				if !filepath.IsAbs(target) {
-					target = filepath.Join(dir, target)
-				}
-				gitDir = target
-			}
-		} else if isBareRepo(dir) {
-			gitDir = dir
-		}
-		if gitDir != "" {
-			commonDir = gitDir
-			if data, err := readCapped(filepath.Join(gitDir, "commondir"), 4096); err == nil {
-				c := strings.TrimSpace(string(data))
-				if !filepath.IsAbs(c) {
-					c = filepath.Join(gitDir, c)
-				}
-				commonDir = c
-			}
-			return gitDir, commonDir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", "", false
-		}
-		dir = parent
-	}
-	return "", "", false
-}
-
-func isBareRepo(dir string) bool {
-	if fi, err := os.Stat(filepath.Join(dir, "HEAD")); err != nil || !fi.Mode().IsRegular() {
-		return false
-	}
-	for _, d := range []string{"objects", "refs"} {
-		if fi, err := os.Stat(filepath.Join(dir, d)); err != nil || !fi.IsDir() {
-			return false
-		}
-	}
-	return true
-}
-
-// readCapped reads a file of at most limit bytes; a larger file is an
-// error, not a truncation.
+// readCapped reads a regular file of at most limit bytes, never blocking
+// on a FIFO; a larger file is an error, not a truncation.
 func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var b bytes.Buffer
-	n, err := b.ReadFrom(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b.Bytes(), nil
+	return gitrepo.ReadFile(path, limit)
 }
 
 // remoteURLsOf returns the rewritten forms of an explicit URL (insteadOf and
-// pushInsteadOf), which git would contact instead of the URL as written.
+// pushInsteadOf), which git would contact instead of the URL as written:
+// the rewrite git picks (longest prefix) and every other matching rule,
+// since conditional includes are all read and which of them git applies is
+// not decided here.
 func (c *gitConfig) remoteURLsOf(u string) []string {
 	var out []string
 	for _, kind := range []string{"insteadof", "pushinsteadof"} {
-		if r, ok := c.rewrite(u, kind); ok && r != u {
-			out = append(out, r)
+		out = append(out, c.rewrites(u, kind)...)
+	}
+	return out
+}
+
+// rewrites returns every rewrite of u by a url.<base>.<kind> rule whose
+// prefix matches, the one git applies first.
+func (c *gitConfig) rewrites(u, kind string) []string {
+	var out []string
+	if r, ok := c.rewrite(u, kind); ok && r != u {
+		out = append(out, r)
+	}
+	for _, e := range c.entries {
+		if e.section == "url" && e.key == kind && strings.HasPrefix(u, e.value) {
+			if r := e.subsection + u[len(e.value):]; r != u && !slices.Contains(out, r) {
+				out = append(out, r)
+			}
 		}
 	}
 	return out
+}
+
+// effectiveURL returns the URL git uses for the named remote: the first
+// fetch URL rewritten by insteadOf, or for a push, the first pushurl
+// rewritten by insteadOf, else the first url rewritten by pushInsteadOf or,
+// failing that, insteadOf. It reports false when the remote has no URL.
+func (c *gitConfig) effectiveURL(name string, push bool) (string, bool) {
+	fetch := c.all("remote", name, "url")
+	if push {
+		if pu := c.all("remote", name, "pushurl"); len(pu) > 0 {
+			return c.insteadOf(pu[0]), true
+		}
+		if len(fetch) > 0 {
+			if r, ok := c.rewrite(fetch[0], "pushinsteadof"); ok {
+				return r, true
+			}
+		}
+	}
+	if len(fetch) == 0 {
+		return "", false
+	}
+	return c.insteadOf(fetch[0]), true
+}
+
+func (c *gitConfig) insteadOf(u string) string {
+	if r, ok := c.rewrite(u, "insteadof"); ok {
+		return r
+	}
+	return u
 }

@@ -241,7 +241,7 @@ func TestGitRemotes(t *testing.T) {
 		{"push URL elsewhere", "[remote \"origin\"]\n\turl = https://github.com/alice/project.git\n\tpushurl = https://evil.test/x\n", "origin", expect{E, "escalate-git-push"}},
 		{"insteadOf rewrite", "[remote \"origin\"]\n\turl = https://github.com/alice/project.git\n[url \"https://evil.test/\"]\n\tinsteadOf = https://github.com/\n", "origin", expect{E, "escalate-git-push"}},
 		{"pushInsteadOf on an explicit URL", "[url \"https://evil.test/\"]\n\tpushInsteadOf = https://github.com/\n", "https://github.com/alice/project", expect{E, "escalate-git-push"}},
-		{"include brings a push URL", "[include]\n\tpath = extra.cfg\n[remote \"origin\"]\n\turl = https://github.com/alice/project.git\n", "origin", expect{E, "escalate-git-push"}},
+		{"include brings a push URL", "[include]\n\tpath = extra.cfg\n[remote \"origin\"]\n\turl = https://github.com/alice/project.git\n", "origin", expect{D, RuleUnresolvablePath}}, // includes could set core.worktree: the repository is refused
 		{"unknown remote name", "", "upstream", expect{E, "escalate-git-push"}},
 		{"default remote from the branch", "[remote \"fork\"]\n\turl = https://github.com/alice/project\n[branch \"main\"]\n\tremote = fork\n", "", expect{A, "allow-push-to-own-repo"}},
 		{"default remote includes a pushDefault elsewhere", "[remote \"origin\"]\n\turl = https://github.com/alice/project\n[remote \"evil\"]\n\turl = https://evil.test/x\n[remote]\n\tpushDefault = evil\n", "", expect{E, "escalate-git-push"}},

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/gitrepo"
 )
 
 // repo is a repository the server has located and checked for one call.
@@ -131,12 +132,32 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 		r.top = filepath.Join(dir, loc.cdup)
 		check = append(check, &r.top)
 	}
+	// Every location must lie in the root that holds the directory: the
+	// policy judged the call for that root, not for any other the server
+	// may use.
+	root, _ := rootOf(s.cfg.roots, dir)
 	for _, p := range check {
 		canon, err := canonical(*p)
-		if err != nil || !withinAny(s.cfg.roots, canon) {
-			return nil, userErrorf("refused: the repository at %s keeps its git directory or work tree outside the allowed directories", abs)
+		if err != nil || !within(root, canon) {
+			return nil, userErrorf("refused: the repository at %s keeps its git directory or work tree outside the allowed directory %s", abs, root)
 		}
 		*p = canon
+	}
+	// Resolved independently, as the policy resolved it, the repository
+	// must be the one git found (the work tree, which an included file
+	// can move, is git's own answer, checked above), and every location of it (object
+	// directories and alternates included) must lie in the same root.
+	found, err := gitrepo.Discover(dir, r.ceiling)
+	if err != nil {
+		return nil, userErrorf("refused: cannot resolve the repository of %s: %v", abs, err)
+	}
+	if found.GitDir != r.gitDir || found.CommonDir != r.commonDir || (!r.bare && !found.IncludesSkipped && found.WorkTree != r.top) {
+		return nil, userErrorf("refused: the repository of %s does not resolve unambiguously", abs)
+	}
+	for _, loc := range found.Locations() {
+		if !within(root, loc) {
+			return nil, userErrorf("refused: the repository at %s uses %s, outside the allowed directory %s", abs, loc, root)
+		}
 	}
 
 	if kErr != nil {
