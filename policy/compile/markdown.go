@@ -19,7 +19,7 @@ var (
 	fenceRE  = regexp.MustCompile("^\\s*(```|~~~)")
 	// proseRuleRE spots a permission sentence written as prose, which would
 	// otherwise be silently ignored.
-	proseRuleRE = regexp.MustCompile(`(?i)^\s*the agent (may|must|can|cannot|needs)\b`)
+	proseRuleRE = regexp.MustCompile(`(?i)^\s*(?:(?:the agent|the assistant) (?:may|must|can|cannot|needs|is allowed|is free)|(?:it|claude|you) (?:may|must|cannot|is allowed|are allowed))\b`)
 )
 
 // split reads a Markdown constitution: every list item ("- ", "* ", "+ ",

@@ -179,8 +179,8 @@ func (p *parser) sentence() error {
 		st.defList, st.defText = name, strings.TrimSpace(p.src[p.toks[2].off:])
 		return nil
 	}
-	if p.matchWords(0, []string{"the", "agent"}) {
-		p.pos = 2
+	if n := subjectLen(p); n > 0 {
+		p.pos = n
 		for _, m := range modals {
 			if p.matchWords(0, m.words) {
 				st.verdict = m.verdict
@@ -202,6 +202,21 @@ func (p *parser) sentence() error {
 		}
 	}
 	return p.errAt(&p.toks[0], `a permission sentence starts with "The agent may", "The agent must ask before" or "The agent may never", or ends with "is allowed", "requires approval" or "is forbidden"`)
+}
+
+// subjects name the agent at the start of a permission sentence, as
+// people write it: "The agent", "It", "Claude", "You".
+var subjects = [][]string{{"the", "agent"}, {"the", "assistant"}, {"it"}, {"claude"}, {"you"}}
+
+// subjectLen returns how many tokens the sentence's subject takes, or 0
+// when it does not start with one.
+func subjectLen(p *parser) int {
+	for _, s := range subjects {
+		if p.matchWords(0, s) {
+			return len(s)
+		}
+	}
+	return 0
 }
 
 // body parses the action phrase: an idiom, or verbs, objects and a place.

@@ -165,7 +165,11 @@ type modal struct {
 
 // modals, longest first.
 var modals = []modal{
+	{[]string{"must", "ask", "for", "permission", "before"}, ironcurtain.Escalate},
 	{[]string{"must", "ask", "for", "approval", "before"}, ironcurtain.Escalate},
+	{[]string{"must", "ask", "permission", "before"}, ironcurtain.Escalate},
+	{[]string{"must", "ask", "the", "user", "before"}, ironcurtain.Escalate},
+	{[]string{"must", "ask", "me", "before"}, ironcurtain.Escalate},
 	{[]string{"must", "ask", "before"}, ironcurtain.Escalate},
 	{[]string{"needs", "approval", "before"}, ironcurtain.Escalate},
 	{[]string{"needs", "approval", "to"}, ironcurtain.Escalate},
@@ -175,6 +179,10 @@ var modals = []modal{
 	{[]string{"may", "not"}, ironcurtain.Deny},
 	{[]string{"can", "never"}, ironcurtain.Deny},
 	{[]string{"cannot"}, ironcurtain.Deny},
+	{[]string{"is", "allowed", "to"}, ironcurtain.Allow},
+	{[]string{"is", "free", "to"}, ironcurtain.Allow},
+	{[]string{"are", "allowed", "to"}, ironcurtain.Allow},
+	{[]string{"are", "free", "to"}, ironcurtain.Allow},
 	{[]string{"may"}, ironcurtain.Allow},
 	{[]string{"can"}, ironcurtain.Allow},
 }
