@@ -15,6 +15,7 @@ type FieldError struct {
 	Reason string
 }
 
+// Error returns the path and the reason.
 func (e *FieldError) Error() string { return e.Path + ": " + e.Reason }
 
 // geminiFilePrefix is where the Gemini Files API keeps uploaded files; a
