@@ -76,6 +76,9 @@ func stripTools(body []byte, dropFields []string, keep func(map[string]json.RawM
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := refuseProviderFetch(body); err != nil {
+		return nil, nil, err
+	}
 	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return nil, nil, errors.New("the request body is not a JSON object")
 	}

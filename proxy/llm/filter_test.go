@@ -20,15 +20,15 @@ func TestStripServerTools(t *testing.T) {
 			`{"model":"m",  "tools":[{"name":"read","input_schema":{}}]}`,
 			`{"model":"m",  "tools":[{"name":"read","input_schema":{}}]}`, nil},
 		{"anthropic: server tools and MCP connector", StripAnthropicServerTools,
-			`{"model":"m","tools":[{"name":"read","input_schema":{}},{"type":"web_search_20250305","name":"web_search"},{"type":"custom","name":"c","input_schema":{}},{"type":"web_fetch_20250910","name":"web_fetch"}],"mcp_servers":[{"type":"url","url":"https://evil.example/mcp"}]}`,
+			`{"model":"m","tools":[{"name":"read","input_schema":{}},{"type":"web_search_20250305","name":"web_search"},{"type":"custom","name":"c","input_schema":{}},{"type":"web_fetch_20250910","name":"web_fetch"}]}`,
 			`{"model":"m","tools":[{"input_schema":{},"name":"read"},{"input_schema":{},"name":"c","type":"custom"}]}`,
-			[]string{"web_search_20250305", "web_fetch_20250910", "mcp_servers"}},
+			[]string{"web_search_20250305", "web_fetch_20250910"}},
 		{"anthropic: type in another case", StripAnthropicServerTools,
 			`{"tools":[{"Type":"web_search_20250305","name":"web_search"}]}`, `{"tools":[]}`, []string{"web_search_20250305"}},
 		{"anthropic: type that is not a string", StripAnthropicServerTools,
 			`{"tools":[{"type":["custom"],"name":"x"}]}`, `{"tools":[]}`, []string{"\x00"}},
 		{"openai: built-in tools", StripOpenAIServerTools,
-			`{"model":"m","tools":[{"type":"function","name":"f"},{"type":"web_search"},{"type":"mcp","server_url":"https://x"},{"type":"code_interpreter"}],"web_search_options":{}}`,
+			`{"model":"m","tools":[{"type":"function","name":"f"},{"type":"web_search"},{"type":"mcp"},{"type":"code_interpreter"}],"web_search_options":{}}`,
 			`{"model":"m","tools":[{"name":"f","type":"function"}]}`,
 			[]string{"web_search", "mcp", "code_interpreter", "web_search_options"}},
 		{"openai: a tool without a type", StripOpenAIServerTools,
@@ -48,7 +48,7 @@ func TestStripServerTools(t *testing.T) {
 			require.Equal(t, tt.removed, removed)
 		})
 	}
-	for _, bad := range []string{`[]`, `"x"`, `{"tools":{}}`, `{"tools":[1]}`, `{"tools":[null]}`, `null`} {
+	for _, bad := range []string{`{"mcp_servers":[]}`, `{"tools":[{"type":"mcp","server_url":"https://x"}]}`, `[]`, `"x"`, `{"tools":{}}`, `{"tools":[1]}`, `{"tools":[null]}`, `null`} {
 		_, _, err := StripAnthropicServerTools("/v1/messages", []byte(bad))
 		require.Error(t, err, bad)
 	}

@@ -125,6 +125,7 @@ func (s *Session) forward(w http.ResponseWriter, r *http.Request, rec *Record, p
 	if p.Filter != nil && r.Body != nil && r.ContentLength != 0 {
 		body, stripped, ref := s.filterBody(w, r, p, path)
 		if ref != nil {
+			rec.Field = printable(ref.field, 256)
 			s.finishRefused(w, rec, ref)
 			return
 		}
@@ -191,7 +192,12 @@ func (s *Session) filterBody(w http.ResponseWriter, r *http.Request, p *provider
 	}
 	out, stripped, err := p.Filter(path, body)
 	if err != nil {
-		return nil, nil, refuse(http.StatusBadRequest, "%v", err)
+		ref := refuse(http.StatusBadRequest, "%v", err)
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			ref.field = fe.Path
+		}
+		return nil, nil, ref
 	}
 	return out, stripped, nil
 }

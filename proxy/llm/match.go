@@ -191,6 +191,7 @@ func isLoopbackHost(h string) bool {
 type refusal struct {
 	status int
 	reason string
+	field  string // the body's field refused, if any
 }
 
 func (r *refusal) Error() string { return r.reason }

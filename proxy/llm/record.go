@@ -31,6 +31,10 @@ type Record struct {
 	// Refused is the reason the proxy refused the request itself; such a
 	// request was never forwarded.
 	Refused string `json:"refused,omitempty"`
+	// Field is the JSON path of the request body's field the proxy
+	// refused the request for (a URL the provider would fetch, a
+	// connector), if that was the reason.
+	Field string `json:"field,omitempty"`
 	// Stripped names what the provider's BodyFilter removed from the
 	// request (server-side tools).
 	Stripped []string `json:"stripped,omitempty"`
