@@ -13,7 +13,6 @@ import (
 // modelList is a list the model defined for a sentence outside the subset.
 type modelList struct {
 	typ, description string
-	line             int
 }
 
 // listRef is a list a rule names, and the type its place needs.

@@ -449,7 +449,7 @@ func TestPipelineListsAcrossServers(t *testing.T) {
 		return `{"scenarios":[{"line":2,"description":"trusted","tool":"` + tool + `","arguments":{"` + arg + `":"` + url + `"},"expect":"allow"}]}`
 	}
 	idRule := `{"name":"allow-trusted-git","line":2,"then":"allow","reason":"r","if":{"tool":["git_clone"],"lists":[{"roles":["git-remote-url"],"allowed":["@trusted"],"matchType":"identifiers"}]}}`
-	run := func(gitType string) (compile.Result, error, *anthropictest.Server) {
+	run := func(gitType string) (compile.Result, *anthropictest.Server, error) {
 		rule := gitRule
 		if gitType != "domains" {
 			rule = idRule
@@ -462,9 +462,9 @@ func TestPipelineListsAcrossServers(t *testing.T) {
 			"lists/":          always(`{"values":["go.dev"]}`),
 		})
 		res, err := compile.Compile(context.Background(), []byte(src), opts)
-		return res, err, srv
+		return res, srv, err
 	}
-	res, err, srv := run("domains")
+	res, srv, err := run("domains")
 	require.NoError(t, err)
 	require.Equal(t, "trusted hosts", res.Policy.ListDefinitions[0].GenerationPrompt, "the first server's definition")
 	lists := 0
@@ -476,7 +476,7 @@ func TestPipelineListsAcrossServers(t *testing.T) {
 	}
 	require.Equal(t, 1, lists, "resolved once")
 
-	_, err, _ = run("identifiers")
+	_, _, err = run("identifiers")
 	var ce *compile.CompileError
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "git", ce.Servers[0].Server)

@@ -157,12 +157,3 @@ func TestProviderFetchRefused(t *testing.T) {
 		})
 	}
 }
-
-// egressBodies returns the refused cases' bodies, for the fuzz corpus.
-func egressBodies() []string {
-	var out []string
-	for _, tc := range egressCases {
-		out = append(out, tc.provider+" "+tc.path+" "+tc.body)
-	}
-	return out
-}

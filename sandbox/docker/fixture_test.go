@@ -69,16 +69,15 @@ func (notesPolicy) Evaluate(_ context.Context, call ironcurtain.ToolCall) (ironc
 // world is everything on the host side of a test run: the Gate, the LLM
 // proxy with its fake upstream, and every log and audit record.
 type world struct {
-	gate      *ironcurtain.Gate
-	llm       *llm.Proxy
-	logs      *syncBuffer
-	logger    *slog.Logger
-	asked     chan ironcurtain.Escalation
-	mu        sync.Mutex
-	audit     []llm.Record
-	gateLog   []ironcurtain.AuditEntry
-	upstream  *httptest.Server
-	firstCall chan struct{} // closed by the first tool call, if set
+	gate     *ironcurtain.Gate
+	llm      *llm.Proxy
+	logs     *syncBuffer
+	logger   *slog.Logger
+	asked    chan ironcurtain.Escalation
+	mu       sync.Mutex
+	audit    []llm.Record
+	gateLog  []ironcurtain.AuditEntry
+	upstream *httptest.Server
 }
 
 func newWorld(t testing.TB) *world {

@@ -118,7 +118,7 @@ func (p *plan) check() error {
 		}
 	}
 	if p.ABI < 0 || p.ABI > maxABI {
-		return fmt.Errorf("Landlock ABI %d out of range", p.ABI)
+		return fmt.Errorf("landlock ABI %d out of range", p.ABI)
 	}
 	for _, l := range [][]string{p.RO, p.RW} {
 		for _, x := range l {

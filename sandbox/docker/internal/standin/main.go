@@ -77,6 +77,9 @@ type Attempt struct {
 	Detail  string
 }
 
+// hog holds what the "oom" mode allocates.
+var hog [][]byte
+
 func main() {
 	switch os.Getenv("STANDIN_MODE") {
 	case "crash":
@@ -90,13 +93,12 @@ func main() {
 		<-never
 		return
 	case "oom":
-		var hog [][]byte
 		for {
 			b := make([]byte, 16<<20)
 			for i := range b {
 				b[i] = 1
 			}
-			hog = append(hog, b)
+			hog = append(hog, b) // kept reachable, so the memory stays in use
 		}
 	case "first-call":
 		firstCall("notes__read_note", map[string]any{"name": "todo"})
