@@ -26,7 +26,8 @@ type Engine struct {
 	allowlists     map[string]*domainSet
 	protected      []protectedPath
 	marks          *realpath.Marks
-	markOwner      []int // mark index → index in protected
+	markOwner      []int    // mark index → index in protected
+	locations      []string // mark index → the location watched
 	tools          map[string]map[string]*tool
 	rules          []*rule
 	artifacts      Artifacts
@@ -131,6 +132,21 @@ type tool struct {
 	conditional  bool
 	static       resolved
 	candidates   []*rule
+	// recursive: the tool acts on everything beneath a directory it is
+	// given (a tree, a search, any git command on a work tree), so a
+	// directory that contains a protected path is as good as the path.
+	recursive bool
+}
+
+// recursiveTools are the tools that walk the directory they are given. Every
+// tool of the git server is one too: git reads, stages, resets and cleans the
+// whole work tree and git dir its path names.
+var recursiveTools = map[string]map[string]bool{
+	"filesystem": {"directory_tree": true, "search_files": true},
+}
+
+func isRecursiveTool(server, name string) bool {
+	return server == "git" || recursiveTools[server][name]
 }
 
 type argAnn struct {
@@ -246,6 +262,7 @@ func (e *Engine) configure(cfg Config) error {
 		}
 	}
 	e.marks = realpath.NewMarks(locations)
+	e.locations = locations
 	return nil
 }
 
@@ -512,7 +529,7 @@ func (e *Engine) compileAnnotations(a *Annotations) error {
 			if _, dup := tools[ta.ToolName]; dup {
 				return loadErr(fileAnnotations, where, "annotated twice")
 			}
-			t := &tool{server: server, name: ta.ToolName}
+			t := &tool{server: server, name: ta.ToolName, recursive: isRecursiveTool(server, ta.ToolName)}
 			for _, arg := range ta.Args {
 				aw := fmt.Sprintf("%s argument %q", where, arg.Name)
 				aa, err := compileArg(arg, aw)

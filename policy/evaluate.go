@@ -78,6 +78,7 @@ type evaluation struct {
 	protectedHit   string // first canonical path that touches a protected path
 	protectedGiven string
 	protectedArg   string
+	containsHit    string // the directory containing protectedHit, when it is not the path itself
 	unresolvable   string // first path that cannot be resolved, and why
 	forbidden      string // first URL that is never acceptable, and why
 	pathCount      int
@@ -113,6 +114,11 @@ func (ev *evaluation) run() ironcurtain.Decision {
 	ev.canonicalize()
 	ev.gitLocations()
 
+	if ev.protectedHit != "" && ev.containsHit != "" {
+		ev.step(ironcurtain.TraceStep{Check: RuleProtectedPath, Argument: ev.protectedArg, Value: ev.containsHit, Outcome: outMatch,
+			Detail: "the call moves, deletes, overwrites or walks a directory that contains the protected path " + ev.protectedGiven})
+		return ev.decide(ironcurtain.Deny, RuleProtectedPath, "access to a protected path is forbidden: "+ev.protectedHit+" lies inside "+ev.containsHit)
+	}
 	if ev.protectedHit != "" {
 		ev.step(ironcurtain.TraceStep{Check: RuleProtectedPath, Argument: ev.protectedArg, Value: ev.protectedHit, Outcome: outMatch,
 			Detail: "the path is, or passes through, the protected path " + ev.protectedGiven})
@@ -201,6 +207,7 @@ func (ev *evaluation) canonValue(a resolvedArg, cat Category, lower bool, s stri
 	switch cat {
 	case CategoryPath:
 		c = ev.canonPath(a.name, s)
+		ev.checkContains(a, c)
 	case CategoryURL:
 		var v urlValue
 		if hasRole(a.roles, RoleGitRemoteURL) {
@@ -299,6 +306,39 @@ func (ev *evaluation) canonPath(arg, s string) string {
 		}
 	}
 	return c
+}
+
+// checkContains denies a path that contains a protected path when the call
+// acts on what lies beneath it: a move, rename or delete of the directory
+// (the protected path would leave with it and be read under a new name), a
+// write over it, or a tool that walks it. Only reading the directory itself
+// (listing its names, its metadata) is left to the rules.
+func (ev *evaluation) checkContains(a resolvedArg, c string) {
+	e := ev.e
+	if ev.protectedHit != "" || !strings.HasPrefix(c, "/") {
+		return
+	}
+	acts := ev.t.recursive
+	for _, id := range a.roles {
+		if id.info().category == CategoryPath && id.info().name != RoleReadPath {
+			acts = true
+		}
+	}
+	if !acts {
+		return
+	}
+	for i, loc := range e.locations {
+		if loc == c || !realpath.Within(loc, c) {
+			continue
+		}
+		pp := e.protected[e.markOwner[i]]
+		if pp.sandboxInside && realpath.Within(loc, e.sandbox) {
+			continue
+		}
+		ev.protectedHit, ev.protectedGiven, ev.protectedArg = pp.canonical, pp.given, a.name
+		ev.containsHit = c
+		return
+	}
 }
 
 // cause strips the path from a resolution error: the path is already in the
