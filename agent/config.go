@@ -16,6 +16,9 @@ const (
 	DefaultMaxAnswerTokens = 8192
 	DefaultMaxResultBytes  = 16 << 10
 	DefaultMaxRepeats      = 3
+	// DefaultMaxDeclarationBytes is where the prompt switches from the
+	// tools' full declarations to their overview (about 6,000 tokens).
+	DefaultMaxDeclarationBytes = 24 << 10
 )
 
 // Config configures one [Run]. Model, Sandbox and Task are required;
@@ -31,6 +34,13 @@ type Config struct {
 	// Declarations describe the tools to the model, as TypeScript. Empty
 	// means: ask the Sandbox, if it is a [Declarer] (Code Mode's is).
 	Declarations string
+	// MaxDeclarationBytes is the most the Sandbox's declarations may take
+	// in the system prompt. Longer ones are replaced by the Sandbox's
+	// overview, one line per tool, when it is an [Overviewer] (Code
+	// Mode's is): the model then reads a tool's declaration by calling
+	// help in its code. Zero means DefaultMaxDeclarationBytes; a negative
+	// value means the overview whatever the size.
+	MaxDeclarationBytes int
 	// Constitution holds the principles the user's policy was written
 	// from, as plain text, for the system prompt. It informs the model; the
 	// policy enforces it. Empty means none.
@@ -82,6 +92,14 @@ type Declarer interface {
 	Declarations(ctx context.Context) (string, error)
 }
 
+// Overviewer is implemented by a Sandbox that can also describe its
+// tools briefly, for many tools, and answer help calls for the rest
+// (codemode.Sandbox does). It must honour ctx and be safe for concurrent
+// use.
+type Overviewer interface {
+	Overview(ctx context.Context) (string, error)
+}
+
 // withDefaults validates c and fills in the defaults.
 func (c Config) withDefaults() (Config, error) {
 	switch {
@@ -103,6 +121,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.MaxAnswerTokens = or(c.MaxAnswerTokens, DefaultMaxAnswerTokens)
 	c.MaxResultBytes = or(c.MaxResultBytes, DefaultMaxResultBytes)
 	c.MaxRepeats = or(c.MaxRepeats, DefaultMaxRepeats)
+	c.MaxDeclarationBytes = or(c.MaxDeclarationBytes, DefaultMaxDeclarationBytes)
 	return c, nil
 }
 

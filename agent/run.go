@@ -63,6 +63,12 @@ func (r *runner) run() (Transcript, error) {
 		if decls, err = d.Declarations(r.ctx); err != nil {
 			return r.fail(fmt.Errorf("agent: the tool declarations: %w", err))
 		}
+		max := r.cfg.MaxDeclarationBytes
+		if o, ok := r.cfg.Sandbox.(Overviewer); ok && (max < 0 || len(decls) > max) {
+			if decls, err = o.Overview(r.ctx); err != nil {
+				return r.fail(fmt.Errorf("agent: the tools' overview: %w", err))
+			}
+		}
 	}
 	req := Request{
 		System:    systemPrompt(decls, r.cfg.Constitution, r.cfg.MaxResultBytes),

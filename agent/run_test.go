@@ -330,3 +330,26 @@ func TestRunClipsResults(t *testing.T) {
 	require.Contains(t, fb, "bytes left out ...]")
 	require.True(t, strings.HasSuffix(fb, "zzz\""))
 }
+
+// overviewSandbox declares its tools at length and also has an overview.
+type overviewSandbox struct{ declaringSandbox }
+
+func (overviewSandbox) Overview(context.Context) (string, error) { return "// tools: a.x", nil }
+
+// Declarations longer than MaxDeclarationBytes give way to the Sandbox's
+// overview; shorter ones stay whole.
+func TestRunOverviewForManyTools(t *testing.T) {
+	long := "declare const a: { x(): string };\n" + strings.Repeat("// padding\n", 100)
+	for _, tc := range []struct {
+		max      int
+		overview bool
+	}{{0, false}, {len(long), false}, {len(long) - 1, true}, {-1, true}} {
+		model := script(t, say("ok"))
+		sb := overviewSandbox{declaringSandbox{&fakeSandbox{decls: long}}}
+		_, err := agent.Run(t.Context(), agent.Config{Model: model, Sandbox: sb, MaxDeclarationBytes: tc.max, Task: "x"})
+		require.NoError(t, err)
+		sys := model.requests()[0].System
+		require.Equal(t, tc.overview, strings.Contains(sys, "// tools: a.x"), "max %d", tc.max)
+		require.Equal(t, !tc.overview, strings.Contains(sys, "padding"), "max %d", tc.max)
+	}
+}
