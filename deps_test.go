@@ -71,6 +71,7 @@ var layers = []layer{
 	// Tool servers: no sandbox runtime, no Docker, no MCP library.
 	{pkgs: "tools/web", ours: []string{"", "internal/..."},
 		theirs: []string{"github.com/JohannesKaufmann/html-to-markdown", "golang.org/x/net", "golang.org/x/text"}, never: heavy},
+	{pkgs: "tools/toolservertest", ours: []string{"", "internal/jsonschema"}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "tools/...", ours: []string{"", "internal/...", "sandbox/jail"}, never: heavy},
 	// The leaves that carry the heavy dependencies.
 	{pkgs: "sandbox/jail", ours: []string{"internal/..."}, theirs: kernel, never: heavy},
