@@ -54,6 +54,7 @@ var layers = []layer{
 	{pkgs: "vault", ours: []string{""}, never: []string{"third-party"}},
 	// The policy engine is pure: no Docker, no QuickJS, no MCP, nothing
 	// third-party at all.
+	{pkgs: "policy/policytest", ours: []string{""}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "policy", ours: []string{"", "internal/..."}, never: []string{"third-party"}},
 	// The compiler's front end needs no model client and no HTTP stack.
 	// (It imports agent for the Model interface.)
