@@ -75,6 +75,7 @@ var layers = []layer{
 	{pkgs: "tools/toolservertest", ours: []string{"", "internal/jsonschema"}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "tools/...", ours: []string{"", "internal/...", "sandbox/jail"}, never: heavy},
 	// The leaves that carry the heavy dependencies.
+	{pkgs: "sandbox/sandboxtest", ours: []string{""}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "sandbox/jail", ours: []string{"internal/..."}, theirs: kernel, never: heavy},
 	{pkgs: "sandbox/codemode", ours: []string{""}, theirs: qjs, never: concat(docker, mcp, []string{anthropic, openai})},
 	{pkgs: "sandbox/docker/codetool", ours: []string{"", "sandbox/codemode"}, never: concat(docker, mcp, []string{anthropic, openai})},
