@@ -226,7 +226,7 @@ func (e *Engine) configure(cfg Config) error {
 	}
 	var prot []string
 	if !cfg.OmitDefaultProtected {
-		prot = append(prot, DefaultProtectedPaths...)
+		prot = append(prot, DefaultProtectedPaths()...)
 	}
 	prot = append(prot, cfg.Protected...)
 	var locations []string

@@ -52,10 +52,13 @@ const (
 // Options.Builtins is nil.
 var DefaultBuiltins = []string{Filesystem, Git, Fetch}
 
-// DefaultDomainAllowlists limit the git server to GitHub and GitLab: a
-// remote anywhere else escalates before any rule is consulted.
-var DefaultDomainAllowlists = map[string][]string{
-	Git: {"github.com", "*.github.com", "gitlab.com", "*.gitlab.com"},
+// DefaultDomainAllowlists returns the lists that limit the git server to
+// GitHub and GitLab: a remote anywhere else escalates before any rule is
+// consulted. Each call returns a fresh map.
+func DefaultDomainAllowlists() map[string][]string {
+	return map[string][]string{
+		Git: {"github.com", "*.github.com", "gitlab.com", "*.gitlab.com"},
+	}
 }
 
 // Options configures a [Stack]. Only Sandbox is required; every other zero
@@ -177,7 +180,7 @@ func New(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	allow := opts.DomainAllowlists
 	if allow == nil {
-		allow = DefaultDomainAllowlists
+		allow = DefaultDomainAllowlists()
 	}
 	s.Policy, err = policy.Load(opts.Policy, policy.Config{
 		Sandbox: sandbox, Protected: protected, DomainAllowlists: allow, Trusted: opts.Trusted,

@@ -315,7 +315,7 @@ func cleanValue(v string) string {
 // path (all of which are in the home directory).
 func isProtected(v string) bool {
 	c := cleanValue(v)
-	for _, p := range policy.DefaultProtectedPaths {
+	for _, p := range policy.DefaultProtectedPaths() {
 		if pathUnder(c, p) {
 			return true
 		}
