@@ -1,11 +1,13 @@
 package llm
 
 import (
+	"encoding/binary"
 	"io"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 // A built-in filter takes bodies only on the endpoints it has rules for,
@@ -75,4 +77,26 @@ func TestServerToolsRefusedInFlight(t *testing.T) {
 	require.Equal(t, 415, status)
 	require.True(t, refused)
 	f.up.noHits(t)
+}
+
+// special8 says that eight bytes hold a byte the string fast path stops
+// at exactly when one of them is such a byte.
+func TestSpecial8(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SliceOfN(rapid.Byte(), 8, 8).Draw(t, "bytes")
+		want := false
+		for _, c := range b {
+			want = want || special[c]
+		}
+		if got := special8(binary.LittleEndian.Uint64(b)); got != want {
+			t.Fatalf("special8(%q) = %v", b, got)
+		}
+	})
+	for c := range 256 {
+		for pos := range 8 {
+			b := []byte("aaaaaaaa")
+			b[pos] = byte(c)
+			require.Equal(t, special[c], special8(binary.LittleEndian.Uint64(b)), "byte %#x at %d", c, pos)
+		}
+	}
 }
