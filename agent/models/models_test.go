@@ -3,11 +3,10 @@ package models_test
 import (
 	"testing"
 
-	"github.com/ironcurtain-go/ironcurtain/agent"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/agent"
 	"github.com/ironcurtain-go/ironcurtain/agent/models"
 	"github.com/ironcurtain-go/ironcurtain/internal/llmtest"
 )
