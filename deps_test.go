@@ -46,6 +46,7 @@ var layers = []layer{
 	// Test helpers may use testify.
 	{pkgs: "internal/testtree", never: heavy},
 	{pkgs: "internal/anthropictest", never: heavy},
+	{pkgs: "internal/llmtest", ours: []string{"", "agent"}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "internal/...", ours: []string{"", "internal/..."}, never: []string{"third-party"}},
 	// The Gate's collaborators build on the root alone.
 	{pkgs: "approve", ours: []string{""}, never: []string{"third-party"}},
@@ -68,7 +69,6 @@ var layers = []layer{
 	{pkgs: "agent/openai", ours: []string{"", "agent"}, theirs: []string{openai},
 		never: concat(qjs, docker, mcp, []string{anthropic})},
 	{pkgs: "agent/models", ours: []string{"", "agent", "agent/anthropic", "agent/openai"}, never: concat(qjs, docker, mcp)},
-	{pkgs: "agent/internal/...", ours: []string{"", "agent"}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	// Tool servers: no sandbox runtime, no Docker, no MCP library.
 	{pkgs: "tools/web", ours: []string{"", "internal/..."},
 		theirs: []string{"github.com/JohannesKaufmann/html-to-markdown", "golang.org/x/net", "golang.org/x/text"}, never: heavy},

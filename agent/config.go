@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -64,6 +65,10 @@ type Config struct {
 	// repetition before. Zero means DefaultMaxRepeats; it must be at least
 	// 2.
 	MaxRepeats int
+	// Price is what the Model charges, for Budget.MaxCost and
+	// Transcript.Cost. Nil means unknown: the cost is not counted, and a
+	// cost budget is refused.
+	Price *Price
 	// OnStep, if set, is called after each step, on the goroutine that
 	// called Run, for progress reports. It must not block for long.
 	OnStep func(Step)
@@ -83,7 +88,26 @@ type Budget struct {
 	// MaxDuration caps the run's wall time, model calls and code runs
 	// alike. Zero means DefaultMaxDuration.
 	MaxDuration time.Duration
+	// MaxCost caps what the model calls cost, in US dollars, at
+	// Config.Price; it is checked like MaxTokens. Zero means no cost
+	// budget. A cost budget without a Price is an error: an unknown
+	// price could never be held to it.
+	MaxCost float64
 }
+
+// Price is what a model charges, in US dollars per million tokens.
+type Price struct {
+	InputPerMTok, OutputPerMTok float64
+}
+
+// Cost returns what u costs at p.
+func (p Price) Cost(u Usage) float64 {
+	return (float64(u.InputTokens)*p.InputPerMTok + float64(u.OutputTokens)*p.OutputPerMTok) / 1e6
+}
+
+// ErrUnknownPrice is returned by [Run] for a cost budget without a
+// Config.Price.
+var ErrUnknownPrice = errors.New("agent: a cost budget needs the model's price (Config.Price)")
 
 // Declarer is implemented by a Sandbox that can describe its tools as
 // TypeScript declarations for the model (codemode.Sandbox does). It must
@@ -112,6 +136,10 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Budget.MaxSteps < 0, c.Budget.MaxTokens < 0, c.Budget.MaxDuration < 0,
 		c.MaxAnswerTokens < 0, c.MaxResultBytes < 0:
 		return c, errors.New("agent: Config limits must not be negative")
+	case c.Budget.MaxCost < 0 || math.IsNaN(c.Budget.MaxCost) || c.Price != nil && !c.Price.valid():
+		return c, errors.New("agent: the cost budget and the price must be numbers, not negative")
+	case c.Budget.MaxCost > 0 && c.Price == nil:
+		return c, ErrUnknownPrice
 	case c.MaxRepeats < 0 || c.MaxRepeats == 1:
 		return c, errors.New("agent: Config.MaxRepeats must be at least 2")
 	}
@@ -135,6 +163,15 @@ func or[T int | int64 | time.Duration](v, def T) T {
 func isBlank(s string) bool {
 	for _, r := range s {
 		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+func (p Price) valid() bool {
+	for _, v := range []float64{p.InputPerMTok, p.OutputPerMTok} {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			return false
 		}
 	}
