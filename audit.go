@@ -71,6 +71,9 @@ type AuditApproval struct {
 	// Grant is the standing approval this answer created, with the ID the
 	// grant store gave it; nil when none was made.
 	Grant *Grant `json:"grant,omitempty"`
+	// Arguments is the digest ([ArgumentsDigest]) of the canonical
+	// arguments the approver was shown, and which ran if it approved.
+	Arguments string `json:"arguments,omitempty"`
 }
 
 // Auditor records audit entries.

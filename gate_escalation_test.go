@@ -111,6 +111,9 @@ func TestGateEscalationAsksWithCanonicalCall(t *testing.T) {
 	require.Equal(t, "/canonical", asked.Call.Arguments["path"])
 	require.Equal(t, []string{"read-path"}, asked.Decision.EscalatedRoles)
 	require.Equal(t, "g1", audit.all()[0].Approval.Grant.ID, "the grant the approval created is on record")
+	shown, err := ironcurtain.ArgumentsDigest(map[string]any{"path": "/canonical"})
+	require.NoError(t, err)
+	require.Equal(t, shown, audit.all()[0].Approval.Arguments, "the record names the arguments the approver was shown")
 }
 
 func TestGateCircuitBreaker(t *testing.T) {
