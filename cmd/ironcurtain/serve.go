@@ -89,6 +89,11 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 	if cfg.Approver != "deny" {
 		opts.Human = &approve.Terminal{GrantTTL: time.Duration(cfg.GrantTTL)}
 	}
+	if a := cfg.AutoApprove; a != nil {
+		if opts.Auto, err = autoApprover(a.Model, a.Instruction); err != nil {
+			return nil, err
+		}
+	}
 	var watch []proxy.ToolsNotifier
 	var events []ironcurtain.AuditEvent
 	closeUpstreams := func() {
@@ -286,8 +291,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	configFile := flags.String("config", "", "the JSON configuration file")
 	sandbox := flags.String("sandbox", "", "the agent's sandbox directory (without --config)")
 	auditFile := flags.String("audit", "", "the audit log file (without --config)")
+	autoModel := flags.String("auto-approve", "", "let this model (anthropic:MODEL-ID or openai:MODEL-ID) approve escalated calls that --instruction clearly asks for; it never denies, the person decides the rest")
+	instruction := flags.String("instruction", "", "your instruction, the only thing the --auto-approve model trusts")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE]\n       ironcurtain serve --config FILE")
+		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE] [--auto-approve MODEL --instruction TEXT]\n       ironcurtain serve --config FILE [--auto-approve MODEL --instruction TEXT]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -323,6 +330,17 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			fmt.Fprintf(stderr, "ironcurtain serve: %v\n", err)
 			return 1
 		}
+	}
+	if *autoModel != "" || *instruction != "" {
+		if cfg.AutoApprove != nil {
+			fmt.Fprintln(stderr, "ironcurtain serve: --auto-approve and the configuration's autoApprove both name a model; keep one")
+			return 2
+		}
+		if _, err := autoApprover(*autoModel, *instruction); err != nil {
+			fmt.Fprintf(stderr, "ironcurtain serve: %v\n", err)
+			return 2
+		}
+		cfg.AutoApprove = &serveAutoApprove{Model: *autoModel, Instruction: *instruction}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rt, err := startServe(ctx, cfg, stderr, log)

@@ -28,6 +28,9 @@ package main
 //	  "trusted": [],
 //	  "audit": "audit.jsonl",
 //	  "approver": "terminal",       // or "deny"; default terminal
+//	  "autoApprove": {"model": "anthropic:claude-sonnet-4-5", "instruction": "push my fix to origin"},
+//	      // a model approves escalations the instruction clearly asks for, before the person is asked;
+//	      // it never denies; absent: no model is asked
 //	  "grantTTL": "8h",             // the terminal offers standing grants this long
 //	  "grants": "grants.json",      // standing grants kept across restarts (mode 0600)
 //	  "vault": {"file": "secrets.json", "env": ["GITHUB_TOKEN"]},
@@ -109,6 +112,7 @@ type serveConfig struct {
 	Trusted           []string            `json:"trusted"`
 	Audit             string              `json:"audit"`
 	Approver          string              `json:"approver"`
+	AutoApprove       *serveAutoApprove   `json:"autoApprove"`
 	GrantTTL          serveDuration       `json:"grantTTL"`
 	Grants            string              `json:"grants"`
 	Vault             *serveVault         `json:"vault"`
@@ -119,6 +123,13 @@ type serveConfig struct {
 	Listen            *serveListen        `json:"listen"`
 
 	file string // the configuration file, absolute; "" without --config
+}
+
+// serveAutoApprove names the model that may approve escalations, and the
+// person's instruction, its only trusted input.
+type serveAutoApprove struct {
+	Model       string `json:"model"`
+	Instruction string `json:"instruction"`
 }
 
 // serveServers decodes each server on its own, so that an error names the
@@ -250,6 +261,9 @@ func decodeServeConfig(name string, data []byte) (*serveConfig, error) {
 func (c *serveConfig) check() error {
 	if c.Policy != nil && c.Policy.Dir != "" && (c.Policy.Policy != "" || c.Policy.Annotations != "" || c.Policy.Lists != "") {
 		return errors.New("policy: give either dir or the files, not both")
+	}
+	if a := c.AutoApprove; a != nil && (a.Model == "" || strings.TrimSpace(a.Instruction) == "") {
+		return errors.New("autoApprove: name both the model and your instruction, which is all it may approve")
 	}
 	switch c.Approver {
 	case "", "deny", "terminal":
