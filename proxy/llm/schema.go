@@ -113,6 +113,10 @@ const (
 	reasonDupKey       = "the object repeats this field"
 )
 
+// maxFetches bounds the URLs one body may ask the provider to fetch: each
+// is judged by the policy and recorded in the audit log.
+const maxFetches = 32
+
 // walker checks one body against the rules.
 type walker struct {
 	b       []byte
@@ -325,6 +329,9 @@ func (w *walker) fetch(s string) error {
 	u, ok := canonicalURL(s)
 	if !ok {
 		return w.fail(reasonURLShape)
+	}
+	if len(w.fetches) == maxFetches {
+		return w.fail("a request may name at most " + strconv.Itoa(maxFetches) + " URLs for the provider to fetch")
 	}
 	w.fetches = append(w.fetches, Fetch{Field: w.pathString(), URL: u})
 	return nil
