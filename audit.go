@@ -68,6 +68,11 @@ type AuditApproval struct {
 	Answer Answer `json:"answer"`
 	// Reason is the approver's explanation.
 	Reason string `json:"reason,omitempty"`
+	// Arguments is the digest the approver bound its answer to
+	// ([Approval].Arguments, an [ArgumentsDigest]): what it was shown.
+	// Empty when it bound none. A Gate runs an approved call only if this
+	// is the digest of the arguments it runs.
+	Arguments string `json:"arguments,omitempty"`
 	// Grant is the standing approval this answer created, with the ID the
 	// grant store gave it; nil when none was made.
 	Grant *Grant `json:"grant,omitempty"`

@@ -286,7 +286,7 @@ func (g *Gate) escalate(ctx context.Context, call *ToolCall, dec Decision, key b
 		return t.refuse(dec, derr)
 	}
 	ap, err := g.approver.Approve(actx, Escalation{Call: *call, Decision: dec})
-	t.approval = &AuditApproval{By: ap.By, Answer: ap.Answer, Reason: ap.Reason, Grant: ap.Grant}
+	t.approval = &AuditApproval{By: ap.By, Answer: ap.Answer, Reason: ap.Reason, Arguments: ap.Arguments, Grant: ap.Grant}
 	switch {
 	case err != nil:
 	case actx.Err() != nil:
