@@ -26,7 +26,8 @@ import (
 //     string, and anything beneath a tool call's input or args, a
 //     function's response, or a JSON Schema (input_schema, parameters,
 //     parametersJsonSchema, responseJsonSchema, responseSchema, schema),
-//     but for a schema's $ref, $dynamicRef and $recursiveRef;
+//     but for a schema's $ref, $dynamicRef and $recursiveRef, and a
+//     $schema outside json-schema.org;
 //   - at a field the EgressPolicy was asked about, with that very string,
 //     and allowed;
 //   - as a Gemini Files API file (a file id that is a URL).
@@ -58,7 +59,8 @@ func urlPositions(doc any) map[string][]string {
 				return
 			}
 			prose := inProse || proseKeys[key] || key == "data" && siblings["type"] == "text" || path == "input"
-			if inSchema && (key == "$ref" || key == "$dynamicRef" || key == "$recursiveRef") {
+			if inSchema && (key == "$ref" || key == "$dynamicRef" || key == "$recursiveRef" ||
+				key == "$schema" && !strings.HasPrefix(v, "http://json-schema.org/") && !strings.HasPrefix(v, "https://json-schema.org/")) {
 				prose = false
 			}
 			if !prose {
@@ -97,7 +99,8 @@ const (
 var (
 	fuzzKeys = []string{"url", "file_url", "image_url", "fileUri", "file_uri", "fileData", "server_url", "mcp_servers",
 		"source", "uri", "href", "link", "endpoint", "webhook", "callback_url", "$ref", "type", "data", "text",
-		"content", "input", "metadata", "tools", "file_data", "file_id", "name", "user_id", "container", "prompt"}
+		"content", "input", "metadata", "tools", "file_data", "file_id", "name", "user_id", "container", "prompt",
+		"$schema", "$id", "context_management", "output_format"}
 	fuzzValues = []func() any{
 		func() any { return fuzzAttacker },
 		func() any { return fuzzAllowed },

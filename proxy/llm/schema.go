@@ -630,6 +630,18 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 				if s := decode(raw, esc); !strings.HasPrefix(s, "#") {
 					return w.fail("a schema reference must be local (#...): the provider could fetch any other")
 				}
+			} else if class == aSchema && key == "$schema" {
+				// A meta-schema the validator does not know it could fetch.
+				if w.i >= len(w.b) || w.b[w.i] != '"' {
+					return w.fail(reasonWrongType)
+				}
+				raw, esc, err := w.str()
+				if err != nil {
+					return err
+				}
+				if !metaSchemas[decode(raw, esc)] {
+					return w.fail("only the JSON Schema meta-schemas of json-schema.org may be named in $schema")
+				}
 			} else if err := w.anyValue(class, depth+1); err != nil {
 				return err
 			}
@@ -651,6 +663,18 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 	}
 	return w.skip(depth)
 }
+
+// metaSchemas are the published JSON Schema meta-schemas.
+var metaSchemas = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range []string{
+		"http://json-schema.org/schema", "http://json-schema.org/draft-04/schema", "http://json-schema.org/draft-06/schema",
+		"http://json-schema.org/draft-07/schema", "https://json-schema.org/draft/2019-09/schema", "https://json-schema.org/draft/2020-12/schema",
+	} {
+		m[s], m[s+"#"] = true, true
+	}
+	return m
+}()
 
 func isSchemaRef(k string) bool {
 	switch k {
