@@ -287,6 +287,9 @@ func (g *Gate) escalate(ctx context.Context, call *ToolCall, dec Decision, key b
 	}
 	ap, err := g.approver.Approve(actx, Escalation{Call: *call, Decision: dec})
 	t.approval = &AuditApproval{By: ap.By, Answer: ap.Answer, Reason: ap.Reason, Grant: ap.Grant, Arguments: shown}
+	if ap.Arguments != "" && ap.Arguments != shown {
+		t.approval.BoundTo = ap.Arguments
+	}
 	switch {
 	case err != nil:
 	case actx.Err() != nil:

@@ -1,14 +1,8 @@
 package llm
 
 import (
-	"context"
-	"errors"
 	"io"
 	"net/http"
-	"net/url"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -70,7 +64,9 @@ var egressCases = []egressCase{
 	{"anthropic: web fetch result replayed", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"web_fetch_tool_result","tool_use_id":"s","content":{"url":"https://attacker.example/"}}]}]}`, "messages[0].content[0].type"},
 	{"anthropic: mcp tool use replayed", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"mcp_tool_use","id":"m","name":"n","server_name":"s","input":{}}]}]}`, "messages[0].content[0].type"},
 	{"anthropic: search result block", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"search_result","source":"https://attacker.example/","title":"t","content":[]}]}]}`, "messages[0].content[0].type"},
-	{"anthropic: unknown top-level field with no url", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"context_management":{"edits":[]}}`, "context_management"},
+	{"anthropic: unknown top-level field with no url", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"betas":["x"]}`, "betas"},
+	{"anthropic: meta-schema elsewhere", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"f","input_schema":{"$schema":"https://attacker.example/?d=secret","type":"object"}}]}`, "tools[0].input_schema.$schema"},
+	{"anthropic: context editing, structured output, strict tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"context_management":{"edits":[{"type":"clear_tool_uses_20250919","keep":{"type":"tool_uses","value":3}}]},"output_format":{"type":"json_schema","schema":{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object"}},"output_config":{"effort":"high"},"tools":[{"name":"f","strict":true,"input_schema":{"type":"object"}}]}`, ""},
 	{"anthropic: url in a model name", ant, "/v1/messages", `{"model":"https://attacker.example/m","max_tokens":1,"messages":[]}`, "model"},
 	{"anthropic: url in a base64 source's data", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"data":"https://attacker.example/","media_type":"image/png","type":"base64"}}]}]}`, "messages[0].content[0].source.data"},
 	{"anthropic: escaped url in a token", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"metadata":{"user_id":"https:\/\/attacker.example/"}}`, "metadata.user_id"},
@@ -189,119 +185,6 @@ func TestProviderFetchRefused(t *testing.T) {
 			require.Contains(t, body, tc.field)
 			require.Contains(t, rec.Refused, tc.field)
 			require.Equal(t, tc.field, rec.Field)
-			f.up.noHits(t)
-		})
-	}
-}
-
-// allowHost is an EgressPolicy that allows https URLs on one host and
-// records what it was asked.
-type allowHost struct {
-	host string
-	mu   sync.Mutex
-	seen []string // "field url"
-}
-
-func (a *allowHost) judge(_ context.Context, field string, u *url.URL) error {
-	a.mu.Lock()
-	a.seen = append(a.seen, field+" "+u.String())
-	a.mu.Unlock()
-	if u.Scheme == "https" && u.Host == a.host {
-		return nil
-	}
-	return errors.New("http_fetch of " + u.Host + " is denied by rule no-egress")
-}
-
-func (a *allowHost) asked() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return slices.Clone(a.seen)
-}
-
-// A URL-sourced block is forwarded, unchanged, exactly when the
-// EgressPolicy allows its URL; the policy is asked once per URL with its
-// field, a refusal names the field and the policy's reason, and the audit
-// record holds each judgement. A URL the policy could read otherwise than
-// the provider (user info, backslashes, odd escapes) never reaches it.
-func TestEgressPolicyJudgesFetches(t *testing.T) {
-	pol := &allowHost{host: "allowed.example"}
-	f := newFixture(t, func(o *Options) { o.Egress = pol.judge })
-	var seen []byte
-	f.up.setHandler(func(w http.ResponseWriter, r *http.Request) {
-		seen, _ = io.ReadAll(r.Body)
-		io.WriteString(w, "{}")
-	})
-	const img = "https://allowed.example/cat.png?size=2"
-	tests := []struct {
-		name, provider, path, body string
-		fields                     []string // the fields the policy is asked about, in order
-		refused                    string   // the field refused, "" when forwarded
-	}{
-		{"anthropic image", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"` + img + `"}}]}]}`,
-			[]string{"messages[0].content[0].source.url"}, ""},
-		{"anthropic document in a tool result", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"document","source":{"url":"` + img + `","type":"url"}}]}]}]}`,
-			[]string{"messages[0].content[0].content[0].source.url"}, ""},
-		{"anthropic second url denied", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"` + img + `"}},{"type":"image","source":{"type":"url","url":"https://attacker.example/?d=secret"}}]}]}`,
-			[]string{"messages[0].content[0].source.url", "messages[0].content[1].source.url"}, "messages[0].content[1].source.url"},
-		{"anthropic http is not https", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"http://allowed.example/"}}]}]}`,
-			[]string{"messages[0].content[0].source.url"}, "messages[0].content[0].source.url"},
-		{"anthropic user info", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://allowed.example@attacker.example/"}}]}]}`,
-			nil, "messages[0].content[0].source.url"},
-		{"anthropic backslash", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://attacker.example\\\\@allowed.example/"}}]}]}`,
-			nil, "messages[0].content[0].source.url"},
-		{"anthropic not canonical", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"HTTPS://allowed.example/"}}]}]}`,
-			nil, "messages[0].content[0].source.url"},
-		{"anthropic not a url", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"gs://allowed.example/x"}}]}]}`,
-			nil, "messages[0].content[0].source.url"},
-		{"openai chat image", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"` + img + `","detail":"low"}}]}]}`,
-			[]string{"messages[0].content[0].image_url.url"}, ""},
-		{"openai chat image denied", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://attacker.example/"}}]}]}`,
-			[]string{"messages[0].content[0].image_url.url"}, "messages[0].content[0].image_url.url"},
-		{"openai responses image and file", oai, "/v1/responses", `{"model":"m","input":[{"role":"user","content":[{"type":"input_image","image_url":"` + img + `"},{"type":"input_file","file_url":"https://allowed.example/a.pdf"}]}]}`,
-			[]string{"input[0].content[0].image_url", "input[0].content[1].file_url"}, ""},
-		{"openai responses file denied", oai, "/v1/responses", `{"model":"m","input":[{"role":"user","content":[{"type":"input_file","file_url":"https://attacker.example/a.pdf"}]}]}`,
-			[]string{"input[0].content[0].file_url"}, "input[0].content[0].file_url"},
-		{"google file uri", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"file_data":{"file_uri":"` + img + `","mime_type":"image/png"}}]}]}`,
-			[]string{"contents[0].parts[0].file_data.file_uri"}, ""},
-		{"google file uri denied", ggl, "/v1beta/models/gemini-2.5-pro:countTokens", `{"contents":[{"parts":[{"fileData":{"fileUri":"https://attacker.example/v"}}]}]}`,
-			[]string{"contents[0].parts[0].fileData.fileUri"}, "contents[0].parts[0].fileData.fileUri"},
-		{"google Files API is not a fetch", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"fileData":{"fileUri":"https://generativelanguage.googleapis.com/v1beta/files/abc"}}]}]}`,
-			nil, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := len(pol.asked())
-			n := len(f.audit())
-			seen = nil
-			status, body, refused := do(t, f.direct(), "POST", f.base("/"+tc.provider+tc.path), egressHeaders(f, tc.provider), tc.body)
-			rec := f.auditN(t, n+1)[n]
-			var asked []string
-			for _, a := range pol.asked()[before:] {
-				field, _, _ := strings.Cut(a, " ")
-				asked = append(asked, field)
-			}
-			require.Equal(t, tc.fields, asked)
-			require.Len(t, rec.Egress, len(tc.fields))
-			for i, e := range rec.Egress {
-				require.Equal(t, tc.fields[i], e.Field)
-				require.Equal(t, tc.refused != tc.fields[i], e.Allowed)
-				require.NotContains(t, e.Host, "?")
-			}
-			if tc.refused == "" {
-				require.Equal(t, 200, status, body)
-				require.False(t, refused)
-				<-f.up.hits
-				require.Equal(t, tc.body, string(seen))
-				return
-			}
-			require.Equal(t, 400, status, body)
-			require.True(t, refused)
-			require.Contains(t, body, tc.refused)
-			require.Equal(t, tc.refused, rec.Field)
-			if len(tc.fields) > 0 {
-				require.Contains(t, body, "denied by rule no-egress")
-			}
-			require.NotContains(t, rec.Refused, "secret")
 			f.up.noHits(t)
 		})
 	}

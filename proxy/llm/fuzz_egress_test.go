@@ -26,7 +26,8 @@ import (
 //     string, and anything beneath a tool call's input or args, a
 //     function's response, or a JSON Schema (input_schema, parameters,
 //     parametersJsonSchema, responseJsonSchema, responseSchema, schema),
-//     but for a schema's $ref, $dynamicRef and $recursiveRef;
+//     but for a schema's $ref, $dynamicRef and $recursiveRef, and a
+//     $schema outside json-schema.org;
 //   - at a field the EgressPolicy was asked about, with that very string,
 //     and allowed;
 //   - as a Gemini Files API file (a file id that is a URL).
@@ -58,7 +59,8 @@ func urlPositions(doc any) map[string][]string {
 				return
 			}
 			prose := inProse || proseKeys[key] || key == "data" && siblings["type"] == "text" || path == "input"
-			if inSchema && (key == "$ref" || key == "$dynamicRef" || key == "$recursiveRef") {
+			if inSchema && (key == "$ref" || key == "$dynamicRef" || key == "$recursiveRef" ||
+				key == "$schema" && !strings.HasPrefix(v, "http://json-schema.org/") && !strings.HasPrefix(v, "https://json-schema.org/")) {
 				prose = false
 			}
 			if !prose {
@@ -97,7 +99,8 @@ const (
 var (
 	fuzzKeys = []string{"url", "file_url", "image_url", "fileUri", "file_uri", "fileData", "server_url", "mcp_servers",
 		"source", "uri", "href", "link", "endpoint", "webhook", "callback_url", "$ref", "type", "data", "text",
-		"content", "input", "metadata", "tools", "file_data", "file_id", "name", "user_id", "container", "prompt"}
+		"content", "input", "metadata", "tools", "file_data", "file_id", "name", "user_id", "container", "prompt",
+		"$schema", "$id", "context_management", "output_format"}
 	fuzzValues = []func() any{
 		func() any { return fuzzAttacker },
 		func() any { return fuzzAllowed },
@@ -178,6 +181,12 @@ func FuzzForwardedURLs(f *testing.F) {
 		f.Add(uint16(i), []byte{}, []byte{1, 2, 8, 2, 1, 0})
 		f.Add(uint16(i), []byte{}, []byte{2, 3, 0, 0, 4, 1})
 	}
+	// Bodies with a fetch the policy allows, beside ones it does not.
+	for i, tc := range seeds {
+		if tc.field != "" && strings.Contains(tc.body, fuzzAttacker) {
+			f.Add(uint16(i), []byte(strings.ReplaceAll(tc.body, fuzzAttacker, fuzzAllowed)), []byte{})
+		}
+	}
 	f.Fuzz(func(t *testing.T, which uint16, body, ops []byte) {
 		tc := seeds[int(which)%len(seeds)]
 		if len(body) == 0 {
@@ -192,9 +201,7 @@ func FuzzForwardedURLs(f *testing.F) {
 				return
 			}
 		}
-		if checkJSON(body) != nil {
-			return
-		}
+		jsonErr := checkJSON(body)
 		asked := map[string]string{}
 		egress := func(_ context.Context, field string, u *url.URL) error {
 			if _, dup := asked[field]; dup {
@@ -209,6 +216,11 @@ func FuzzForwardedURLs(f *testing.F) {
 		out, _, _, ref := filterRequest(context.Background(), tbl.byName[tc.provider], tc.path, body, egress)
 		if ref != nil {
 			return
+		}
+		if jsonErr != nil {
+			// The filter holds on its own too: it accepts nothing the
+			// proxy's JSON check refuses.
+			t.Fatalf("the filter accepted a body the JSON check refuses (%v): %q", jsonErr, body)
 		}
 		if !bytes.Equal(out, body) {
 			t.Fatalf("the body was rewritten:\n%s\n%s", body, out)

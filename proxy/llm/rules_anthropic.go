@@ -49,10 +49,9 @@ var (
 
 	antMessage = obj(f("role", token), f("content", antContent))
 
-	antTool = tagged("type", reasonServerTool, []vrt{
-		{"", []fld{f("name", token), f("description", prose), f("input_schema", schema), f("cache_control", antCacheControl)}},
-		{"custom", []fld{f("name", token), f("description", prose), f("input_schema", schema), f("cache_control", antCacheControl)}},
-	})
+	antToolFields = []fld{f("name", token), f("description", prose), f("input_schema", schema), f("cache_control", antCacheControl), f("strict", boolean)}
+
+	antTool = tagged("type", reasonServerTool, []vrt{{"", antToolFields}, {"custom", antToolFields}})
 
 	antToolChoice = obj(f("type", token), f("name", token), f("disable_parallel_tool_use", boolean))
 	antThinking   = obj(f("type", token), f("budget_tokens", number))
@@ -61,6 +60,11 @@ var (
 	antCommon = []fld{
 		f("model", token), f("messages", arrayOf(antMessage)), f("system", antSystem),
 		f("tools", arrayOf(antTool)), f("tool_choice", antToolChoice), f("thinking", antThinking),
+		// Context editing and structured output happen in the model's
+		// context, with nothing fetched.
+		f("context_management", anyToken),
+		f("output_format", tagged("type", "this output format is not allowed", []vrt{{"json_schema", []fld{f("schema", schema)}}})),
+		f("output_config", obj(f("effort", token))),
 		refusedField("mcp_servers", reasonMCP), refusedField("container", reasonContainer),
 	}
 

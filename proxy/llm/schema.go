@@ -113,6 +113,10 @@ const (
 	reasonDupKey       = "the object repeats this field"
 )
 
+// maxFetches bounds the URLs one body may ask the provider to fetch: each
+// is judged by the policy and recorded in the audit log.
+const maxFetches = 32
+
 // walker checks one body against the rules.
 type walker struct {
 	b       []byte
@@ -325,6 +329,9 @@ func (w *walker) fetch(s string) error {
 	u, ok := canonicalURL(s)
 	if !ok {
 		return w.fail(reasonURLShape)
+	}
+	if len(w.fetches) == maxFetches {
+		return w.fail("a request may name at most " + strconv.Itoa(maxFetches) + " URLs for the provider to fetch")
 	}
 	w.fetches = append(w.fetches, Fetch{Field: w.pathString(), URL: u})
 	return nil
@@ -623,6 +630,18 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 				if s := decode(raw, esc); !strings.HasPrefix(s, "#") {
 					return w.fail("a schema reference must be local (#...): the provider could fetch any other")
 				}
+			} else if class == aSchema && key == "$schema" {
+				// A meta-schema the validator does not know it could fetch.
+				if w.i >= len(w.b) || w.b[w.i] != '"' {
+					return w.fail(reasonWrongType)
+				}
+				raw, esc, err := w.str()
+				if err != nil {
+					return err
+				}
+				if !metaSchemas[decode(raw, esc)] {
+					return w.fail("only the JSON Schema meta-schemas of json-schema.org may be named in $schema")
+				}
 			} else if err := w.anyValue(class, depth+1); err != nil {
 				return err
 			}
@@ -644,6 +663,18 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 	}
 	return w.skip(depth)
 }
+
+// metaSchemas are the published JSON Schema meta-schemas.
+var metaSchemas = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range []string{
+		"http://json-schema.org/schema", "http://json-schema.org/draft-04/schema", "http://json-schema.org/draft-06/schema",
+		"http://json-schema.org/draft-07/schema", "https://json-schema.org/draft/2019-09/schema", "https://json-schema.org/draft/2020-12/schema",
+	} {
+		m[s], m[s+"#"] = true, true
+	}
+	return m
+}()
 
 func isSchemaRef(k string) bool {
 	switch k {
