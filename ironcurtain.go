@@ -161,14 +161,26 @@ type Grant struct {
 	TTL time.Duration `json:"ttl"`
 }
 
+// ScopeKind is what a [Scope] constrains.
+type ScopeKind string
+
+// The kinds of scope.
+const (
+	ScopeExact     ScopeKind = "exact"
+	ScopeDirectory ScopeKind = "directory"
+	ScopeDomain    ScopeKind = "domain"
+	ScopeArguments ScopeKind = "arguments"
+)
+
 // Scope constrains the values of one argument role in a [Grant].
 type Scope struct {
 	// Role is the argument role constrained, for example "write-path".
 	Role string `json:"role"`
-	// Kind is "exact" (the canonical value itself), "directory" (paths
-	// within Value), "domain" (URLs whose host is Value) or "arguments"
-	// (the call's canonical arguments as a whole; Role is empty).
-	Kind string `json:"kind"`
+	// Kind is ScopeExact (the canonical value itself), ScopeDirectory
+	// (paths within Value), ScopeDomain (URLs whose host is Value) or
+	// ScopeArguments (the call's canonical arguments as a whole; Role is
+	// empty).
+	Kind ScopeKind `json:"kind"`
 	// Value is the canonical value, directory or host; for "arguments",
 	// the hex SHA-256 of the canonical arguments encoded as JSON with
 	// sorted keys.

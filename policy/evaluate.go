@@ -29,9 +29,9 @@ const (
 
 // Outcomes recorded in trace steps besides verdicts.
 const (
-	outMatch   = "match"
-	outNoMatch = "no-match"
-	outSkip    = "skip"
+	outMatch   = ironcurtain.TraceMatch
+	outNoMatch = ironcurtain.TraceNoMatch
+	outSkip    = ironcurtain.TraceSkip
 )
 
 // Evaluate decides a call. It canonicalises the arguments — paths resolved
@@ -95,7 +95,7 @@ type urlVal struct {
 func (ev *evaluation) step(s ironcurtain.TraceStep) { ev.trace = append(ev.trace, s) }
 
 func (ev *evaluation) decide(v ironcurtain.Verdict, rule, reason string) ironcurtain.Decision {
-	ev.step(ironcurtain.TraceStep{Check: "decision", Rule: rule, Outcome: v.String(), Detail: reason})
+	ev.step(ironcurtain.TraceStep{Check: "decision", Rule: rule, Outcome: ironcurtain.TraceVerdict(v), Detail: reason})
 	return ironcurtain.Decision{Verdict: v, Rule: rule, Reason: reason}
 }
 
@@ -234,7 +234,7 @@ func (ev *evaluation) canonValue(a resolvedArg, cat Category, lower bool, s stri
 			ev.urls[id] = append(ev.urls[id], uv)
 		}
 		if id.isResource() {
-			res := ironcurtain.Resource{Argument: a.name, Role: id.String(), Kind: cat.String(), Value: c}
+			res := ironcurtain.Resource{Argument: a.name, Role: id.String(), Kind: ironcurtain.ResourceKind(cat.String()), Value: c}
 			if uv != nil {
 				res.Host = uv.v.host.name
 			}
@@ -586,7 +586,7 @@ func (ev *evaluation) gitLocations() {
 				continue
 			}
 			ev.valueArgs[id] = append(ev.valueArgs[id], "path")
-			ev.resources = append(ev.resources, ironcurtain.Resource{Argument: "path", Role: id.String(), Kind: CategoryPath.String(), Value: c})
+			ev.resources = append(ev.resources, ironcurtain.Resource{Argument: "path", Role: id.String(), Kind: ironcurtain.ResourcePath, Value: c})
 		}
 	}
 }

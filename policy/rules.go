@@ -71,7 +71,7 @@ func (ev *evaluation) unscoped() roleResult {
 			return ruleResult(r)
 		}
 	}
-	ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Outcome: ironcurtain.Deny.String(), Detail: "no rule matches"})
+	ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Outcome: ironcurtain.TraceVerdict(ironcurtain.Deny), Detail: "no rule matches"})
 	return defaultDeny
 }
 
@@ -86,12 +86,12 @@ func (ev *evaluation) matchUnscoped(r *rule) bool {
 	return ev.listsHold(r, 0, false)
 }
 
-func (ev *evaluation) ruleStep(r *rule, role, value, outcome, detail string) {
+func (ev *evaluation) ruleStep(r *rule, role, value string, outcome ironcurtain.TraceOutcome, detail string) {
 	ev.step(ironcurtain.TraceStep{Check: "rule", Rule: r.name, Role: role, Value: value, Outcome: outcome, Detail: detail})
 }
 
 // valueStep records a step about the i-th value of role id.
-func (ev *evaluation) valueStep(check string, r *rule, id roleID, i int, outcome, detail string) {
+func (ev *evaluation) valueStep(check string, r *rule, id roleID, i int, outcome ironcurtain.TraceOutcome, detail string) {
 	s := ironcurtain.TraceStep{Check: check, Argument: ev.valueArgs[id][i], Role: id.String(), Value: ev.values[id][i], Outcome: outcome, Detail: detail}
 	if r != nil {
 		s.Rule = r.name
@@ -118,7 +118,7 @@ func (ev *evaluation) role(id roleID) roleResult {
 			}
 			ev.ruleStep(r, name, "", outNoMatch, "")
 		}
-		ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Role: name, Outcome: ironcurtain.Deny.String(), Detail: "no rule matches"})
+		ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Role: name, Outcome: ironcurtain.TraceVerdict(ironcurtain.Deny), Detail: "no rule matches"})
 		return defaultDeny
 	}
 	var resultBuf [4]roleResult
@@ -177,7 +177,7 @@ func (ev *evaluation) role(id roleID) roleResult {
 	if left > 0 {
 		for i := range vals {
 			if !done[i] {
-				ev.valueStep(RuleDefaultDeny, nil, id, i, ironcurtain.Deny.String(), "no rule matches this value")
+				ev.valueStep(RuleDefaultDeny, nil, id, i, ironcurtain.TraceVerdict(ironcurtain.Deny), "no rule matches this value")
 				break
 			}
 		}
