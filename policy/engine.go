@@ -105,6 +105,9 @@ type rule struct {
 	// sideEffects, when set, limits the rule to tools annotated with that
 	// value (see sideEffectsFilter).
 	sideEffects *bool
+	// reach: the rule reaches paths inside the sandbox (Condition.Sandbox
+	// is "include" or "only"); only: it decides nothing else.
+	reach, only bool
 }
 
 type pathCond struct {
@@ -407,6 +410,16 @@ func (e *Engine) compileRules(p *CompiledPolicy, lists map[string]listDef) error
 			return loadErr(filePolicy, where, "invalid verdict")
 		}
 		c := &rule{index: i, name: r.Name, reason: ruleReason(r), then: r.Then, relevant: allRoles, sideEffects: sideEffectsFilter(r)}
+		switch r.If.Sandbox {
+		case "":
+		case SandboxInclude, SandboxOnly:
+			if r.Then == ironcurtain.Allow {
+				return loadErr(filePolicy, where, "sandbox: only deny and escalate rules reach the sandbox; paths inside it are allowed already")
+			}
+			c.reach, c.only = true, r.If.Sandbox == SandboxOnly
+		default:
+			return loadErr(filePolicy, where, "sandbox %q (want %q or %q)", r.If.Sandbox, SandboxInclude, SandboxOnly)
+		}
 		if r.If.Server != nil {
 			if len(r.If.Server) == 0 {
 				return loadErr(filePolicy, where, "server: an empty list matches nothing; remove it to match every server")

@@ -371,12 +371,45 @@ func (ev *evaluation) sandboxResolution() roleMask {
 				break
 			}
 		}
+		if all && ev.reachesSandbox(id) {
+			ev.step(ironcurtain.TraceStep{Check: RuleSandboxAllow, Role: id.String(), Outcome: outSkip, Detail: "a rule reaches paths inside the sandbox"})
+			continue
+		}
 		if all {
 			resolvedRoles |= 1 << id
 			ev.step(ironcurtain.TraceStep{Check: RuleSandboxAllow, Role: id.String(), Outcome: outMatch, Detail: e.insideSandbox})
 		}
 	}
 	return resolvedRoles
+}
+
+// reachesSandbox reports whether a rule that reaches the sandbox matches
+// some value of role id.
+func (ev *evaluation) reachesSandbox(id roleID) bool {
+	for _, v := range ev.values[id] {
+		if ev.sandboxRule(id, v) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// sandboxRule is the first rule reaching the sandbox that matches value v
+// of role id, or nil: it decides v before the structural sandbox allow.
+func (ev *evaluation) sandboxRule(id roleID, v string) *rule {
+	for _, r := range ev.t.candidates {
+		if !r.reach || !r.relevant.has(id) || r.hasRoles && ev.rr.mask&r.roles == 0 {
+			continue
+		}
+		if r.paths != nil && !realpath.Within(v, r.paths.within) {
+			continue
+		}
+		if (r.domains != nil || len(r.lists) > 0) && !ev.condsHold(r, id) {
+			continue
+		}
+		return r
+	}
+	return nil
 }
 
 // resolveURL works out every URL a value may contact: itself, or for a git

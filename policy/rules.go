@@ -76,6 +76,9 @@ func (ev *evaluation) unscoped() roleResult {
 }
 
 func (ev *evaluation) matchUnscoped(r *rule) bool {
+	if r.only {
+		return false
+	}
 	if r.hasRoles && ev.rr.mask&r.roles == 0 {
 		return false
 	}
@@ -109,7 +112,7 @@ func (ev *evaluation) role(id roleID) roleResult {
 		// The annotation gives the tool this role but the call has no value
 		// for it: the first relevant rule whose conditions hold decides.
 		for _, r := range ev.t.candidates {
-			if !r.relevant.has(id) {
+			if !r.relevant.has(id) || r.only {
 				continue
 			}
 			if ev.matchSingle(r, id) {
@@ -133,6 +136,12 @@ func (ev *evaluation) role(id roleID) roleResult {
 	if e.sandbox != "" && e.sandboxServers[ev.call.Server] && pathRoles.has(id) {
 		for i, v := range vals {
 			if realpath.Within(v, e.sandbox) {
+				if r := ev.sandboxRule(id, v); r != nil {
+					results[i], done[i] = ruleResult(r), true
+					left--
+					ev.valueStep("rule", r, id, i, outMatch, "the rule reaches inside the sandbox")
+					continue
+				}
 				results[i] = roleResult{verdict: ironcurtain.Allow, rule: RuleSandboxAllow, reason: "the path is inside the sandbox directory", placeholder: true}
 				done[i] = true
 				left--
@@ -144,7 +153,7 @@ func (ev *evaluation) role(id roleID) roleResult {
 		if left == 0 {
 			break
 		}
-		if !r.relevant.has(id) {
+		if !r.relevant.has(id) || r.only {
 			continue
 		}
 		if r.hasRoles && ev.rr.mask&r.roles == 0 {
