@@ -271,20 +271,19 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain run: the audit log: %v\n", err)
 	}
-	rep.summary(sum)
+	exit := runExitStopped
 	switch {
 	case interrupted:
-		return runExitInterrupted
-	case closeErr != nil:
-		rep.fail(fmt.Errorf("closing: %w", closeErr))
-		return runExitStopped
+		exit = runExitInterrupted
 	case runErr != nil:
 		rep.fail(runErr)
-		return runExitStopped
+	case closeErr != nil:
+		rep.fail(fmt.Errorf("closing: %w", closeErr))
 	case tr.Stop == agent.StopAnswered:
-		return runExitAnswered
+		exit = runExitAnswered
 	}
-	return runExitStopped
+	rep.summary(sum)
+	return exit
 }
 
 // runModelOptions works out the model and how to reach it. With

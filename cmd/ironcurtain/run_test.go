@@ -166,7 +166,7 @@ func TestRunJSON(t *testing.T) {
 	require.Equal(t, runTask, start["task"])
 	require.Equal(t, e.sandbox, start["sandbox"])
 	require.Equal(t, e.auditLog, start["audit"])
-	require.Equal(t, map[string]any{"InputPerMTok": 3.0, "OutputPerMTok": 15.0}, start["price"])
+	require.Equal(t, map[string]any{"in_per_mtok": 3.0, "out_per_mtok": 15.0}, start["price"])
 
 	step := evs[1]
 	require.Equal(t, 1.0, step["step"])
@@ -283,6 +283,19 @@ func TestRunBudgets(t *testing.T) {
 		_, err := os.Stat(e.auditLog)
 		require.ErrorIs(t, err, os.ErrNotExist, "nothing was started")
 	})
+}
+
+// TestRunModelFails: a model that fails ends the run with an error event,
+// exit code 1, and a sealed audit log.
+func TestRunModelFails(t *testing.T) {
+	e := newRunEnv(t, llmtest.Script(llmtest.Reply{Status: 400, Text: "model not found"}))
+	code, stdout, stderr := runCLI(t, "", e.args("Do it.", "--json")...)
+	require.Equal(t, 1, code, stderr)
+	evs := decodeEvents(t, stdout)
+	require.Equal(t, []string{"start", "error", "summary"}, eventTypes(evs))
+	require.Contains(t, evs[1]["message"], "model not found")
+	require.Equal(t, "error", evs[2]["stop"])
+	require.Equal(t, true, evs[2]["sealed"])
 }
 
 // TestRunInterrupt: cancelling the run (as Ctrl-C does) stops it cleanly:
@@ -519,44 +532,49 @@ func TestDiffTrees(t *testing.T) {
 }
 
 // BenchmarkRun20Calls runs a task of 20 tool calls (10 steps of two
-// writes, then the answer) against a scripted model that takes 20 ms per
-// answer, and reports what ironcurtain run adds to the model's own time:
-// the Gate, the policy, the audit log (fsync per call), Code Mode, the
-// snapshots and the summary, HTTP on loopback included.
+// writes, then the answer) against a scripted model that takes a fixed
+// time per answer, and reports what ironcurtain run adds to the model's
+// own time: set-up (policy, servers, jail check, audit log), Code Mode (a
+// fresh QuickJS runtime per step), the Gate and the policy, the audit log
+// (an fsync per record), the snapshots and the summary, and HTTP on
+// loopback.
+//
+//	go test -run '^$' -bench Run20Calls -benchtime 5x ./cmd/ironcurtain/
 func BenchmarkRun20Calls(b *testing.B) {
-	const (
-		steps   = 10
-		latency = 20 * time.Millisecond
-	)
-	srv := llmtest.NewOpenAI(b, func(n int, r llmtest.Request) llmtest.Reply {
-		time.Sleep(latency) // the model's own time
-		step := (len(r.Messages) - 1) / 2
-		if step >= steps {
-			return say("Done.", 100, 10)
-		}
-		return say(llmtest.Code(`filesystem.write_file({ path: "a`+string(rune('a'+step))+`.txt", content: "a" });
-filesystem.write_file({ path: "b`+string(rune('a'+step))+`.txt", content: "b" });`), 100, 10)
-	})
-	dir := b.TempDir()
-	run1 := func(i int) {
-		d := filepath.Join(dir, "run"+strconv.Itoa(i))
-		args := []string{"run", "--sandbox", filepath.Join(d, "sandbox"), "--audit", filepath.Join(d, "audit.jsonl"),
-			"--model", "openai:test-model", "--base-url", srv.URL + "/v1", "--approver", "none", "--unjailed-git", "--json", "Write twenty files."}
-		var out bytes.Buffer
-		if code := run(context.Background(), args, strings.NewReader(""), &out, io.Discard); code != 0 {
-			b.Fatalf("exit %d\n%s", code, out.String())
-		}
-		if c := strings.Count(out.String(), `"type":"call"`); c != 2*steps {
-			b.Fatalf("%d calls", c)
-		}
+	const steps = 10
+	for _, latency := range []time.Duration{20 * time.Millisecond, 500 * time.Millisecond} {
+		b.Run("model="+latency.String(), func(b *testing.B) {
+			srv := llmtest.NewOpenAI(b, func(n int, r llmtest.Request) llmtest.Reply {
+				time.Sleep(latency) // the model's own time
+				step := (len(r.Messages) - 1) / 2
+				if step >= steps {
+					return say("Done.", 100, 10)
+				}
+				return say(llmtest.Code(`filesystem.write_file({ path: "a`+strconv.Itoa(step)+`.txt", content: "a" });
+filesystem.write_file({ path: "b`+strconv.Itoa(step)+`.txt", content: "b" });`), 100, 10)
+			})
+			dir := b.TempDir()
+			run1 := func(i int) {
+				d := filepath.Join(dir, "run"+strconv.Itoa(i))
+				args := []string{"run", "--sandbox", filepath.Join(d, "sandbox"), "--audit", filepath.Join(d, "audit.jsonl"),
+					"--model", "openai:test-model", "--base-url", srv.URL + "/v1", "--approver", "none", "--unjailed-git", "--json", "Write twenty files."}
+				var out bytes.Buffer
+				if code := run(context.Background(), args, strings.NewReader(""), &out, io.Discard); code != 0 {
+					b.Fatalf("exit %d\n%s", code, out.String())
+				}
+				if c := strings.Count(out.String(), `"type":"call"`); c != 2*steps {
+					b.Fatalf("%d calls", c)
+				}
+			}
+			run1(-1) // compile the engine, warm the caches
+			start := time.Now()
+			for i := 0; b.Loop(); i++ {
+				run1(i)
+			}
+			elapsed := time.Since(start)
+			model := time.Duration(b.N) * (steps + 1) * latency
+			b.ReportMetric(float64(elapsed-model)/float64(b.N)/1e6, "overhead-ms/run")
+			b.ReportMetric(100*float64(elapsed-model)/float64(model), "overhead-%")
+		})
 	}
-	run1(-1) // compile the engine, warm the caches
-	start := time.Now()
-	for i := 0; b.Loop(); i++ {
-		run1(i)
-	}
-	elapsed := time.Since(start)
-	model := time.Duration(b.N) * (steps + 1) * latency
-	b.ReportMetric(float64(elapsed-model)/float64(b.N)/1e6, "overhead-ms/run")
-	b.ReportMetric(100*float64(elapsed-model)/float64(model), "overhead-%")
 }
