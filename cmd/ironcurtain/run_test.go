@@ -5,18 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/ironcurtain-go/ironcurtain/agent"
 	"github.com/ironcurtain-go/ironcurtain/audit"
@@ -577,4 +582,73 @@ filesystem.write_file({ path: "b`+strconv.Itoa(step)+`.txt", content: "b" });`),
 			b.ReportMetric(100*float64(elapsed-model)/float64(model), "overhead-%")
 		})
 	}
+}
+
+// FuzzTermLine: whatever the agent shapes, what reaches the terminal is
+// valid UTF-8 without a control, format or line-breaking character, and
+// text without any of those is shown as it is.
+func FuzzTermLine(f *testing.F) {
+	for _, s := range []string{"notes.txt", "\x1b[2J", "a\nb\r\tc", "\u202eexe.txt", "\xff\xfe", `back\slash`, "日本語 ok"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, out := range []string{termLine(s), termText(s)} {
+			require.True(t, utf8.ValidString(out))
+			for _, r := range out {
+				if r == '\n' && out == termText(s) {
+					continue
+				}
+				require.False(t, unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp), "%q in %q", r, out)
+			}
+		}
+		require.NotContains(t, termLine(s), "\n")
+		plain := true
+		for _, r := range s {
+			if r != ' ' && (!unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)) || r == utf8.RuneError {
+				plain = false
+			}
+		}
+		if plain && utf8.ValidString(s) {
+			require.Equal(t, s, termLine(s))
+		}
+	})
+}
+
+// TestDiffTreesProperty: every path of either snapshot is in exactly one
+// of added, changed, removed or unchanged, and unchanged means equal.
+func TestDiffTreesProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		gen := rapid.MapOf(rapid.SampledFrom([]string{"a", "b", "c/", "c/d", "e", "f/", "f/g"}),
+			rapid.Custom(func(t *rapid.T) fileState {
+				return fileState{size: rapid.Int64Range(0, 2).Draw(t, "size"), mode: fs.FileMode(rapid.SampledFrom([]uint32{0o600, 0o700}).Draw(t, "mode")),
+					mtime: time.Unix(rapid.Int64Range(0, 2).Draw(t, "mtime"), 0)}
+			}))
+		before, after := tree{entries: gen.Draw(t, "before")}, tree{entries: gen.Draw(t, "after")}
+		c := diffTrees(before, after)
+		seen := map[string]string{}
+		for kind, paths := range map[string][]string{"added": c.Added, "changed": c.Changed, "removed": c.Removed} {
+			require.True(t, slices.IsSorted(paths))
+			for _, p := range paths {
+				_, dup := seen[p]
+				require.False(t, dup, p)
+				seen[p] = kind
+			}
+		}
+		for p, b := range before.entries {
+			a, ok := after.entries[p]
+			switch {
+			case !ok:
+				require.Equal(t, "removed", seen[p])
+			case a == b:
+				require.Empty(t, seen[p], "unchanged %s", p)
+			default:
+				require.Equal(t, "changed", seen[p])
+			}
+		}
+		for p := range after.entries {
+			if _, ok := before.entries[p]; !ok {
+				require.Equal(t, "added", seen[p])
+			}
+		}
+	})
 }
