@@ -55,8 +55,10 @@ Models (--model provider:model):
 Budgets end the run with a clear message: --max-steps, --max-tokens,
 --max-time and --max-cost (US dollars, at the model's list price or at
 --price-in/--price-out per million tokens; a cost budget with an unknown
-price refuses to start). Ctrl-C stops the run cleanly: the audit log is
-closed with its close record (sealed).
+price refuses to start). The budgets count the agent's own model calls;
+what --auto-approve's calls to the model spent is shown beside them. Ctrl-C
+stops the run cleanly: the audit log is closed with its close record
+(sealed).
 
 With --json, standard output is a stream of JSON objects, one per line,
 each with a "type":
@@ -271,20 +273,19 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain run: the audit log: %v\n", err)
 	}
-	rep.summary(sum)
+	exit := runExitStopped
 	switch {
 	case interrupted:
-		return runExitInterrupted
-	case closeErr != nil:
-		rep.fail(fmt.Errorf("closing: %w", closeErr))
-		return runExitStopped
+		exit = runExitInterrupted
 	case runErr != nil:
 		rep.fail(runErr)
-		return runExitStopped
+	case closeErr != nil:
+		rep.fail(fmt.Errorf("closing: %w", closeErr))
 	case tr.Stop == agent.StopAnswered:
-		return runExitAnswered
+		exit = runExitAnswered
 	}
-	return runExitStopped
+	rep.summary(sum)
+	return exit
 }
 
 // runModelOptions works out the model and how to reach it. With

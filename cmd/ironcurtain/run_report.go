@@ -27,7 +27,11 @@ type (
 		Sandbox string       `json:"sandbox"`
 		Audit   string       `json:"audit"`
 		Budgets runBudgets   `json:"budgets"`
-		Price   *agent.Price `json:"price"`
+		Price   *runPriceOut `json:"price"`
+	}
+	runPriceOut struct {
+		InPerMTok  float64 `json:"in_per_mtok"`
+		OutPerMTok float64 `json:"out_per_mtok"`
 	}
 	runBudgets struct {
 		MaxSteps  int     `json:"max_steps"`
@@ -146,7 +150,10 @@ func (r *runReporter) cost(u agent.Usage) *float64 {
 func (r *runReporter) start(s runStart) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s.Type, s.Price = "start", r.price
+	s.Type = "start"
+	if p := r.price; p != nil {
+		s.Price = &runPriceOut{InPerMTok: p.InputPerMTok, OutPerMTok: p.OutputPerMTok}
+	}
 	r.emit(s, func(w io.Writer) {
 		fmt.Fprintf(w, "Task: %s\n", termLine(s.Task))
 		model := s.Model
@@ -335,7 +342,7 @@ func (b observedBackend) CallDecided(ctx context.Context, call ironcurtain.ToolC
 		if de.Decision.Verdict == ironcurtain.Escalate {
 			rec.Verdict = ironcurtain.Escalate
 		}
-	case err != nil:
+	case errors.Is(err, ironcurtain.ErrDenied):
 		rec.Verdict = ironcurtain.Deny
 	}
 	if a := ironcurtain.AgentResult(res, err); a.IsError {

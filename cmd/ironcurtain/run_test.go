@@ -5,18 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/ironcurtain-go/ironcurtain/agent"
 	"github.com/ironcurtain-go/ironcurtain/audit"
@@ -166,7 +171,7 @@ func TestRunJSON(t *testing.T) {
 	require.Equal(t, runTask, start["task"])
 	require.Equal(t, e.sandbox, start["sandbox"])
 	require.Equal(t, e.auditLog, start["audit"])
-	require.Equal(t, map[string]any{"InputPerMTok": 3.0, "OutputPerMTok": 15.0}, start["price"])
+	require.Equal(t, map[string]any{"in_per_mtok": 3.0, "out_per_mtok": 15.0}, start["price"])
 
 	step := evs[1]
 	require.Equal(t, 1.0, step["step"])
@@ -283,6 +288,19 @@ func TestRunBudgets(t *testing.T) {
 		_, err := os.Stat(e.auditLog)
 		require.ErrorIs(t, err, os.ErrNotExist, "nothing was started")
 	})
+}
+
+// TestRunModelFails: a model that fails ends the run with an error event,
+// exit code 1, and a sealed audit log.
+func TestRunModelFails(t *testing.T) {
+	e := newRunEnv(t, llmtest.Script(llmtest.Reply{Status: 400, Text: "model not found"}))
+	code, stdout, stderr := runCLI(t, "", e.args("Do it.", "--json")...)
+	require.Equal(t, 1, code, stderr)
+	evs := decodeEvents(t, stdout)
+	require.Equal(t, []string{"start", "error", "summary"}, eventTypes(evs))
+	require.Contains(t, evs[1]["message"], "model not found")
+	require.Equal(t, "error", evs[2]["stop"])
+	require.Equal(t, true, evs[2]["sealed"])
 }
 
 // TestRunInterrupt: cancelling the run (as Ctrl-C does) stops it cleanly:
@@ -519,44 +537,118 @@ func TestDiffTrees(t *testing.T) {
 }
 
 // BenchmarkRun20Calls runs a task of 20 tool calls (10 steps of two
-// writes, then the answer) against a scripted model that takes 20 ms per
-// answer, and reports what ironcurtain run adds to the model's own time:
-// the Gate, the policy, the audit log (fsync per call), Code Mode, the
-// snapshots and the summary, HTTP on loopback included.
+// writes, then the answer) against a scripted model that takes a fixed
+// time per answer, and reports what ironcurtain run adds to the model's
+// own time: set-up (policy, servers, jail check, audit log), Code Mode (a
+// fresh QuickJS runtime per step), the Gate and the policy, the audit log
+// (an fsync per record), the snapshots and the summary, and HTTP on
+// loopback.
+//
+//	go test -run '^$' -bench Run20Calls -benchtime 5x ./cmd/ironcurtain/
 func BenchmarkRun20Calls(b *testing.B) {
-	const (
-		steps   = 10
-		latency = 20 * time.Millisecond
-	)
-	srv := llmtest.NewOpenAI(b, func(n int, r llmtest.Request) llmtest.Reply {
-		time.Sleep(latency) // the model's own time
-		step := (len(r.Messages) - 1) / 2
-		if step >= steps {
-			return say("Done.", 100, 10)
+	const steps = 10
+	for _, latency := range []time.Duration{20 * time.Millisecond, 500 * time.Millisecond} {
+		b.Run("model="+latency.String(), func(b *testing.B) {
+			srv := llmtest.NewOpenAI(b, func(n int, r llmtest.Request) llmtest.Reply {
+				time.Sleep(latency) // the model's own time
+				step := (len(r.Messages) - 1) / 2
+				if step >= steps {
+					return say("Done.", 100, 10)
+				}
+				return say(llmtest.Code(`filesystem.write_file({ path: "a`+strconv.Itoa(step)+`.txt", content: "a" });
+filesystem.write_file({ path: "b`+strconv.Itoa(step)+`.txt", content: "b" });`), 100, 10)
+			})
+			dir := b.TempDir()
+			run1 := func(i int) {
+				d := filepath.Join(dir, "run"+strconv.Itoa(i))
+				args := []string{"run", "--sandbox", filepath.Join(d, "sandbox"), "--audit", filepath.Join(d, "audit.jsonl"),
+					"--model", "openai:test-model", "--base-url", srv.URL + "/v1", "--approver", "none", "--unjailed-git", "--json", "Write twenty files."}
+				var out bytes.Buffer
+				if code := run(context.Background(), args, strings.NewReader(""), &out, io.Discard); code != 0 {
+					b.Fatalf("exit %d\n%s", code, out.String())
+				}
+				if c := strings.Count(out.String(), `"type":"call"`); c != 2*steps {
+					b.Fatalf("%d calls", c)
+				}
+			}
+			run1(-1) // compile the engine, warm the caches
+			start := time.Now()
+			for i := 0; b.Loop(); i++ {
+				run1(i)
+			}
+			elapsed := time.Since(start)
+			model := time.Duration(b.N) * (steps + 1) * latency
+			b.ReportMetric(float64(elapsed-model)/float64(b.N)/1e6, "overhead-ms/run")
+			b.ReportMetric(100*float64(elapsed-model)/float64(model), "overhead-%")
+		})
+	}
+}
+
+// FuzzTermLine: whatever the agent shapes, what reaches the terminal is
+// valid UTF-8 without a control, format or line-breaking character, and
+// text without any of those is shown as it is.
+func FuzzTermLine(f *testing.F) {
+	for _, s := range []string{"notes.txt", "\x1b[2J", "a\nb\r\tc", "\u202eexe.txt", "\xff\xfe", `back\slash`, "日本語 ok"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, out := range []string{termLine(s), termText(s)} {
+			require.True(t, utf8.ValidString(out))
+			for _, r := range out {
+				if r == '\n' && out == termText(s) {
+					continue
+				}
+				require.False(t, unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp), "%q in %q", r, out)
+			}
 		}
-		return say(llmtest.Code(`filesystem.write_file({ path: "a`+string(rune('a'+step))+`.txt", content: "a" });
-filesystem.write_file({ path: "b`+string(rune('a'+step))+`.txt", content: "b" });`), 100, 10)
+		require.NotContains(t, termLine(s), "\n")
+		plain := true
+		for _, r := range s {
+			if r != ' ' && (!unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)) || r == utf8.RuneError {
+				plain = false
+			}
+		}
+		if plain && utf8.ValidString(s) {
+			require.Equal(t, s, termLine(s))
+		}
 	})
-	dir := b.TempDir()
-	run1 := func(i int) {
-		d := filepath.Join(dir, "run"+strconv.Itoa(i))
-		args := []string{"run", "--sandbox", filepath.Join(d, "sandbox"), "--audit", filepath.Join(d, "audit.jsonl"),
-			"--model", "openai:test-model", "--base-url", srv.URL + "/v1", "--approver", "none", "--unjailed-git", "--json", "Write twenty files."}
-		var out bytes.Buffer
-		if code := run(context.Background(), args, strings.NewReader(""), &out, io.Discard); code != 0 {
-			b.Fatalf("exit %d\n%s", code, out.String())
+}
+
+// TestDiffTreesProperty: every path of either snapshot is in exactly one
+// of added, changed, removed or unchanged, and unchanged means equal.
+func TestDiffTreesProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		gen := rapid.MapOf(rapid.SampledFrom([]string{"a", "b", "c/", "c/d", "e", "f/", "f/g"}),
+			rapid.Custom(func(t *rapid.T) fileState {
+				return fileState{size: rapid.Int64Range(0, 2).Draw(t, "size"), mode: fs.FileMode(rapid.SampledFrom([]uint32{0o600, 0o700}).Draw(t, "mode")),
+					mtime: time.Unix(rapid.Int64Range(0, 2).Draw(t, "mtime"), 0)}
+			}))
+		before, after := tree{entries: gen.Draw(t, "before")}, tree{entries: gen.Draw(t, "after")}
+		c := diffTrees(before, after)
+		seen := map[string]string{}
+		for kind, paths := range map[string][]string{"added": c.Added, "changed": c.Changed, "removed": c.Removed} {
+			require.True(t, slices.IsSorted(paths))
+			for _, p := range paths {
+				_, dup := seen[p]
+				require.False(t, dup, p)
+				seen[p] = kind
+			}
 		}
-		if c := strings.Count(out.String(), `"type":"call"`); c != 2*steps {
-			b.Fatalf("%d calls", c)
+		for p, b := range before.entries {
+			a, ok := after.entries[p]
+			switch {
+			case !ok:
+				require.Equal(t, "removed", seen[p])
+			case a == b:
+				require.Empty(t, seen[p], "unchanged %s", p)
+			default:
+				require.Equal(t, "changed", seen[p])
+			}
 		}
-	}
-	run1(-1) // compile the engine, warm the caches
-	start := time.Now()
-	for i := 0; b.Loop(); i++ {
-		run1(i)
-	}
-	elapsed := time.Since(start)
-	model := time.Duration(b.N) * (steps + 1) * latency
-	b.ReportMetric(float64(elapsed-model)/float64(b.N)/1e6, "overhead-ms/run")
-	b.ReportMetric(100*float64(elapsed-model)/float64(model), "overhead-%")
+		for p := range after.entries {
+			if _, ok := before.entries[p]; !ok {
+				require.Equal(t, "added", seen[p])
+			}
+		}
+	})
 }
