@@ -80,7 +80,9 @@ var layers = []layer{
 	{pkgs: "sandbox/codemode", ours: []string{""}, theirs: qjs, never: concat(docker, mcp, []string{anthropic, openai})},
 	{pkgs: "sandbox/docker/codetool", ours: []string{"", "sandbox/codemode"}, never: concat(docker, mcp, []string{anthropic, openai})},
 	{pkgs: "sandbox/docker/internal/...", never: heavy},
-	{pkgs: "sandbox/docker", ours: []string{"", "proxy", "proxy/llm"}, theirs: docker, never: concat(qjs, []string{anthropic, openai})},
+	// Docker Mode maps container paths by the policy's annotations.
+	{pkgs: "sandbox/docker", ours: []string{"", "policy", "proxy", "proxy/llm", "internal/..."}, theirs: concat(docker, []string{"golang.org/x/sys/unix"}),
+		never: concat(qjs, []string{anthropic, openai})},
 	{pkgs: "proxy/llm", ours: []string{"", "internal/..."}, never: heavy},
 	{pkgs: "proxy", ours: []string{"", "internal/...", "sandbox/jail"}, theirs: mcp, never: concat(qjs, docker, []string{anthropic, openai})},
 	// The library's assembly: policy, approvers, audit and the built-in
