@@ -288,3 +288,21 @@ type CallPreparer interface {
 type DecisionCaller interface {
 	CallDecided(ctx context.Context, call ToolCall) (Result, Decision, error)
 }
+
+// Backend is what a sandbox (Code Mode, Docker Mode) and the MCP proxy call
+// tools through: the tools of every server, each with its server's name,
+// and a Caller for them. A *Gate is a Backend, and it should be the one, so
+// that every call passes the policy, the approvers and the audit log.
+//
+// Tools lists every tool with the name of its server; it may be called at
+// the start of every run. Call carries out one call and may block (an
+// escalation waits for its approver); a refused call is an error
+// satisfying errors.Is(err, ErrDenied), preferably a *DeniedError so that
+// the agent is shown its reason. Both must be safe for concurrent use and
+// honour ctx.
+type Backend interface {
+	Caller
+	Tools(ctx context.Context) ([]ServerTool, error)
+}
+
+var _ Backend = (*Gate)(nil)

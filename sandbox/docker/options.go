@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/proxy"
 	"github.com/ironcurtain-go/ironcurtain/proxy/llm"
@@ -59,7 +60,7 @@ type Options struct {
 	// Tools is what the agent's MCP client reaches, usually an
 	// *ironcurtain.Gate: every tool call passes it. Nil means the agent has
 	// no tools.
-	Tools proxy.Backend
+	Tools ironcurtain.Backend
 	// MCP configures the MCP server each run exports Tools with. Its
 	// Session is set to the job's.
 	MCP proxy.ServerConfig

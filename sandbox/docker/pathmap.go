@@ -12,7 +12,6 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/policy"
-	"github.com/ironcurtain-go/ironcurtain/proxy"
 )
 
 // RulePathMapping is the rule of a call refused because its paths could
@@ -32,14 +31,14 @@ const RulePathMapping = "docker-path-mapping"
 //
 // It is safe for concurrent use.
 type pathMapper struct {
-	backend proxy.Backend
+	backend ironcurtain.Backend
 	host    string   // the host workspace, absolute and clean, as given
 	shown   []string // every spelling of it a result may hold, longest first
 	tools   map[string]map[string]policy.Args
 	owner   *chowner // gives what the tools create to the agent's user; nil: nothing to do
 }
 
-func newPathMapper(backend proxy.Backend, s *settings) *pathMapper {
+func newPathMapper(backend ironcurtain.Backend, s *settings) *pathMapper {
 	m := &pathMapper{backend: backend, host: s.hostWorkspace, tools: map[string]map[string]policy.Args{}}
 	for _, h := range []string{s.hostWorkspace, s.realWorkspace} {
 		if h != "" && h != "/" && !slices.Contains(m.shown, h) {

@@ -148,7 +148,7 @@ func (sb *Sandbox) Run(ctx context.Context, job ironcurtain.Job) (rep ironcurtai
 	if s.Tools != nil {
 		// The recorder sees the calls as the Gate does, with host paths;
 		// the agent sees them with /workspace.
-		var backend proxy.Backend = rec
+		var backend ironcurtain.Backend = rec
 		if s.Workspace != "" {
 			backend = newPathMapper(rec, s)
 		}
@@ -212,7 +212,7 @@ func (sb *Sandbox) Run(ctx context.Context, job ironcurtain.Job) (rep ironcurtai
 }
 
 // serveMCP exports the tools on the run's MCP socket.
-func (sb *Sandbox) serveMCP(ctx, serveCtx context.Context, wg *sync.WaitGroup, dir *runDir, backend proxy.Backend, session string) error {
+func (sb *Sandbox) serveMCP(ctx, serveCtx context.Context, wg *sync.WaitGroup, dir *runDir, backend ironcurtain.Backend, session string) error {
 	cfg := sb.s.MCP
 	cfg.Session = session
 	cfg.Watch = slices.Clone(cfg.Watch)

@@ -48,8 +48,8 @@ type Jobs struct {
 }
 
 // Exit is the only way out the suite gives a sandbox: one tool, which
-// records its calls and can be told to refuse them. It implements
-// ironcurtain.Caller and lists its tool as ironcurtain.ServerTool values.
+// records its calls and can be told to refuse them. It is an
+// [ironcurtain.Backend].
 type Exit struct {
 	mu    sync.Mutex
 	deny  bool
@@ -80,6 +80,8 @@ func (e *Exit) Call(ctx context.Context, call ironcurtain.ToolCall) (ironcurtain
 	text, _ := call.Arguments["text"].(string)
 	return ironcurtain.TextResult(text), nil
 }
+
+var _ ironcurtain.Backend = (*Exit)(nil)
 
 func (e *Exit) received() []ironcurtain.ToolCall {
 	e.mu.Lock()
