@@ -19,7 +19,7 @@
 //	s, err := p.NewSession("job-42")
 //	if err != nil { ... }
 //	defer s.Close()
-//	ln, err := llm.ListenUnix("/run/ic/job-42/llm.sock") // mode 0600
+//	ln, err := proxy.ListenUnix("/run/ic/job-42/llm.sock") // mode 0600
 //	if err != nil { ... }
 //	go s.Serve(ctx, ln)
 //	// In the container: ANTHROPIC_API_KEY=s.FakeKey("anthropic") and

@@ -251,7 +251,7 @@ func (sb *Sandbox) serveLLM(serveCtx context.Context, wg *sync.WaitGroup, dir *r
 		return nil, err
 	}
 	path := dir.socket(llmSocketName)
-	ln, err := llm.ListenUnix(path)
+	ln, err := proxy.ListenUnix(path)
 	if err != nil {
 		sess.Close()
 		return nil, fmt.Errorf("docker: LLM socket: %w", err)
