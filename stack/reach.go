@@ -59,8 +59,8 @@ func CheckOutOfReach(auditLog, grantsFile string, writable ...Writable) error {
 				return fmt.Errorf("stack: %s %s: %w", w.What, w.Dir, err)
 			}
 			if within(dir, root) || within(file, root) || sameAsAny(root, ancestors) {
-				return fmt.Errorf("%w: %s %s (%s) is inside %s %s, where the agent could move, rewrite or delete it; keep the audit log, the grants file and their directories outside every directory the agent can write",
-					ErrWithinReach, f.what, f.path, file, w.What, w.Dir)
+				return fmt.Errorf("%w: %s %s is inside %s %s, where the agent could move, rewrite or delete it; keep the audit log, the grants file and their directories outside every directory the agent can write",
+					ErrWithinReach, f.what, file, w.What, root)
 			}
 		}
 	}

@@ -115,7 +115,7 @@ func dockerClean(ctx context.Context, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("ironcurtain docker run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	image := fs.String("image", "", "the image to run (see docker build) (required)")
@@ -161,7 +161,11 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "ironcurtain docker run: %v\n", err)
 		return 1
 	}
-	defer st.Close()
+	defer func() {
+		if closeAudited("docker run", st, *auditFile, stderr) != nil && code == 0 {
+			code = 1
+		}
+	}()
 	proxy, err := llm.New(llm.Options{CADir: *caDir, Vault: keys, Audit: func(r llm.Record) {
 		// Each model request is recorded beside the tool calls; a record
 		// never holds a body, a header value or a key.
