@@ -34,33 +34,48 @@ type Writable struct {
 // grantsFile is not checked.
 //
 // Paths are compared after following every symlink (also in components that
-// do not exist yet), and a writable directory that is the very directory
+// do not exist yet); a path that merely passes through a writable directory
+// on its way (a symlink there to the log's real directory) is refused too,
+// and so is a writable directory that is the very directory
 // (same device and inode) of the file or of any ancestor of it — a bind mount,
 // say — is caught too. A writable directory inside the file's directory (the
 // log's directory being the sandbox's parent) is not within reach: the
 // agent cannot rename or replace an ancestor of its own directory.
 func CheckOutOfReach(auditLog, grantsFile string, writable ...Writable) error {
+	var roots, names []string
+	for _, w := range writable {
+		if w.Dir == "" {
+			continue
+		}
+		root, err := canonical(w.Dir)
+		if err != nil {
+			return fmt.Errorf("stack: %s %s: %w", w.What, w.Dir, err)
+		}
+		roots, names = append(roots, root), append(names, w.What)
+	}
+	marks := realpath.NewMarks(roots)
 	for _, f := range []struct{ what, path string }{{"the audit log", auditLog}, {"the grants file", grantsFile}} {
 		if f.path == "" {
 			continue
 		}
-		file, err := canonical(f.path)
+		abs, err := filepath.Abs(f.path)
+		if err != nil {
+			return fmt.Errorf("stack: %s %s: %w", f.what, f.path, err)
+		}
+		// The path as written may pass through a writable directory
+		// (a symlink in the sandbox to the log's real directory): the
+		// agent could re-point it. Resolution reports every location it
+		// visits.
+		file, hits, err := realpath.Resolve(abs, marks)
 		if err != nil {
 			return fmt.Errorf("stack: %s %s: %w", f.what, f.path, err)
 		}
 		dir := filepath.Dir(file)
 		ancestors := existingAncestors(dir)
-		for _, w := range writable {
-			if w.Dir == "" {
-				continue
-			}
-			root, err := canonical(w.Dir)
-			if err != nil {
-				return fmt.Errorf("stack: %s %s: %w", w.What, w.Dir, err)
-			}
-			if within(dir, root) || within(file, root) || sameAsAny(root, ancestors) {
+		for i, root := range roots {
+			if hits.Has(i) || within(dir, root) || within(file, root) || sameAsAny(root, ancestors) {
 				return fmt.Errorf("%w: %s %s is inside %s %s, where the agent could move, rewrite or delete it; keep the audit log, the grants file and their directories outside every directory the agent can write",
-					ErrWithinReach, f.what, file, w.What, root)
+					ErrWithinReach, f.what, abs, names[i], root)
 			}
 		}
 	}

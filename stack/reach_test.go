@@ -131,12 +131,32 @@ func TestNewRefusesALogWithinReach(t *testing.T) {
 		require.NoFileExists(t, filepath.Join(sandbox, "logs", "audit.jsonl"), "%s: nothing is opened before the check", name)
 	}
 
+	// The log file itself a symlink into the sandbox; the sandbox a symlink
+	// to the log's directory.
+	fileLink := filepath.Join(dir, "audit-link.jsonl")
+	require.NoError(t, os.Symlink(filepath.Join(sandbox, "x.jsonl"), fileLink))
+	_, err := stack.New(ctx, stack.Options{Sandbox: sandbox, Audit: fileLink, Builtins: []string{}})
+	require.ErrorIs(t, err, stack.ErrWithinReach)
+	logDir := filepath.Join(dir, "logdir")
+	require.NoError(t, os.Mkdir(logDir, 0o700))
+	sbLink := filepath.Join(dir, "sandbox-link")
+	require.NoError(t, os.Symlink(logDir, sbLink))
+	_, err = stack.New(ctx, stack.Options{Sandbox: sbLink, Audit: filepath.Join(logDir, "a.jsonl"), Builtins: []string{}})
+	require.ErrorIs(t, err, stack.ErrWithinReach)
+
+	// The log's path passes through the sandbox, by a symlink there to a
+	// directory outside it: the agent could re-point the link.
+	require.NoError(t, os.Symlink(logDir, filepath.Join(sandbox, "to-logs")))
+	_, err = stack.New(ctx, stack.Options{Sandbox: sandbox, Audit: filepath.Join(sandbox, "to-logs", "a.jsonl"), Builtins: []string{}})
+	require.ErrorIs(t, err, stack.ErrWithinReach)
+
 	// A relative path, resolved against the working directory.
 	t.Chdir(sandbox)
-	_, err := stack.New(ctx, stack.Options{Sandbox: sandbox, Audit: "audit.jsonl", Builtins: []string{}})
+	_, err = stack.New(ctx, stack.Options{Sandbox: sandbox, Audit: "audit.jsonl", Builtins: []string{}})
 	require.ErrorIs(t, err, stack.ErrWithinReach)
-	_, err = stack.New(ctx, stack.Options{Sandbox: ".", Audit: filepath.Join(dir, "audit.jsonl"), GrantsFile: "../state/g.json", Builtins: []string{}})
+	s, err := stack.New(ctx, stack.Options{Sandbox: ".", Audit: filepath.Join(dir, "audit.jsonl"), GrantsFile: "../state/g.json", Builtins: []string{}})
 	require.NoError(t, err, "outside the sandbox, relative paths are fine")
+	require.NoError(t, s.Close())
 }
 
 // TestSandboxBeneathTheLogDirectory: the log's directory may be the
