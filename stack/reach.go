@@ -40,7 +40,9 @@ type Writable struct {
 // (same device and inode) of the file or of any ancestor of it — a bind mount,
 // say — is caught too. A writable directory inside the file's directory (the
 // log's directory being the sandbox's parent) is not within reach: the
-// agent cannot rename or replace an ancestor of its own directory.
+// agent cannot rename or replace an ancestor of its own directory. A file
+// with more than one name (a hard link, perhaps in the sandbox) is refused
+// wherever it is: no path comparison finds the other name.
 func CheckOutOfReach(auditLog, grantsFile string, writable ...Writable) error {
 	var roots, names []string
 	for _, w := range writable {
@@ -69,6 +71,10 @@ func CheckOutOfReach(auditLog, grantsFile string, writable ...Writable) error {
 		file, hits, err := realpath.Resolve(abs, marks)
 		if err != nil {
 			return fmt.Errorf("stack: %s %s: %w", f.what, f.path, err)
+		}
+		if n := links(file); n > 1 {
+			return fmt.Errorf("%w: %s %s has %d names (hard links), and another may be where the agent can write; give it one name",
+				ErrWithinReach, f.what, abs, n)
 		}
 		dir := filepath.Dir(file)
 		ancestors := existingAncestors(dir)

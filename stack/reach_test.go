@@ -150,6 +150,14 @@ func TestNewRefusesALogWithinReach(t *testing.T) {
 	_, err = stack.New(ctx, stack.Options{Sandbox: sandbox, Audit: filepath.Join(sandbox, "to-logs", "a.jsonl"), Builtins: []string{}})
 	require.ErrorIs(t, err, stack.ErrWithinReach)
 
+	// A grants file (or log) with a second name in the sandbox.
+	grants := filepath.Join(logDir, "grants.json")
+	require.NoError(t, os.WriteFile(grants, []byte(`{}`), 0o600))
+	require.NoError(t, os.Link(grants, filepath.Join(sandbox, "grants-copy.json")))
+	_, err = stack.New(ctx, stack.Options{Sandbox: sandbox, GrantsFile: grants, Builtins: []string{}})
+	require.ErrorIs(t, err, stack.ErrWithinReach)
+	require.ErrorContains(t, err, "hard links")
+
 	// A relative path, resolved against the working directory.
 	t.Chdir(sandbox)
 	_, err = stack.New(ctx, stack.Options{Sandbox: sandbox, Audit: "audit.jsonl", Builtins: []string{}})
