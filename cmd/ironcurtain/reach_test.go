@@ -78,7 +78,7 @@ func TestAuditVerifyHead(t *testing.T) {
 	require.Regexp(t, `^5:[0-9a-f]{64}$`, head)
 	_, hash, _ := strings.Cut(head, ":")
 
-	code, out, _ = auditCLI("", "verify", "-head", head, "-records", "5", path)
+	code, out, _ = auditCLI("", "verify", "--head", head, "--records", "5", path)
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, "holds the head kept elsewhere")
 

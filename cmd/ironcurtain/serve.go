@@ -264,9 +264,9 @@ func jailEvents(server string, e jail.Enforcement) []ironcurtain.AuditEvent {
 }
 
 // serveJail is what a server's "sandbox" grants, with the configuration
-// file, the audit log and the grants file protected (the jail itself refuses the credential
-// stores). Without "sandbox" it grants nothing: no file beyond the
-// system's, no network. Command servers add their "dir"; git adds its
+// file, the audit log and the grants file protected (the jail itself
+// refuses the credential stores). Without "sandbox" it grants nothing: no
+// file beyond the system's, no network. Command servers add their "dir"; git adds its
 // roots and port 443 for transfers.
 func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 	var p jail.Policy
