@@ -118,7 +118,7 @@ func dockerClean(ctx context.Context, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("ironcurtain docker run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	image := fs.String("image", "", "the image to run (see docker build) (required)")
@@ -164,7 +164,11 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "ironcurtain docker run: %v\n", err)
 		return 1
 	}
-	defer st.Close()
+	defer func() {
+		if closeAudited("docker run", st, *auditFile, stderr) != nil && code == 0 {
+			code = 1
+		}
+	}()
 	egress := llmEgress(st.Policy, func(e ironcurtain.AuditEvent) error { return st.RecordEvent(context.WithoutCancel(ctx), e) })
 	proxy, err := llm.New(llm.Options{CADir: *caDir, Vault: keys, Egress: egress, Audit: func(r llm.Record) {
 		// Each model request is recorded beside the tool calls; a record

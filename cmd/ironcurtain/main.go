@@ -16,7 +16,8 @@
 //	ironcurtain docker run --image TAG --workspace DIR TASK   run an agent in a container
 //	ironcurtain serve --sandbox DIR [--audit FILE]     the MCP proxy over stdio, built-in tools
 //	ironcurtain serve --config FILE                    the MCP proxy as configured
-//	ironcurtain audit verify [-sealed] FILE            check an audit log's hash chain
+//	ironcurtain audit verify [-sealed] [-head SEQ:HASH] FILE  check an audit log's hash chain
+//	ironcurtain audit head FILE                        print its head, to keep elsewhere
 //	ironcurtain exec [--sandbox DIR] SCRIPT.ts         run a script in Code Mode, print one JSON line
 //	ironcurtain run --sandbox DIR [--model P:M] TASK   give the builtin agent a task
 //

@@ -50,6 +50,19 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 	if cfg.Sandbox == "" {
 		return nil, errors.New(`no sandbox: set "sandbox" (or --sandbox)`)
 	}
+	// Before anything starts: no directory the agent can write, itself or
+	// through a server's jail, may hold the audit log or the grants file.
+	writable := []stack.Writable{{What: "the sandbox", Dir: cfg.Sandbox}}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Servers)) {
+		if sb := cfg.Servers[name].Sandbox; sb != nil {
+			for _, w := range sb.Write {
+				writable = append(writable, stack.Writable{What: fmt.Sprintf("server %s's sandbox.write", name), Dir: w})
+			}
+		}
+	}
+	if err := stack.CheckOutOfReach(cfg.Audit, cfg.Grants, writable...); err != nil {
+		return nil, err
+	}
 	rt := &serveRuntime{}
 	defer func() {
 		if err != nil {
@@ -256,13 +269,13 @@ func jailEvents(server string, e jail.Enforcement) []ironcurtain.AuditEvent {
 }
 
 // serveJail is what a server's "sandbox" grants, with the configuration
-// file and the audit log protected (the jail itself refuses the credential
-// stores). Without "sandbox" it grants nothing: no file beyond the
-// system's, no network. Command servers add their "dir"; git adds its
+// file, the audit log and the grants file protected (the jail itself
+// refuses the credential stores). Without "sandbox" it grants nothing: no
+// file beyond the system's, no network. Command servers add their "dir"; git adds its
 // roots and port 443 for transfers.
 func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 	var p jail.Policy
-	for _, f := range []string{cfg.Audit, cfg.file, vaultFile(cfg.Vault)} {
+	for _, f := range []string{cfg.Audit, cfg.Grants, cfg.file, vaultFile(cfg.Vault)} {
 		if f != "" {
 			p.Protected = append(p.Protected, f)
 		}
@@ -285,7 +298,7 @@ func jailHint(err error) error {
 }
 
 // runServe is the serve command.
-func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	flags := flag.NewFlagSet("ironcurtain serve", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configFile := flags.String("config", "", "the JSON configuration file")
@@ -348,7 +361,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprintf(stderr, "ironcurtain serve: %v\n", err)
 		return 1
 	}
-	defer rt.Close()
+	defer func() {
+		rt.srv.Close()
+		if closeAudited("serve", rt.stack, cfg.Audit, stderr) != nil && code == 0 {
+			code = 1
+		}
+	}()
 	if err := serveListeners(ctx, rt, cfg.Listen, stdin, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "ironcurtain serve: %v\n", err)
 		return 1
