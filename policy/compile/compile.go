@@ -316,6 +316,12 @@ func (c *compiler) read() {
 		}
 		if failed != nil {
 			if it.prose && !ruleLike(it.text) && len(clauses) == 1 {
+				if forbidsRE.MatchString(it.text) {
+					// A prohibition the grammar cannot read, left
+					// out, leaves the agent freer than the sentence.
+					c.warnf(it.line, it.text, "this reads like a prohibition but is not a rule, so it is NOT enforced (%s): start it with \"The agent must never\" or \"Never\"", failed.problem)
+					continue
+				}
 				c.diags = append(c.diags, Diagnostic{Line: it.line, Severity: Note, Sentence: it.text, Message: "read as commentary: it does not say what the agent may do"})
 				continue
 			}
@@ -327,7 +333,7 @@ func (c *compiler) read() {
 		c.report.Compiled++
 		for i, st := range sts {
 			if len(sts) > 1 {
-				st.text = it.text
+				st.principle = it.text
 			}
 			if i > 0 {
 				carryPlace(sts[i-1], st)
@@ -370,10 +376,14 @@ func (c *compiler) statement(st *statement) {
 }
 
 // carryPlace gives a clause without a place the place of the clause before
-// it, when both are about files or repositories: "may read files in ~/x
-// and must ask before deleting files" asks about ~/x.
+// it, when both are about files or repositories: "may read and write
+// files in the project directory and may perform read-only git
+// operations" reads git in the project directory.
+//
+// Only an allow takes the place: it is narrowed by it, never widened; a
+// deny or an ask without a place keeps its breadth.
 func carryPlace(prev, st *statement) {
-	if st.place != placeNone || prev.place != placePaths && prev.place != placeSandbox {
+	if st.verdict != ironcurtain.Allow || st.place != placeNone || prev.place != placePaths && prev.place != placeSandbox {
 		return
 	}
 	local := func(s *statement) bool {
@@ -450,6 +460,9 @@ func splitClauses(text string) []string {
 	out = append(out, strings.TrimSpace(text[start:]))
 	return out
 }
+
+// forbidsRE spots a prohibition anywhere in a sentence.
+var forbidsRE = regexp.MustCompile(`(?i)\b(?:never|must not|mustn't|may not|cannot|can't|can not|don't|do not|should not|shouldn't|not allowed|forbidden|prohibited)\b`)
 
 var subjectRE = regexp.MustCompile(`(?i)^(?:the agent|the assistant|it|claude|you)\s+`)
 

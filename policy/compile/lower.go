@@ -32,7 +32,7 @@ func lower(st *statement) ([]entry, error) {
 			rule: policy.Rule{
 				Name:        name,
 				Description: description(st),
-				Principle:   st.text,
+				Principle:   principle(st),
 				If:          cond,
 				Then:        st.verdict,
 				Reason:      reason(st),
@@ -78,11 +78,11 @@ func lower(st *statement) ([]entry, error) {
 						rule: policy.Rule{
 							Name:        then.String() + "-" + strings.Join(slices.DeleteFunc(append(slices.Clone(frag), "except", pathFragment(x)), func(s string) bool { return s == "" }), "-"),
 							Description: description(st),
-							Principle:   st.text,
+							Principle:   principle(st),
 							If: policy.Condition{Roles: roles, Server: []string{server},
 								Paths: &policy.PathCondition{Roles: slices.Clone(roles), Within: x}},
 							Then:   then,
-							Reason: "The constitution makes an exception of " + x + ": " + lowerFirst(reason(st)),
+							Reason: exceptionReason(st, then, x),
 						},
 						line: st.line, pos: len(out), st: st,
 					})
@@ -104,7 +104,7 @@ func lower(st *statement) ([]entry, error) {
 								rule: policy.Rule{
 									Name:        "deny-" + strings.Join(slices.DeleteFunc([]string{prefix, "other", "in-sandbox"}, func(s string) bool { return s == "" }), "-"),
 									Description: description(st),
-									Principle:   st.text,
+									Principle:   principle(st),
 									If:          policy.Condition{Roles: rest, Server: []string{server}, Sandbox: policy.SandboxOnly},
 									Then:        ironcurtain.Deny,
 									Reason:      "The constitution lets the agent only " + phrase(st, false) + ".",
@@ -187,6 +187,34 @@ func fileRoles(vs []*verb, repos bool) []policy.Role {
 		}
 	}
 	return out
+}
+
+// principle is the sentence a rule comes from.
+func principle(st *statement) string {
+	if st.principle != "" {
+		return st.principle
+	}
+	return st.text
+}
+
+// exceptionReason is what the agent is told about an exception.
+func exceptionReason(st *statement, then ironcurtain.Verdict, dir string) string {
+	forms := make([]string, len(st.verbs))
+	for i, v := range st.verbs {
+		forms[i] = v.base
+	}
+	conj := st.conj
+	if conj == "" {
+		conj = "and"
+	}
+	vs := forms[0]
+	if n := len(forms); n > 1 {
+		vs = strings.Join(forms[:n-1], ", ") + " " + conj + " " + forms[n-1]
+	}
+	if then == ironcurtain.Allow {
+		return "The constitution lets the agent " + vs + " in " + dir + ", an exception to what it forbids around it."
+	}
+	return "The constitution does not let the agent " + vs + " in " + dir + ": it makes an exception of it."
 }
 
 // allLocalRoles are the roles files or repositories can have.

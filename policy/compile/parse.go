@@ -39,6 +39,8 @@ type statement struct {
 	// text is the sentence as written (continuation lines joined), without
 	// its {#name} attribute; it becomes the rules' principle.
 	text string
+	// principle is the whole sentence when text is one of its clauses.
+	principle string
 	// name is the rule name given by {#name}, if any.
 	name string
 
@@ -284,7 +286,6 @@ func (p *parser) body() error {
 	if err := p.verbList(); err != nil {
 		return err
 	}
-	p.permanently()
 	// A directory right after the verbs is the place, and a noun after
 	// it the object: "read ~/Documents/*.txt files".
 	if t := p.peek(0); t != nil && t.kind == tPath {
@@ -311,6 +312,7 @@ func (p *parser) body() error {
 	} else {
 		st.restOff = st.bodyEnd
 	}
+	p.permanently()
 	// A particle joins a verb to its object: "deleting in repositories".
 	if t := p.peek(0); t != nil && t.kind == tWord && particles[t.low] && p.startsObject(1) {
 		p.pos++

@@ -188,6 +188,13 @@ func (p *parser) target(t *token) (bool, error) {
 		if err != nil {
 			return false, p.errAt(t, "%v", err)
 		}
+		if t.url != "" {
+			if urlPathDropped(t.url) {
+				st.warnings = append(st.warnings, fmt.Sprintf("%s: a rule names hosts, not pages, so this covers all of %s (and its subdomains)", t.url, d))
+			} else {
+				st.notes = append(st.notes, fmt.Sprintf("%s is read as the host %s", t.url, d))
+			}
+		}
 		st.targets = append(st.targets, target{domain: d})
 		return true, nil
 	case tList:

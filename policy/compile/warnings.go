@@ -20,9 +20,11 @@ func meaningWarnings(st *statement, es []entry, ix *annIndex, checkPaths bool) [
 	if st.verdict == ironcurtain.Allow && local && st.place == placeNone {
 		out = append(out, `no place is named, so this allows it anywhere outside the sandbox too (~/.bashrc, /etc): name a directory, say "in the project directory", or say "anywhere" if you mean it`)
 	}
+	onlyList := slices.ContainsFunc(st.verbs, func(v *verb) bool { return v.base == "list" }) &&
+		!slices.ContainsFunc(st.verbs, func(v *verb) bool { return v.class == "read" && v.base != "list" })
 	for _, v := range st.verbs {
 		switch {
-		case v.base == "list" && st.verdict == ironcurtain.Allow && local:
+		case v.base == "list" && onlyList && st.verdict == ironcurtain.Allow && local:
 			out = append(out, `"list" grants reading the files too: the engine has one role for listing and reading`)
 		case v.base == "rewrite" || v.base == "rewriting":
 			out = append(out, "the engine cannot tell rewriting history from adding to it: this also covers commits, merges, pulls and resets")
@@ -31,7 +33,7 @@ func meaningWarnings(st *statement, es []entry, ix *annIndex, checkPaths bool) [
 	if st.verdict != ironcurtain.Allow && st.place == placePaths && local {
 		for _, p := range st.paths {
 			if p == "~" || p == "/" {
-				out = append(out, fmt.Sprintf(`%s holds the sandbox, but a rule about a directory does not reach inside it: paths in the sandbox stay allowed; say "anywhere" to include them`, p))
+				out = append(out, fmt.Sprintf(`%s may hold the sandbox, but a rule about a directory does not reach inside it: paths in the sandbox stay allowed; say "anywhere" to include them`, p))
 			}
 		}
 	}
