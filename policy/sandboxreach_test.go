@@ -78,3 +78,18 @@ func TestSandboxFieldValidated(t *testing.T) {
 		require.Error(t, err, r.Name)
 	}
 }
+
+// TestLintSandboxReach: a deny that reaches the sandbox is not shadowed by
+// an earlier, equal deny that does not: the later one still decides every
+// path inside the sandbox.
+func TestLintSandboxReach(t *testing.T) {
+	rules := []Rule{
+		{Name: "deny-delete-outside", If: Condition{Roles: []Role{RoleDeletePath}}, Then: ironcurtain.Deny, Reason: "r"},
+		{Name: "deny-delete-everywhere", If: Condition{Roles: []Role{RoleDeletePath}, Sandbox: SandboxInclude}, Then: ironcurtain.Deny, Reason: "r"},
+	}
+	e, err := New(Artifacts{Policy: &CompiledPolicy{Rules: rules}, Annotations: DefaultAnnotations()}, Config{})
+	require.NoError(t, err)
+	for _, f := range e.Lint() {
+		require.NotEqual(t, "shadowed", f.Kind, "%s", f)
+	}
+}
