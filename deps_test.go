@@ -87,7 +87,7 @@ var layers = []layer{
 	{pkgs: "proxy", ours: []string{"", "internal/...", "sandbox/jail"}, theirs: mcp, never: concat(qjs, docker, []string{anthropic, openai})},
 	// The library's assembly: policy, approvers, audit and the built-in
 	// servers; no sandbox runtime, no Docker, no model client.
-	{pkgs: "stack", ours: []string{"", "approve", "audit", "policy", "tools/..."}, never: heavy},
+	{pkgs: "stack", ours: []string{"", "approve", "audit", "policy", "tools/...", "internal/..."}, never: heavy},
 	// Programs may use anything.
 	{pkgs: "cmd/...", ours: []string{"..."}, theirs: []string{""}},
 	{pkgs: "examples/...", ours: []string{"..."}, theirs: []string{""}},
