@@ -53,6 +53,9 @@ type Grants struct {
 
 	mu     sync.Mutex
 	grants []grantRecord
+	// watchers are told, after the lock is released, that the grants
+	// changed (see Watch).
+	watchers []func()
 
 	// createTemp makes the temporary file save writes; tests replace it to
 	// inject failures.
@@ -150,6 +153,7 @@ func (g *Grants) Revoke(id string) (bool, error) {
 		return false, err
 	}
 	g.grants = next
+	defer g.changed()
 	return true, nil
 }
 
@@ -203,6 +207,7 @@ func (g *Grants) add(esc ironcurtain.Escalation, gr ironcurtain.Grant, by string
 		return ironcurtain.Grant{}, err
 	}
 	g.grants = next
+	defer g.changed()
 	return ironcurtain.Grant{ID: rec.ID, Scopes: slices.Clone(rec.Scopes), TTL: ttl}, nil
 }
 
