@@ -24,7 +24,7 @@ var (
 // filesystem server exactly; the descriptions are ours.
 const (
 	pathProp     = `"path": {"type": "string", "description": "An absolute path inside an allowed directory, or a path relative to the first allowed directory."}`
-	linesProps   = `"head": {"type": "number", "minimum": 0, "description": "Return only the first N lines."}, "tail": {"type": "number", "minimum": 0, "description": "Return only the last N lines."}`
+	linesProps   = `"head": {"type": "number", "minimum": 0, "multipleOf": 1, "description": "Return only the first N lines."}, "tail": {"type": "number", "minimum": 0, "multipleOf": 1, "description": "Return only the last N lines."}`
 	excludeProp  = `"excludePatterns": {"type": "array", "items": {"type": "string"}, "default": [], "description": "Glob patterns of entries to leave out, with everything beneath them. A pattern without a slash matches entry names at any depth (\"node_modules\"); one with a slash matches paths relative to path (\"build/**\")."}`
 	schemaOpen   = `{"type": "object", "properties": {`
 	schemaClose  = `}, "additionalProperties": false}`
