@@ -124,9 +124,9 @@ func TestEditFileErrors(t *testing.T) {
 		args map[string]any
 		want string
 	}{
-		{"no edits", args("path", "f.txt", "edits", []any{}), "at least one edit"},
+		{"no edits", args("path", "f.txt", "edits", []any{}), `argument "edits" must have at least 1 items`},
 		{"empty oldText", args("path", "f.txt", "edits", edits("", "x")), "edits[0].oldText is empty"},
-		{"missing newText", args("path", "f.txt", "edits", []any{map[string]any{"oldText": "a"}}), "needs both oldText and newText"},
+		{"missing newText", args("path", "f.txt", "edits", []any{map[string]any{"oldText": "a"}}), `argument "edits[0].newText" is required`},
 		{"unknown edit field", args("path", "f.txt", "edits", []any{map[string]any{"oldText": "a", "newText": "b", "x": 1}}), "invalid arguments"},
 		{"missing file", args("path", "none.txt", "edits", edits("a", "b")), "no such file"},
 		{"binary", args("path", "bin", "edits", edits("a", "b")), "binary file"},
