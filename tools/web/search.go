@@ -109,6 +109,12 @@ func newSearcher(cfg *searchConfig, vault ironcurtain.CredentialVault) *searcher
 
 func (s *searcher) close() { s.transport.CloseIdleConnections() }
 
+// searchOutput is Result.Structured of web_search, and its output schema.
+type searchOutput struct {
+	Query   string         `json:"query"`
+	Results []SearchResult `json:"results"`
+}
+
 // searchArgs is the arguments of web_search, and its input schema. The
 // schema's maxLength of query counts characters; maxQueryLength, checked
 // too, bounds its bytes.
@@ -290,10 +296,7 @@ func searchResult(query string, results []SearchResult) ironcurtain.Result {
 			fmt.Fprintf(&b, "   %s\n", r.Snippet)
 		}
 	}
-	structured, _ := json.Marshal(struct {
-		Query   string         `json:"query"`
-		Results []SearchResult `json:"results"`
-	}{query, results})
+	structured, _ := json.Marshal(searchOutput{query, results})
 	res := ironcurtain.TextResult(strings.TrimRight(b.String(), "\n"))
 	res.Structured = structured
 	return res

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -118,37 +117,14 @@ var fetchToolDef = ironcurtain.Tool{
 		"other text types (JSON, XML, plain text) as they are; binary types are refused. " +
 		"Internal and private network addresses are refused, redirects are followed (at most 5) " +
 		"and each hop is checked again. Credential headers are not sent.",
-	OutputSchema: json.RawMessage(`{
-  "type": "object",
-  "properties": {
-    "status": {"type": "integer"},
-    "url": {"type": "string"},
-    "title": {"type": "string"},
-    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-    "body": {"type": "string"},
-    "truncated": {"type": "boolean"},
-    "redirects": {"type": "array", "items": {"type": "string"}},
-    "dropped_headers": {"type": "array", "items": {"type": "object",
-      "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}
-  },
-  "required": ["status", "url", "headers", "body", "truncated"]
-}`),
-	Annotations: ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
+	OutputSchema: toolset.SchemaOf[fetchOutput](),
+	Annotations:  ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
 }
 
 var searchToolDef = ironcurtain.Tool{
-	Name:        ToolSearch,
-	Title:       "Search the web",
-	Description: "Search the web and return a numbered list of results, each with a title, a URL and a snippet.",
-	OutputSchema: json.RawMessage(`{
-  "type": "object",
-  "properties": {
-    "query": {"type": "string"},
-    "results": {"type": "array", "items": {"type": "object",
-      "properties": {"title": {"type": "string"}, "url": {"type": "string"}, "snippet": {"type": "string"}},
-      "required": ["title", "url", "snippet"]}}
-  },
-  "required": ["query", "results"]
-}`),
-	Annotations: ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
+	Name:         ToolSearch,
+	Title:        "Search the web",
+	Description:  "Search the web and return a numbered list of results, each with a title, a URL and a snippet.",
+	OutputSchema: toolset.SchemaOf[searchOutput](),
+	Annotations:  ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
 }
