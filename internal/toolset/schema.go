@@ -175,6 +175,12 @@ func deriveSchema(t reflect.Type) (*node, error) {
 // typeSchema derives the schema of a Go type, without the keywords a field's
 // tags add.
 func typeSchema(t reflect.Type, visiting map[reflect.Type]bool) (*node, error) {
+	if t.Kind() == reflect.Pointer {
+		if t.Elem().Kind() == reflect.Pointer {
+			return nil, fmt.Errorf("%v: a pointer to a pointer says nothing a pointer does not", t)
+		}
+		return typeSchema(t.Elem(), visiting)
+	}
 	if t.Implements(schemaProviderType) {
 		raw := reflect.Zero(t).Interface().(SchemaProvider).JSONSchema()
 		if !json.Valid(raw) || !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
@@ -197,11 +203,6 @@ func typeSchema(t reflect.Type, visiting map[reflect.Type]bool) (*node, error) {
 		return &node{typ: "integer"}, nil
 	case reflect.Float64:
 		return &node{typ: "number"}, nil
-	case reflect.Pointer:
-		if t.Elem().Kind() == reflect.Pointer {
-			return nil, fmt.Errorf("%v: a pointer to a pointer says nothing a pointer does not", t)
-		}
-		return typeSchema(t.Elem(), visiting)
 	case reflect.Slice:
 		items, err := typeSchema(t.Elem(), visiting)
 		if err != nil {
@@ -374,7 +375,7 @@ func setEnum(n *node, val string) error {
 		case "integer", "number":
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || (n.typ == "integer" && f != math.Trunc(f)) {
-				return fmt.Errorf("enum value %q is not a %s", v, n.typ)
+				return fmt.Errorf("enum value %q does not fit type %s", v, n.typ)
 			}
 			n.enum = append(n.enum, f)
 		default:

@@ -179,3 +179,16 @@ func FuzzApplyEdit(f *testing.F) {
 		require.Equal(t, lines[at+n:], gotLines[len(gotLines)-(len(lines)-at-n):], "lines after the match are kept")
 	})
 }
+
+// TestArgumentNamesAreExact: encoding/json matches member names without
+// regard to case, so {"dryRun": true, "dryrun": false} decoded alone would
+// write the file that a reader of "dryRun" expects only to be diffed. The
+// schema check refuses every name it does not know, exactly.
+func TestArgumentNamesAreExact(t *testing.T) {
+	s, dir := newTestServer(t, Options{})
+	p := filepath.Join(dir, "f.txt")
+	writeTestFile(t, p, "old\n")
+	callErr(t, s, "edit_file", args("path", "f.txt", "edits", edits("old", "new"), "dryRun", true, "dryrun", false),
+		`argument "dryrun" is not a known argument`)
+	require.Equal(t, "old\n", readTestFile(t, p))
+}
