@@ -257,6 +257,9 @@ func addFields(n *node, t reflect.Type, seen map[string]bool, visiting map[refle
 		if skip {
 			continue
 		}
+		if optional && f.Type.Kind() == reflect.Struct && hasOption(f, "omitempty") && !hasOption(f, "omitzero") {
+			return fmt.Errorf("%v.%s: omitempty never leaves out a struct, so the encoding would not fit the schema; use omitzero or a pointer", t, f.Name)
+		}
 		if seen[name] {
 			return fmt.Errorf("%v: two fields are named %q", t, name)
 		}
@@ -302,6 +305,16 @@ func jsonName(f reflect.StructField) (name string, optional, skip bool) {
 		}
 	}
 	return name, optional, false
+}
+
+func hasOption(f reflect.StructField, opt string) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+	for o := range strings.SplitSeq(opts, ",") {
+		if o == opt {
+			return true
+		}
+	}
+	return false
 }
 
 // applyTags adds a field's desc and schema tags to its schema.

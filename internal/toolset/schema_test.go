@@ -244,3 +244,14 @@ func TestSchemaOfRefuses(t *testing.T) {
 }
 
 func mustErr(_ *decoder, err error) error { return err }
+
+func TestSchemaOfRefusesOmitemptyStruct(t *testing.T) {
+	_, err := newDecoder(reflect.TypeFor[struct {
+		In inner `json:"in,omitempty"`
+	}]())
+	require.ErrorContains(t, err, "omitempty never leaves out a struct")
+	_, err = newDecoder(reflect.TypeFor[struct {
+		In inner `json:"in,omitzero"`
+	}]())
+	require.NoError(t, err)
+}
