@@ -135,7 +135,7 @@ func (describesOnly) JSONSchema() json.RawMessage { return json.RawMessage(`{"ty
 
 type badSchema struct{}
 
-func (badSchema) JSONSchema() json.RawMessage     { return json.RawMessage(`[1]`) }
+func (badSchema) JSONSchema() json.RawMessage   { return json.RawMessage(`[1]`) }
 func (*badSchema) UnmarshalJSON(b []byte) error { return nil }
 
 // TestSchemaOfRefuses: what cannot be described, or is described wrongly,
