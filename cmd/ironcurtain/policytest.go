@@ -174,6 +174,9 @@ func runPolicyTest(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		}
 		s := o.Scenario
 		want := s.Expect.String()
+		if s.NotAllow {
+			want = "not allow"
+		}
 		if s.Rule != "" {
 			want += " by " + s.Rule
 		}

@@ -198,3 +198,27 @@ func TestPolicyDiffReadsOwnAuditLog(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "no calls")
 }
+
+// TestPolicyTestReadsIronCurtainScenarios: policy test replays a
+// test-scenarios.json in IronCurtain's own format (request with serverName
+// and toolName, expectedDecision including "not-allow").
+func TestPolicyTestReadsIronCurtainScenarios(t *testing.T) {
+	dir := compiledDir(t, policy.DefaultConstitution())
+	scen := `{"generatedAt":"2026-01-01T00:00:00Z","constitutionHash":"x","inputHash":"y","scenarios":[
+	 {"description":"reading the user's notes is fine","request":{"serverName":"filesystem","toolName":"read_file","arguments":{"path":"~/Documents/notes.txt"}},"expectedDecision":"allow","reasoning":"documents may be read","source":"handwritten"},
+	 {"description":"ssh keys stay out of reach","request":{"serverName":"filesystem","toolName":"read_file","arguments":{"path":"~/.ssh/id_rsa"}},"expectedDecision":"not-allow","reasoning":"credentials","source":"generated"},
+	 {"description":"wrong on purpose","request":{"serverName":"filesystem","toolName":"read_file","arguments":{"path":"~/.ssh/id_rsa"}},"expectedDecision":"allow","reasoning":"must fail","source":"generated"}
+	]}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, compile.ScenariosFile), []byte(scen), 0o644))
+	code, out, errOut := runCLI(t, "", "policy", "test", "-v", dir)
+	require.Equal(t, 1, code, errOut)
+	require.Contains(t, out, "3 scenario(s): 2 passed, 1 failed")
+	require.Contains(t, out, "ssh keys stay out of reach: want not allow, got deny")
+	require.Contains(t, out, "FAIL")
+
+	bad := strings.Replace(scen, `"not-allow"`, `"maybe"`, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, compile.ScenariosFile), []byte(bad), 0o644))
+	code, _, errOut = runCLI(t, "", "policy", "test", dir)
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "maybe")
+}

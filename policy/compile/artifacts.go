@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/ironcurtain-go/ironcurtain"
 )
 
 // The artifact file names, as the engine and the CLI look for them.
@@ -113,8 +115,17 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	return d.Sync()
 }
 
-// ReadScenarios decodes a test-scenarios.json artifact strictly.
+// ReadScenarios decodes a test-scenarios.json artifact strictly: this
+// project's, or IronCurtain's (each scenario's call as a "request" with
+// serverName and toolName, and an expectedDecision of allow, deny,
+// escalate or not-allow).
 func ReadScenarios(data []byte) (*Scenarios, error) {
+	var probe struct {
+		Scenarios []map[string]json.RawMessage `json:"scenarios"`
+	}
+	if json.Unmarshal(data, &probe) == nil && len(probe.Scenarios) > 0 && probe.Scenarios[0]["request"] != nil {
+		return readIronCurtainScenarios(data)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var s Scenarios
@@ -142,4 +153,59 @@ func ReadScenarios(data []byte) (*Scenarios, error) {
 		}
 	}
 	return &s, nil
+}
+
+// ironCurtainScenarios is IronCurtain's test-scenarios.json.
+type ironCurtainScenarios struct {
+	GeneratedAt      string `json:"generatedAt"`
+	ConstitutionHash string `json:"constitutionHash"`
+	InputHash        string `json:"inputHash"`
+	Scenarios        []struct {
+		Description string `json:"description"`
+		Request     struct {
+			ServerName string         `json:"serverName"`
+			ToolName   string         `json:"toolName"`
+			Arguments  map[string]any `json:"arguments"`
+		} `json:"request"`
+		ExpectedDecision string `json:"expectedDecision"`
+		Reasoning        string `json:"reasoning"`
+		Source           string `json:"source"`
+	} `json:"scenarios"`
+}
+
+func readIronCurtainScenarios(data []byte) (*Scenarios, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var in ironCurtainScenarios
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("scenarios (IronCurtain's format): %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("scenarios: unexpected data after the JSON value")
+	}
+	out := &Scenarios{ConstitutionHash: in.ConstitutionHash}
+	for i, sc := range in.Scenarios {
+		if sc.Request.ServerName == "" || sc.Request.ToolName == "" {
+			return nil, fmt.Errorf("scenario %d (%q): a request needs a serverName and a toolName", i+1, sc.Description)
+		}
+		s := Scenario{Description: sc.Description, Principle: sc.Reasoning, Source: sc.Source,
+			Call: Call{Server: sc.Request.ServerName, Tool: sc.Request.ToolName, Arguments: sc.Request.Arguments}}
+		if s.Call.Arguments == nil {
+			s.Call.Arguments = map[string]any{}
+		}
+		switch sc.ExpectedDecision {
+		case "allow":
+			s.Expect = ironcurtain.Allow
+		case "deny":
+			s.Expect = ironcurtain.Deny
+		case "escalate":
+			s.Expect = ironcurtain.Escalate
+		case "not-allow":
+			s.Expect, s.NotAllow = ironcurtain.Deny, true
+		default:
+			return nil, fmt.Errorf("scenario %d (%q): expectedDecision %q is not allow, deny, escalate or not-allow", i+1, sc.Description, sc.ExpectedDecision)
+		}
+		out.Scenarios = append(out.Scenarios, s)
+	}
+	return out, nil
 }

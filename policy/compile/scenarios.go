@@ -37,6 +37,9 @@ type Scenario struct {
 	Expect ironcurtain.Verdict `json:"expect"`
 	// Rule, when set, is the rule expected to decide.
 	Rule string `json:"rule,omitempty"`
+	// NotAllow, when set, expects any verdict but allow (IronCurtain's
+	// "not-allow"); Expect is then Deny and is not compared.
+	NotAllow bool `json:"notAllow,omitempty"`
 }
 
 // Call is a scenario's tool call.
@@ -85,7 +88,7 @@ func Replay(ctx context.Context, e ironcurtain.PolicyEngine, scs []Scenario) ([]
 			}
 			d = ironcurtain.Decision{Verdict: ironcurtain.Deny, Rule: "evaluation-error", Reason: err.Error()}
 		}
-		pass := d.Verdict == s.Expect && (s.Rule == "" || s.Rule == d.Rule)
+		pass := (d.Verdict == s.Expect || (s.NotAllow && d.Verdict != ironcurtain.Allow)) && (s.Rule == "" || s.Rule == d.Rule)
 		out = append(out, Outcome{Scenario: s, Decision: d, Pass: pass})
 	}
 	return out, nil
