@@ -330,15 +330,25 @@ func applyTags(n *node, f reflect.StructField) error {
 		}
 		return fmt.Errorf("a type that describes itself takes no schema tag but default")
 	}
-	elem := f.Type
-	if elem.Kind() == reflect.Pointer {
-		elem = elem.Elem()
+	return applyKeywords(n, f.Type, strings.Split(tag, ","), true)
+}
+
+// applyKeywords applies schema-tag keywords to n, the schema of a value of
+// type t. Keywords prefixed "items." apply to the items of an array.
+func applyKeywords(n *node, t reflect.Type, kvs []string, allowDefault bool) error {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
 	var def *string
-	for kv := range strings.SplitSeq(tag, ",") {
+	var itemKVs []string
+	for _, kv := range kvs {
 		key, val, ok := strings.Cut(kv, "=")
 		if !ok {
 			return fmt.Errorf("schema tag %q: want key=value", kv)
+		}
+		if rest, ok := strings.CutPrefix(key, "items."); ok {
+			itemKVs = append(itemKVs, rest+"="+val)
+			continue
 		}
 		var err error
 		switch key {
@@ -347,6 +357,9 @@ func applyTags(n *node, f reflect.StructField) error {
 		case "enum":
 			err = setEnum(n, val)
 		case "default":
+			if !allowDefault {
+				return errors.New("items take no default")
+			}
 			def = &val
 		case "minimum", "maximum":
 			err = setBound(n, key, val)
@@ -361,8 +374,16 @@ func applyTags(n *node, f reflect.StructField) error {
 			return err
 		}
 	}
+	if itemKVs != nil {
+		if n.items == nil || n.items.raw != nil {
+			return errors.New("items. keywords apply to an array of a type that does not describe itself")
+		}
+		if err := applyKeywords(n.items, t.Elem(), itemKVs, false); err != nil {
+			return fmt.Errorf("items: %w", err)
+		}
+	}
 	if def != nil {
-		return setDefault(n, *def, elem)
+		return setDefault(n, *def, t)
 	}
 	return nil
 }

@@ -82,6 +82,15 @@ func TestSchemaOfTags(t *testing.T) {
 		{"integer published as a number", SchemaOf[struct {
 			Head *int `json:"head,omitempty" schema:"type=number,minimum=0"`
 		}](), `{"type":"object","properties":{"head":{"type":"number","minimum":0,"multipleOf":1}},"additionalProperties":false}`},
+		{"keywords of items", SchemaOf[struct {
+			Types []string  `json:"types" schema:"minItems=1,items.enum=security|features"`
+			Lines [][]int   `json:"lines,omitempty" schema:"items.maxItems=2,items.items.minimum=1"`
+			Ratio []float64 `json:"ratio,omitempty" schema:"items.minimum=0,items.maximum=1"`
+		}](), `{"type":"object","properties":{
+			"types":{"type":"array","items":{"type":"string","enum":["security","features"]},"minItems":1},
+			"lines":{"type":"array","items":{"type":"array","items":{"type":"integer","minimum":1},"maxItems":2}},
+			"ratio":{"type":"array","items":{"type":"number","minimum":0,"maximum":1}}},
+			"required":["types"],"additionalProperties":false}`},
 		{"nested, pointer, slice of structs, map", SchemaOf[struct {
 			In  inner             `json:"in"`
 			Ptr *inner            `json:"ptr,omitempty"`
@@ -224,6 +233,15 @@ func TestSchemaOfRefuses(t *testing.T) {
 		{"default below the minimum", reflect.TypeFor[struct {
 			N *float64 `json:"n,omitempty" schema:"minimum=1,default=0"`
 		}](), "must be at least 1"},
+		{"items keyword on a string", reflect.TypeFor[struct {
+			S string `json:"s" schema:"items.enum=a"`
+		}](), "apply to an array"},
+		{"bad items keyword", reflect.TypeFor[struct {
+			L []string `json:"l" schema:"items.minimum=1"`
+		}](), "items: minimum applies to numbers"},
+		{"default of items", reflect.TypeFor[struct {
+			L []string `json:"l,omitempty" schema:"items.default=x"`
+		}](), "items take no default"},
 		{"default not JSON", reflect.TypeFor[struct {
 			L []string `json:"l,omitempty" schema:"default=[x"`
 		}](), "not JSON"},

@@ -71,6 +71,10 @@ func Typed[In any](def ironcurtain.Tool, handle func(ctx context.Context, in In)
 //	  minItems=n, maxItems=n     bounds of an array's length
 //	  type=number                publish an integer as a JSON number (with
 //	                             multipleOf 1), for a surface that says number
+//	  items.k=v                  keyword k of an array's items (items.enum=a|b)
+//
+// Keyword values cannot hold a comma. A type the tags cannot describe (a
+// boolean or a string, say) implements [SchemaProvider].
 //
 // SchemaOf panics when T cannot be described.
 func SchemaOf[T any]() json.RawMessage {
