@@ -205,6 +205,18 @@ func (o Options) settle() (*settings, error) {
 	return s, nil
 }
 
+// AgentUser returns the numeric user and group the agent runs as under
+// opts (see Options.User), for the host-side tools that must act in the
+// workspace as that user: git.Options.RunAs, when this process is root,
+// lets jailed git write in a workspace that belongs to the agent.
+func AgentUser(opts Options) (uid, gid int, err error) {
+	s := &settings{Options: opts}
+	if err := s.pickUser(); err != nil {
+		return 0, 0, err
+	}
+	return s.uid, s.gid, nil
+}
+
 // pickUser settles the container user and whether the run directory must
 // be given to it.
 func (s *settings) pickUser() error {
