@@ -194,8 +194,8 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	sb, err := docker.New(docker.Options{
 		Image: *image, Adapter: adapter, Tools: st.Gate, LLM: proxy, Workspace: st.Policy.Sandbox(),
-		Annotations: st.Policy.Artifacts().Annotations,
-		Timeout:     *timeout, Memory: *memory, CPUs: *cpus,
+		Annotations: st.Policy.Artifacts().Annotations, Protected: st.Policy.ProtectedPaths(),
+		Timeout: *timeout, Memory: *memory, CPUs: *cpus,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain docker run: %v\n", err)

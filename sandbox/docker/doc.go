@@ -81,7 +81,8 @@
 // during the call (statx birth time), owned by root, reached from the
 // workspace without passing a link (openat with O_NOFOLLOW, the owner
 // changed through the descriptor of the checked inode). What was there
-// before keeps its owner. Jailed git has no capabilities and so cannot
+// before keeps its owner, and so do the policy's protected paths
+// (Options.Protected) and the directories that hold them. Jailed git has no capabilities and so cannot
 // write in a workspace that belongs to the agent's user as root: run it as
 // that user with git.Options.RunAs and [AgentUser].
 //

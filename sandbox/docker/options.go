@@ -71,6 +71,11 @@ type Options struct {
 	// results. Nil means the annotations of the built-in tools
 	// (policy.DefaultAnnotations).
 	Annotations *policy.Annotations
+	// Protected are the policy's protected paths (Engine.ProtectedPaths):
+	// what the tools create in the workspace is given to the agent's user
+	// (see the package documentation), except these and the directories
+	// that hold them.
+	Protected []string
 	// LLM is the LLM API proxy. Each run gets a session of it, with fresh
 	// fake keys. Nil means the agent reaches no model API.
 	LLM *llm.Proxy
@@ -129,6 +134,7 @@ type settings struct {
 	// hostWorkspace is Workspace, absolute and clean; realWorkspace its
 	// real path.
 	hostWorkspace, realWorkspace string
+	protected                    []string // Protected, real paths
 }
 
 func (o Options) settle() (*settings, error) {
@@ -197,6 +203,9 @@ func (o Options) settle() (*settings, error) {
 		}
 		if s.hostWorkspace, s.realWorkspace, err = hostWorkspace(s.Workspace); err != nil {
 			return nil, err
+		}
+		for _, p := range o.Protected {
+			s.protected = append(s.protected, realPath(p))
 		}
 	}
 	if err := s.pickUser(); err != nil {

@@ -97,6 +97,7 @@ func runScript(t *testing.T, tools *stack.Stack, ws string, steps []scriptStep) 
 		}},
 		Tools:       tools.Gate,
 		Annotations: tools.Policy.Artifacts().Annotations,
+		Protected:   tools.Policy.ProtectedPaths(),
 		Workspace:   ws,
 		Labels:      map[string]string{testLabel: testRun},
 		Timeout:     2 * time.Minute,
