@@ -33,6 +33,7 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/proxy/llm"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/docker"
 	"github.com/ironcurtain-go/ironcurtain/stack"
+	"github.com/ironcurtain-go/ironcurtain/tools/git"
 	"github.com/ironcurtain-go/ironcurtain/tools/web"
 	"github.com/ironcurtain-go/ironcurtain/vault"
 )
@@ -159,7 +160,24 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) (co
 	keys := vault.FromEnv(llmKeys...)
 	term := &approve.Terminal{}
 	defer term.Close()
-	st, err := jailedStack(ctx, "docker run", stack.Options{Sandbox: *workspace, Audit: *auditFile, Vault: keys, Human: term}, *unjailed, stderr, *caDir)
+	opts := stack.Options{Sandbox: *workspace, Audit: *auditFile, Vault: keys, Human: term}
+	if os.Geteuid() == 0 {
+		// git, jailed without capabilities, cannot write in a workspace
+		// that belongs to the agent's user unless it runs as that user,
+		// who must then be able to reach the workspace on the host.
+		uid, gid, err := docker.AgentUser(docker.Options{Workspace: *workspace})
+		if err != nil {
+			fmt.Fprintf(stderr, "ironcurtain docker run: %v\n", err)
+			return 2
+		}
+		switch owned, reach := ownedAndReachable(*workspace, uid, gid); {
+		case owned && reach:
+			opts.Git.RunAs = &git.User{UID: uid, GID: gid}
+		case owned:
+			fmt.Fprintf(stderr, "ironcurtain docker run: the agent's user %d cannot reach %s on the host, so git (run as root in its jail) cannot write in it\n", uid, *workspace)
+		}
+	}
+	st, err := jailedStack(ctx, "docker run", opts, *unjailed, stderr, *caDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain docker run: %v\n", err)
 		return 1
@@ -184,6 +202,7 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) (co
 	}
 	sb, err := docker.New(docker.Options{
 		Image: *image, Adapter: adapter, Tools: st.Gate, LLM: proxy, Workspace: st.Policy.Sandbox(),
+		Annotations: st.Policy.Artifacts().Annotations, Protected: st.Policy.ProtectedPaths(),
 		Timeout: *timeout, Memory: *memory, CPUs: *cpus,
 	})
 	if err != nil {

@@ -32,9 +32,11 @@ const (
 // the operator left, a protected path) keeps its owner; on a file system
 // without birth times nothing is changed.
 type chowner struct {
-	uid, gid int
-	hostUID  int
-	roots    []string // the workspace's spellings, longest first
+	uid, gid  int
+	hostUID   int
+	roots     []string // the workspace's spellings, longest first
+	real      string   // the workspace's real path, which entries are named by
+	protected []string // canonical; never given away, nor a directory holding one
 }
 
 // ownerMark is when a call began, by the clock file times are taken from.
@@ -97,6 +99,18 @@ type chownPass struct {
 	left int
 }
 
+// guarded reports whether the entry at path (named from the real
+// workspace) is a protected path, or a directory on the way to one:
+// giving it away would give the agent the protected path.
+func (c *chowner) guarded(path string) bool {
+	for _, p := range c.protected {
+		if p == path || strings.HasPrefix(p, path+"/") || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // target walks from the workspace to rel, one component at a time. A new
 // directory on the way is adopted with all it holds; the target itself,
 // when it is a directory that was there, is searched for new entries.
@@ -109,48 +123,59 @@ func (p *chownPass) target(root, rel string) {
 	if rel != "." {
 		parts = strings.Split(rel, "/")
 	}
+	path := p.c.real
 	for _, name := range parts {
 		next, err := unix.Openat(fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		unix.Close(fd)
 		if err != nil {
 			return
 		}
-		fd = next
-		isDir, isNew := p.visit(fd)
+		fd, path = next, path+"/"+name
+		isDir, isNew, _ := p.visit(fd, path)
 		if !isDir {
 			unix.Close(fd)
 			return
 		}
 		if isNew {
-			p.tree(fd, 0)
+			p.tree(fd, path, true, 0)
 			unix.Close(fd)
 			return
 		}
 	}
-	p.tree(fd, 0)
+	_, _, changed := p.visit(fd, path)
+	p.tree(fd, path, changed, 0)
 	unix.Close(fd)
 }
 
-// visit adopts the entry fd refers to if it is new and the host's, and
-// says whether it is a directory and whether it is new.
-func (p *chownPass) visit(fd int) (isDir, isNew bool) {
-	var st unix.Statx_t
-	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW,
-		unix.STATX_TYPE|unix.STATX_UID|unix.STATX_BTIME, &st); err != nil {
-		return false, false
-	}
-	isDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
-	isNew = st.Mask&unix.STATX_BTIME != 0 &&
-		(st.Btime.Sec > p.m.sec || (st.Btime.Sec == p.m.sec && int64(st.Btime.Nsec) >= p.m.nsec))
-	if isNew && int(st.Uid) == p.c.hostUID {
-		_ = unix.Fchownat(fd, "", p.c.uid, p.c.gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
-	}
-	return isDir, isNew
+// after reports whether t is at or after the mark.
+func (m ownerMark) after(t unix.StatxTimestamp) bool {
+	return t.Sec > m.sec || (t.Sec == m.sec && int64(t.Nsec) >= m.nsec)
 }
 
-// tree visits every entry beneath the directory dir (an O_PATH
-// descriptor), without following links.
-func (p *chownPass) tree(dir, depth int) {
+// visit adopts the entry fd refers to if it is new and the host's, and
+// says whether it is a directory, whether it is new, and whether its
+// status changed since the mark (for a directory: whether an entry was
+// made in it, or moved in; the agent cannot set a ctime back).
+func (p *chownPass) visit(fd int, path string) (isDir, isNew, changed bool) {
+	var st unix.Statx_t
+	if err := unix.Statx(fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW,
+		unix.STATX_TYPE|unix.STATX_UID|unix.STATX_BTIME|unix.STATX_CTIME, &st); err != nil {
+		return false, false, false
+	}
+	isDir = st.Mode&unix.S_IFMT == unix.S_IFDIR
+	isNew = st.Mask&unix.STATX_BTIME != 0 && p.m.after(st.Btime)
+	changed = isNew || st.Mask&unix.STATX_CTIME == 0 || p.m.after(st.Ctime)
+	if isNew && int(st.Uid) == p.c.hostUID && !p.c.guarded(path) {
+		_ = unix.Fchownat(fd, "", p.c.uid, p.c.gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+	}
+	return isDir, isNew, changed
+}
+
+// tree visits the entries beneath the directory dir (an O_PATH
+// descriptor), without following links: every directory, and the other
+// entries of the directories whose status changed since the mark (only
+// there can an entry have been made).
+func (p *chownPass) tree(dir int, path string, changed bool, depth int) {
 	if depth >= chownMaxDepth {
 		return
 	}
@@ -161,18 +186,24 @@ func (p *chownPass) tree(dir, depth int) {
 	f := os.NewFile(uintptr(rfd), "dir")
 	defer f.Close()
 	for p.left > 0 {
-		names, err := f.Readdirnames(512)
-		for _, name := range names {
+		entries, err := f.ReadDir(512)
+		for _, e := range entries {
 			if p.left <= 0 {
 				return
 			}
 			p.left--
-			fd, err := unix.Openat(rfd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+			// The type comes from the directory itself; a stale one only
+			// costs a visit, since visit checks the inode it opened.
+			if !changed && e.Type().IsRegular() {
+				continue
+			}
+			fd, err := unix.Openat(rfd, e.Name(), unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 			if err != nil {
 				continue
 			}
-			if isDir, _ := p.visit(fd); isDir {
-				p.tree(fd, depth+1)
+			sub := path + "/" + e.Name()
+			if isDir, _, changed := p.visit(fd, sub); isDir {
+				p.tree(fd, sub, changed, depth+1)
 			}
 			unix.Close(fd)
 		}

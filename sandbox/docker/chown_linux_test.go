@@ -3,6 +3,7 @@ package docker
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -13,8 +14,8 @@ import (
 
 // The ownership pass gives the agent's user what a call made in the
 // workspace, and nothing else: not what was there before, not what lies
-// behind a link, not anything outside the workspace; a FIFO does not
-// block it.
+// behind a link, not anything outside the workspace, not a protected path
+// nor a directory holding one; a FIFO does not block it.
 func TestChownerAdopt(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("changing owners needs root; the pass runs only when the process is root")
@@ -28,7 +29,13 @@ func TestChownerAdopt(t *testing.T) {
 	old := filepath.Join(ws, "repo", "old")
 	require.NoError(t, os.WriteFile(old, nil, 0o644))
 	require.NoError(t, os.Symlink(outside, filepath.Join(ws, "link")))
-	c := &chowner{uid: 4242, gid: 4243, roots: []string{ws}}
+	real, err := filepath.EvalSymlinks(ws)
+	require.NoError(t, err)
+	// A protected file made during the call, in directories made during it
+	// (a grants file saved when an escalation is approved).
+	state := filepath.Join(real, "state")
+	grants := filepath.Join(state, "inner", "grants.json")
+	c := &chowner{uid: 4242, gid: 4243, roots: []string{ws}, real: real, protected: []string{grants}}
 	// The mark is taken once the clock has passed the old file's birth.
 	var st unix.Statx_t
 	require.NoError(t, unix.Statx(unix.AT_FDCWD, old, 0, unix.STATX_BTIME, &st))
@@ -49,6 +56,9 @@ func TestChownerAdopt(t *testing.T) {
 		}
 	}
 	require.NoError(t, syscall.Mkfifo(filepath.Join(ws, "repo", "fifo"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Dir(grants), 0o755))
+	require.NoError(t, os.WriteFile(grants, nil, 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(state, "beside"), nil, 0o600))
 	behind := filepath.Join(outside, "made-behind-link")
 	require.NoError(t, os.WriteFile(behind, nil, 0o644))
 	sibling := filepath.Join(base, "ws2")
@@ -63,6 +73,7 @@ func TestChownerAdopt(t *testing.T) {
 			"link/made-behind-link",
 			filepath.Join(ws, "..", "outside", "made-behind-link"),
 			"../ws2",
+			"state",
 			sibling,
 			filepath.Join(ws, "new\x00"),
 		})
@@ -73,10 +84,32 @@ func TestChownerAdopt(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the pass blocked")
 	}
-	for _, p := range append(made, filepath.Join(ws, "repo", "fifo")) {
+	for _, p := range append(made, filepath.Join(ws, "repo", "fifo"), filepath.Join(state, "beside")) {
 		require.Equal(t, 4242, ownerOf(t, p), p)
 	}
-	for _, p := range []string{old, ws, filepath.Join(ws, "repo"), filepath.Join(ws, "link"), behind, outside, sibling} {
+	for _, p := range []string{old, ws, filepath.Join(ws, "repo"), filepath.Join(ws, "link"), behind, outside, sibling,
+		state, filepath.Dir(grants), grants} {
 		require.Equal(t, 0, ownerOf(t, p), p)
+	}
+}
+
+// BenchmarkChownerAdopt measures the ownership pass after a git call on a
+// workspace of 1000 files in 50 directories, none of them new: the whole
+// workspace is searched.
+//
+//	sudo go test ./sandbox/docker -run '^$' -bench ChownerAdopt
+func BenchmarkChownerAdopt(b *testing.B) {
+	ws := b.TempDir()
+	for d := range 50 {
+		dir := filepath.Join(ws, "d"+strconv.Itoa(d))
+		require.NoError(b, os.Mkdir(dir, 0o755))
+		for f := range 20 {
+			require.NoError(b, os.WriteFile(filepath.Join(dir, strconv.Itoa(f)), nil, 0o644))
+		}
+	}
+	c := &chowner{uid: 4242, gid: 4243, hostUID: -1, roots: []string{ws}, real: ws}
+	m := ownerMark{sec: 1 << 40}
+	for b.Loop() {
+		c.adopt(m, []string{"."})
 	}
 }

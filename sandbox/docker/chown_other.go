@@ -5,9 +5,11 @@ package docker
 // chowner does nothing off Linux, where Docker Mode's engine runs in a
 // virtual machine that maps file owners itself.
 type chowner struct {
-	uid, gid int
-	hostUID  int
-	roots    []string
+	uid, gid  int
+	hostUID   int
+	roots     []string
+	real      string
+	protected []string
 }
 
 type ownerMark struct{}

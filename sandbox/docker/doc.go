@@ -57,6 +57,35 @@
 // call [RemoveStale] at start-up to remove the containers such a process
 // left.
 //
+// # Paths and owners in the workspace
+//
+// The agent names the workspace /workspace; the Gate and the tools know it
+// by its host path. In each tool call, every argument the policy's
+// annotations (Options.Annotations) give a path role — conditional roles
+// resolved as the engine resolves them, arrays of paths element by element
+// — is mapped from /workspace to the host workspace: "/workspace" and
+// "/workspace/..." exactly, nothing else ("/workspacex", "//workspace/x"
+// and relative paths pass unchanged), and nothing is cleaned, so ".." and
+// the links the agent made are resolved by the policy where the tool acts:
+// /workspace/l/passwd, with l a link to /etc, is judged as /etc/passwd.
+// Other arguments (a file's content that mentions /workspace) are never
+// changed. In what the agent reads back — text, structured content,
+// embedded resources, the reason of a refusal — the host workspace is
+// shown as /workspace where it starts a path and ends at a component
+// boundary; the host paths of other directories are left as they are.
+// Code Mode scripts (package codetool) call the Gate directly and are not
+// mapped: they use paths relative to the workspace.
+//
+// The tools run as this process; when that is root, what a call creates in
+// the workspace is given to the agent's user afterwards: entries born
+// during the call (statx birth time), owned by root, reached from the
+// workspace without passing a link (openat with O_NOFOLLOW, the owner
+// changed through the descriptor of the checked inode). What was there
+// before keeps its owner, and so do the policy's protected paths
+// (Options.Protected) and the directories that hold them. Jailed git has no capabilities and so cannot
+// write in a workspace that belongs to the agent's user as root: run it as
+// that user with git.Options.RunAs and [AgentUser].
+//
 // # Inside: the bridge
 //
 // The container's command is always the bridge, cmd/ironcurtain-bridge, a

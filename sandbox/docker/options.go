@@ -72,6 +72,11 @@ type Options struct {
 	// results. Nil means the annotations of the built-in tools
 	// (policy.DefaultAnnotations).
 	Annotations *policy.Annotations
+	// Protected are the policy's protected paths (Engine.ProtectedPaths):
+	// what the tools create in the workspace is given to the agent's user
+	// (see the package documentation), except these and the directories
+	// that hold them.
+	Protected []string
 	// LLM is the LLM API proxy. Each run gets a session of it, with fresh
 	// fake keys. Nil means the agent reaches no model API.
 	LLM *llm.Proxy
@@ -130,6 +135,7 @@ type settings struct {
 	// hostWorkspace is Workspace, absolute and clean; realWorkspace its
 	// real path.
 	hostWorkspace, realWorkspace string
+	protected                    []string // Protected, real paths
 }
 
 func (o Options) settle() (*settings, error) {
@@ -199,11 +205,26 @@ func (o Options) settle() (*settings, error) {
 		if s.hostWorkspace, s.realWorkspace, err = hostWorkspace(s.Workspace); err != nil {
 			return nil, err
 		}
+		for _, p := range o.Protected {
+			s.protected = append(s.protected, realPath(p))
+		}
 	}
 	if err := s.pickUser(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// AgentUser returns the numeric user and group the agent runs as under
+// opts (see Options.User), for the host-side tools that must act in the
+// workspace as that user: git.Options.RunAs, when this process is root,
+// lets jailed git write in a workspace that belongs to the agent.
+func AgentUser(opts Options) (uid, gid int, err error) {
+	s := &settings{Options: opts}
+	if err := s.pickUser(); err != nil {
+		return 0, 0, err
+	}
+	return s.uid, s.gid, nil
 }
 
 // pickUser settles the container user and whether the run directory must

@@ -58,7 +58,7 @@ func newPathMapper(backend ironcurtain.Backend, s *settings) *pathMapper {
 		m.tools[server] = byTool
 	}
 	if s.chown {
-		m.owner = &chowner{uid: s.uid, gid: s.gid, hostUID: 0, roots: m.shown}
+		m.owner = &chowner{uid: s.uid, gid: s.gid, hostUID: 0, roots: m.shown, real: s.realWorkspace, protected: s.protected}
 	}
 	return m
 }
@@ -380,4 +380,23 @@ func hostWorkspace(dir string) (abs, real string, err error) {
 		return "", "", fmt.Errorf("docker: workspace: %w", err)
 	}
 	return abs, real, nil
+}
+
+// realPath resolves the links of the longest part of p that exists, and
+// keeps the rest: a protected file not made yet is named as it will be.
+func realPath(p string) string {
+	p, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	var rest []string
+	for d := p; ; d = filepath.Dir(d) {
+		if r, err := filepath.EvalSymlinks(d); err == nil {
+			return filepath.Join(append([]string{r}, rest...)...)
+		}
+		if d == filepath.Dir(d) {
+			return p
+		}
+		rest = append([]string{filepath.Base(d)}, rest...)
+	}
 }

@@ -280,3 +280,31 @@ func FuzzMapJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPathMapper measures what the mapping adds to a call: the path
+// roles resolved, the arguments mapped, a result with a host path mapped
+// back (no ownership pass).
+//
+//	go test ./sandbox/docker -run '^$' -bench PathMapper
+func BenchmarkPathMapper(b *testing.B) {
+	fb := &fakeBackend{res: ironcurtain.Result{
+		Content:    []ironcurtain.Content{{Type: "text", Text: "Wrote 12 bytes to /srv/ws/notes/done.txt"}},
+		Structured: json.RawMessage(`{"directories":["/srv/ws"]}`),
+	}}
+	m := testMapper(fb)
+	for _, tc := range []struct {
+		name string
+		call ironcurtain.ToolCall
+	}{
+		{"write_file", ironcurtain.ToolCall{Server: "filesystem", Tool: "write_file", Arguments: map[string]any{"path": "/workspace/notes/done.txt", "content": "hello world!"}}},
+		{"git_branch", ironcurtain.ToolCall{Server: "git", Tool: "git_branch", Arguments: map[string]any{"path": "/workspace/r", "mode": "create", "branchName": "x"}}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := m.Call(context.Background(), tc.call); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

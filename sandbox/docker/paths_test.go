@@ -64,14 +64,20 @@ func (r scriptRun) verdict(t *testing.T, i int) ironcurtain.CallRecord {
 
 // builtinStack is the trusted side the CLI's docker run assembles: the
 // default policy with the workspace as the sandbox, the built-in
-// filesystem and git servers, git in its jail (where the kernel has one),
-// and nobody to approve an escalation.
+// filesystem and git servers, git in its jail (where the kernel has one)
+// as the agent's user, and nobody to approve an escalation.
 func builtinStack(t *testing.T, ws string) *stack.Stack {
 	t.Helper()
+	g := git.Options{Jail: &jail.Policy{Unsandboxed: true}}
+	if os.Geteuid() == 0 {
+		uid, gid, err := AgentUser(Options{Workspace: ws})
+		require.NoError(t, err)
+		g.RunAs = &git.User{UID: uid, GID: gid}
+	}
 	st, err := stack.New(context.Background(), stack.Options{
 		Sandbox:  ws,
 		Builtins: []string{stack.Filesystem, stack.Git},
-		Git:      git.Options{Jail: &jail.Policy{Unsandboxed: true}},
+		Git:      g,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
@@ -91,6 +97,7 @@ func runScript(t *testing.T, tools *stack.Stack, ws string, steps []scriptStep) 
 		}},
 		Tools:       tools.Gate,
 		Annotations: tools.Policy.Artifacts().Annotations,
+		Protected:   tools.Policy.ProtectedPaths(),
 		Workspace:   ws,
 		Labels:      map[string]string{testLabel: testRun},
 		Timeout:     2 * time.Minute,
@@ -186,6 +193,44 @@ func TestAbsoluteWorkspacePaths(t *testing.T) {
 		require.Equal(t, uid, ownerOf(t, filepath.Join(ws, p)), "%s belongs to the agent's user", p)
 	}
 	require.Equal(t, os.Getuid(), ownerOf(t, keep), "a file the tools did not make keeps its owner")
+}
+
+// Git, jailed and run as the agent's user, works on the absolute paths the
+// agent names, in a workspace that belongs to the agent; the agent can go
+// on working in the repository git made, and git in what the agent made.
+func TestWorkspaceGit(t *testing.T) {
+	requireEngine(t)
+	ws := workspace(t)
+	st := builtinStack(t, ws)
+	steps := []scriptStep{
+		/*0*/ {Op: "call", Tool: "git__git_init", Args: map[string]any{"path": "/workspace/r"}},
+		/*1*/ {Op: "mkdir", Path: "/workspace/r/sub"},
+		/*2*/ {Op: "write", Path: "/workspace/r/sub/a.txt", Content: "made in the container"},
+		/*3*/ {Op: "call", Tool: "git__git_add", Args: map[string]any{"path": "/workspace/r", "all": true}},
+		/*4*/ {Op: "call", Tool: "git__git_commit", Args: map[string]any{"path": "/workspace/r", "message": "first"}},
+		/*5*/ {Op: "write", Path: "/workspace/r/.git/agent-probe", Content: "x"},
+		/*6*/ {Op: "call", Tool: "git__git_status", Args: map[string]any{"path": "/workspace/r"}},
+		/*7*/ {Op: "call", Tool: "git__git_set_working_dir", Args: map[string]any{"path": "/workspace/r"}},
+		/*8*/ {Op: "call", Tool: "git__git_log", Args: map[string]any{}},
+	}
+	run, sb := runScript(t, st, ws, steps)
+	for i, s := range steps {
+		if s.Op == "call" {
+			rec := run.verdict(t, i)
+			require.Equal(t, ironcurtain.Allow, rec.Verdict, "step %d (%s): %s %s", i, s.Tool, rec.Rule, rec.Error)
+			require.False(t, run.Steps[i].Call.IsError, "step %d: %s", i, run.Steps[i].Call.Text)
+			require.NotContains(t, run.Steps[i].Call.Text+run.Steps[i].Call.Structured, ws, "step %d shows the host path", i)
+		} else {
+			require.Empty(t, run.Steps[i].Err, "step %d (%s %s)", i, s.Op, s.Path)
+		}
+	}
+	require.Contains(t, run.Steps[8].Call.Text, "first")
+	uid := sb.s.uid
+	filepath.WalkDir(filepath.Join(ws, "r"), func(p string, d os.DirEntry, err error) error {
+		require.NoError(t, err)
+		require.Equal(t, uid, ownerOf(t, p), "%s belongs to the agent's user", p)
+		return nil
+	})
 }
 
 // What an absolute path names is judged where the tools act: in the host

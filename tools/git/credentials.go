@@ -92,6 +92,12 @@ func (s *Server) startCredentials(ctx context.Context) (*credServer, error) {
 		ln.Close()
 		return nil, fmt.Errorf("git: credential socket: %w", err)
 	}
+	if u := s.cfg.runAs; u != nil {
+		if err := os.Lchown(path, u.UID, u.GID); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("git: credential socket: %w", err)
+		}
+	}
 	c := &credServer{s: s, ctx: ctx, ln: ln, path: path}
 	c.wg.Go(c.serve)
 	return c, nil

@@ -121,7 +121,7 @@ func (s *Server) exec(ctx context.Context, inv invocation) (output, error) {
 		cmd.Stdout = inv.stdout
 	}
 	cmd.WaitDelay = waitDelay
-	configureProcess(cmd.Cmd)
+	configureProcess(cmd.Cmd, s.cfg.runAs)
 
 	runErr := cmd.Run()
 	out := output{stdout: stdout.buf.Bytes(), stderr: stderr.buf.Bytes()}

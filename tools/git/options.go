@@ -79,6 +79,15 @@ type Options struct {
 	// is fixed). New fails when the kernel cannot enforce the jail.
 	Jail *jail.Policy
 
+	// RunAs, when set, runs every git invocation as this user and group
+	// (no supplementary groups) instead of as this process, which must then
+	// be root. Docker Mode needs it: the workspace belongs to the agent's
+	// user, and git run as root in its jail, without capabilities, could
+	// neither write there nor leave what it makes to that user. The
+	// server's private directory is then made searchable, never writable,
+	// by that user. Unix only.
+	RunAs *User
+
 	// Env adds variables to git's otherwise fixed environment, for example
 	// GIT_SSL_CAINFO, HTTPS_PROXY or SSH_AUTH_SOCK. Variables the server
 	// sets itself, GIT_* variables other than GIT_SSL_CAINFO, GIT_SSL_CAPATH
@@ -94,6 +103,11 @@ type Credential struct {
 	// Username is sent with the credential as the password; default
 	// "x-access-token", which GitHub and most forges accept for tokens.
 	Username string
+}
+
+// User is a numeric user and group to run git as.
+type User struct {
+	UID, GID int
 }
 
 // Identity is a git author or committer.
@@ -133,6 +147,7 @@ type config struct {
 	enableHooks bool
 	identity    Identity
 	env         []string // sorted KEY=value
+	runAs       *User
 }
 
 func (o Options) validate() (*config, error) {
@@ -254,6 +269,22 @@ func (o Options) validate() (*config, error) {
 		c.env = append(c.env, k+"="+v)
 	}
 	slices.Sort(c.env)
+	if o.RunAs != nil {
+		u := *o.RunAs
+		if u.UID <= 0 || u.GID <= 0 {
+			return nil, fmt.Errorf("git: RunAs %d:%d: want a user and group other than root", u.UID, u.GID)
+		}
+		if !canRunAs {
+			return nil, errors.New("git: RunAs is not supported on this system")
+		}
+		switch os.Geteuid() {
+		case 0:
+			c.runAs = &u
+		case u.UID: // git runs as this user already
+		default:
+			return nil, fmt.Errorf("git: RunAs %d:%d needs root", u.UID, u.GID)
+		}
+	}
 	return c, nil
 }
 

@@ -78,6 +78,17 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	_ = os.Chmod(s.hooks, 0o500)
+	if cfg.runAs != nil {
+		// git, run as another user, must reach its HOME, hooks, templates
+		// and credential sockets: searchable by all (nothing in them is
+		// listed or written by git), the templates readable.
+		for d, mode := range map[string]os.FileMode{s.base: 0o711, s.home: 0o711, s.hooks: 0o511, s.templates: 0o755, s.sockets: 0o711} {
+			if err := os.Chmod(d, mode); err != nil {
+				_ = os.RemoveAll(s.base)
+				return nil, fmt.Errorf("git: %w", err)
+			}
+		}
+	}
 	s.env = s.baseEnv()
 	s.static = s.staticConfig()
 	s.closing, s.close = context.WithCancel(context.Background())
