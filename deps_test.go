@@ -19,7 +19,8 @@ func TestDependencies(t *testing.T) {
 		"internal/jsonschema": nil,
 		"internal/redact":     nil,
 		"audit":               {mod, mod + "/internal/redact"},
-		"approve":             {mod},
+		"approve":             {mod, mod + "/internal/inert"},
+		"internal/inert":      nil,
 		"vault":               {mod},
 	}
 	for dir, ours := range allowed {

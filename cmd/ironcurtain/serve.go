@@ -19,6 +19,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/approve"
+	"github.com/ironcurtain-go/ironcurtain/internal/inert"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/proxy"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
@@ -232,10 +233,19 @@ func startUpstream(ctx context.Context, name string, s serveServer, cfg *serveCo
 	}
 	c, err := proxy.Stdio(ctx, proxy.StdioConfig{
 		Name: name, Command: s.Command, Args: s.Args, Env: env, PassEnv: s.PassEnv, Dir: s.Dir,
-		Stderr: stderr, CallTimeout: time.Duration(s.CallTimeout), MaxRestarts: s.MaxRestarts, Logger: log,
+		Stderr: upstreamStderr(name, stderr), CallTimeout: time.Duration(s.CallTimeout), MaxRestarts: s.MaxRestarts, Logger: log,
 		Jail: &jp,
 	})
 	return c, enforced, err
+}
+
+// upstreamStderr is where a server's standard error goes: serve's own,
+// each line prefixed with the server's name, made inert (no terminal
+// escape, carriage return or bidi control gets through, so the server can
+// neither drive the operator's terminal nor forge a line of serve's) and
+// bounded in length and rate, with what was cut or dropped said.
+func upstreamStderr(name string, stderr io.Writer) io.Writer {
+	return inert.NewLines(stderr, inert.LinesConfig{Prefix: "[" + name + "] "})
 }
 
 // jailEvents are the audit events a server's enforcement calls for: one
