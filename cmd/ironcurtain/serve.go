@@ -256,8 +256,25 @@ func jailEvents(server string, e jail.Enforcement) []ironcurtain.AuditEvent {
 	}
 	return []ironcurtain.AuditEvent{{
 		Kind: "server-unsandboxed", Server: server,
-		Message: fmt.Sprintf("server %s runs without its full jail (%s), as its configuration accepts: %s", server, e.Missing, e),
+		Message: fmt.Sprintf("server %s runs without its full jail (missing %s), as its configuration accepts: %s", server, joinMissing(e.Missing), e),
 	}}
+}
+
+// joinMissing lists missing protections for the audit log.
+func joinMissing(ps []jail.Protection) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+// listenSocket is serve's own Unix socket, which no jail may reach.
+func listenSocket(cfg *serveConfig) string {
+	if cfg.Listen == nil {
+		return ""
+	}
+	return cfg.Listen.Unix
 }
 
 // serveJail is what a server's "sandbox" grants, with the configuration
@@ -267,7 +284,7 @@ func jailEvents(server string, e jail.Enforcement) []ironcurtain.AuditEvent {
 // roots and port 443 for transfers.
 func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 	var p jail.Policy
-	for _, f := range []string{cfg.Audit, cfg.file, vaultFile(cfg.Vault)} {
+	for _, f := range []string{cfg.Audit, cfg.file, vaultFile(cfg.Vault), listenSocket(cfg)} {
 		if f != "" {
 			p.Protected = append(p.Protected, f)
 		}
@@ -276,7 +293,10 @@ func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 		p.ReadOnly = slices.Clone(sb.Read)
 		p.ReadWrite = slices.Clone(sb.Write)
 		p.ConnectTCP, p.BindTCP = sb.Network.Connect, sb.Network.Bind
-		p.UnixSockets, p.Unsandboxed = sb.UnixSockets, sb.Unsandboxed
+		p.UnixSockets, p.Unsandboxed = slices.Clone(sb.UnixSockets), sb.Unsandboxed
+		for _, a := range sb.Accept {
+			p.Accept = append(p.Accept, jail.Protection(a))
+		}
 	}
 	return p
 }
