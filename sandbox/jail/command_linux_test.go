@@ -57,7 +57,7 @@ func TestKernelSupport(t *testing.T) {
 				{"truncate:" + filepath.Join(f.work, "abi2"), "EPERM"}, {"read:" + f.key, "EACCES"}}},
 		{name: "ABI 1",
 			k: kernel{abi: 1, seccomp: true}, p: Policy{Accept: []Protection{ProtectSignals}},
-			want: Enforcement{Landlock: 1, KernelLandlock: 1, Seccomp: true, Unsandboxed: true, Missing: []Protection{ProtectSignals}},
+			want:   Enforcement{Landlock: 1, KernelLandlock: 1, Seccomp: true, Unsandboxed: true, Missing: []Protection{ProtectSignals}},
 			probes: []probeCase{{"read:" + f.key, "EACCES"}}},
 		{name: "newer kernel used at the newest ABI handled",
 			k:    kernel{abi: maxABI + 3, seccomp: true},
