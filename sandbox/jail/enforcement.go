@@ -37,9 +37,10 @@ const (
 	ProtectAbstractUnix Protection = "abstract-unix-scope"
 	// ProtectUnixPaths: connecting only to the socket paths granted, by a
 	// private user and mount namespace in which nothing else exists,
-	// needed by UnixSockets. Without user namespaces the program may
-	// connect to any socket its user can reach by path, the Docker
-	// daemon's included.
+	// needed by UnixSockets; it also needs Landlock, which keeps the
+	// other processes' /proc/<pid>/root out of reach. Without it the
+	// program may connect to any socket its user can reach by path, the
+	// Docker daemon's included.
 	ProtectUnixPaths Protection = "unix-socket-paths"
 )
 
@@ -138,7 +139,9 @@ func decide(p Policy, g grants, k kernel) (Enforcement, error) {
 		ProtectTCPPorts:     network && e.Landlock < netABI,
 		ProtectSignals:      e.Landlock < scopeABI,
 		ProtectAbstractUnix: sockets && e.Landlock < scopeABI,
-		ProtectUnixPaths:    sockets && !k.mountns,
+		// Without Landlock, /proc/<pid>/root of the user's other processes
+		// would lead out of the private root.
+		ProtectUnixPaths: sockets && (!k.mountns || e.Landlock == 0),
 	}
 	var missing, refused []Protection
 	for _, pr := range protections {
@@ -154,7 +157,7 @@ func decide(p Policy, g grants, k kernel) (Enforcement, error) {
 		return Enforcement{}, fmt.Errorf("%w: this kernel cannot enforce %s (Landlock ABI %d, seccomp %t, user namespaces %t); "+
 			"name them in Policy.Accept to run with less", ErrUnsupported, joinProtections(refused), k.abi, k.seccomp, k.mountns)
 	}
-	e.UnixPaths = sockets && k.mountns
+	e.UnixPaths = sockets && !lacks[ProtectUnixPaths]
 	if len(missing) > 0 {
 		e.Unsandboxed, e.Missing = true, missing
 	}
