@@ -61,11 +61,13 @@ type Policy struct {
 	// entry may contain or lie inside, in addition to [CredentialPaths].
 	Protected []string
 
-	// Unsandboxed accepts running the program without Landlock when the
-	// kernel has none (Linux before 5.13, Landlock disabled at boot, or
-	// another operating system). It never weakens a jail the kernel can
-	// enforce. The choice is reported in [Enforcement] so that it can be
-	// recorded in the audit log.
+	// Unsandboxed accepts running the program without whatever protection
+	// the kernel lacks — Landlock altogether (Linux before 5.13, Landlock
+	// disabled at boot, another operating system) or any part of the jail
+	// — as if Accept named every [Protection]. It never weakens a jail the
+	// kernel can enforce. What is missing is reported in [Enforcement] so
+	// that it can be recorded in the audit log; prefer Accept, which names
+	// what may be missing.
 	Unsandboxed bool
 	// Accept names the protections this program may run without when the
 	// kernel lacks them ([ProtectSignals] on a kernel before Landlock ABI
