@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	inerttext "github.com/ironcurtain-go/ironcurtain/internal/inert"
 )
 
 // MaxArgumentShown bounds how much of one argument a [Presentation] shows,
@@ -161,29 +161,5 @@ func (p Presentation) Approval(by, reason string) ironcurtain.Approval {
 	return ironcurtain.Approval{Answer: ironcurtain.Approve, By: by, Reason: reason, Arguments: p.Digest}
 }
 
-// escape makes text inert on a terminal or a page: every character that is
-// not visible — control characters including newline (so no ANSI escape
-// sequence gets through and no line can be forged), DEL, C1 controls,
-// invisible and bidirectional formatting characters, odd spaces — and
-// invalid UTF-8 are shown as escapes, and a backslash as \\, so an escape
-// in the text cannot pass for one made here.
-func escape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == ' ' || (unicode.IsGraphic(r) && !unicode.IsSpace(r)):
-			b.WriteString(s[i : i+size])
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-		i += size
-	}
-	return b.String()
-}
+// escape makes text inert on a terminal or a page; see inert.String.
+func escape(s string) string { return inerttext.String(s) }

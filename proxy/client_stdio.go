@@ -45,6 +45,8 @@ type StdioConfig struct {
 	Dir string
 	// Stderr receives the child's standard error; nil discards it. It must
 	// never be the proxy's standard output when the proxy serves over stdio.
+	// When it has a Flush() error method (an inert.Lines does), Flush is
+	// called each time the process has exited and its output is copied.
 	Stderr io.Writer
 	// CallTimeout bounds each tool call; zero means DefaultCallTimeout.
 	CallTimeout time.Duration
@@ -180,6 +182,9 @@ func startProcess(path string, args, env []string, dir string, stderr io.Writer,
 	p := &process{cmd: cmd, stdout: outR, exited: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
+		if f, ok := stderr.(interface{ Flush() error }); ok {
+			_ = f.Flush() // the last line, unfinished, and what was dropped
+		}
 		close(p.exited)
 	}()
 	cn := newConn(transport.NewIO(&cappedLines{fr: newFrameReader(outR, maxResponse)}, inW, nil))

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/approve"
+	"github.com/ironcurtain-go/ironcurtain/internal/inert"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/proxy"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
@@ -250,10 +251,19 @@ func startUpstream(ctx context.Context, name string, s serveServer, cfg *serveCo
 	}
 	c, err := proxy.Stdio(ctx, proxy.StdioConfig{
 		Name: name, Command: s.Command, Args: s.Args, Env: env, PassEnv: s.PassEnv, Dir: s.Dir,
-		Stderr: stderr, CallTimeout: time.Duration(s.CallTimeout), MaxRestarts: s.MaxRestarts, Logger: log,
+		Stderr: upstreamStderr(name, stderr), CallTimeout: time.Duration(s.CallTimeout), MaxRestarts: s.MaxRestarts, Logger: log,
 		Jail: &jp,
 	})
 	return c, enforced, err
+}
+
+// upstreamStderr is where a server's standard error goes: serve's own,
+// each line prefixed with the server's name, made inert (no terminal
+// escape, carriage return or bidi control gets through, so the server can
+// neither drive the operator's terminal nor forge a line of serve's) and
+// bounded in length and rate, with what was cut or dropped said.
+func upstreamStderr(name string, stderr io.Writer) io.Writer {
+	return inert.NewLines(stderr, inert.LinesConfig{Prefix: "[" + name + "] "})
 }
 
 // jailEvents are the audit events a server's enforcement calls for: one
@@ -264,8 +274,25 @@ func jailEvents(server string, e jail.Enforcement) []ironcurtain.AuditEvent {
 	}
 	return []ironcurtain.AuditEvent{{
 		Kind: "server-unsandboxed", Server: server,
-		Message: fmt.Sprintf("server %s runs without its full jail (%s), as its configuration accepts: %s", server, e.Missing, e),
+		Message: fmt.Sprintf("server %s runs without its full jail (missing %s), as its configuration accepts: %s", server, joinMissing(e.Missing), e),
 	}}
+}
+
+// joinMissing lists missing protections for the audit log.
+func joinMissing(ps []jail.Protection) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+// listenSocket is serve's own Unix socket, which no jail may reach.
+func listenSocket(cfg *serveConfig) string {
+	if cfg.Listen == nil {
+		return ""
+	}
+	return cfg.Listen.Unix
 }
 
 // serveJail is what a server's "sandbox" grants, with the configuration
@@ -275,7 +302,7 @@ func jailEvents(server string, e jail.Enforcement) []ironcurtain.AuditEvent {
 // roots and port 443 for transfers.
 func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 	var p jail.Policy
-	for _, f := range []string{cfg.Audit, cfg.Grants, cfg.file, vaultFile(cfg.Vault)} {
+	for _, f := range []string{cfg.Audit, cfg.Grants, cfg.file, vaultFile(cfg.Vault), listenSocket(cfg)} {
 		if f != "" {
 			p.Protected = append(p.Protected, f)
 		}
@@ -284,7 +311,10 @@ func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 		p.ReadOnly = slices.Clone(sb.Read)
 		p.ReadWrite = slices.Clone(sb.Write)
 		p.ConnectTCP, p.BindTCP = sb.Network.Connect, sb.Network.Bind
-		p.UnixSockets, p.Unsandboxed = sb.UnixSockets, sb.Unsandboxed
+		p.UnixSockets, p.Unsandboxed = slices.Clone(sb.UnixSockets), sb.Unsandboxed
+		for _, a := range sb.Accept {
+			p.Accept = append(p.Accept, jail.Protection(a))
+		}
 	}
 	return p
 }

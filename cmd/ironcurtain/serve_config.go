@@ -45,7 +45,7 @@ package main
 //	               "secretEnv": {"GITHUB_PERSONAL_ACCESS_TOKEN": "github"}, "passEnv": ["PATH", "HOME"],
 //	               "dir": "", "callTimeout": "60s", "maxRestarts": 1,
 //	               "sandbox": {"read": [], "write": [], "network": {"connect": [443], "bind": []},
-//	                           "unixSockets": false, "unsandboxed": false}},
+//	                           "unixSockets": [], "accept": [], "unsandboxed": false}},
 //	    "remote": {"url": "http://127.0.0.1:8080/mcp", "headers": {"Authorization": "Bearer ..."}}
 //	  },
 //	  "listen": {"stdio": true, "unix": "/run/user/1000/ironcurtain.sock",
@@ -69,13 +69,22 @@ package main
 // Without "sandbox" a command server may read only its own directory (when
 // "command" is a path) and "dir", write nothing and reach no network; git
 // may read and write its roots and connect to port 443 for clone, fetch,
-// pull and push. "read", "write", "network" and "unixSockets" add to that.
-// No grant may cover a credential store (~/.ssh, ~/.aws, ~/.gnupg, ...),
-// the audit file or the configuration file. Landlock grants ports, not
-// hosts. A kernel without Landlock stops serve unless the server's
-// "sandbox" says "unsandboxed": true; that choice is written to standard
+// pull and push. "read", "write", "network" and "unixSockets" (socket
+// paths, or directories of sockets, the server may connect to; nothing else
+// is reachable by path) add to that. No grant may cover a credential store
+// (~/.ssh, ~/.aws, ~/.gnupg, ...), a container daemon's socket, the audit
+// file, the configuration file or serve's own socket. Landlock grants
+// ports, not hosts. A kernel that cannot enforce part of a server's jail
+// (no Landlock; before Landlock ABI 6, signal and abstract-socket scoping;
+// before ABI 4, per-port rules; without user namespaces, socket paths)
+// stops serve unless the server's "sandbox" names each missing protection
+// in "accept" (landlock, seccomp, tcp-ports, signal-scope,
+// abstract-unix-scope, unix-socket-paths), or says "unsandboxed": true to
+// accept whatever is missing; what ran without is written to standard
 // error and to the audit log. The built-in filesystem and fetch servers run
-// inside serve and take no "sandbox".
+// inside serve and take no "sandbox". A server's standard error reaches
+// serve's prefixed with "[name] ", made inert (escapes shown as \u001b)
+// and bounded in line length and rate.
 //
 // Built-in servers are named by what they are (filesystem, git, fetch): the
 // policy knows them by those names. Credentials belong in the vault — a JSON
@@ -200,8 +209,9 @@ type serveSandbox struct {
 		Connect []uint16 `json:"connect"`
 		Bind    []uint16 `json:"bind"`
 	} `json:"network"`
-	UnixSockets bool `json:"unixSockets"`
-	Unsandboxed bool `json:"unsandboxed"`
+	UnixSockets []string `json:"unixSockets"`
+	Accept      []string `json:"accept"`
+	Unsandboxed bool     `json:"unsandboxed"`
 }
 
 type serveListen struct {

@@ -61,11 +61,11 @@ func TestServeJail(t *testing.T) {
 // is not.
 func TestJailEvents(t *testing.T) {
 	require.Empty(t, jailEvents("github", jail.Enforcement{Landlock: 7, Seccomp: true}))
-	ev := jailEvents("github", jail.Enforcement{Unsandboxed: true, Missing: "Landlock"})
+	ev := jailEvents("github", jail.Enforcement{Unsandboxed: true, Missing: []jail.Protection{jail.ProtectLandlock}})
 	require.Len(t, ev, 1)
 	require.Equal(t, "server-unsandboxed", ev[0].Kind)
 	require.Equal(t, "github", ev[0].Server)
-	require.Contains(t, ev[0].Message, "Landlock")
+	require.Contains(t, ev[0].Message, "missing landlock")
 
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	s, err := stack.New(context.Background(), stack.Options{Sandbox: t.TempDir(), Audit: path, Builtins: []string{}})

@@ -35,6 +35,9 @@ func TestServeHelperUpstream(t *testing.T) {
 	if os.Getenv(serveHelperEnv) == "" {
 		t.Skip("helper process")
 	}
+	if os.Getenv(hostileStderrEnv) != "" {
+		hostileStderr(os.Stderr)
+	}
 	s := server.NewMCPServer("serve-helper", "1")
 	s.AddTool(mcpgo.NewTool("env"), func(context.Context, mcpgo.CallToolRequest) (*mcpgo.CallToolResult, error) {
 		return mcpgo.NewToolResultText(strings.Join(os.Environ(), "\n")), nil

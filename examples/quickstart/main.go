@@ -147,7 +147,7 @@ func run(ctx context.Context, w io.Writer, cfg config) error {
 		return err
 	}
 	if enforced.Unsandboxed {
-		msg := "git runs without its jail on this machine (" + enforced.Missing + ")"
+		msg := "git runs without its full jail on this machine (" + enforced.String() + ")"
 		fmt.Fprintf(w, "Note: %s.\n", msg)
 		if err := st.RecordEvent(ctx, ironcurtain.AuditEvent{Kind: "server-unsandboxed", Server: "git", Message: msg}); err != nil {
 			st.Close()

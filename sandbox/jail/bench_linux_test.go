@@ -4,7 +4,9 @@ package jail
 
 import (
 	"context"
+	"net"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -37,6 +39,28 @@ func BenchmarkLauncherStartup(b *testing.B) {
 		b.Run(p.name+"/jailed", func(b *testing.B) {
 			for b.Loop() {
 				c, err := Command(context.Background(), Policy{}, p.argv[0], p.argv[1:]...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// With a socket grant: the private user and mount namespace and
+		// its root, built per process.
+		b.Run(p.name+"/jailed-socket", func(b *testing.B) {
+			if !namespacesWork() {
+				b.Skip("no user and mount namespaces here")
+			}
+			sock := filepath.Join(b.TempDir(), "s")
+			l, err := net.Listen("unix", sock)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			for b.Loop() {
+				c, err := Command(context.Background(), Policy{UnixSockets: []string{sock}}, p.argv[0], p.argv[1:]...)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -33,6 +33,7 @@ type Cmd struct {
 	Enforcement Enforcement
 
 	launcher bool       // started through the launcher (Linux)
+	confine  bool       // the launcher builds a private root (socket grants)
 	exe      string     // the launcher's path
 	extra    []*os.File // ExtraFiles as set up: the plan, the status pipe's write end
 	status   *os.File   // the status pipe's read end; nil once started
@@ -58,6 +59,8 @@ type environment struct {
 	kernel kernel
 	homes  []string
 	exe    string // the launcher: the running binary
+	// probe: fill kernel.mountns by probing when the policy needs it.
+	probe bool
 }
 
 // Command returns a Cmd that runs the program name with args in a jail
@@ -71,7 +74,7 @@ type environment struct {
 // ctx kills the program as exec.CommandContext does and must not be nil.
 // Command is safe for concurrent use.
 func Command(ctx context.Context, p Policy, name string, args ...string) (*Cmd, error) {
-	return newCmd(ctx, p, environment{kernel: detect(), homes: homes(), exe: "/proc/self/exe"}, name, args)
+	return newCmd(ctx, p, environment{kernel: detect(), homes: homes(), exe: "/proc/self/exe", probe: true}, name, args)
 }
 
 func newCmd(ctx context.Context, p Policy, env environment, name string, args []string) (*Cmd, error) {
@@ -79,7 +82,11 @@ func newCmd(ctx context.Context, p Policy, env environment, name string, args []
 	if err != nil {
 		return nil, err
 	}
-	e, err := decide(p, g, env.kernel)
+	k := env.kernel
+	if env.probe {
+		k = detectFor(g)
+	}
+	e, err := decide(p, g, k)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +132,7 @@ func (c *Cmd) Start() error {
 	}
 	status := c.status
 	c.status = nil
+	c.prepare()
 	err := c.Cmd.Start()
 	for _, f := range c.extra {
 		_ = f.Close() // the launcher has its copies

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 
 	"golang.org/x/sys/unix"
 )
@@ -18,7 +19,16 @@ func (c *Cmd) setup(ctx context.Context, g grants, exe, path string, argv []stri
 	p := &plan{
 		Version: planVersion, Path: path, Args: argv,
 		ABI: e.Landlock, Seccomp: e.Seccomp,
-		RO: g.ro, RW: g.rw, Connect: g.connect, Bind: g.bind, Unix: g.unix,
+		RO: g.ro, RW: g.rw, Connect: g.connect, Bind: g.bind,
+		Unix: len(g.unix) > 0, Sockets: g.unix, Confine: e.UnixPaths,
+		AnyPort: slices.Contains(e.Missing, ProtectTCPPorts),
+	}
+	if p.Confine {
+		ns, err := mountNS()
+		if err != nil {
+			return fmt.Errorf("jail: %w", err)
+		}
+		p.ParentNS = ns
 	}
 	p.normalise()
 	b, err := p.encode()
@@ -39,7 +49,30 @@ func (c *Cmd) setup(ctx context.Context, g grants, exe, path string, argv []stri
 	c.extra = []*os.File{planFile, w}
 	c.ExtraFiles = []*os.File{planFile, w}
 	c.launcher, c.exe, c.status = true, exe, r
+	c.confine = p.Confine
+	if c.confine {
+		c.SysProcAttr = applyNamespaces(nil)
+	}
 	return nil
+}
+
+// prepare sets what Start needs in SysProcAttr, which the caller may have
+// replaced (a process group of its own): the namespaces of a confined
+// jail. A launcher started without them refuses to run the program.
+func (c *Cmd) prepare() {
+	if c.confine {
+		c.SysProcAttr = applyNamespaces(c.SysProcAttr)
+	}
+}
+
+// detectFor is detect, plus the namespace probe when g grants Unix
+// sockets (only then is it needed, and it costs a process).
+func detectFor(g grants) kernel {
+	k := detect()
+	if len(g.unix) > 0 {
+		k.mountns = namespacesWork()
+	}
+	return k
 }
 
 // memFile returns a read-only, sealed memory file holding b, positioned

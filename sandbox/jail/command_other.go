@@ -14,3 +14,9 @@ func (c *Cmd) setup(ctx context.Context, _ grants, _, path string, argv []string
 	c.Args = argv
 	return nil
 }
+
+// prepare has nothing to set without Linux.
+func (c *Cmd) prepare() {}
+
+// detectFor is detect: there are no namespaces to probe.
+func detectFor(grants) kernel { return detect() }

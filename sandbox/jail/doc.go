@@ -29,12 +29,14 @@
 // tokens, /tmp, other projects — is denied by the kernel, for root as much
 // as for anyone. It may connect to and listen on the TCP ports the Policy
 // names and no others; with no port granted it cannot open any IP socket.
+// It may connect only to the Unix sockets the Policy names (see "Unix
+// sockets" below); with none named it cannot make a Unix socket at all.
 // It cannot trace or read other processes, load kernel modules, use the
 // kernel keyrings, mount, enter namespaces, use eBPF, io_uring or
-// userfaultfd, push keystrokes into a terminal, or signal processes
-// outside its jail (Landlock ABI 6+). Whatever it executes inherits all of
-// this. The filter answers EPERM rather than killing, so a well-behaved
-// tool sees an ordinary error.
+// userfaultfd, push keystrokes into a terminal, signal processes outside
+// its jail or reach abstract sockets outside it (Landlock ABI 6+).
+// Whatever it executes inherits all of this. The filter answers EPERM
+// rather than killing, so a well-behaved tool sees an ordinary error.
 //
 // The credential stores of [CredentialPaths] (~/.ssh, ~/.aws, ~/.gnupg,
 // ~/.config/gcloud, ...) are protected by construction: Landlock only
@@ -54,7 +56,8 @@
 // server's own host checks. Before ABI 10 UDP is not restricted at all;
 // it is allowed with any TCP grant, for DNS, and refused with none. Before
 // ABI 9 Landlock does not restrict connecting to a Unix socket by path;
-// the filter therefore refuses Unix sockets unless Policy.UnixSockets.
+// the filter therefore refuses Unix sockets unless Policy.UnixSockets
+// names some, and then the jail confines them by namespace (below).
 // Landlock cannot deny beneath an allowed directory, and it does not
 // restrict stat, chmod, chown, utime, setxattr or flock: a jailed program
 // can see that ~/.ssh/id_rsa exists and change its mode, but not read it.
@@ -62,14 +65,36 @@
 // (truncate before ABI 3, sockets whatever the ABI), and per-port rules
 // on a kernel before ABI 4 are refused with [ErrUnsupported].
 //
+// # Unix sockets
+//
+// A Policy with UnixSockets (socket paths, or directories of sockets)
+// starts the launcher in a user and mount namespace of its own. Before
+// anything else the launcher builds a root on a fresh tmpfs holding only
+// the paths of [BaseReadOnly], the program, the Policy's grants and its
+// socket grants, each bind-mounted from a descriptor pinned beforehand
+// (grants without following any link, mount points opened beneath the new
+// root without following any), pivots into it and detaches the old root.
+// A socket that is not in that root cannot be named, by connect(2),
+// sendto(2) or anything else; Landlock keeps the other processes'
+// /proc/<pid>/root out of reach. Sockets beneath a ReadOnly or ReadWrite
+// grant are reachable too, so with UnixSockets no grant may be, contain or
+// lie inside a container daemon's socket ([DaemonSockets]) or a Protected
+// path. The launcher refuses to build the root in its parent's mount
+// namespace, so a Cmd whose SysProcAttr lost the clone flags fails closed
+// (Start puts them back; starting the embedded exec.Cmd does not).
+//
 // # Kernel support, and running without
 //
-// [Check] and [Command] detect the Landlock ABI and seccomp. A jail the
-// kernel cannot enforce is refused, never silently weakened: without
-// Landlock or seccomp Command fails with [ErrUnsupported] unless
-// Policy.Unsandboxed accepts running without them, and the choice is
-// reported in [Enforcement] (Unsandboxed, Missing) for the caller's audit
-// log. The launcher enforces the exact ABI the parent chose (not "best
+// [Check] and [Command] detect the Landlock ABI, seccomp and, for a Policy
+// with UnixSockets, whether the namespaces can be made (one probe process
+// per program run). A jail the kernel cannot enforce as written is
+// refused, never silently weakened: each [Protection] the Policy needs and
+// the kernel lacks — landlock, seccomp, tcp-ports (ABI 4), signal-scope
+// (ABI 6), abstract-unix-scope (ABI 6, with UnixSockets),
+// unix-socket-paths (namespaces and Landlock, with UnixSockets) — makes
+// Command fail with [ErrUnsupported] unless Policy.Accept names it, or
+// Policy.Unsandboxed accepts whatever is missing; what ran without is
+// listed in [Enforcement].Missing for the caller's audit log. The launcher enforces the exact ABI the parent chose (not "best
 // effort"), up to ABI 8, the newest whose rights this package writes
 // rules for.
 //
@@ -79,9 +104,9 @@
 // binary again (/proc/self/exe) in launcher mode. This package's init
 // function recognises the mode before main runs, reads the plan (the
 // program, its grants, the ABI) from an inherited sealed memory file,
-// sets no_new_privs, drops every capability, applies Landlock to all
-// threads, installs the seccomp filter, writes one byte on a status pipe
-// and execs the program. The program and every grant travel in canonical
+// builds the private root (with UnixSockets), sets no_new_privs, drops
+// every capability, applies Landlock to all threads, installs the seccomp
+// filter, writes one byte on a status pipe and execs the program. The program and every grant travel in canonical
 // form (symbolic links resolved by the parent, where the credential check
 // happens) and are opened by the launcher without following any link, so
 // a path swapped for a link to ~/.ssh in between fails the launch rather

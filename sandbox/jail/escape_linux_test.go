@@ -148,7 +148,7 @@ func TestEscapeUnixSockets(t *testing.T) {
 		}
 	}()
 	check(t, Policy{}, f.env(k), []probeCase{{"unix:" + path, "EPERM"}})
-	check(t, Policy{UnixSockets: true}, f.env(k), []probeCase{
+	check(t, Policy{UnixSockets: []string{path}}, f.env(k), []probeCase{
 		{"unix:" + path, "ok"},
 		{"socket:inet", "EPERM"},
 	})

@@ -25,7 +25,16 @@ func requireJail(t testing.TB) kernel {
 	if !k.seccomp {
 		t.Skip("the kernel has no seccomp filter support on this architecture")
 	}
+	k.mountns = namespacesWork()
 	return k
+}
+
+// signalsMissing is what a jail without socket grants lacks on k.
+func signalsMissing(k kernel) []Protection {
+	if k.abi < scopeABI {
+		return []Protection{ProtectSignals}
+	}
+	return nil
 }
 
 // fixture is a fake user: a home with a private key, and directories the
@@ -77,6 +86,10 @@ func testBinary(t testing.TB) string {
 func jailed(t *testing.T, p Policy, env environment, actions ...string) ([]string, *Cmd) {
 	t.Helper()
 	p.Env = append(p.Env, probeEnv+"=1")
+	if env.kernel.abi < scopeABI {
+		// The probes adapt their expectations to the ABI.
+		p.Accept = append(p.Accept, ProtectSignals, ProtectAbstractUnix)
+	}
 	c, err := newCmd(context.Background(), p, env, testBinary(t), actions)
 	require.NoError(t, err)
 	var stderr strings.Builder

@@ -110,7 +110,7 @@ func applyLandlock(p *plan) error {
 		for _, port := range p.Bind {
 			rules = append(rules, landlock.BindTCP(port))
 		}
-	} else if p.network() {
+	} else if p.network() && !p.AnyPort {
 		return fmt.Errorf("TCP port rules need Landlock ABI %d", netABI)
 	}
 	if err := cfg.Restrict(rules...); err != nil {

@@ -34,6 +34,9 @@ func init() {
 	if len(os.Args) == 2 && os.Args[1] == launcherArg {
 		launch()
 	}
+	if len(os.Args) >= 2 && os.Args[1] == probeArg {
+		nsProbe()
+	}
 }
 
 // launch applies the plan and execs the program; it never returns.
@@ -83,11 +86,19 @@ func readPlan() (*plan, error) {
 	return decodePlan(f)
 }
 
-// apply puts the sandbox in place, in order: no_new_privs (nothing the
+// apply puts the sandbox in place, in order: the private root (with
+// socket grants), no_new_privs (nothing the
 // program executes can gain privileges), capabilities dropped, Landlock,
 // and the seccomp filter last (so that setting up the others needs no
 // call it refuses).
 func apply(p *plan) error {
+	if p.Confine {
+		// First, while the launcher holds its user namespace's
+		// capabilities and before Landlock, which forbids mounting.
+		if err := confine(p); err != nil {
+			return err
+		}
+	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return fmt.Errorf("no_new_privs: %w", err)
 	}

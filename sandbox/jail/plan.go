@@ -28,6 +28,17 @@ type plan struct {
 	Connect []uint16 `json:"connect,omitempty"` // sorted, unique, non-zero
 	Bind    []uint16 `json:"bind,omitempty"`    // sorted, unique, non-zero
 	Unix    bool     `json:"unix,omitempty"`    // socket(AF_UNIX) allowed
+	// Sockets are the granted socket paths and directories (canonical);
+	// with Confine the launcher builds a private root holding only the
+	// system paths, the grants and these.
+	Sockets []string `json:"sockets,omitempty"`
+	Confine bool     `json:"confine,omitempty"`
+	// ParentNS identifies the parent's mount namespace (device and inode
+	// of /proc/self/ns/mnt): the launcher confines only in another one.
+	ParentNS [2]uint64 `json:"parentns,omitzero"`
+	// AnyPort: the Policy accepted ProtectTCPPorts on a kernel without
+	// TCP rules; ports granted are not restricted.
+	AnyPort bool `json:"anyport,omitempty"`
 }
 
 const (
@@ -42,6 +53,9 @@ const (
 	maxABI = 8
 	// netABI is the first Landlock ABI with TCP port rules.
 	netABI = 4
+	// scopeABI is the first Landlock ABI that scopes signals and abstract
+	// Unix sockets to the jail.
+	scopeABI = 6
 )
 
 // network reports whether the plan grants any TCP port.
@@ -99,6 +113,9 @@ func (p *plan) normalise() {
 	if len(p.Bind) == 0 {
 		p.Bind = nil
 	}
+	if len(p.Sockets) == 0 {
+		p.Sockets = nil
+	}
 }
 
 // check validates a plan on either side.
@@ -120,7 +137,10 @@ func (p *plan) check() error {
 	if p.ABI < 0 || p.ABI > maxABI {
 		return fmt.Errorf("landlock ABI %d out of range", p.ABI)
 	}
-	for _, l := range [][]string{p.RO, p.RW} {
+	if p.Confine && (!p.Unix || len(p.Sockets) == 0) || len(p.Sockets) > 0 && !p.Unix {
+		return errors.New("socket grants need Unix sockets, and confinement socket grants")
+	}
+	for _, l := range [][]string{p.RO, p.RW, p.Sockets} {
 		for _, x := range l {
 			if err := planPath(x); err != nil {
 				return fmt.Errorf("grant %q: %w", x, err)
@@ -134,7 +154,7 @@ func (p *plan) check() error {
 			}
 		}
 	}
-	if p.network() && p.ABI > 0 && p.ABI < netABI {
+	if p.network() && p.ABI > 0 && p.ABI < netABI && !p.AnyPort {
 		return fmt.Errorf("TCP port rules need Landlock ABI %d, plan has %d", netABI, p.ABI)
 	}
 	return nil

@@ -33,12 +33,17 @@ type Policy struct {
 	// or in ConnectTCP opens IPv4 and IPv6 sockets to the program, and with
 	// them UDP (for DNS), which Landlock before ABI 10 cannot restrict.
 	BindTCP []uint16
-	// UnixSockets lets the program create Unix domain sockets, which it
-	// needs to connect to a socket by path (git's credential helper, an
-	// ssh agent). Without it socketpair(2) still works. Before Landlock ABI
-	// 9 a Unix socket may connect to any socket whose path the user can
-	// reach, so grant it only to programs that need it.
-	UnixSockets bool
+	// UnixSockets are the Unix domain sockets the program may connect to,
+	// by absolute path: a socket (an ssh agent's), or a directory whose
+	// sockets, present and future, it may reach (a credential helper's
+	// private socket directory). Any entry lets the program create Unix
+	// sockets, and it then runs in a private mount namespace whose root
+	// holds only the system paths, its grants and these sockets, so no
+	// other socket on the machine (the Docker daemon's, the proxies') can
+	// be named; see ProtectUnixPaths. An entry that is, contains or lies
+	// inside a container daemon's socket or a Protected path is refused.
+	// Empty: no Unix socket can be made (socketpair(2) still works).
+	UnixSockets []string
 
 	// Env is the program's environment, built from nothing: "NAME" copies
 	// the variable from this process's environment when it is set,
@@ -56,12 +61,20 @@ type Policy struct {
 	// entry may contain or lie inside, in addition to [CredentialPaths].
 	Protected []string
 
-	// Unsandboxed accepts running the program without Landlock when the
-	// kernel has none (Linux before 5.13, Landlock disabled at boot, or
-	// another operating system). It never weakens a jail the kernel can
-	// enforce. The choice is reported in [Enforcement] so that it can be
-	// recorded in the audit log.
+	// Unsandboxed accepts running the program without whatever protection
+	// the kernel lacks — Landlock altogether (Linux before 5.13, Landlock
+	// disabled at boot, another operating system) or any part of the jail
+	// — as if Accept named every [Protection]. It never weakens a jail the
+	// kernel can enforce. What is missing is reported in [Enforcement] so
+	// that it can be recorded in the audit log; prefer Accept, which names
+	// what may be missing.
 	Unsandboxed bool
+	// Accept names the protections this program may run without when the
+	// kernel lacks them ([ProtectSignals] on a kernel before Landlock ABI
+	// 6, say): the weaker form, accepted one protection at a time. Every
+	// other missing protection still refuses the jail. What was accepted
+	// and missing is reported in Enforcement.Missing.
+	Accept []Protection
 }
 
 // baseReadOnly is what every jailed program may read: the system's
@@ -106,7 +119,7 @@ func BaseReadOnly() []string { return slices.Clone(baseReadOnly) }
 type grants struct {
 	ro, rw        []string
 	connect, bind []uint16
-	unix          bool
+	unix          []string // canonical socket paths and directories
 	env           []string
 }
 
@@ -131,7 +144,22 @@ func (p Policy) validate(homes []string) (grants, error) {
 	if g.bind, err = ports("BindTCP", p.BindTCP); err != nil {
 		return grants{}, err
 	}
-	g.unix = p.UnixSockets
+	if err := checkAccept(p.Accept); err != nil {
+		return grants{}, err
+	}
+	if g.unix, err = canonicalSockets(p.UnixSockets); err != nil {
+		return grants{}, err
+	}
+	if len(g.unix) > 0 {
+		// Beneath the private root, every granted path is reachable by
+		// connect(2): none may expose a daemon's socket.
+		if err := checkDaemonSockets(p, append(append(slices.Clone(g.ro), g.rw...), g.unix...)); err != nil {
+			return grants{}, err
+		}
+		if err := checkCredentials(p, homes, socketDirs(g.unix)); err != nil {
+			return grants{}, err
+		}
+	}
 	if g.env, err = environ(p.Env, os.LookupEnv); err != nil {
 		return grants{}, err
 	}

@@ -116,8 +116,9 @@ func TestBaseLists(t *testing.T) {
 
 func TestEnforcementString(t *testing.T) {
 	require.Equal(t, "landlock ABI 7, seccomp", Enforcement{Landlock: 7, Seccomp: true}.String())
-	require.Equal(t, "UNSANDBOXED (no Landlock): seccomp",
-		Enforcement{Seccomp: true, Unsandboxed: true, Missing: "no Landlock"}.String())
-	require.Equal(t, "UNSANDBOXED (no Landlock, no seccomp): nothing enforced",
-		Enforcement{Unsandboxed: true, Missing: "no Landlock, no seccomp"}.String())
+	require.Equal(t, "UNSANDBOXED (missing landlock, signal-scope): seccomp",
+		Enforcement{Seccomp: true, Unsandboxed: true, Missing: []Protection{ProtectLandlock, ProtectSignals}}.String())
+	require.Equal(t, "UNSANDBOXED (missing landlock, seccomp): nothing enforced",
+		Enforcement{Unsandboxed: true, Missing: []Protection{ProtectLandlock, ProtectSeccomp}}.String())
+	require.Equal(t, "landlock ABI 7, seccomp, unix socket paths", Enforcement{Landlock: 7, Seccomp: true, UnixPaths: true}.String())
 }

@@ -76,8 +76,7 @@ func (s *Server) setupJail(extra *jail.Policy) error {
 		}
 	}
 	network.BindTCP = extra.BindTCP
-	network.UnixSockets = extra.UnixSockets || len(s.cfg.creds) > 0 ||
-		slices.ContainsFunc(s.cfg.env, func(kv string) bool { return strings.HasPrefix(kv, "SSH_AUTH_SOCK=") })
+	network.UnixSockets = append(slices.Clone(extra.UnixSockets), unixSockets(s.sockets, len(s.cfg.creds) > 0, s.cfg.env)...)
 	if _, err := jail.Check(local); err != nil {
 		return fmt.Errorf("git: jail: %w", err)
 	}
@@ -130,4 +129,20 @@ func (c gitCmd) Run() error {
 		return c.jailed.Run()
 	}
 	return c.Cmd.Run()
+}
+
+// unixSockets are the sockets git may connect to by path: the credential
+// helper's socket directory when there are credentials, and the ssh
+// agent's socket that SSH_AUTH_SOCK names.
+func unixSockets(credDir string, creds bool, env []string) []string {
+	var out []string
+	if creds {
+		out = append(out, credDir)
+	}
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "SSH_AUTH_SOCK="); ok && filepath.IsAbs(v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -106,9 +106,9 @@ func TestJailConfinesGit(t *testing.T) {
 	require.Contains(t, f.ok("git_log", nil), "jailed")
 
 	require.Empty(t, f.s.jail.local.ConnectTCP)
-	require.False(t, f.s.jail.local.UnixSockets)
+	require.Empty(t, f.s.jail.local.UnixSockets)
 	require.ElementsMatch(t, []uint16{443, 8443}, f.s.jail.network.ConnectTCP)
-	require.True(t, f.s.jail.network.UnixSockets, "the credential helper's socket")
+	require.Equal(t, []string{f.s.sockets}, f.s.jail.network.UnixSockets, "the credential helper's socket directory")
 }
 
 // BenchmarkJail measures what the jail adds to whole tool calls on the
