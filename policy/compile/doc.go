@@ -229,7 +229,11 @@
 // its place for each role it decides, a call just outside its directory
 // ("~/Documents-other") or domains, and for "*" a call to an IP address. The
 // expected decision is worked out from the ordered rules independently of
-// the engine's code, then checked on the engine. Paths use "~" (the home)
+// the engine's code, then checked on the engine — by verdict, not by the
+// rule that reached it, so that a constitution is accepted the same way on
+// every machine (where /bin links into /usr, the /usr rule may decide a
+// call about /bin). A rule that reaches the sandbox is also tried on a
+// path inside it. Paths use "~" (the home)
 // or are relative (inside the sandbox), so `ironcurtain policy test`
 // replays them anywhere.
 package compile
