@@ -117,7 +117,10 @@
 // Verbs map to argument roles (for files and repositories) or to tools:
 //
 //	read, list, search, inspect, view, open   read-path
-//	write, create, edit, overwrite, save      write-path
+//	write, create, overwrite, save            write-path
+//	edit                                      read-path and write-path (an edit reads
+//	                                          what it changes)
+//	access, touch                             read-path, write-path and delete-path
 //	change, modify, update                    write-path on files; write-path and
 //	                                          write-history on repositories
 //	commit, rewrite                           write-history (repositories)
