@@ -357,9 +357,6 @@ func (p *parser) verbList() error {
 			p.st.verbs = append(p.st.verbs, &gitReadVerb)
 			p.st.kinds = appendKind(p.st.kinds, kindRepos)
 			p.pos += n
-			if p.peek(0) != nil && p.peek(0).kind == tComma || p.isWord(0, "and", "or") {
-				return nil
-			}
 			return nil
 		}
 		t := p.peek(0)
@@ -423,7 +420,6 @@ func (p *parser) conditions() {
 		if p.isWord(k-1, "only") {
 			k--
 		}
-		cut := p.toks[p.pos+k]
 		switch {
 		case c[0] == "without" && st.verdict == ironcurtain.Deny:
 			st.verdict = ironcurtain.Escalate
@@ -432,12 +428,11 @@ func (p *parser) conditions() {
 		case c[0] != "without" && c[0] != "unless" && st.verdict == ironcurtain.Allow:
 			st.verdict = ironcurtain.Escalate
 		}
-		if t := p.toks[p.pos+k-1]; t.kind == tComma {
+		if t := p.toks[p.pos+k-1]; t.kind == tComma && k > 1 {
 			k--
 		}
 		p.end = p.pos + k
 		st.bodyEnd = p.toks[p.end-1].end
-		_ = cut
 		return
 	}
 }
