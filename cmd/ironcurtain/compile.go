@@ -8,7 +8,9 @@ package main
 // rest go to the model — anthropic:MODEL with ANTHROPIC_API_KEY, or
 // openai:MODEL for any OpenAI-compatible server with OPENAI_API_KEY and/or
 // OPENAI_BASE_URL; --base-url replaces the address — whose stages are shown
-// on stderr.
+// on stderr. --strict fails when the compiler warns that a rule cannot do
+// exactly what its sentence says; -v also prints the notes on how each
+// sentence was read. The report names each sentence with its rules.
 // Exit codes: 0 compiled and written, 1 the constitution does not compile
 // (diagnostics and report on stderr), 2 bad usage or unreadable input.
 

@@ -125,6 +125,7 @@ type compiler struct {
 	defs     map[string]*statement
 	unparsed []item
 	entries  []entry // the sentences' rules, in order written
+	noRule   []SentenceRules
 
 	known map[string]policy.ListValues
 
@@ -278,6 +279,7 @@ func (c *compiler) run(ctx context.Context) (Result, error) {
 		return c.fail(failedServers(servers))
 	}
 	c.report.Rules, c.report.Scenarios = len(final), len(scens)
+	c.report.Read = c.readReport(all)
 	sort.SliceStable(c.diags, func(i, j int) bool { return c.diags[i].Line < c.diags[j].Line })
 	res.Diagnostics, res.Report = c.diags, c.report
 	return res, nil
@@ -369,10 +371,33 @@ func (c *compiler) statement(st *statement) {
 		c.warnf(st.line, st.text, "%s", w)
 	}
 	if len(es) == 0 && st.place == placeSandbox {
+		c.noRule = append(c.noRule, SentenceRules{Line: st.line, Sentence: principle(st), By: "grammar", Rules: []string{}})
 		c.diags = append(c.diags, Diagnostic{Line: st.line, Severity: Note, Sentence: st.text,
 			Message: "no rule: inside the sandbox the engine allows this already"})
 	}
 	c.entries = append(c.entries, es...)
+}
+
+// readReport pairs each sentence with its rules, in the order written.
+func (c *compiler) readReport(all []entry) []SentenceRules {
+	out := slices.Clone(c.noRule)
+	idx := map[string]int{}
+	for _, e := range all {
+		by := "grammar"
+		if e.model {
+			by = "model"
+		}
+		key := fmt.Sprintf("%d\x00%s\x00%s", e.line, e.rule.Principle, by)
+		i, ok := idx[key]
+		if !ok {
+			i = len(out)
+			idx[key] = i
+			out = append(out, SentenceRules{Line: e.line, Sentence: e.rule.Principle, By: by})
+		}
+		out[i].Rules = append(out[i].Rules, e.rule.Name)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
 }
 
 // carryPlace gives a clause without a place the place of the clause before

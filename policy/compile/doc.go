@@ -117,7 +117,10 @@
 // Verbs map to argument roles (for files and repositories) or to tools:
 //
 //	read, list, search, inspect, view, open   read-path
-//	write, create, edit, overwrite, save      write-path
+//	write, create, overwrite, save            write-path
+//	edit                                      read-path and write-path (an edit reads
+//	                                          what it changes)
+//	access, touch                             read-path, write-path and delete-path
 //	change, modify, update                    write-path on files; write-path and
 //	                                          write-history on repositories
 //	commit, rewrite                           write-history (repositories)
@@ -229,7 +232,11 @@
 // its place for each role it decides, a call just outside its directory
 // ("~/Documents-other") or domains, and for "*" a call to an IP address. The
 // expected decision is worked out from the ordered rules independently of
-// the engine's code, then checked on the engine. Paths use "~" (the home)
+// the engine's code, then checked on the engine — by verdict, not by the
+// rule that reached it, so that a constitution is accepted the same way on
+// every machine (where /bin links into /usr, the /usr rule may decide a
+// call about /bin). A rule that reaches the sandbox is also tried on a
+// path inside it. Paths use "~" (the home)
 // or are relative (inside the sandbox), so `ironcurtain policy test`
 // replays them anywhere.
 package compile

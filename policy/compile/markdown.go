@@ -22,6 +22,7 @@ var (
 	fenceRE  = regexp.MustCompile("^\\s*(```|~~~)")
 	// ruleLikeRE spots a sentence that reads like a permission, which must
 	// be enforced or refused, never taken for commentary.
+	labelRE    = regexp.MustCompile(`^(\p{L}[\p{L}\p{N} /&'-]{0,40}):\s+(\p{Lu}.*)$`)
 	ruleLikeRE = regexp.MustCompile(`(?i)^\s*(?:(?:the agent|the assistant|it|claude|you|agents?)\s+(?:also\s+|only\s+|always\s+)?(?:may|must|can|cannot|can't|should|shouldn't|mustn't|needs|need|requires|(?:is|are)\s+(?:allowed|free|not|never|permitted|forbidden|prohibited))\b|never\b|don't\b|do not\b|always ask\b|ask\b|only\b)`)
 )
 
@@ -102,6 +103,11 @@ func isRule(t string) bool {
 func sentences(it item) []item {
 	text := strings.Join(strings.Fields(it.text), " ")
 	text = strings.NewReplacer("**", "", "__", "").Replace(text)
+	// A label before the sentence ("Files: The agent may ...") is a
+	// heading of one item.
+	if m := labelRE.FindStringSubmatch(text); m != nil && len(strings.Fields(m[1])) <= 4 {
+		text = m[2]
+	}
 	var out []item
 	start := 0
 	quote := rune(0)

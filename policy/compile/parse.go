@@ -249,6 +249,16 @@ func (p *parser) sentence() error {
 // people write it: "The agent", "It", "Claude", "You".
 var subjects = [][]string{{"the", "agent"}, {"the", "assistant"}, {"it"}, {"claude"}, {"you"}}
 
+// subjectLen2 is subjectLen at the parser's position.
+func subjectLen2(p *parser) int {
+	for _, s := range subjects {
+		if p.matchWords(0, s) {
+			return len(s)
+		}
+	}
+	return 0
+}
+
 // subjectLen returns how many tokens the sentence's subject takes, or 0
 // when it does not start with one.
 func subjectLen(p *parser) int {
@@ -266,6 +276,12 @@ func (p *parser) body() error {
 	for p.isWord(0, "also", "only", "always", "freely") {
 		st.only = st.only || p.peek(0).low == "only"
 		p.pos++
+	}
+	// "ask before it pushes", "before the agent deletes".
+	if st.verdict == ironcurtain.Escalate && !st.passive {
+		if n := subjectLen2(p); n > 0 && p.pos+n < p.end {
+			p.pos += n
+		}
 	}
 	p.conditions()
 	if p.pos >= p.end {
@@ -287,7 +303,10 @@ func (p *parser) body() error {
 		return err
 	}
 	// A directory right after the verbs is the place, and a noun after
-	// it the object: "read ~/Documents/*.txt files".
+	// it the object: "read ~/Documents/*.txt files", "write to ~/out".
+	if p.isWord(0, "to", "into", "in", "inside", "under", "within") && p.peek(1) != nil && p.peek(1).kind == tPath {
+		p.pos++
+	}
 	if t := p.peek(0); t != nil && t.kind == tPath {
 		st.restOff = t.off
 		st.place = placePaths
@@ -338,9 +357,6 @@ func (p *parser) verbList() error {
 			p.st.verbs = append(p.st.verbs, &gitReadVerb)
 			p.st.kinds = appendKind(p.st.kinds, kindRepos)
 			p.pos += n
-			if p.peek(0) != nil && p.peek(0).kind == tComma || p.isWord(0, "and", "or") {
-				return nil
-			}
 			return nil
 		}
 		t := p.peek(0)
@@ -404,7 +420,6 @@ func (p *parser) conditions() {
 		if p.isWord(k-1, "only") {
 			k--
 		}
-		cut := p.toks[p.pos+k]
 		switch {
 		case c[0] == "without" && st.verdict == ironcurtain.Deny:
 			st.verdict = ironcurtain.Escalate
@@ -413,12 +428,11 @@ func (p *parser) conditions() {
 		case c[0] != "without" && c[0] != "unless" && st.verdict == ironcurtain.Allow:
 			st.verdict = ironcurtain.Escalate
 		}
-		if t := p.toks[p.pos+k-1]; t.kind == tComma {
+		if t := p.toks[p.pos+k-1]; t.kind == tComma && k > 1 {
 			k--
 		}
 		p.end = p.pos + k
 		st.bodyEnd = p.toks[p.end-1].end
-		_ = cut
 		return
 	}
 }

@@ -21,7 +21,7 @@ func (p *parser) startsObject(k int) bool {
 	if t == nil {
 		return false
 	}
-	if t.kind == tTool || p.isWord(k, "any", "all", "its") {
+	if t.kind == tTool || p.isWord(k, "any", "all", "its", "anything", "everything") {
 		return true
 	}
 	if p.isWord(k, "the") && p.isWord(k+2, "server") {
@@ -59,7 +59,10 @@ func (p *parser) objects() error {
 		if t := p.peek(0); t != nil && t.kind == tComma {
 			k++
 		}
-		if p.isWord(k, "and", "or") || k == 0 && p.isWord(0, "of", "in") {
+		if p.isWord(k, "and", "or") {
+			k++
+		} else if n, _ := p.nounAt(1); k == 0 && p.isWord(0, "of", "in") && n != nil && n.kind == kindRepos {
+			// "history of repositories", "history in repositories".
 			k++
 		}
 		if k == 0 || !p.startsObject(k) {
@@ -88,6 +91,11 @@ func (p *parser) object() error {
 				p.pos++
 			}
 		}
+	}
+	if p.isWord(0, "anything", "everything") {
+		st.kinds = appendKind(appendKind(st.kinds, kindFiles), kindRepos)
+		p.pos++
+		return nil
 	}
 	var tg target
 	if p.isWord(0, "any", "all", "its") {
@@ -207,6 +215,10 @@ func (p *parser) target(t *token) (bool, error) {
 	case tPath:
 		return false, p.errAt(t, "%q is a path; remotes and web pages are named by domain (github.com) or list (@name)", t.text)
 	}
+	if t.kind == tWord && t.low != "any" && verbIndex[t.low] == nil && !p.isWord(0, "and", "or") &&
+		slices.ContainsFunc(st.verbs, func(v *verb) bool { return v.remote == "git_push" }) {
+		return false, p.errAt(t, "%q: branches are not conditions a rule can name (git_push's branch has no rule), only remotes by domain (github.com) or list (@name)", t.text)
+	}
 	if t.kind == tWord && t.low != "any" && verbIndex[t.low] == nil && !p.isWord(0, "and", "or") {
 		return false, p.errAt(t, "%q is not a domain such as example.com, a list such as @name, or \"any remote\" or \"any web page\"", t.text)
 	}
@@ -228,6 +240,13 @@ func (p *parser) target(t *token) (bool, error) {
 		return false, p.errAt(t, `after "any" say remote or web page`)
 	}
 	p.pos += k + size - 1 // list() advances past the first token
+	for _, w := range [][]string{{"not", "listed", "above"}, {"not", "listed", "here"}, {"not", "named", "above"}, {"not", "mentioned", "above"}, {"not", "listed"}} {
+		if p.matchWords(1, w) {
+			p.pos += len(w)
+			tg.other = true
+			break
+		}
+	}
 	tg.plural = n.plural
 	st.kinds = appendKind(st.kinds, n.kind)
 	st.targets = append(st.targets, tg)
@@ -440,6 +459,21 @@ func (p *parser) resolveKinds() error {
 		}
 		st.kinds = []kind{kindTools}
 		return nil
+	}
+	// "browse the web" fetches pages; "download files from pypi.org"
+	// fetches pages too.
+	for i, k := range st.kinds {
+		if k == kindWebSearch && allWeb && !slices.ContainsFunc(st.verbs, func(v *verb) bool { return v.search }) {
+			// "the web" is its public part: never a private address.
+			st.kinds[i] = kindWeb
+			if st.place == placeNone {
+				st.place = placeTargets
+				st.targets = append(st.targets, target{any: true, public: true, plural: "pages"})
+			}
+		}
+		if k == kindFiles && allWeb && st.place == placeTargets {
+			st.kinds[i] = kindWeb
+		}
 	}
 	// Repositories are fetched from and pushed to remotes.
 	if allRemote {

@@ -24,6 +24,21 @@ type Report struct {
 	// taken from the cache instead.
 	ModelCalls int `json:"modelCalls"`
 	CacheHits  int `json:"cacheHits"`
+	// Read lists each sentence that compiled with the rules it became, in
+	// the order written.
+	Read []SentenceRules `json:"read,omitempty"`
+}
+
+// SentenceRules is one sentence and the rules it became.
+type SentenceRules struct {
+	Line     int    `json:"line"`
+	Sentence string `json:"sentence"`
+	// By is "grammar" for the deterministic front end, "model" for the
+	// model pipeline.
+	By string `json:"by"`
+	// Rules are the names of its rules; none for an allow the sandbox
+	// already gives.
+	Rules []string `json:"rules"`
 }
 
 // ServerReport is the model pipeline's outcome for one server.
@@ -76,6 +91,13 @@ func (r Report) Write(w io.Writer) error {
 	fmt.Fprintf(&b, "%d rule(s), %d scenario(s)\n", r.Rules, r.Scenarios)
 	if r.ModelCalls > 0 || r.CacheHits > 0 {
 		fmt.Fprintf(&b, "model: %d call(s), %d answer(s) from the cache\n", r.ModelCalls, r.CacheHits)
+	}
+	for _, sr := range r.Read {
+		rules := strings.Join(sr.Rules, ", ")
+		if rules == "" {
+			rules = "no rule (the sandbox allows it already)"
+		}
+		fmt.Fprintf(&b, "line %d (%s): %s\n  → %s\n", sr.Line, sr.By, sr.Sentence, rules)
 	}
 	for _, s := range r.Servers {
 		status := "ok"

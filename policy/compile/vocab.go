@@ -71,6 +71,8 @@ var (
 	rWrite = []policy.Role{policy.RoleWritePath}
 	rDel   = []policy.Role{policy.RoleDeletePath}
 	rMove  = []policy.Role{policy.RoleWritePath, policy.RoleDeletePath}
+	rEdit  = []policy.Role{policy.RoleReadPath, policy.RoleWritePath}
+	rAll   = []policy.Role{policy.RoleReadPath, policy.RoleWritePath, policy.RoleDeletePath}
 	// On a repository, changing it writes files and history; deleting
 	// deletes files, branches, tags and stashes.
 	rChange  = []policy.Role{policy.RoleWritePath, policy.RoleWriteHistory}
@@ -89,7 +91,8 @@ var verbs = []verb{
 	{base: "open", gerund: "opening", class: "read", files: rRead, repos: rRead, web: true},
 	{base: "write", gerund: "writing", class: "write", files: rWrite, repos: rWrite},
 	{base: "create", gerund: "creating", class: "write", files: rWrite, repos: rWrite},
-	{base: "edit", gerund: "editing", class: "write", files: rWrite, repos: rWrite},
+	// Editing reads the file it changes (edit_file reads and writes).
+	{base: "edit", gerund: "editing", class: "edit", files: rEdit, repos: rEdit},
 	{base: "overwrite", gerund: "overwriting", class: "write", files: rWrite, repos: rWrite},
 	{base: "save", gerund: "saving", class: "write", files: rWrite},
 	{base: "change", gerund: "changing", class: "change", files: rWrite, repos: rChange},
@@ -108,6 +111,8 @@ var verbs = []verb{
 	{base: "download", gerund: "downloading", class: "fetch", web: true},
 	{base: "visit", gerund: "visiting", class: "fetch", web: true},
 	{base: "browse", gerund: "browsing", class: "fetch", web: true},
+	{base: "access", gerund: "accessing", class: "access", files: rAll, repos: rAll},
+	{base: "touch", gerund: "touching", class: "access", files: rAll, repos: rAll},
 	{base: "use", gerund: "using", class: "use", use: true},
 	{base: "call", gerund: "calling", class: "use", use: true},
 }
@@ -118,6 +123,15 @@ var verbIndex = func() map[string]*verb {
 	for i := range verbs {
 		m[verbs[i].base] = &verbs[i]
 		m[verbs[i].gerund] = &verbs[i]
+		// The third person: "before it pushes".
+		b := verbs[i].base
+		third := b + "s"
+		if strings.HasSuffix(b, "sh") || strings.HasSuffix(b, "ch") || strings.HasSuffix(b, "s") {
+			third = b + "es"
+		}
+		if m[third] == nil {
+			m[third] = &verbs[i]
+		}
 	}
 	return m
 }()
@@ -149,6 +163,10 @@ var nouns = []noun{
 	{[]string{"web", "sites"}, kindWeb, "sites"},
 	{[]string{"web", "site"}, kindWeb, "sites"},
 	{[]string{"the", "web"}, kindWebSearch, "web"},
+	{[]string{"source", "code"}, kindFiles, "files"},
+	{[]string{"source", "files"}, kindFiles, "files"},
+	{[]string{"code"}, kindFiles, "files"},
+	{[]string{"documents"}, kindFiles, "files"},
 	{[]string{"files"}, kindFiles, "files"},
 	{[]string{"file"}, kindFiles, "files"},
 	{[]string{"directories"}, kindFiles, "files"},
