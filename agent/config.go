@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -47,8 +48,14 @@ type Config struct {
 	// policy enforces it. Empty means none.
 	Constitution string
 	// Task is the user's instruction: the first message of the
-	// conversation.
+	// conversation, or with History, its next message.
 	Task string
+	// History, when set, is an earlier conversation that this run
+	// continues (a chat's earlier turns): a Transcript's Messages. It
+	// must start with a user message and alternate roles; when it ends
+	// with a user message (a run that stopped before the model answered),
+	// Task is added to that message. Run does not modify it.
+	History []Message
 	// Session names the session in each Job, for the audit log.
 	Session string
 	// Budget bounds the run.
@@ -143,6 +150,9 @@ func (c Config) withDefaults() (Config, error) {
 	case c.MaxRepeats < 0 || c.MaxRepeats == 1:
 		return c, errors.New("agent: Config.MaxRepeats must be at least 2")
 	}
+	if err := checkHistory(c.History); err != nil {
+		return c, err
+	}
 	c.Budget.MaxSteps = or(c.Budget.MaxSteps, DefaultMaxSteps)
 	c.Budget.MaxTokens = or(c.Budget.MaxTokens, DefaultMaxTokens)
 	c.Budget.MaxDuration = or(c.Budget.MaxDuration, DefaultMaxDuration)
@@ -176,4 +186,18 @@ func (p Price) valid() bool {
 		}
 	}
 	return true
+}
+
+// checkHistory checks that h is a conversation a run can continue.
+func checkHistory(h []Message) error {
+	for i, m := range h {
+		want := User
+		if i%2 == 1 {
+			want = Assistant
+		}
+		if m.Role != want {
+			return fmt.Errorf("agent: Config.History: message %d is by %q, want %q (the roles alternate, the user first)", i, m.Role, want)
+		}
+	}
+	return nil
 }

@@ -60,6 +60,18 @@ func taskMessage(task string) string {
 	return "Task:\n\n" + strings.TrimSpace(task)
 }
 
+// nextMessage is a later turn of the user's, in a conversation that
+// continues (Config.History).
+func nextMessage(text string) string {
+	return "The user's next message:\n\n" + strings.TrimSpace(text)
+}
+
+// noteStopped tells the model, in a conversation that continues, that the
+// run before stopped without showing it the result of its last code.
+func noteStopped(detail string) string {
+	return "The run stopped here (" + detail + "); the user may now ask for more."
+}
+
 // Notes appended to a step's feedback.
 const (
 	noteNoCode = "Your answer holds a code block that was cut off before its closing fence, so nothing ran. Write shorter code, in one complete ```ts block."

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ func Run(ctx context.Context, cfg Config) (Transcript, error) {
 	defer cancel()
 	r := &runner{cfg: c, ctx: ctx}
 	tr, err := r.run()
+	tr.Messages = r.conversation(tr.Detail)
 	tr.Usage, tr.Duration, tr.Cost = r.usage, time.Since(start), -1
 	if c.Price != nil {
 		tr.Cost = c.Price.Cost(r.usage)
@@ -57,6 +59,8 @@ type runner struct {
 	// counts how many runs in a row had it.
 	last    [sha256.Size]byte
 	repeats int
+	// msgs is the conversation so far, History first.
+	msgs []Message
 }
 
 func (r *runner) run() (Transcript, error) {
@@ -73,9 +77,10 @@ func (r *runner) run() (Transcript, error) {
 			}
 		}
 	}
+	r.msgs = openingMessages(r.cfg.History, r.cfg.Task)
 	req := Request{
 		System:    systemPrompt(decls, r.cfg.Constitution, r.cfg.MaxResultBytes),
-		Messages:  []Message{{Role: User, Text: taskMessage(r.cfg.Task)}},
+		Messages:  r.msgs,
 		MaxTokens: r.cfg.MaxAnswerTokens,
 	}
 	for n := 1; ; n++ {
@@ -99,6 +104,7 @@ func (r *runner) run() (Transcript, error) {
 			return r.fail(fmt.Errorf("agent: step %d: the model: %w", n, err))
 		}
 		r.usage = r.usage.Add(resp.Usage)
+		r.msgs = append(r.msgs, Message{Role: Assistant, Text: orEmpty(resp.Text)})
 		st := Step{N: n, Answer: resp.Text, Finish: resp.Finish, Usage: resp.Usage}
 		ex := extractCode(resp.Text)
 		switch {
@@ -139,8 +145,52 @@ func (r *runner) run() (Transcript, error) {
 			}
 		}
 		r.record(st)
-		req.Messages = append(req.Messages, Message{Role: Assistant, Text: resp.Text}, Message{Role: User, Text: st.Feedback})
+		r.msgs = append(r.msgs, Message{Role: User, Text: st.Feedback})
+		req.Messages = r.msgs
 	}
+}
+
+// openingMessages is the conversation a run starts with: the history,
+// then the task, added to the history's last message when that is the
+// user's (so that the roles keep alternating).
+func openingMessages(history []Message, task string) []Message {
+	msgs := slices.Clone(history)
+	if len(msgs) == 0 {
+		return []Message{{Role: User, Text: taskMessage(task)}}
+	}
+	text := nextMessage(task)
+	if n := len(msgs); msgs[n-1].Role == User {
+		msgs[n-1].Text += "\n\n" + text
+		return msgs
+	}
+	return append(msgs, Message{Role: User, Text: text})
+}
+
+// conversation is the run's conversation for a later run to continue.
+// When it ends with an answer whose code the model was not shown the
+// result of (the run stopped first), a user message says what became of
+// it.
+func (r *runner) conversation(detail string) []Message {
+	msgs := slices.Clone(r.msgs)
+	if n := len(msgs); n > 0 && msgs[n-1].Role == Assistant && len(r.steps) > 0 {
+		last := r.steps[len(r.steps)-1]
+		if last.Code != "" || last.Feedback != "" {
+			note := noteStopped(detail)
+			if last.Feedback != "" {
+				note = last.Feedback + "\n\n" + note
+			}
+			msgs = append(msgs, Message{Role: User, Text: note})
+		}
+	}
+	return msgs
+}
+
+// orEmpty keeps an empty answer a message that providers accept.
+func orEmpty(s string) string {
+	if isBlank(s) {
+		return "(no answer)"
+	}
+	return s
 }
 
 // execute runs the step's code and writes the feedback. It reports a loop

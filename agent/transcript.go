@@ -26,6 +26,11 @@ type Transcript struct {
 	Cost float64
 	// Duration is the run's wall time.
 	Duration time.Duration
+	// Messages is the conversation as the model saw it (Config.History
+	// first), with the final answer, for a later run to continue as its
+	// History. When the run stopped after the model answered with code but
+	// before it was shown the result, a last user message says so.
+	Messages []Message
 }
 
 // Step is one answer of the model and what came of it.
