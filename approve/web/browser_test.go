@@ -33,13 +33,19 @@ func browser(t *testing.T) context.Context {
 		t.Skip("no Chromium is installed (apt-get install chromium); IRONCURTAIN_REQUIRE_BROWSER=1 turns this skip into a failure")
 	}
 	dir := t.TempDir()
+	// Chromium puts its singleton socket in TMPDIR, and a Unix socket's
+	// path must fit in 108 bytes: a test's own temporary directory can be
+	// longer (CI nests it), so the browser gets a short one of its own.
+	short, err := os.MkdirTemp("/tmp", "icb-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(short) })
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.UserDataDir(filepath.Join(dir, "profile")),
 		chromedp.NoSandbox, // tests may run as root, where Chromium refuses its sandbox
 		chromedp.Flag("disable-crash-reporter", true),
 		chromedp.Flag("disable-breakpad", true),
-		chromedp.Env("TMPDIR="+dir, "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_CACHE_HOME="+dir),
+		chromedp.Env("TMPDIR="+short, "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_CACHE_HOME="+dir),
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
