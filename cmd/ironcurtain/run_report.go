@@ -10,11 +10,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/agent"
+	"github.com/ironcurtain-go/ironcurtain/internal/inert"
 )
 
 // The events of ironcurtain run --json; runHelp documents them.
@@ -387,32 +386,9 @@ func eachAuditCall(r io.Reader, fn func(ironcurtain.AuditEntry)) error {
 }
 
 // termLine makes text that the agent may have shaped (file names, tool
-// errors, the model's words) safe to print on one line of a terminal:
-// control characters (escape sequences included), invisible and
-// bidirectional formatting characters and invalid UTF-8 are shown as
-// escapes, so nothing can rewrite the screen or forge a line.
-func termLine(s string) string { return termEscape(s, false) }
+// errors, the model's words) safe to print on one line of a terminal: see
+// inert.String.
+func termLine(s string) string { return inert.String(s) }
 
-// termText is termLine that keeps newlines.
-func termText(s string) string { return termEscape(s, true) }
-
-func termEscape(s string, newlines bool) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '\n' && newlines:
-			b.WriteByte('\n')
-		case r == ' ' || (unicode.IsGraphic(r) && !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r)):
-			b.WriteString(s[i : i+size])
-		case r == '\t':
-			b.WriteString(`\t`)
-		default:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		}
-		i += size
-	}
-	return b.String()
-}
+// termText is termLine that keeps newlines (inert.Text).
+func termText(s string) string { return inert.Text(s) }

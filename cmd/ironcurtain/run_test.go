@@ -604,7 +604,7 @@ func FuzzTermLine(f *testing.F) {
 		require.NotContains(t, termLine(s), "\n")
 		plain := true
 		for _, r := range s {
-			if r != ' ' && (!unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)) || r == utf8.RuneError {
+			if r != ' ' && (!unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r)) || r == utf8.RuneError || r == '\\' {
 				plain = false
 			}
 		}

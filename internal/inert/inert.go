@@ -46,6 +46,18 @@ func String(s string) string {
 	return b.String()
 }
 
+// Text is String for text of several lines: a newline stays a newline,
+// and every line is inert as String makes it. Use it only where the
+// reader sees where the text starts and ends (a quoted block), since its
+// lines can look like any others.
+func Text(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = String(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // bidi reports the bidirectional controls that unicode.IsGraphic does not
 // already exclude (all of them are format characters, category Cf, which
 // it excludes; the check is explicit so that a change there cannot let

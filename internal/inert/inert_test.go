@@ -125,3 +125,8 @@ func FuzzLines(f *testing.F) {
 		inertOutput(t, b.String(), "[s] ")
 	})
 }
+
+// TestText: newlines stay, and each line is inert.
+func TestText(t *testing.T) {
+	require.Equal(t, "a\\u001b[2J\nb\\u202e\n", Text("a\x1b[2J\nb\u202e\n"))
+}
