@@ -28,9 +28,10 @@ import (
 
 // serveRuntime is everything a running serve holds.
 type serveRuntime struct {
-	stack *stack.Stack
-	srv   *proxy.Server
-	names []string
+	stack    *stack.Stack
+	srv      *proxy.Server
+	names    []string
+	approver *brokerApprover // the web page or escalation socket, when used
 }
 
 // Close stops the proxy, then the stack (Gate, tool servers, audit log).
@@ -40,6 +41,9 @@ func (r *serveRuntime) Close() {
 	}
 	if r.stack != nil {
 		r.stack.Close()
+	}
+	if r.approver != nil {
+		r.approver.Close()
 	}
 }
 
@@ -75,7 +79,7 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 		Logger:            log,
 	}
 	// The agent must not read the configuration or the vault.
-	for _, p := range []string{cfg.file, vaultFile(cfg.Vault)} {
+	for _, p := range []string{cfg.file, vaultFile(cfg.Vault), cfg.EscalationSocket} {
 		if p != "" {
 			opts.Protected = append(opts.Protected, p)
 		}
@@ -86,7 +90,17 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 			opts.Policy = policyDirFiles(p.Dir)
 		}
 	}
-	if cfg.Approver != "deny" {
+	switch cfg.Approver {
+	case "deny":
+	case "web", "socket":
+		rt.approver, err = startBrokerApprover(brokerApproverConfig{
+			Web: cfg.Approver == "web", WebAddr: cfg.WebAddr, Socket: cfg.EscalationSocket, GrantTTL: time.Duration(cfg.GrantTTL),
+		}, stderr)
+		if err != nil {
+			return nil, err
+		}
+		opts.Human = rt.approver.Broker
+	default:
 		opts.Human = &approve.Terminal{GrantTTL: time.Duration(cfg.GrantTTL)}
 	}
 	var watch []proxy.ToolsNotifier
@@ -130,6 +144,9 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 		err = jailHint(err)
 		closeUpstreams()
 		return nil, err
+	}
+	if rt.approver != nil {
+		rt.approver.Attach(rt.stack.Grants)
 	}
 	// A server that runs without its jail is an operator's choice the audit
 	// log must show; if it cannot, serve does not start.
@@ -286,8 +303,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	configFile := flags.String("config", "", "the JSON configuration file")
 	sandbox := flags.String("sandbox", "", "the agent's sandbox directory (without --config)")
 	auditFile := flags.String("audit", "", "the audit log file (without --config)")
+	approver := flags.String("approver", "", "who answers escalations: terminal, web (a loopback page; its URL is printed), socket or deny (overrides the configuration's)")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE]\n       ironcurtain serve --config FILE")
+		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE] [--approver terminal|web|deny]\n       ironcurtain serve --config FILE [--approver terminal|web|socket|deny]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -322,6 +340,13 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if err != nil {
 			fmt.Fprintf(stderr, "ironcurtain serve: %v\n", err)
 			return 1
+		}
+	}
+	if *approver != "" {
+		cfg.Approver = *approver
+		if err := cfg.checkApprover(); err != nil {
+			fmt.Fprintf(stderr, "ironcurtain serve: --%v\n", err)
+			return 2
 		}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
