@@ -71,6 +71,13 @@ type AuditApproval struct {
 	// Grant is the standing approval this answer created, with the ID the
 	// grant store gave it; nil when none was made.
 	Grant *Grant `json:"grant,omitempty"`
+	// Arguments is the digest ([ArgumentsDigest]) of the canonical
+	// arguments the approver was shown, and which ran if it approved.
+	Arguments string `json:"arguments,omitempty"`
+	// BoundTo is the digest the approver bound its answer to
+	// ([Approval].Arguments) when that is not Arguments: an approval of
+	// something else, which the Gate refused. Empty otherwise.
+	BoundTo string `json:"boundTo,omitempty"`
 }
 
 // Auditor records audit entries.

@@ -107,14 +107,38 @@ type Decision struct {
 	Trace []TraceStep `json:"trace,omitempty"`
 }
 
+// ResourceKind is what kind of value a [Resource] is.
+type ResourceKind string
+
+// The kinds of resource values.
+const (
+	ResourcePath       ResourceKind = "path"
+	ResourceURL        ResourceKind = "url"
+	ResourceIdentifier ResourceKind = "identifier"
+)
+
+// TraceOutcome is what came of one [TraceStep].
+type TraceOutcome string
+
+// The outcomes of a step that is not a verdict.
+const (
+	TraceMatch   TraceOutcome = "match"
+	TraceNoMatch TraceOutcome = "no-match"
+	TraceSkip    TraceOutcome = "skip"
+)
+
+// TraceVerdict is the outcome of a step that decided: "allow", "deny" or
+// "escalate".
+func TraceVerdict(v Verdict) TraceOutcome { return TraceOutcome(v.String()) }
+
 // Resource is one canonical resource value a decision considered.
 type Resource struct {
 	// Argument is the argument the value came from.
 	Argument string `json:"argument"`
 	// Role is the argument's role, for example "read-path" or "fetch-url".
 	Role string `json:"role"`
-	// Kind is "path", "url" or "identifier".
-	Kind string `json:"kind"`
+	// Kind is ResourcePath, ResourceURL or ResourceIdentifier.
+	Kind ResourceKind `json:"kind"`
 	// Value is the canonical value: a resolved absolute path, a normalised
 	// URL, a lower-cased identifier.
 	Value string `json:"value"`
@@ -135,8 +159,9 @@ type TraceStep struct {
 	Argument string `json:"argument,omitempty"`
 	Role     string `json:"role,omitempty"`
 	Value    string `json:"value,omitempty"`
-	// Outcome is "match", "no-match", "skip", or a verdict.
-	Outcome string `json:"outcome"`
+	// Outcome is TraceMatch, TraceNoMatch, TraceSkip, or a verdict
+	// ([TraceVerdict]).
+	Outcome TraceOutcome `json:"outcome"`
 	// Detail says why, for a person.
 	Detail string `json:"detail,omitempty"`
 }
@@ -157,7 +182,7 @@ func (s TraceStep) String() string {
 		b.WriteString("]")
 	}
 	b.WriteString(": ")
-	b.WriteString(s.Outcome)
+	b.WriteString(string(s.Outcome))
 	if s.Detail != "" {
 		b.WriteString(" — ")
 		b.WriteString(s.Detail)

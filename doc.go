@@ -26,7 +26,12 @@
 //     [AgentResult] turns the outcome into what the agent is shown.
 //
 // Implementations live in leaf packages that import this one; this package
-// imports nothing but the standard library.
+// imports nothing but the standard library and its own internal JSON Schema
+// validator. TestDependencies holds every package of the module to the
+// layers of the design: the policy engine, the approvers, the audit log and
+// the agent loop depend on nothing third-party, and each heavy dependency
+// (QuickJS and wazero, Docker's client, mcp-go, the model SDKs, Landlock
+// and seccomp) stays in the one leaf that needs it.
 //
 // Errors follow one rule: a [Decision] is data, and an error means "could not
 // decide". Every caller on the path from agent to tool treats an error as a

@@ -184,6 +184,15 @@ func (g *Gate) run(ctx context.Context, call *ToolCall, t *trail) (res Result, e
 		}
 	}()
 
+	// Go values JSON has a form for become that form, in a copy; others are
+	// refused here, with the reason.
+	if norm, changed, arg, why := normalizeArguments(call.Arguments); why != "" {
+		return Result{}, t.refuse(deny(RuleInvalidArguments, fmt.Sprintf("argument %s: %s", quoteName(arg), why)),
+			fmt.Errorf("%w: argument %q is not JSON", ErrInvalidArguments, arg))
+	} else if changed {
+		call.Arguments = norm
+	}
+
 	// Size, depth and JSON-ness first: every later step walks the arguments.
 	// The names the agent chose count against the cap too.
 	names := len(call.Server) + len(call.Tool) + len(call.ID) + len(call.Session)
@@ -286,7 +295,10 @@ func (g *Gate) escalate(ctx context.Context, call *ToolCall, dec Decision, key b
 		return t.refuse(dec, derr)
 	}
 	ap, err := g.approver.Approve(actx, Escalation{Call: *call, Decision: dec})
-	t.approval = &AuditApproval{By: ap.By, Answer: ap.Answer, Reason: ap.Reason, Grant: ap.Grant}
+	t.approval = &AuditApproval{By: ap.By, Answer: ap.Answer, Reason: ap.Reason, Grant: ap.Grant, Arguments: shown}
+	if ap.Arguments != "" && ap.Arguments != shown {
+		t.approval.BoundTo = ap.Arguments
+	}
 	switch {
 	case err != nil:
 	case actx.Err() != nil:

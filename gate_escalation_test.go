@@ -92,6 +92,49 @@ func TestGateEscalation(t *testing.T) {
 	}
 }
 
+// TestGateAuditsApprovalDigest: the audit entry holds the digest the
+// approver bound its answer to, so that a reader of the log can tell what
+// was approved, and see an approval refused for other arguments.
+func TestGateAuditsApprovalDigest(t *testing.T) {
+	other, err := ironcurtain.ArgumentsDigest(map[string]any{"path": "/b"})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		bind func(ironcurtain.Escalation) string
+		runs bool
+	}{
+		{"bound to what was shown", func(esc ironcurtain.Escalation) string {
+			d, _ := ironcurtain.ArgumentsDigest(esc.Call.Arguments)
+			return d
+		}, true},
+		{"bound to other arguments", func(ironcurtain.Escalation) string { return other }, false},
+		{"bound to nothing", func(ironcurtain.Escalation) string { return "" }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var bound string
+			g, _, audit := testGate(t, verdict(ironcurtain.Escalate, "escalate-push", "r"), func(c *ironcurtain.GateConfig) {
+				c.Approver = ironcurtain.ApproverFunc(func(_ context.Context, esc ironcurtain.Escalation) (ironcurtain.Approval, error) {
+					bound = tc.bind(esc)
+					return ironcurtain.Approval{Answer: ironcurtain.Approve, By: "tester", Arguments: bound}, nil
+				})
+			})
+			_, err := g.Call(context.Background(), readCall("/a"))
+			require.Equal(t, tc.runs, err == nil, "%v", err)
+			entries := audit.all()
+			require.Len(t, entries, 1)
+			require.NotNil(t, entries[0].Approval)
+			shown, err := ironcurtain.ArgumentsDigest(map[string]any{"path": "/a"})
+			require.NoError(t, err)
+			require.Equal(t, shown, entries[0].Approval.Arguments, "the entry holds what the approver was shown")
+			if bound != shown && bound != "" {
+				require.Equal(t, bound, entries[0].Approval.BoundTo, "and what it bound its answer to, when that differs")
+			} else {
+				require.Empty(t, entries[0].Approval.BoundTo)
+			}
+		})
+	}
+}
+
 // TestGateEscalationAsksWithCanonicalCall: the approver sees the call as the
 // policy judged it, and the decision that escalated it.
 func TestGateEscalationAsksWithCanonicalCall(t *testing.T) {
@@ -111,6 +154,9 @@ func TestGateEscalationAsksWithCanonicalCall(t *testing.T) {
 	require.Equal(t, "/canonical", asked.Call.Arguments["path"])
 	require.Equal(t, []string{"read-path"}, asked.Decision.EscalatedRoles)
 	require.Equal(t, "g1", audit.all()[0].Approval.Grant.ID, "the grant the approval created is on record")
+	shown, err := ironcurtain.ArgumentsDigest(map[string]any{"path": "/canonical"})
+	require.NoError(t, err)
+	require.Equal(t, shown, audit.all()[0].Approval.Arguments, "the record names the arguments the approver was shown")
 }
 
 func TestGateCircuitBreaker(t *testing.T) {

@@ -161,14 +161,26 @@ type Grant struct {
 	TTL time.Duration `json:"ttl"`
 }
 
+// ScopeKind is what a [Scope] constrains.
+type ScopeKind string
+
+// The kinds of scope.
+const (
+	ScopeExact     ScopeKind = "exact"
+	ScopeDirectory ScopeKind = "directory"
+	ScopeDomain    ScopeKind = "domain"
+	ScopeArguments ScopeKind = "arguments"
+)
+
 // Scope constrains the values of one argument role in a [Grant].
 type Scope struct {
 	// Role is the argument role constrained, for example "write-path".
 	Role string `json:"role"`
-	// Kind is "exact" (the canonical value itself), "directory" (paths
-	// within Value), "domain" (URLs whose host is Value) or "arguments"
-	// (the call's canonical arguments as a whole; Role is empty).
-	Kind string `json:"kind"`
+	// Kind is ScopeExact (the canonical value itself), ScopeDirectory
+	// (paths within Value), ScopeDomain (URLs whose host is Value) or
+	// ScopeArguments (the call's canonical arguments as a whole; Role is
+	// empty).
+	Kind ScopeKind `json:"kind"`
 	// Value is the canonical value, directory or host; for "arguments",
 	// the hex SHA-256 of the canonical arguments encoded as JSON with
 	// sorted keys.
@@ -276,3 +288,21 @@ type CallPreparer interface {
 type DecisionCaller interface {
 	CallDecided(ctx context.Context, call ToolCall) (Result, Decision, error)
 }
+
+// Backend is what a sandbox (Code Mode, Docker Mode) and the MCP proxy call
+// tools through: the tools of every server, each with its server's name,
+// and a Caller for them. A *Gate is a Backend, and it should be the one, so
+// that every call passes the policy, the approvers and the audit log.
+//
+// Tools lists every tool with the name of its server; it may be called at
+// the start of every run. Call carries out one call and may block (an
+// escalation waits for its approver); a refused call is an error
+// satisfying errors.Is(err, ErrDenied), preferably a *DeniedError so that
+// the agent is shown its reason. Both must be safe for concurrent use and
+// honour ctx.
+type Backend interface {
+	Caller
+	Tools(ctx context.Context) ([]ServerTool, error)
+}
+
+var _ Backend = (*Gate)(nil)

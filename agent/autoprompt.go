@@ -104,7 +104,7 @@ func approverMessage(instruction string, esc ironcurtain.Escalation) (msg, diges
 	}
 	seen := map[resourceData]bool{}
 	for _, r := range esc.Decision.Resources {
-		rd := resourceData{Argument: r.Argument, Role: r.Role, Kind: r.Kind, Value: r.Value}
+		rd := resourceData{Argument: r.Argument, Role: r.Role, Kind: string(r.Kind), Value: r.Value}
 		if seen[rd] {
 			continue
 		}

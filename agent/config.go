@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -16,6 +17,9 @@ const (
 	DefaultMaxAnswerTokens = 8192
 	DefaultMaxResultBytes  = 16 << 10
 	DefaultMaxRepeats      = 3
+	// DefaultMaxDeclarationBytes is where the prompt switches from the
+	// tools' full declarations to their overview (about 6,000 tokens).
+	DefaultMaxDeclarationBytes = 24 << 10
 )
 
 // Config configures one [Run]. Model, Sandbox and Task are required;
@@ -31,6 +35,13 @@ type Config struct {
 	// Declarations describe the tools to the model, as TypeScript. Empty
 	// means: ask the Sandbox, if it is a [Declarer] (Code Mode's is).
 	Declarations string
+	// MaxDeclarationBytes is the most the Sandbox's declarations may take
+	// in the system prompt. Longer ones are replaced by the Sandbox's
+	// overview, one line per tool, when it is an [Overviewer] (Code
+	// Mode's is): the model then reads a tool's declaration by calling
+	// help in its code. Zero means DefaultMaxDeclarationBytes; a negative
+	// value means the overview whatever the size.
+	MaxDeclarationBytes int
 	// Constitution holds the principles the user's policy was written
 	// from, as plain text, for the system prompt. It informs the model; the
 	// policy enforces it. Empty means none.
@@ -54,6 +65,10 @@ type Config struct {
 	// repetition before. Zero means DefaultMaxRepeats; it must be at least
 	// 2.
 	MaxRepeats int
+	// Price is what the Model charges, for Budget.MaxCost and
+	// Transcript.Cost. Nil means unknown: the cost is not counted, and a
+	// cost budget is refused.
+	Price *Price
 	// OnStep, if set, is called after each step, on the goroutine that
 	// called Run, for progress reports. It must not block for long.
 	OnStep func(Step)
@@ -73,13 +88,40 @@ type Budget struct {
 	// MaxDuration caps the run's wall time, model calls and code runs
 	// alike. Zero means DefaultMaxDuration.
 	MaxDuration time.Duration
+	// MaxCost caps what the model calls cost, in US dollars, at
+	// Config.Price; it is checked like MaxTokens. Zero means no cost
+	// budget. A cost budget without a Price is an error: an unknown
+	// price could never be held to it.
+	MaxCost float64
 }
+
+// Price is what a model charges, in US dollars per million tokens.
+type Price struct {
+	InputPerMTok, OutputPerMTok float64
+}
+
+// Cost returns what u costs at p.
+func (p Price) Cost(u Usage) float64 {
+	return (float64(u.InputTokens)*p.InputPerMTok + float64(u.OutputTokens)*p.OutputPerMTok) / 1e6
+}
+
+// ErrUnknownPrice is returned by [Run] for a cost budget without a
+// Config.Price.
+var ErrUnknownPrice = errors.New("agent: a cost budget needs the model's price (Config.Price)")
 
 // Declarer is implemented by a Sandbox that can describe its tools as
 // TypeScript declarations for the model (codemode.Sandbox does). It must
 // honour ctx and be safe for concurrent use.
 type Declarer interface {
 	Declarations(ctx context.Context) (string, error)
+}
+
+// Overviewer is implemented by a Sandbox that can also describe its
+// tools briefly, for many tools, and answer help calls for the rest
+// (codemode.Sandbox does). It must honour ctx and be safe for concurrent
+// use.
+type Overviewer interface {
+	Overview(ctx context.Context) (string, error)
 }
 
 // withDefaults validates c and fills in the defaults.
@@ -94,6 +136,10 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Budget.MaxSteps < 0, c.Budget.MaxTokens < 0, c.Budget.MaxDuration < 0,
 		c.MaxAnswerTokens < 0, c.MaxResultBytes < 0:
 		return c, errors.New("agent: Config limits must not be negative")
+	case c.Budget.MaxCost < 0 || math.IsNaN(c.Budget.MaxCost) || c.Price != nil && !c.Price.valid():
+		return c, errors.New("agent: the cost budget and the price must be numbers, not negative")
+	case c.Budget.MaxCost > 0 && c.Price == nil:
+		return c, ErrUnknownPrice
 	case c.MaxRepeats < 0 || c.MaxRepeats == 1:
 		return c, errors.New("agent: Config.MaxRepeats must be at least 2")
 	}
@@ -103,6 +149,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.MaxAnswerTokens = or(c.MaxAnswerTokens, DefaultMaxAnswerTokens)
 	c.MaxResultBytes = or(c.MaxResultBytes, DefaultMaxResultBytes)
 	c.MaxRepeats = or(c.MaxRepeats, DefaultMaxRepeats)
+	c.MaxDeclarationBytes = or(c.MaxDeclarationBytes, DefaultMaxDeclarationBytes)
 	return c, nil
 }
 
@@ -116,6 +163,15 @@ func or[T int | int64 | time.Duration](v, def T) T {
 func isBlank(s string) bool {
 	for _, r := range s {
 		if r != ' ' && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+func (p Price) valid() bool {
+	for _, v := range []float64{p.InputPerMTok, p.OutputPerMTok} {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
 			return false
 		}
 	}

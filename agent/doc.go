@@ -29,9 +29,9 @@
 //   - An answer without such a block is the final answer.
 //
 // A run ends with the final answer, a refusal, a [Budget] (steps, tokens,
-// wall time), or a loop: the same code giving the same result
-// Config.MaxRepeats times in a row. The [Transcript] says which; Run
-// returns an error only when it cannot go on.
+// wall time, and cost at the model's [Price]), or a loop: the same code
+// giving the same result Config.MaxRepeats times in a row. The
+// [Transcript] says which; Run returns an error only when it cannot go on.
 //
 // # Automatic approval
 //

@@ -40,7 +40,10 @@ func Run(ctx context.Context, cfg Config) (Transcript, error) {
 	defer cancel()
 	r := &runner{cfg: c, ctx: ctx}
 	tr, err := r.run()
-	tr.Usage, tr.Duration = r.usage, time.Since(start)
+	tr.Usage, tr.Duration, tr.Cost = r.usage, time.Since(start), -1
+	if c.Price != nil {
+		tr.Cost = c.Price.Cost(r.usage)
+	}
 	return tr, err
 }
 
@@ -63,6 +66,12 @@ func (r *runner) run() (Transcript, error) {
 		if decls, err = d.Declarations(r.ctx); err != nil {
 			return r.fail(fmt.Errorf("agent: the tool declarations: %w", err))
 		}
+		max := r.cfg.MaxDeclarationBytes
+		if o, ok := r.cfg.Sandbox.(Overviewer); ok && (max < 0 || len(decls) > max) {
+			if decls, err = o.Overview(r.ctx); err != nil {
+				return r.fail(fmt.Errorf("agent: the tools' overview: %w", err))
+			}
+		}
 	}
 	req := Request{
 		System:    systemPrompt(decls, r.cfg.Constitution, r.cfg.MaxResultBytes),
@@ -75,6 +84,9 @@ func (r *runner) run() (Transcript, error) {
 		}
 		if r.usage.Total() >= r.cfg.Budget.MaxTokens {
 			return r.stop(StopMaxTokens, fmt.Sprintf("%d tokens were spent, the budget is %d", r.usage.Total(), r.cfg.Budget.MaxTokens))
+		}
+		if r.overCost(true) {
+			return r.stop(StopMaxCost, fmt.Sprintf("$%.4f was spent, the budget is $%.4f", r.cost(), r.cfg.Budget.MaxCost))
 		}
 		resp, err := r.cfg.Model.Complete(r.ctx, req)
 		if err != nil {
@@ -108,6 +120,10 @@ func (r *runner) run() (Transcript, error) {
 			st.Code = ex.code
 			r.record(st)
 			return r.stop(StopMaxTokens, fmt.Sprintf("%d tokens were spent, the budget is %d; the last code block was not run", r.usage.Total(), r.cfg.Budget.MaxTokens))
+		case r.overCost(false):
+			st.Code = ex.code
+			r.record(st)
+			return r.stop(StopMaxCost, fmt.Sprintf("$%.4f was spent, the budget is $%.4f; the last code block was not run", r.cost(), r.cfg.Budget.MaxCost))
 		default:
 			loop, err := r.execute(&st, ex)
 			if err != nil {
@@ -159,6 +175,27 @@ func (r *runner) execute(st *Step, ex extraction) (loop bool, err error) {
 	}
 	st.Feedback = strings.Join(notes, "\n\n")
 	return r.repeats >= r.cfg.MaxRepeats, nil
+}
+
+// cost is what the run has cost so far; 0 when the price is unknown.
+func (r *runner) cost() float64 {
+	if r.cfg.Price == nil {
+		return 0
+	}
+	return r.cfg.Price.Cost(r.usage)
+}
+
+// overCost reports whether the cost budget is spent: reached (before a
+// model call, with atLimit) or exceeded (after one).
+func (r *runner) overCost(atLimit bool) bool {
+	max := r.cfg.Budget.MaxCost
+	if max <= 0 {
+		return false
+	}
+	if atLimit {
+		return r.cost() >= max
+	}
+	return r.cost() > max
 }
 
 // record keeps a finished step and reports it.

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -141,6 +142,22 @@ func TestRunStops(t *testing.T) {
 			cfg: func(c *agent.Config) { c.Budget.MaxTokens = 100 }, stop: agent.StopMaxTokens, steps: 1, ran: 0},
 		{name: "max tokens: a final answer over budget stands", replies: []agent.Response{{Text: "all done", Finish: agent.FinishEnd, Usage: agent.Usage{InputTokens: 500}}},
 			cfg: func(c *agent.Config) { c.Budget.MaxTokens = 100 }, stop: agent.StopAnswered, steps: 1, answer: "all done"},
+		{name: "max cost: spent over two steps", replies: []agent.Response{expensive, expensive},
+			cfg: func(c *agent.Config) {
+				c.Price, c.Budget.MaxCost = &agent.Price{InputPerMTok: 1000, OutputPerMTok: 1000}, 1.2
+			},
+			stop: agent.StopMaxCost, steps: 2, ran: 1},
+		{name: "max cost: reached exactly stops before the next call", replies: []agent.Response{expensive, expensive},
+			cfg: func(c *agent.Config) {
+				c.Price, c.Budget.MaxCost = &agent.Price{InputPerMTok: 1000, OutputPerMTok: 1000}, 0.61
+			},
+			stop: agent.StopMaxCost, steps: 1, ran: 1},
+		{name: "max cost: the code of a step over budget does not run", replies: []agent.Response{expensive},
+			cfg:  func(c *agent.Config) { c.Price, c.Budget.MaxCost = &agent.Price{OutputPerMTok: 200_000}, 1 },
+			stop: agent.StopMaxCost, steps: 1, ran: 0},
+		{name: "max cost: a free model never reaches it", replies: []agent.Response{expensive, say("done")},
+			cfg:  func(c *agent.Config) { c.Price, c.Budget.MaxCost = &agent.Price{}, 0.01 },
+			stop: agent.StopAnswered, steps: 2, ran: 1, answer: "done"},
 		{name: "loop: same code, same result", replies: loopy(), stop: agent.StopLoop, steps: 3, ran: 3,
 			feedbk: []string{"Returned: nothing.", "1 more time and the run is stopped"}},
 		{name: "loop: four repeats allowed", replies: loopy(), cfg: func(c *agent.Config) { c.MaxRepeats = 4 },
@@ -304,6 +321,10 @@ func TestConfigValidation(t *testing.T) {
 		{"negative duration", func(c *agent.Config) { c.Budget.MaxDuration = -1 }, "negative"},
 		{"negative result bytes", func(c *agent.Config) { c.MaxResultBytes = -1 }, "negative"},
 		{"one repeat", func(c *agent.Config) { c.MaxRepeats = 1 }, "at least 2"},
+		{"cost budget, unknown price", func(c *agent.Config) { c.Budget.MaxCost = 1 }, "needs the model's price"},
+		{"negative cost", func(c *agent.Config) { c.Price, c.Budget.MaxCost = &agent.Price{}, -1 }, "not negative"},
+		{"NaN cost", func(c *agent.Config) { c.Price, c.Budget.MaxCost = &agent.Price{}, math.NaN() }, "not negative"},
+		{"negative price", func(c *agent.Config) { c.Price = &agent.Price{InputPerMTok: -1} }, "not negative"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -329,4 +350,40 @@ func TestRunClipsResults(t *testing.T) {
 	require.Contains(t, fb, "Returned:\n\"aaa")
 	require.Contains(t, fb, "bytes left out ...]")
 	require.True(t, strings.HasSuffix(fb, "zzz\""))
+}
+
+// overviewSandbox declares its tools at length and also has an overview.
+type overviewSandbox struct{ declaringSandbox }
+
+func (overviewSandbox) Overview(context.Context) (string, error) { return "// tools: a.x", nil }
+
+// Declarations longer than MaxDeclarationBytes give way to the Sandbox's
+// overview; shorter ones stay whole.
+func TestRunOverviewForManyTools(t *testing.T) {
+	long := "declare const a: { x(): string };\n" + strings.Repeat("// padding\n", 100)
+	for _, tc := range []struct {
+		max      int
+		overview bool
+	}{{0, false}, {len(long), false}, {len(long) - 1, true}, {-1, true}} {
+		model := script(t, say("ok"))
+		sb := overviewSandbox{declaringSandbox{&fakeSandbox{decls: long}}}
+		_, err := agent.Run(t.Context(), agent.Config{Model: model, Sandbox: sb, MaxDeclarationBytes: tc.max, Task: "x"})
+		require.NoError(t, err)
+		sys := model.requests()[0].System
+		require.Equal(t, tc.overview, strings.Contains(sys, "// tools: a.x"), "max %d", tc.max)
+		require.Equal(t, !tc.overview, strings.Contains(sys, "padding"), "max %d", tc.max)
+	}
+}
+
+// The transcript prices what was spent, or says the price is unknown.
+func TestRunCost(t *testing.T) {
+	cfg := agent.Config{Model: script(t, say("done")), Sandbox: &fakeSandbox{}, Task: "t"}
+	tr, err := agent.Run(t.Context(), cfg)
+	require.NoError(t, err)
+	require.Equal(t, -1.0, tr.Cost, "no price, unknown cost")
+
+	cfg.Model, cfg.Price = script(t, say("done")), &agent.Price{InputPerMTok: 3, OutputPerMTok: 15}
+	tr, err = agent.Run(t.Context(), cfg)
+	require.NoError(t, err)
+	require.InDelta(t, (10*3.0+5*15.0)/1e6, tr.Cost, 1e-12)
 }

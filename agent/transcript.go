@@ -21,6 +21,9 @@ type Transcript struct {
 	Detail string
 	// Usage totals the tokens of every model call.
 	Usage Usage
+	// Cost is what Usage cost at Config.Price, in US dollars; -1 when the
+	// price is unknown.
+	Cost float64
 	// Duration is the run's wall time.
 	Duration time.Duration
 }
@@ -60,10 +63,12 @@ const (
 	StopAnswered Stop = "answered"
 	// StopRefused: the model or its provider declined to go on.
 	StopRefused Stop = "refused"
-	// StopMaxSteps, StopMaxTokens, StopMaxDuration: a Budget ran out.
+	// StopMaxSteps, StopMaxTokens, StopMaxDuration, StopMaxCost: a
+	// Budget ran out.
 	StopMaxSteps    Stop = "max-steps"
 	StopMaxTokens   Stop = "max-tokens"
 	StopMaxDuration Stop = "max-duration"
+	StopMaxCost     Stop = "max-cost"
 	// StopLoop: the same code gave the same result Config.MaxRepeats times
 	// in a row.
 	StopLoop Stop = "loop"

@@ -15,7 +15,7 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/approve"
 )
 
-var dirScope = ironcurtain.Scope{Role: "write-path", Kind: approve.KindDirectory, Value: "/w"}
+var dirScope = ironcurtain.Scope{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/w"}
 
 func esc(p string) ironcurtain.Escalation {
 	return ironcurtain.Escalation{
@@ -99,7 +99,7 @@ func TestChain(t *testing.T) {
 func TestChainGrantMustCoverTheCall(t *testing.T) {
 	grants, err := approve.NewGrants(approve.GrantsOptions{})
 	require.NoError(t, err)
-	elsewhere := &ironcurtain.Grant{Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: approve.KindDirectory, Value: "/etc"}}, TTL: time.Hour}
+	elsewhere := &ironcurtain.Grant{Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/etc"}}, TTL: time.Hour}
 	chain := approve.Chain{Grants: grants, Human: fixed(ironcurtain.Approval{Answer: ironcurtain.Approve, Grant: elsewhere}, nil)}
 	a, err := chain.Approve(context.Background(), esc("/w/a.txt"))
 	require.NoError(t, err)

@@ -34,7 +34,7 @@ func (g *Grants) List() []GrantInfo {
 		}
 		scopes := slices.Clone(r.Scopes)
 		for i := range scopes {
-			scopes[i] = ironcurtain.Scope{Role: escape(scopes[i].Role), Kind: escape(scopes[i].Kind), Value: escape(scopes[i].Value)}
+			scopes[i] = ironcurtain.Scope{Role: escape(scopes[i].Role), Kind: ironcurtain.ScopeKind(escape(string(scopes[i].Kind))), Value: escape(scopes[i].Value)}
 		}
 		out = append(out, GrantInfo{
 			ID: escape(r.ID), Server: escape(r.Server), Tool: escape(r.Tool), Scopes: scopes,

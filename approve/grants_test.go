@@ -33,7 +33,7 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-var dirW = ironcurtain.Scope{Role: "write-path", Kind: KindDirectory, Value: "/w"}
+var dirW = ironcurtain.Scope{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/w"}
 
 func TestGrantsLifecycle(t *testing.T) {
 	ctx := context.Background()
@@ -82,14 +82,14 @@ func TestGrantsAddRefusesUnsoundGrants(t *testing.T) {
 	for name, gr := range map[string]ironcurtain.Grant{
 		"no scopes":         {TTL: time.Hour},
 		"no ttl":            {Scopes: []ironcurtain.Scope{dirW}},
-		"root":              {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: KindDirectory, Value: "/"}}, TTL: time.Hour},
-		"relative":          {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: KindDirectory, Value: "w"}}, TTL: time.Hour},
-		"unclean":           {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: KindDirectory, Value: "/x/../w"}}, TTL: time.Hour},
-		"elsewhere":         {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: KindDirectory, Value: "/x"}}, TTL: time.Hour},
-		"wildcard domain":   {Scopes: []ironcurtain.Scope{{Role: "fetch-url", Kind: KindDomain, Value: "*.com"}}, TTL: time.Hour},
+		"root":              {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/"}}, TTL: time.Hour},
+		"relative":          {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "w"}}, TTL: time.Hour},
+		"unclean":           {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/x/../w"}}, TTL: time.Hour},
+		"elsewhere":         {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/x"}}, TTL: time.Hour},
+		"wildcard domain":   {Scopes: []ironcurtain.Scope{{Role: "fetch-url", Kind: ironcurtain.ScopeDomain, Value: "*.com"}}, TTL: time.Hour},
 		"unknown kind":      {Scopes: []ironcurtain.Scope{{Role: "write-path", Kind: "anything", Value: "/w"}}, TTL: time.Hour},
-		"other role":        {Scopes: []ironcurtain.Scope{{Role: "read-path", Kind: KindDirectory, Value: "/w"}}, TTL: time.Hour},
-		"bad arguments sum": {Scopes: []ironcurtain.Scope{{Kind: KindArguments, Value: "abc"}}, TTL: time.Hour},
+		"other role":        {Scopes: []ironcurtain.Scope{{Role: "read-path", Kind: ironcurtain.ScopeDirectory, Value: "/w"}}, TTL: time.Hour},
+		"bad arguments sum": {Scopes: []ironcurtain.Scope{{Kind: ironcurtain.ScopeArguments, Value: "abc"}}, TTL: time.Hour},
 	} {
 		_, err := g.add(esc, gr, "terminal")
 		require.Error(t, err, name)

@@ -73,7 +73,7 @@ func Present(esc ironcurtain.Escalation) Presentation {
 	named := map[string]bool{}
 	for _, r := range d.Resources {
 		named[r.Argument] = true
-		sr := ShownResource{Argument: escape(r.Argument), Role: escape(r.Role), Kind: escape(r.Kind), Value: escape(r.Value)}
+		sr := ShownResource{Argument: escape(r.Argument), Role: escape(r.Role), Kind: escape(string(r.Kind)), Value: escape(r.Value)}
 		if !slices.Contains(p.Resources, sr) {
 			p.Resources = append(p.Resources, sr)
 		}

@@ -11,14 +11,6 @@ import (
 	"github.com/ironcurtain-go/ironcurtain"
 )
 
-// Scope kinds.
-const (
-	KindExact     = "exact"
-	KindDirectory = "directory"
-	KindDomain    = "domain"
-	KindArguments = "arguments"
-)
-
 // ArgumentsHash returns the value of an "arguments" scope for args: the hex
 // SHA-256 of args encoded as JSON, whose object keys encoding/json sorts.
 // Nil and empty arguments hash alike.
@@ -37,7 +29,7 @@ func ExactGrant(esc ironcurtain.Escalation, ttl time.Duration) (ironcurtain.Gran
 	if err != nil {
 		return ironcurtain.Grant{}, err
 	}
-	return ironcurtain.Grant{Scopes: []ironcurtain.Scope{{Kind: KindArguments, Value: h}}, TTL: ttl}, nil
+	return ironcurtain.Grant{Scopes: []ironcurtain.Scope{{Kind: ironcurtain.ScopeArguments, Value: h}}, TTL: ttl}, nil
 }
 
 // historyRoles name path roles whose values say little about what is at
@@ -102,7 +94,7 @@ func scopeFor(role string, vals []ironcurtain.Resource) (ironcurtain.Scope, bool
 		if !cleanAbs(dir) || dir == "/" {
 			return ironcurtain.Scope{}, false
 		}
-		return ironcurtain.Scope{Role: role, Kind: KindDirectory, Value: dir}, true
+		return ironcurtain.Scope{Role: role, Kind: ironcurtain.ScopeDirectory, Value: dir}, true
 	case "url":
 		host := strings.ToLower(vals[0].Host)
 		for _, v := range vals {
@@ -110,14 +102,14 @@ func scopeFor(role string, vals []ironcurtain.Resource) (ironcurtain.Scope, bool
 				return ironcurtain.Scope{}, false
 			}
 		}
-		return ironcurtain.Scope{Role: role, Kind: KindDomain, Value: host}, true
+		return ironcurtain.Scope{Role: role, Kind: ironcurtain.ScopeDomain, Value: host}, true
 	}
 	for _, v := range vals {
 		if v.Value != vals[0].Value {
 			return ironcurtain.Scope{}, false
 		}
 	}
-	return ironcurtain.Scope{Role: role, Kind: KindExact, Value: vals[0].Value}, true
+	return ironcurtain.Scope{Role: role, Kind: ironcurtain.ScopeExact, Value: vals[0].Value}, true
 }
 
 // escalatedRoles are the roles a grant must constrain: those the decision
@@ -149,7 +141,7 @@ func within(p, dir string) bool {
 // holds reports whether scope s is met by the escalated call: every value of
 // its role satisfies it, and there is at least one.
 func holds(s ironcurtain.Scope, esc ironcurtain.Escalation) bool {
-	if s.Kind == KindArguments {
+	if s.Kind == ironcurtain.ScopeArguments {
 		h, err := ArgumentsHash(esc.Call.Arguments)
 		return err == nil && h == s.Value
 	}
@@ -161,12 +153,12 @@ func holds(s ironcurtain.Scope, esc ironcurtain.Escalation) bool {
 		n++
 		var ok bool
 		switch s.Kind {
-		case KindExact:
+		case ironcurtain.ScopeExact:
 			ok = r.Value == s.Value
-		case KindDirectory:
-			ok = r.Kind == "path" && within(r.Value, s.Value)
-		case KindDomain:
-			ok = r.Kind == "url" && r.Host != "" && strings.EqualFold(r.Host, s.Value)
+		case ironcurtain.ScopeDirectory:
+			ok = r.Kind == ironcurtain.ResourcePath && within(r.Value, s.Value)
+		case ironcurtain.ScopeDomain:
+			ok = r.Kind == ironcurtain.ResourceURL && r.Host != "" && strings.EqualFold(r.Host, s.Value)
 		}
 		if !ok {
 			return false
@@ -188,7 +180,7 @@ func covers(scopes []ironcurtain.Scope, esc ironcurtain.Escalation) bool {
 		if !holds(s, esc) {
 			return false
 		}
-		exact = exact || s.Kind == KindArguments
+		exact = exact || s.Kind == ironcurtain.ScopeArguments
 	}
 	if exact {
 		return true
@@ -204,12 +196,12 @@ func covers(scopes []ironcurtain.Scope, esc ironcurtain.Escalation) bool {
 // checkScope validates one scope of a grant about to be kept or loaded.
 func checkScope(s ironcurtain.Scope) error {
 	switch s.Kind {
-	case KindArguments:
+	case ironcurtain.ScopeArguments:
 		if len(s.Value) != 64 || strings.Trim(s.Value, "0123456789abcdef") != "" || s.Role != "" {
 			return errors.New("an arguments scope needs a SHA-256 and no role")
 		}
 		return nil
-	case KindExact, KindDirectory, KindDomain:
+	case ironcurtain.ScopeExact, ironcurtain.ScopeDirectory, ironcurtain.ScopeDomain:
 	default:
 		return fmt.Errorf("unknown scope kind %q", s.Kind)
 	}
@@ -218,9 +210,9 @@ func checkScope(s ironcurtain.Scope) error {
 		return fmt.Errorf("a %s scope needs a role", s.Kind)
 	case s.Value == "":
 		return fmt.Errorf("a %s scope needs a value", s.Kind)
-	case s.Kind == KindDirectory && (!cleanAbs(s.Value) || s.Value == "/"):
+	case s.Kind == ironcurtain.ScopeDirectory && (!cleanAbs(s.Value) || s.Value == "/"):
 		return fmt.Errorf("directory scope %q is not a clean absolute path below the root", s.Value)
-	case s.Kind == KindDomain && (strings.ContainsAny(s.Value, "*/:@ ") || s.Value != strings.ToLower(s.Value)):
+	case s.Kind == ironcurtain.ScopeDomain && (strings.ContainsAny(s.Value, "*/:@ ") || s.Value != strings.ToLower(s.Value)):
 		return fmt.Errorf("domain scope %q is not a lower-case host name", s.Value)
 	}
 	return nil
@@ -232,11 +224,11 @@ func describe(g ironcurtain.Grant) string {
 	parts := make([]string, 0, len(g.Scopes))
 	for _, s := range g.Scopes {
 		switch s.Kind {
-		case KindArguments:
+		case ironcurtain.ScopeArguments:
 			parts = append(parts, "these exact arguments")
-		case KindDirectory:
+		case ironcurtain.ScopeDirectory:
 			parts = append(parts, s.Role+" within "+s.Value)
-		case KindDomain:
+		case ironcurtain.ScopeDomain:
 			parts = append(parts, s.Role+" on "+s.Value)
 		default:
 			parts = append(parts, s.Role+" = "+s.Value)

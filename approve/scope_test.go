@@ -44,8 +44,8 @@ func TestWithin(t *testing.T) {
 }
 
 func TestCovers(t *testing.T) {
-	dir := ironcurtain.Scope{Role: "write-path", Kind: KindDirectory, Value: "/w"}
-	dom := ironcurtain.Scope{Role: "fetch-url", Kind: KindDomain, Value: "github.com"}
+	dir := ironcurtain.Scope{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/w"}
+	dom := ironcurtain.Scope{Role: "fetch-url", Kind: ironcurtain.ScopeDomain, Value: "github.com"}
 	tests := []struct {
 		name   string
 		scopes []ironcurtain.Scope
@@ -59,9 +59,9 @@ func TestCovers(t *testing.T) {
 		{"unconstrained escalated role", []ironcurtain.Scope{dir}, escalation(pathRes("write-path", "/w/a"), urlRes("fetch-url", "github.com")), false},
 		{"both roles", []ironcurtain.Scope{dir, dom}, escalation(pathRes("write-path", "/w/a"), urlRes("fetch-url", "GitHub.com")), true},
 		{"subdomain is another host", []ironcurtain.Scope{dom}, escalation(urlRes("fetch-url", "api.github.com")), false},
-		{"domain on a path", []ironcurtain.Scope{{Role: "write-path", Kind: KindDomain, Value: "w"}}, escalation(pathRes("write-path", "w")), false},
-		{"exact", []ironcurtain.Scope{{Role: "branch", Kind: KindExact, Value: "main"}}, escalation(ironcurtain.Resource{Role: "branch", Kind: "identifier", Value: "main"}), true},
-		{"exact differs", []ironcurtain.Scope{{Role: "branch", Kind: KindExact, Value: "main"}}, escalation(ironcurtain.Resource{Role: "branch", Kind: "identifier", Value: "dev"}), false},
+		{"domain on a path", []ironcurtain.Scope{{Role: "write-path", Kind: ironcurtain.ScopeDomain, Value: "w"}}, escalation(pathRes("write-path", "w")), false},
+		{"exact", []ironcurtain.Scope{{Role: "branch", Kind: ironcurtain.ScopeExact, Value: "main"}}, escalation(ironcurtain.Resource{Role: "branch", Kind: "identifier", Value: "main"}), true},
+		{"exact differs", []ironcurtain.Scope{{Role: "branch", Kind: ironcurtain.ScopeExact, Value: "main"}}, escalation(ironcurtain.Resource{Role: "branch", Kind: "identifier", Value: "dev"}), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +98,7 @@ func TestGrantsNeverMatchOutsideTheirScope(t *testing.T) {
 		for _, p := range paths {
 			res = append(res, pathRes("write-path", p))
 		}
-		got := covers([]ironcurtain.Scope{{Role: "write-path", Kind: KindDirectory, Value: dir}}, escalation(res...))
+		got := covers([]ironcurtain.Scope{{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: dir}}, escalation(res...))
 		want := true
 		for _, p := range paths {
 			want = want && inside(p, dir)
@@ -113,7 +113,7 @@ func TestGrantsNeverMatchOutsideTheirScope(t *testing.T) {
 	host := rapid.SampledFrom([]string{"github.com", "GitHub.com", "api.github.com", "github.com.evil", "evil.com", ""})
 	rapid.Check(t, func(t *rapid.T) {
 		scopeHost, valueHost := host.Draw(t, "scope"), host.Draw(t, "value")
-		got := covers([]ironcurtain.Scope{{Role: "fetch-url", Kind: KindDomain, Value: strings.ToLower(scopeHost)}}, escalation(urlRes("fetch-url", valueHost)))
+		got := covers([]ironcurtain.Scope{{Role: "fetch-url", Kind: ironcurtain.ScopeDomain, Value: strings.ToLower(scopeHost)}}, escalation(urlRes("fetch-url", valueHost)))
 		if got != (valueHost != "" && strings.EqualFold(scopeHost, valueHost)) {
 			t.Fatalf("domain %q vs host %q: %v", scopeHost, valueHost, got)
 		}
@@ -169,8 +169,8 @@ func TestScopedGrant(t *testing.T) {
 	g, ok := ScopedGrant(esc, time.Hour)
 	require.True(t, ok)
 	require.Equal(t, []ironcurtain.Scope{
-		{Role: "write-path", Kind: KindDirectory, Value: "/w"},
-		{Role: "fetch-url", Kind: KindDomain, Value: "github.com"},
+		{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/w"},
+		{Role: "fetch-url", Kind: ironcurtain.ScopeDomain, Value: "github.com"},
 	}, g.Scopes)
 	require.True(t, covers(g.Scopes, esc), "a scoped grant covers the call it came from")
 

@@ -66,12 +66,12 @@ func TestTerminalAnswers(t *testing.T) {
 	tests := []struct {
 		typed  string
 		answer ironcurtain.Answer
-		grant  string // scope kind of the grant asked for, "" for none
+		grant  ironcurtain.ScopeKind // scope kind of the grant asked for, "" for none
 	}{
 		{"y\n", ironcurtain.Approve, ""},
 		{" YES \n", ironcurtain.Approve, ""},
-		{"e\n", ironcurtain.Approve, KindArguments},
-		{"s\n", ironcurtain.Approve, KindDirectory},
+		{"e\n", ironcurtain.Approve, ironcurtain.ScopeArguments},
+		{"s\n", ironcurtain.Approve, ironcurtain.ScopeDirectory},
 		{"n\n", ironcurtain.Reject, ""},
 		{"\n", ironcurtain.Reject, ""},
 		{"yep\n", ironcurtain.Reject, ""},

@@ -30,8 +30,8 @@
 // record and prev = Genesis), and a file cut short inside a record. Records
 // cut from the end at a record boundary leave a shorter chain that is intact
 // in itself: a log closed cleanly then lacks its close record
-// (VerifyReport.Sealed is false), and a copy of [Log.Head] kept elsewhere
-// tells exactly what is missing. The chain carries no secret key: it proves
+// (VerifyReport.Sealed is false), and a copy of [Log.Head] kept elsewhere,
+// given to Verify as an [Anchor], tells exactly what is missing. The chain carries no secret key: it proves
 // that a log is the one written unless someone recomputed every hash from the
 // edit on, which a head kept elsewhere also exposes.
 //
@@ -44,6 +44,18 @@
 // latches: every later Record returns the error, and the Gate stops. Open
 // takes an exclusive lock on the file (flock, on Unix) so two processes never
 // fork one chain, and refuses a log whose chain is broken.
+//
+// # Tampering
+//
+// Before every record and at Close, the Log compares the file it holds with
+// the file at its path (fstat against stat: device and inode), its
+// directory with the one it opened, the file's link count with 1 and its
+// size with what it wrote. A log moved away with its directory and rewritten
+// by rename, replaced, deleted, hard-linked or cut in place fails the next
+// Record with [ErrTampered], which latches like a write error: the Gate
+// denies that call and every later one. Keep the log and its directory
+// outside every directory the agent can write (package stack refuses such
+// a layout) and a copy of the head elsewhere.
 //
 // # Redaction
 //

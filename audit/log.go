@@ -49,19 +49,40 @@ type Log struct {
 	noSync bool
 	now    func() time.Time
 
+	path string // absolute, as given (not resolved): the name readers use
+	dir  string // its directory
+
 	mu     sync.Mutex
 	f      *os.File
+	file   fileID // the identity of f, and of path while nobody tampers
+	dirID  fileID // the identity of dir at Open
+	size   int64  // the bytes f holds: what Verify read and what we wrote
 	seq    uint64
 	prev   string // hash of the last record
 	err    error  // the first write error; every later Record returns it
 	closed bool
 }
 
+// ErrTampered marks a log that was changed behind the Log's back: the file
+// at its path is no longer the one it writes (replaced, moved, deleted, its
+// directory swapped), the file has a second name (a hard link) through
+// which anyone could rewrite it, or it changed size other than by the Log's
+// own writes. The Log latches it like a write error, so the Gate stops.
+var ErrTampered = errors.New("audit: the log was tampered with")
+
 // Open opens the log at path for appending, creating it (mode 0600, and its
 // directory, mode 0700) if needed. An existing log is verified first and its
 // chain continued; a log whose chain is broken, or that another process holds
 // open, is an error: the Gate must not run on a log that cannot be trusted.
-// Open writes an "open" record.
+// So is anything at path but a regular file, and a file with more than one
+// name (a hard link elsewhere would let whoever may write there rewrite the
+// log). Open writes an "open" record.
+//
+// A relative path is made absolute now. Before every record, and at Close,
+// the Log checks that the file at that path (followed through symlinks) and
+// its directory are still the ones it opened, that the file still has one
+// name and the size its own writes gave it; on any difference it fails with
+// [ErrTampered], after writing the record to the file it holds.
 func Open(ctx context.Context, path string, opts Options) (*Log, error) {
 	l := &Log{noSync: opts.NoSync, now: opts.Now}
 	if l.now == nil {
@@ -86,14 +107,28 @@ func Open(ctx context.Context, path string, opts Options) (*Log, error) {
 	}
 	l.red = red
 
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if path, err = filepath.Abs(path); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	l.path, l.dir = path, filepath.Dir(path)
+	if err := os.MkdirAll(l.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	f, err := os.OpenFile(path, openFlags, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	if err := lockFile(f); err != nil {
+	st, err := fdState(f)
+	switch {
+	case err != nil:
+	case !st.regular:
+		err = errors.New("not a regular file")
+	case st.links > 1:
+		err = fmt.Errorf("the file has %d names (hard links): anyone who may write another of them could rewrite the log", st.links)
+	default:
+		err = lockFile(f)
+	}
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("audit: %s: %w", path, err)
 	}
@@ -102,6 +137,15 @@ func Open(ctx context.Context, path string, opts Options) (*Log, error) {
 		f.Close()
 		return nil, fmt.Errorf("audit: %s: refusing to append: %w", path, err)
 	}
+	dst, err := pathState(l.dir)
+	if err == nil {
+		st, err = fdState(f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	l.file, l.dirID, l.size = st.id, dst.id, st.size
 	l.f, l.seq, l.prev = f, uint64(rep.Records), rep.Head
 	if rep.Records == 0 {
 		l.prev = Genesis
@@ -159,7 +203,8 @@ func (l *Log) Head() (seq uint64, hash string) {
 }
 
 // Close appends a "close" record, which seals the log, and closes the file.
-// It is idempotent.
+// It is idempotent. Like Record, it fails with [ErrTampered] when the file
+// at the log's path is no longer the Log's own.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -204,19 +249,61 @@ func (l *Log) append(typ string, call []byte) error {
 		return fmt.Errorf("audit: %w", ironcurtain.ErrClosed)
 	}
 	line := buildLine(l.seq+1, l.prev, typ, l.now(), call)
+	// A tampered log still gets the record, in the file the Log holds:
+	// wherever that file is now, its chain lacks nothing that happened.
+	tampered := l.check()
 	if _, err := l.f.Write(line); err != nil {
-		l.err = fmt.Errorf("audit: write: %w", err)
+		l.err = errors.Join(tampered, fmt.Errorf("audit: write: %w", err))
 		return l.err
 	}
 	if !l.noSync {
 		if err := l.f.Sync(); err != nil {
-			l.err = fmt.Errorf("audit: sync: %w", err)
+			l.err = errors.Join(tampered, fmt.Errorf("audit: sync: %w", err))
 			return l.err
 		}
 	}
+	if tampered != nil {
+		l.err = tampered
+		return l.err
+	}
+	l.size += int64(len(line))
 	l.seq++
 	l.prev = string(line[len(line)-3-64 : len(line)-3])
 	return nil
+}
+
+// check reports how the log was tampered with since the Log's last write,
+// if it was: a file at its path other than the one it holds, another
+// directory at its directory's path, a second name for the file, or a size
+// its own writes do not account for. l.mu must be held.
+func (l *Log) check() error {
+	fd, err := fdState(l.f)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	var problem string
+	switch at, err := pathState(l.path); {
+	case err != nil:
+		problem = fmt.Sprintf("its file is gone from its path (%v)", err)
+	case !at.id.same(l.file) || !fd.id.same(l.file):
+		problem = "the file at its path is no longer the one it writes: it was replaced, or moved with its directory"
+	case fd.links > 1:
+		problem = fmt.Sprintf("its file now has %d names (hard links): anyone who may write another could rewrite the log", fd.links)
+	case fd.size != l.size:
+		problem = fmt.Sprintf("its file is %d bytes, but the log wrote %d: someone else cut or wrote it", fd.size, l.size)
+	}
+	if problem == "" {
+		switch d, err := pathState(l.dir); {
+		case err != nil:
+			problem = fmt.Sprintf("its directory is gone (%v)", err)
+		case !d.id.same(l.dirID):
+			problem = "its directory was replaced by another at the same path"
+		}
+	}
+	if problem == "" {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %s; no call may be made until it is looked into", ErrTampered, l.path, problem)
 }
 
 // newSessionID returns 128 random bits in hex: the nonce of an open record.

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 )
 
 // ErrBroken marks a log whose chain is broken: a record was edited, removed,
@@ -61,13 +63,25 @@ const maxLine = 64 << 20
 // chain (sequence number and the previous record's hash), and its shape. It
 // stops at the first bad line and returns a *VerifyError for it, or another
 // error if r fails. The report covers the intact records before it.
-func Verify(r io.Reader) (VerifyReport, error) {
+//
+// With anchors — records kept elsewhere, such as a copy of [Log.Head] — the
+// log must also hold each of them: a log cut at a record boundary, or
+// rewritten from some record on with every hash recomputed, is intact in
+// itself but lacks its anchor, and fails with a *VerifyError naming the
+// line where the kept record should be. A log that grew past an anchor
+// passes.
+func Verify(r io.Reader, anchors ...Anchor) (VerifyReport, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var rep VerifyReport
 	prev := Genesis
+	found := make([]bool, len(anchors))
 	for n := 1; ; n++ {
 		line, err := readLine(br)
 		if errors.Is(err, io.EOF) && len(line) == 0 {
+			if problem := missingAnchor(anchors, found, rep.Records); problem != "" {
+				rep.Line, rep.Problem = n, problem
+				return rep, &VerifyError{Line: n, Problem: problem}
+			}
 			return rep, nil
 		}
 		var problem string
@@ -79,6 +93,9 @@ func Verify(r io.Reader) (VerifyReport, error) {
 			return rep, fmt.Errorf("audit: reading line %d: %w", n, err)
 		default:
 			rec, problem = checkLine(line, uint64(n), prev)
+			if problem == "" {
+				problem = matchAnchors(anchors, found, rec)
+			}
 		}
 		if problem != "" {
 			rep.Line, rep.Problem = n, problem
@@ -96,6 +113,95 @@ func Verify(r io.Reader) (VerifyReport, error) {
 		}
 	}
 }
+
+// Anchor is a record of a log kept apart from it — where the agent cannot
+// write, such as with the person who runs it — so that [Verify] can tell
+// whether records were cut from the log's end. [Log.Head] gives the current
+// one; `ironcurtain audit head` prints it.
+type Anchor struct {
+	// Seq is the record's sequence number: the log must hold at least
+	// this many records. 0 means the record's position is not known.
+	Seq uint64
+	// Hash is the record's hash, 64 lower-case hex digits: the log must
+	// hold a record with this hash (at Seq, when Seq is set). "" means
+	// only the count is checked.
+	Hash string
+}
+
+// String writes the anchor as ParseAnchor reads it: "SEQ:HASH", or SEQ or
+// HASH alone when the other is not known.
+func (a Anchor) String() string {
+	switch {
+	case a.Hash == "":
+		return strconv.FormatUint(a.Seq, 10)
+	case a.Seq == 0:
+		return a.Hash
+	}
+	return strconv.FormatUint(a.Seq, 10) + ":" + a.Hash
+}
+
+// ParseAnchor reads an anchor written as "SEQ:HASH", as a hash alone (64
+// hex digits), or as a record count alone (a decimal number).
+func ParseAnchor(s string) (Anchor, error) {
+	var a Anchor
+	seq, hash, both := strings.Cut(s, ":")
+	if !both {
+		if isHash(strings.ToLower(s)) {
+			seq, hash = "", s
+		} else {
+			hash = ""
+		}
+	}
+	if seq != "" || both {
+		n, err := strconv.ParseUint(seq, 10, 64)
+		if err != nil || n == 0 || seq[0] == '+' {
+			return Anchor{}, fmt.Errorf("audit: anchor %q: the record number must be a positive decimal number", s)
+		}
+		a.Seq = n
+	}
+	if both || hash != "" {
+		hash = strings.ToLower(hash)
+		if !isHash(hash) {
+			return Anchor{}, fmt.Errorf("audit: anchor %q: the hash must be 64 hex digits", s)
+		}
+		a.Hash = hash
+	}
+	if a.Seq == 0 && a.Hash == "" {
+		return Anchor{}, fmt.Errorf("audit: anchor %q: want SEQ:HASH, HASH or SEQ", s)
+	}
+	return a, nil
+}
+
+// matchAnchors notes the anchors rec satisfies, and names the problem when
+// rec sits where an anchor is kept but is another record.
+func matchAnchors(anchors []Anchor, found []bool, rec record) string {
+	for i, a := range anchors {
+		switch {
+		case a.Hash == "" || found[i]:
+		case a.Seq == rec.Seq && a.Hash != rec.Hash:
+			return fmt.Sprintf("record %d is not the one kept elsewhere (hash %s, not %s): the log was rewritten at or before it", rec.Seq, rec.Hash, a.Hash)
+		case a.Hash == rec.Hash && (a.Seq == 0 || a.Seq == rec.Seq):
+			found[i] = true
+		}
+	}
+	return ""
+}
+
+// missingAnchor names the first anchor an intact log of n records lacks.
+func missingAnchor(anchors []Anchor, found []bool, n int) string {
+	for i, a := range anchors {
+		switch {
+		case a.Seq > uint64(n):
+			return fmt.Sprintf("the log ends after record %d, but record %d was kept elsewhere: records were cut from its end", n, a.Seq)
+		case a.Hash != "" && !found[i]:
+			return fmt.Sprintf("the record kept elsewhere (hash %s) is not in the log: records were cut from its end, or it was rewritten", a.Hash)
+		}
+	}
+	return ""
+}
+
+// isHash reports whether s is 64 lower-case hex digits.
+func isHash(s string) bool { return len(s) == 64 && isHex(s) }
 
 var errLineTooLong = fmt.Errorf("the line is longer than %d bytes", maxLine)
 
@@ -185,10 +291,10 @@ func checkLine(line []byte, n uint64, prev string) (record, string) {
 
 // isSessionID reports whether s is 32 lower-case hex digits, as newSessionID
 // writes.
-func isSessionID(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
+func isSessionID(s string) bool { return len(s) == 32 && isHex(s) }
+
+// isHex reports whether s is lower-case hex digits only.
+func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false

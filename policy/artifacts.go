@@ -76,7 +76,22 @@ type Condition struct {
 	Domains *DomainCondition `json:"domains,omitempty"`
 	// Lists: every value of the roles named matches an allowed entry.
 	Lists []ListCondition `json:"lists,omitempty"`
+	// Sandbox says whether the rule reaches paths inside the sandbox,
+	// which the structural sandbox allow decides before any rule
+	// otherwise: "" leaves them to it; [SandboxInclude] consults the rule
+	// for them as well, before the sandbox allow; [SandboxOnly] consults
+	// it for them alone. Only deny and escalate rules may reach the
+	// sandbox: an allow there adds nothing.
+	Sandbox string `json:"sandbox,omitempty"`
 }
+
+// The values of [Condition].Sandbox.
+const (
+	// SandboxInclude: the rule decides paths inside the sandbox too.
+	SandboxInclude = "include"
+	// SandboxOnly: the rule decides only paths inside the sandbox.
+	SandboxOnly = "only"
+)
 
 // PathCondition holds when every value of the evaluated path role lies
 // within Within (an absolute or ~-relative directory).

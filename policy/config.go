@@ -40,13 +40,14 @@ type Config struct {
 	Home string
 }
 
-// DefaultProtectedPaths are the user's credential stores and the SDK's own
+// DefaultProtectedPaths returns the user's credential stores and the SDK's own
 // configuration, relative to the home directory ("~/..."): ~/.ssh, ~/.gnupg,
 // ~/.aws, ~/.azure, ~/.config/gcloud, ~/.kube, ~/.docker, ~/.netrc, git and
 // gh credentials, package-registry tokens, password stores and keyrings,
 // and ~/.config/ironcurtain. The jail refuses to grant the same paths to
-// tool servers.
-var DefaultProtectedPaths = credpaths.List()
+// tool servers. Each call returns a fresh slice: no package can widen what
+// every engine protects by editing a shared variable.
+func DefaultProtectedPaths() []string { return credpaths.List() }
 
 // home returns the directory "~" stands for.
 func (c Config) home() string {

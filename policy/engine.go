@@ -105,6 +105,9 @@ type rule struct {
 	// sideEffects, when set, limits the rule to tools annotated with that
 	// value (see sideEffectsFilter).
 	sideEffects *bool
+	// reach: the rule reaches paths inside the sandbox (Condition.Sandbox
+	// is "include" or "only"); only: it decides nothing else.
+	reach, only bool
 }
 
 type pathCond struct {
@@ -226,7 +229,7 @@ func (e *Engine) configure(cfg Config) error {
 	}
 	var prot []string
 	if !cfg.OmitDefaultProtected {
-		prot = append(prot, DefaultProtectedPaths...)
+		prot = append(prot, DefaultProtectedPaths()...)
 	}
 	prot = append(prot, cfg.Protected...)
 	var locations []string
@@ -401,117 +404,188 @@ func (e *Engine) compileRules(p *CompiledPolicy, lists map[string]listDef) error
 			return loadErr(filePolicy, where, "duplicate rule name")
 		}
 		names[r.Name] = true
-		switch r.Then {
-		case ironcurtain.Allow, ironcurtain.Deny, ironcurtain.Escalate:
-		default:
-			return loadErr(filePolicy, where, "invalid verdict")
-		}
-		c := &rule{index: i, name: r.Name, reason: ruleReason(r), then: r.Then, relevant: allRoles, sideEffects: sideEffectsFilter(r)}
-		if r.If.Server != nil {
-			if len(r.If.Server) == 0 {
-				return loadErr(filePolicy, where, "server: an empty list matches nothing; remove it to match every server")
-			}
-			c.servers = slices.Clone(r.If.Server)
-		}
-		if r.If.Tool != nil {
-			if len(r.If.Tool) == 0 {
-				return loadErr(filePolicy, where, "tool: an empty list matches nothing; remove it to match every tool")
-			}
-			c.tools = slices.Clone(r.If.Tool)
-		}
-		if r.If.Roles != nil {
-			m, err := rolesMask(r.If.Roles, filePolicy, where, "roles")
-			if err != nil {
-				return err
-			}
-			c.roles, c.hasRoles = m, true
-			c.relevant &= m
-		}
-		if pc := r.If.Paths; pc != nil {
-			m, err := rolesMask(pc.Roles, filePolicy, where, "paths.roles")
-			if err != nil {
-				return err
-			}
-			if m&^pathRoles != 0 {
-				return loadErr(filePolicy, where, "paths.roles may only name path roles")
-			}
-			w := expandTilde(pc.Within, e.home)
-			if !filepath.IsAbs(w) {
-				return loadErr(filePolicy, where, "paths.within %q is not absolute (write /abs/dir or ~/dir)", pc.Within)
-			}
-			can, err := resolvePath(filepath.Clean(w))
-			if err != nil {
-				return loadErr(filePolicy, where, "paths.within %q: %w", pc.Within, err)
-			}
-			c.paths = &pathCond{roles: m, within: can, detail: "within " + can}
-			c.relevant &= m
-		}
-		if dc := r.If.Domains; dc != nil {
-			m, err := rolesMask(dc.Roles, filePolicy, where, "domains.roles")
-			if err != nil {
-				return err
-			}
-			if m&^urlRoles != 0 {
-				return loadErr(filePolicy, where, "domains.roles may only name URL roles (fetch-url, git-remote-url)")
-			}
-			if len(dc.Allowed) == 0 {
-				return loadErr(filePolicy, where, "domains.allowed is empty")
-			}
-			entries, err := expand(dc.Allowed, lists, "domains", where)
-			if err != nil {
-				return err
-			}
-			ds, err := compileDomains(entries)
-			if err != nil {
-				return loadErr(filePolicy, where, "domains.allowed: %v", err)
-			}
-			c.domains = &domainCond{roles: m, set: ds}
-			c.relevant &= m
-		}
-		if r.If.Lists != nil {
-			if len(r.If.Lists) == 0 {
-				return loadErr(filePolicy, where, "lists: an empty list of conditions; remove it")
-			}
-			var any roleMask
-			for _, lc := range r.If.Lists {
-				m, err := rolesMask(lc.Roles, filePolicy, where, "lists.roles")
-				if err != nil {
-					return err
-				}
-				if len(lc.Allowed) == 0 {
-					return loadErr(filePolicy, where, "lists.allowed is empty")
-				}
-				switch lc.MatchType {
-				case "domains", "emails", "identifiers":
-				default:
-					return loadErr(filePolicy, where, "lists.matchType %q (want domains, emails or identifiers)", lc.MatchType)
-				}
-				entries, err := expand(lc.Allowed, lists, lc.MatchType, where)
-				if err != nil {
-					return err
-				}
-				cond := listCond{roles: m, matchType: lc.MatchType}
-				if lc.MatchType == "domains" {
-					if cond.domains, err = compileDomains(entries); err != nil {
-						return loadErr(filePolicy, where, "lists.allowed: %v", err)
-					}
-				} else {
-					cond.values = map[string]bool{}
-					for _, v := range entries {
-						if lc.MatchType == "emails" {
-							v = strings.ToLower(v)
-						}
-						cond.values[v] = true
-					}
-				}
-				c.lists = append(c.lists, cond)
-				any |= m
-			}
-			c.relevant &= any
+		c, err := e.compileRule(i, r, lists, where)
+		if err != nil {
+			return err
 		}
 		e.rules = append(e.rules, c)
 	}
 	return nil
+}
+
+// compileRule compiles one rule, each kind of condition by its own
+// function; where names the rule in errors.
+func (e *Engine) compileRule(i int, r Rule, lists map[string]listDef, where string) (*rule, error) {
+	switch r.Then {
+	case ironcurtain.Allow, ironcurtain.Deny, ironcurtain.Escalate:
+	default:
+		return nil, loadErr(filePolicy, where, "invalid verdict")
+	}
+	c := &rule{index: i, name: r.Name, reason: ruleReason(r), then: r.Then, relevant: allRoles, sideEffects: sideEffectsFilter(r)}
+	for _, compile := range []func(*rule, Rule, string) error{
+		compileSandboxReach,
+		compileTargets,
+		e.compilePaths,
+		func(c *rule, r Rule, where string) error { return compileDomainCond(c, r, lists, where) },
+		func(c *rule, r Rule, where string) error { return compileListConds(c, r, lists, where) },
+	} {
+		if err := compile(c, r, where); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// compileSandboxReach: whether a deny or escalate rule reaches paths
+// inside the sandbox, which the structural rule allows otherwise.
+func compileSandboxReach(c *rule, r Rule, where string) error {
+	switch r.If.Sandbox {
+	case "":
+	case SandboxInclude, SandboxOnly:
+		if r.Then == ironcurtain.Allow {
+			return loadErr(filePolicy, where, "sandbox: only deny and escalate rules reach the sandbox; paths inside it are allowed already")
+		}
+		c.reach, c.only = true, r.If.Sandbox == SandboxOnly
+	default:
+		return loadErr(filePolicy, where, "sandbox %q (want %q or %q)", r.If.Sandbox, SandboxInclude, SandboxOnly)
+	}
+	return nil
+}
+
+// compileTargets: the servers, tools and argument roles a rule is about.
+func compileTargets(c *rule, r Rule, where string) error {
+	if r.If.Server != nil {
+		if len(r.If.Server) == 0 {
+			return loadErr(filePolicy, where, "server: an empty list matches nothing; remove it to match every server")
+		}
+		c.servers = slices.Clone(r.If.Server)
+	}
+	if r.If.Tool != nil {
+		if len(r.If.Tool) == 0 {
+			return loadErr(filePolicy, where, "tool: an empty list matches nothing; remove it to match every tool")
+		}
+		c.tools = slices.Clone(r.If.Tool)
+	}
+	if r.If.Roles != nil {
+		m, err := rolesMask(r.If.Roles, filePolicy, where, "roles")
+		if err != nil {
+			return err
+		}
+		c.roles, c.hasRoles = m, true
+		c.relevant &= m
+	}
+	return nil
+}
+
+// compilePaths: a paths condition, its directory resolved now.
+func (e *Engine) compilePaths(c *rule, r Rule, where string) error {
+	pc := r.If.Paths
+	if pc == nil {
+		return nil
+	}
+	m, err := rolesMask(pc.Roles, filePolicy, where, "paths.roles")
+	if err != nil {
+		return err
+	}
+	if m&^pathRoles != 0 {
+		return loadErr(filePolicy, where, "paths.roles may only name path roles")
+	}
+	w := expandTilde(pc.Within, e.home)
+	if !filepath.IsAbs(w) {
+		return loadErr(filePolicy, where, "paths.within %q is not absolute (write /abs/dir or ~/dir)", pc.Within)
+	}
+	can, err := resolvePath(filepath.Clean(w))
+	if err != nil {
+		return loadErr(filePolicy, where, "paths.within %q: %w", pc.Within, err)
+	}
+	c.paths = &pathCond{roles: m, within: can, detail: "within " + can}
+	c.relevant &= m
+	return nil
+}
+
+// compileDomainCond: a domains condition, lists expanded.
+func compileDomainCond(c *rule, r Rule, lists map[string]listDef, where string) error {
+	dc := r.If.Domains
+	if dc == nil {
+		return nil
+	}
+	m, err := rolesMask(dc.Roles, filePolicy, where, "domains.roles")
+	if err != nil {
+		return err
+	}
+	if m&^urlRoles != 0 {
+		return loadErr(filePolicy, where, "domains.roles may only name URL roles (fetch-url, git-remote-url)")
+	}
+	if len(dc.Allowed) == 0 {
+		return loadErr(filePolicy, where, "domains.allowed is empty")
+	}
+	entries, err := expand(dc.Allowed, lists, "domains", where)
+	if err != nil {
+		return err
+	}
+	ds, err := compileDomains(entries)
+	if err != nil {
+		return loadErr(filePolicy, where, "domains.allowed: %v", err)
+	}
+	c.domains = &domainCond{roles: m, set: ds}
+	c.relevant &= m
+	return nil
+}
+
+// compileListConds: the lists conditions, each a set of domains, emails
+// or identifiers.
+func compileListConds(c *rule, r Rule, lists map[string]listDef, where string) error {
+	if r.If.Lists == nil {
+		return nil
+	}
+	if len(r.If.Lists) == 0 {
+		return loadErr(filePolicy, where, "lists: an empty list of conditions; remove it")
+	}
+	var any roleMask
+	for _, lc := range r.If.Lists {
+		cond, err := compileListCond(lc, lists, where)
+		if err != nil {
+			return err
+		}
+		c.lists = append(c.lists, cond)
+		any |= cond.roles
+	}
+	c.relevant &= any
+	return nil
+}
+
+func compileListCond(lc ListCondition, lists map[string]listDef, where string) (listCond, error) {
+	m, err := rolesMask(lc.Roles, filePolicy, where, "lists.roles")
+	if err != nil {
+		return listCond{}, err
+	}
+	if len(lc.Allowed) == 0 {
+		return listCond{}, loadErr(filePolicy, where, "lists.allowed is empty")
+	}
+	switch lc.MatchType {
+	case "domains", "emails", "identifiers":
+	default:
+		return listCond{}, loadErr(filePolicy, where, "lists.matchType %q (want domains, emails or identifiers)", lc.MatchType)
+	}
+	entries, err := expand(lc.Allowed, lists, lc.MatchType, where)
+	if err != nil {
+		return listCond{}, err
+	}
+	cond := listCond{roles: m, matchType: lc.MatchType}
+	if lc.MatchType == "domains" {
+		if cond.domains, err = compileDomains(entries); err != nil {
+			return listCond{}, loadErr(filePolicy, where, "lists.allowed: %v", err)
+		}
+		return cond, nil
+	}
+	cond.values = map[string]bool{}
+	for _, v := range entries {
+		if lc.MatchType == "emails" {
+			v = strings.ToLower(v)
+		}
+		cond.values[v] = true
+	}
+	return cond, nil
 }
 
 func (e *Engine) compileAnnotations(a *Annotations) error {

@@ -29,9 +29,9 @@ const (
 
 // Outcomes recorded in trace steps besides verdicts.
 const (
-	outMatch   = "match"
-	outNoMatch = "no-match"
-	outSkip    = "skip"
+	outMatch   = ironcurtain.TraceMatch
+	outNoMatch = ironcurtain.TraceNoMatch
+	outSkip    = ironcurtain.TraceSkip
 )
 
 // Evaluate decides a call. It canonicalises the arguments — paths resolved
@@ -95,7 +95,7 @@ type urlVal struct {
 func (ev *evaluation) step(s ironcurtain.TraceStep) { ev.trace = append(ev.trace, s) }
 
 func (ev *evaluation) decide(v ironcurtain.Verdict, rule, reason string) ironcurtain.Decision {
-	ev.step(ironcurtain.TraceStep{Check: "decision", Rule: rule, Outcome: v.String(), Detail: reason})
+	ev.step(ironcurtain.TraceStep{Check: "decision", Rule: rule, Outcome: ironcurtain.TraceVerdict(v), Detail: reason})
 	return ironcurtain.Decision{Verdict: v, Rule: rule, Reason: reason}
 }
 
@@ -234,7 +234,7 @@ func (ev *evaluation) canonValue(a resolvedArg, cat Category, lower bool, s stri
 			ev.urls[id] = append(ev.urls[id], uv)
 		}
 		if id.isResource() {
-			res := ironcurtain.Resource{Argument: a.name, Role: id.String(), Kind: cat.String(), Value: c}
+			res := ironcurtain.Resource{Argument: a.name, Role: id.String(), Kind: ironcurtain.ResourceKind(cat.String()), Value: c}
 			if uv != nil {
 				res.Host = uv.v.host.name
 			}
@@ -371,12 +371,45 @@ func (ev *evaluation) sandboxResolution() roleMask {
 				break
 			}
 		}
+		if all && ev.reachesSandbox(id) {
+			ev.step(ironcurtain.TraceStep{Check: RuleSandboxAllow, Role: id.String(), Outcome: outSkip, Detail: "a rule reaches paths inside the sandbox"})
+			continue
+		}
 		if all {
 			resolvedRoles |= 1 << id
 			ev.step(ironcurtain.TraceStep{Check: RuleSandboxAllow, Role: id.String(), Outcome: outMatch, Detail: e.insideSandbox})
 		}
 	}
 	return resolvedRoles
+}
+
+// reachesSandbox reports whether a rule that reaches the sandbox matches
+// some value of role id.
+func (ev *evaluation) reachesSandbox(id roleID) bool {
+	for _, v := range ev.values[id] {
+		if ev.sandboxRule(id, v) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// sandboxRule is the first rule reaching the sandbox that matches value v
+// of role id, or nil: it decides v before the structural sandbox allow.
+func (ev *evaluation) sandboxRule(id roleID, v string) *rule {
+	for _, r := range ev.t.candidates {
+		if !r.reach || !r.relevant.has(id) || r.hasRoles && ev.rr.mask&r.roles == 0 {
+			continue
+		}
+		if r.paths != nil && !realpath.Within(v, r.paths.within) {
+			continue
+		}
+		if (r.domains != nil || len(r.lists) > 0) && !ev.condsHold(r, id) {
+			continue
+		}
+		return r
+	}
+	return nil
 }
 
 // resolveURL works out every URL a value may contact: itself, or for a git
@@ -586,7 +619,7 @@ func (ev *evaluation) gitLocations() {
 				continue
 			}
 			ev.valueArgs[id] = append(ev.valueArgs[id], "path")
-			ev.resources = append(ev.resources, ironcurtain.Resource{Argument: "path", Role: id.String(), Kind: CategoryPath.String(), Value: c})
+			ev.resources = append(ev.resources, ironcurtain.Resource{Argument: "path", Role: id.String(), Kind: ironcurtain.ResourcePath, Value: c})
 		}
 	}
 }

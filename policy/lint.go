@@ -183,6 +183,11 @@ func (e *Engine) covers(a, b *rule) bool {
 	if a.sideEffects != nil && (b.sideEffects == nil || *b.sideEffects != *a.sideEffects) {
 		return false
 	}
+	// Inside the sandbox only the rules that reach it are consulted, and
+	// a rule only for the sandbox sees nothing outside it.
+	if b.reach && !a.reach || a.only && !b.only {
+		return false
+	}
 	if a.hasRoles && (!b.hasRoles || b.roles&^a.roles != 0) {
 		return false
 	}

@@ -71,11 +71,14 @@ func (ev *evaluation) unscoped() roleResult {
 			return ruleResult(r)
 		}
 	}
-	ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Outcome: ironcurtain.Deny.String(), Detail: "no rule matches"})
+	ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Outcome: ironcurtain.TraceVerdict(ironcurtain.Deny), Detail: "no rule matches"})
 	return defaultDeny
 }
 
 func (ev *evaluation) matchUnscoped(r *rule) bool {
+	if r.only {
+		return false
+	}
 	if r.hasRoles && ev.rr.mask&r.roles == 0 {
 		return false
 	}
@@ -86,12 +89,12 @@ func (ev *evaluation) matchUnscoped(r *rule) bool {
 	return ev.listsHold(r, 0, false)
 }
 
-func (ev *evaluation) ruleStep(r *rule, role, value, outcome, detail string) {
+func (ev *evaluation) ruleStep(r *rule, role, value string, outcome ironcurtain.TraceOutcome, detail string) {
 	ev.step(ironcurtain.TraceStep{Check: "rule", Rule: r.name, Role: role, Value: value, Outcome: outcome, Detail: detail})
 }
 
 // valueStep records a step about the i-th value of role id.
-func (ev *evaluation) valueStep(check string, r *rule, id roleID, i int, outcome, detail string) {
+func (ev *evaluation) valueStep(check string, r *rule, id roleID, i int, outcome ironcurtain.TraceOutcome, detail string) {
 	s := ironcurtain.TraceStep{Check: check, Argument: ev.valueArgs[id][i], Role: id.String(), Value: ev.values[id][i], Outcome: outcome, Detail: detail}
 	if r != nil {
 		s.Rule = r.name
@@ -109,7 +112,7 @@ func (ev *evaluation) role(id roleID) roleResult {
 		// The annotation gives the tool this role but the call has no value
 		// for it: the first relevant rule whose conditions hold decides.
 		for _, r := range ev.t.candidates {
-			if !r.relevant.has(id) {
+			if !r.relevant.has(id) || r.only {
 				continue
 			}
 			if ev.matchSingle(r, id) {
@@ -118,7 +121,7 @@ func (ev *evaluation) role(id roleID) roleResult {
 			}
 			ev.ruleStep(r, name, "", outNoMatch, "")
 		}
-		ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Role: name, Outcome: ironcurtain.Deny.String(), Detail: "no rule matches"})
+		ev.step(ironcurtain.TraceStep{Check: RuleDefaultDeny, Role: name, Outcome: ironcurtain.TraceVerdict(ironcurtain.Deny), Detail: "no rule matches"})
 		return defaultDeny
 	}
 	var resultBuf [4]roleResult
@@ -133,6 +136,12 @@ func (ev *evaluation) role(id roleID) roleResult {
 	if e.sandbox != "" && e.sandboxServers[ev.call.Server] && pathRoles.has(id) {
 		for i, v := range vals {
 			if realpath.Within(v, e.sandbox) {
+				if r := ev.sandboxRule(id, v); r != nil {
+					results[i], done[i] = ruleResult(r), true
+					left--
+					ev.valueStep("rule", r, id, i, outMatch, "the rule reaches inside the sandbox")
+					continue
+				}
 				results[i] = roleResult{verdict: ironcurtain.Allow, rule: RuleSandboxAllow, reason: "the path is inside the sandbox directory", placeholder: true}
 				done[i] = true
 				left--
@@ -144,7 +153,7 @@ func (ev *evaluation) role(id roleID) roleResult {
 		if left == 0 {
 			break
 		}
-		if !r.relevant.has(id) {
+		if !r.relevant.has(id) || r.only {
 			continue
 		}
 		if r.hasRoles && ev.rr.mask&r.roles == 0 {
@@ -177,7 +186,7 @@ func (ev *evaluation) role(id roleID) roleResult {
 	if left > 0 {
 		for i := range vals {
 			if !done[i] {
-				ev.valueStep(RuleDefaultDeny, nil, id, i, ironcurtain.Deny.String(), "no rule matches this value")
+				ev.valueStep(RuleDefaultDeny, nil, id, i, ironcurtain.TraceVerdict(ironcurtain.Deny), "no rule matches this value")
 				break
 			}
 		}

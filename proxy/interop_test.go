@@ -75,7 +75,7 @@ func chainGate(t *testing.T) *fakeGate {
 	return g
 }
 
-func newTestServer(t *testing.T, b Backend, cfg ServerConfig) *Server {
+func newTestServer(t *testing.T, b ironcurtain.Backend, cfg ServerConfig) *Server {
 	t.Helper()
 	srv, err := NewServer(testContext(t), b, cfg)
 	require.NoError(t, err)

@@ -58,7 +58,7 @@ type ServerConfig struct {
 	Logger *slog.Logger
 }
 
-// Server serves a [Backend]'s tools as one MCP server, over stdio, Unix
+// Server serves a [ironcurtain.Backend]'s tools as one MCP server, over stdio, Unix
 // sockets and streamable HTTP at once if wanted. Each tool is exported as
 // "server__tool" with its input schema passed through byte for byte.
 //
@@ -72,7 +72,7 @@ type ServerConfig struct {
 // A Server is safe for concurrent use; its Serve methods may run at the same
 // time, each serving any number of sessions. Close is idempotent.
 type Server struct {
-	backend Backend
+	backend ironcurtain.Backend
 	cfg     ServerConfig
 	log     *slog.Logger
 	mcp     *server.MCPServer
@@ -97,7 +97,7 @@ type Server struct {
 // notifiers, the exported list follows their changes and connected clients
 // receive notifications/tools/list_changed; otherwise call Refresh after a
 // change.
-func NewServer(ctx context.Context, backend Backend, cfg ServerConfig) (*Server, error) {
+func NewServer(ctx context.Context, backend ironcurtain.Backend, cfg ServerConfig) (*Server, error) {
 	if cfg.Name == "" {
 		cfg.Name = "ironcurtain"
 	}

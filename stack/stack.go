@@ -52,10 +52,13 @@ const (
 // Options.Builtins is nil.
 var DefaultBuiltins = []string{Filesystem, Git, Fetch}
 
-// DefaultDomainAllowlists limit the git server to GitHub and GitLab: a
-// remote anywhere else escalates before any rule is consulted.
-var DefaultDomainAllowlists = map[string][]string{
-	Git: {"github.com", "*.github.com", "gitlab.com", "*.gitlab.com"},
+// DefaultDomainAllowlists returns the lists that limit the git server to
+// GitHub and GitLab: a remote anywhere else escalates before any rule is
+// consulted. Each call returns a fresh map.
+func DefaultDomainAllowlists() map[string][]string {
+	return map[string][]string{
+		Git: {"github.com", "*.github.com", "gitlab.com", "*.gitlab.com"},
+	}
 }
 
 // Options configures a [Stack]. Only Sandbox is required; every other zero
@@ -127,6 +130,10 @@ type Stack struct {
 
 // New assembles a stack. On error, everything already opened is closed.
 //
+// It refuses (see [CheckOutOfReach], errors.Is(err, ErrWithinReach)) an
+// audit log or grants file that the sandbox, or any directory the policy
+// serves to the tools, holds, or whose directory it holds.
+//
 // Before it serves anything it compares the policy's tool annotations with
 // the tools each server serves (see [policy.Engine.CheckTools]): when an
 // annotated argument is not one the tool takes, or a tool takes an argument
@@ -177,12 +184,19 @@ func New(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	allow := opts.DomainAllowlists
 	if allow == nil {
-		allow = DefaultDomainAllowlists
+		allow = DefaultDomainAllowlists()
 	}
 	s.Policy, err = policy.Load(opts.Policy, policy.Config{
 		Sandbox: sandbox, Protected: protected, DomainAllowlists: allow, Trusted: opts.Trusted,
 	})
 	if err != nil {
+		return nil, err
+	}
+	writable := []Writable{{What: "the sandbox", Dir: sandbox}}
+	for _, r := range s.Policy.Roots() {
+		writable = append(writable, Writable{What: "a directory the policy serves to the tools", Dir: r})
+	}
+	if err := CheckOutOfReach(opts.Audit, opts.GrantsFile, writable...); err != nil {
 		return nil, err
 	}
 

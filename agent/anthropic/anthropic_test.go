@@ -10,7 +10,7 @@ import (
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/agent"
 	"github.com/ironcurtain-go/ironcurtain/agent/anthropic"
-	"github.com/ironcurtain-go/ironcurtain/agent/internal/llmtest"
+	"github.com/ironcurtain-go/ironcurtain/internal/llmtest"
 )
 
 var provider = llmtest.Provider{

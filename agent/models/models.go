@@ -14,6 +14,8 @@
 //   - openai: OpenAI's Chat Completions API, or any server compatible with
 //     it given its BaseURL — "openai:qwen2.5-coder" with BaseURL
 //     "http://localhost:11434/v1" talks to a local Ollama (agent/openai).
+//   - google: Google's Gemini API, through its OpenAI-compatible endpoint
+//     ([GoogleBaseURL]), with the agent/openai client.
 //
 // The model part is everything after the first colon, so names that hold
 // colons themselves ("openai:llama3.1:8b") work.
@@ -35,7 +37,16 @@ import (
 const (
 	Anthropic = "anthropic"
 	OpenAI    = "openai"
+	Google    = "google"
 )
+
+// GoogleBaseURL is the Gemini API's OpenAI-compatible endpoint, the
+// default BaseURL of the google provider.
+const GoogleBaseURL = "https://generativelanguage.googleapis.com/v1beta/openai/"
+
+// envPrefix is where EnvOptions looks for a provider's key and base URL:
+// Google's own tools name the key GEMINI_API_KEY.
+var envPrefix = map[string]string{Anthropic: "ANTHROPIC_", OpenAI: "OPENAI_", Google: "GEMINI_"}
 
 // Options configures the model Open returns; each provider's package
 // documents the fields' defaults.
@@ -59,8 +70,8 @@ func Parse(spec string) (provider, model string, err error) {
 	switch {
 	case !ok || model == "" || strings.TrimSpace(model) != model:
 		return "", "", fmt.Errorf("models: %q is not provider:model (e.g. anthropic:claude-sonnet-4-5)", spec)
-	case provider != Anthropic && provider != OpenAI:
-		return "", "", fmt.Errorf("models: unknown provider %q (want %s or %s)", provider, Anthropic, OpenAI)
+	case provider != Anthropic && provider != OpenAI && provider != Google:
+		return "", "", fmt.Errorf("models: unknown provider %q (want %s, %s or %s)", provider, Anthropic, OpenAI, Google)
 	}
 	return provider, model, nil
 }
@@ -72,24 +83,37 @@ func Open(spec string, opts Options) (agent.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if provider == Anthropic {
+	switch provider {
+	case Anthropic:
 		return anthropic.New(anthropic.Options{Model: model, APIKey: opts.APIKey, BaseURL: opts.BaseURL,
 			HTTPClient: opts.HTTPClient, MaxRetries: opts.MaxRetries})
+	case Google:
+		base := opts.BaseURL
+		if base == "" {
+			if opts.APIKey.IsZero() {
+				return nil, errors.New("models: google: no API key given (GEMINI_API_KEY)")
+			}
+			base = GoogleBaseURL
+		}
+		// max_tokens is the field the endpoint documents.
+		return openai.New(openai.Options{Model: model, APIKey: opts.APIKey, BaseURL: base, HTTPClient: opts.HTTPClient,
+			MaxRetries: opts.MaxRetries, LegacyMaxTokens: true, Name: Google + ":" + model})
 	}
 	return openai.New(openai.Options{Model: model, APIKey: opts.APIKey, BaseURL: opts.BaseURL,
 		HTTPClient: opts.HTTPClient, MaxRetries: opts.MaxRetries})
 }
 
 // EnvOptions reads the provider's own variables through getenv (pass
-// os.Getenv): ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL, or OPENAI_API_KEY
-// and OPENAI_BASE_URL. One provider's key is never read for the other.
+// os.Getenv): ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL, OPENAI_API_KEY
+// and OPENAI_BASE_URL, or GEMINI_API_KEY and GEMINI_BASE_URL. One
+// provider's key is never read for another.
 // It is an error if the provider would have neither a key nor a base URL.
 func EnvOptions(spec string, getenv func(string) string) (Options, error) {
 	provider, _, err := Parse(spec)
 	if err != nil {
 		return Options{}, err
 	}
-	prefix := strings.ToUpper(provider) + "_"
+	prefix := envPrefix[provider]
 	opts := Options{APIKey: ironcurtain.NewSecret(getenv(prefix + "API_KEY")), BaseURL: getenv(prefix + "BASE_URL")}
 	if opts.APIKey.IsZero() && opts.BaseURL == "" {
 		return Options{}, errors.New("models: set " + prefix + "API_KEY, or " + prefix + "BASE_URL for a server that needs no key")

@@ -11,9 +11,9 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/agent"
-	"github.com/ironcurtain-go/ironcurtain/agent/internal/llmtest"
 	"github.com/ironcurtain-go/ironcurtain/agent/models"
 	"github.com/ironcurtain-go/ironcurtain/approve"
+	"github.com/ironcurtain-go/ironcurtain/internal/llmtest"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
 )
 

@@ -54,6 +54,10 @@ type Options struct {
 	// servers that do not know max_completion_tokens (OpenAI's own API
 	// has deprecated max_tokens, and some of its models refuse it).
 	LegacyMaxTokens bool
+	// Name is what Model.Name returns, for a provider reached through its
+	// OpenAI-compatible endpoint ("google:gemini-2.5-flash"). Empty means
+	// "openai:" and the model's name.
+	Name string
 }
 
 // Model sends each request as one chat completion. It is safe for
@@ -61,6 +65,7 @@ type Options struct {
 type Model struct {
 	completions sdk.ChatCompletionService
 	model       string
+	name        string
 	legacy      bool
 }
 
@@ -93,11 +98,15 @@ func New(opts Options) (*Model, error) {
 	case opts.MaxRetries > 0:
 		ro = append(ro, option.WithMaxRetries(opts.MaxRetries))
 	}
-	return &Model{completions: sdk.NewChatCompletionService(ro...), model: opts.Model, legacy: opts.LegacyMaxTokens}, nil
+	name := opts.Name
+	if name == "" {
+		name = "openai:" + opts.Model
+	}
+	return &Model{completions: sdk.NewChatCompletionService(ro...), model: opts.Model, name: name, legacy: opts.LegacyMaxTokens}, nil
 }
 
-// Name returns "openai:" and the model's name.
-func (m *Model) Name() string { return "openai:" + m.model }
+// Name returns Options.Name, by default "openai:" and the model's name.
+func (m *Model) Name() string { return m.name }
 
 // Complete sends req. An HTTP error after the SDK's retries is returned
 // wrapped; it satisfies errors.As with *sdk.Error, which carries the

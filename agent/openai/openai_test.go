@@ -9,8 +9,8 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/agent"
-	"github.com/ironcurtain-go/ironcurtain/agent/internal/llmtest"
 	"github.com/ironcurtain-go/ironcurtain/agent/openai"
+	"github.com/ironcurtain-go/ironcurtain/internal/llmtest"
 )
 
 func newModel(t testing.TB, srv *llmtest.Server, key string) agent.Model {

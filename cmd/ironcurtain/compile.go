@@ -51,6 +51,8 @@ func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	concurrency := fs.Int("concurrency", 4, "servers compiled by the model at once")
 	repairs := fs.Int("max-repairs", 3, "repair rounds per server")
 	reproducible := fs.Bool("reproducible", false, "record no compile time, so that the artifacts are byte-identical across runs")
+	strict := fs.Bool("strict", false, "fail when the compiler warns: a rule that cannot do exactly what its sentence says")
+	verbose := fs.Bool("v", false, "also print notes: how each sentence was read, and the prose read as commentary")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -70,7 +72,7 @@ func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return fail("%v", err)
 	}
-	opts := compile.Options{SkipUnparsed: *skip, Concurrency: *concurrency, MaxRepairs: *repairs}
+	opts := compile.Options{SkipUnparsed: *skip, Concurrency: *concurrency, MaxRepairs: *repairs, CheckPaths: true}
 	if *annotations != "" {
 		opts.Annotations = new(policy.Annotations)
 		if err := readJSONFile(*annotations, opts.Annotations); err != nil {
@@ -119,11 +121,20 @@ func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		opts.Time = compileTime()
 	}
 	res, err := compile.Compile(ctx, src, opts)
+	warnings := 0
 	for _, d := range res.Diagnostics {
-		fmt.Fprintf(stderr, "%s: %s\n", pos[0], d)
+		if d.Severity == compile.Warning {
+			warnings++
+		}
+		if d.Severity != compile.Note || *verbose {
+			fmt.Fprintf(stderr, "%s: %s\n", pos[0], d)
+		}
 	}
 	var ce *compile.CompileError
 	switch {
+	case err == nil && *strict && warnings > 0:
+		fmt.Fprintf(stderr, "ironcurtain compile: %s has %d warning(s) and --strict is set; nothing was written\n", pos[0], warnings)
+		return 1
 	case errors.As(err, &ce):
 		res.Report.Write(stderr)
 		fmt.Fprintf(stderr, "ironcurtain compile: %s does not compile; nothing was written\n", pos[0])

@@ -175,3 +175,26 @@ func TestCompileModelNeverConverges(t *testing.T) {
 	_, err := os.Stat(out)
 	require.True(t, os.IsNotExist(err))
 }
+
+// TestCompileStrict: a rule that cannot do what its sentence says warns,
+// and --strict turns the warning into a failure that writes nothing; the
+// default constitution has no warning and compiles under --strict.
+func TestCompileStrict(t *testing.T) {
+	src := writeTemp(t, "c.md", "- The agent may read files.\n")
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := runCompileCLI(t, "", src, "-o", out)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "warning: no place is named")
+
+	out2 := filepath.Join(t.TempDir(), "out2")
+	code, _, stderr = runCompileCLI(t, "", src, "-o", out2, "--strict")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "--strict")
+	_, err := os.Stat(out2)
+	require.True(t, os.IsNotExist(err), "nothing is written")
+
+	def := writeTemp(t, "constitution.md", policy.DefaultConstitution())
+	code, _, stderr = runCompileCLI(t, "", def, "-o", filepath.Join(t.TempDir(), "p"), "--strict", "--reproducible", "-v")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "note: read as commentary", "-v prints the notes")
+}

@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,9 +29,11 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/approve"
+	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/proxy/llm"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/docker"
 	"github.com/ironcurtain-go/ironcurtain/stack"
+	"github.com/ironcurtain-go/ironcurtain/tools/web"
 	"github.com/ironcurtain-go/ironcurtain/vault"
 )
 
@@ -115,7 +118,7 @@ func dockerClean(ctx context.Context, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("ironcurtain docker run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	image := fs.String("image", "", "the image to run (see docker build) (required)")
@@ -161,8 +164,13 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "ironcurtain docker run: %v\n", err)
 		return 1
 	}
-	defer st.Close()
-	proxy, err := llm.New(llm.Options{CADir: *caDir, Vault: keys, Audit: func(r llm.Record) {
+	defer func() {
+		if closeAudited("docker run", st, *auditFile, stderr) != nil && code == 0 {
+			code = 1
+		}
+	}()
+	egress := llmEgress(st.Policy, func(e ironcurtain.AuditEvent) error { return st.RecordEvent(context.WithoutCancel(ctx), e) })
+	proxy, err := llm.New(llm.Options{CADir: *caDir, Vault: keys, Egress: egress, Audit: func(r llm.Record) {
 		// Each model request is recorded beside the tool calls; a record
 		// never holds a body, a header value or a key.
 		_ = st.RecordEvent(context.WithoutCancel(ctx), ironcurtain.AuditEvent{
@@ -197,6 +205,44 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
+}
+
+// llmEgress judges a URL the LLM proxy finds in a request body — content
+// the provider would fetch for the agent, past the Gate — as the Gate
+// judges the agent's own http_fetch of it, and records the judgement in
+// the audit log. Only an allow lets it through: an escalation is refused,
+// since nobody is asked about a fetch the provider makes, and the URL the
+// policy judged (in canonical form) must be the one the provider fetches.
+// A failure to record refuses too.
+func llmEgress(engine *policy.Engine, record func(ironcurtain.AuditEvent) error) llm.EgressPolicy {
+	return func(ctx context.Context, field string, u *url.URL) error {
+		call := ironcurtain.ToolCall{Server: stack.Fetch, Tool: web.ToolFetch, Arguments: map[string]any{"url": u.String()}}
+		d, err := engine.Evaluate(ctx, call)
+		if err == nil && d.Verdict == ironcurtain.Allow {
+			if canon, ok := d.Arguments["url"].(string); d.Arguments != nil && (!ok || canon != u.String()) {
+				d = ironcurtain.Decision{Verdict: ironcurtain.Deny, Rule: "llm-egress-canonical", Reason: "the policy judged another form of the URL than the provider would fetch"}
+			}
+		}
+		verdict := d.Verdict.String()
+		if err != nil {
+			verdict = "error: " + err.Error()
+		}
+		if rerr := record(ironcurtain.AuditEvent{
+			Time: time.Now(), Kind: "llm-egress", Server: stack.Fetch,
+			Message: fmt.Sprintf("%s %s, which the model provider would fetch (request field %s): %s by %s: %s", web.ToolFetch, u, field, verdict, d.Rule, d.Reason),
+		}); rerr != nil {
+			return fmt.Errorf("the judgement could not be recorded: %w", rerr)
+		}
+		switch {
+		case err != nil:
+			return fmt.Errorf("the policy could not decide: %w", err)
+		case d.Verdict == ironcurtain.Allow:
+			return nil
+		case d.Verdict == ironcurtain.Escalate:
+			return fmt.Errorf("%s would need approval (rule %s: %s), which a fetch by the provider cannot get", web.ToolFetch, d.Rule, d.Reason)
+		}
+		return fmt.Errorf("%s is denied (rule %s: %s)", web.ToolFetch, d.Rule, d.Reason)
+	}
 }
 
 func refusedNote(reason string) string {

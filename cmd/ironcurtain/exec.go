@@ -43,7 +43,7 @@ type execCall struct {
 // runExec runs one TypeScript file in Code Mode under the default policy,
 // with the built-in tools rooted at the sandbox. Exit codes: 0 the script
 // ran to completion, 1 it threw or hit a limit, 2 bad usage or set-up.
-func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("ironcurtain exec", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sandbox := fs.String("sandbox", "", "the agent's sandbox directory (default: a new temporary directory)")
@@ -103,7 +103,11 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "ironcurtain exec: %v\n", err)
 		return 2
 	}
-	defer st.Close()
+	defer func() {
+		if closeAudited("exec", st, *auditFile, stderr) != nil && code == 0 {
+			code = 1
+		}
+	}()
 	sb, err := codemode.New(codemode.Options{Backend: st.Gate, Timeout: *timeout, MemoryLimit: mem})
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain exec: %v\n", err)

@@ -12,14 +12,19 @@ import (
 )
 
 // jailedStack assembles the trusted side of a command (exec, docker run)
-// with every git invocation in its jail, as serve runs it: the audit log and
-// the further protected files out of reach, no network beyond what a
+// with every git invocation in its jail, as serve runs it: the audit log,
+// the grants file and the further protected files out of reach, no network beyond what a
 // transfer needs. Where the kernel cannot enforce the jail it fails unless
 // unjailed accepts running git without it, a choice written to the audit
 // log and to stderr.
 func jailedStack(ctx context.Context, cmd string, opts stack.Options, unjailed bool, stderr io.Writer, protected ...string) (*stack.Stack, error) {
+	// Refused before the jail is even probed, so that the refusal reads the
+	// same on every kernel (stack.New checks again, with the policy's roots).
+	if err := stack.CheckOutOfReach(opts.Audit, opts.GrantsFile, stack.Writable{What: "the sandbox", Dir: opts.Sandbox}); err != nil {
+		return nil, err
+	}
 	jp := jail.Policy{Unsandboxed: unjailed}
-	for _, p := range append(protected, opts.Audit) {
+	for _, p := range append(protected, opts.Audit, opts.GrantsFile) {
 		if p == "" {
 			continue
 		}

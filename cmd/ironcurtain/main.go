@@ -1,6 +1,7 @@
 // Command ironcurtain is the command-line face of the IronCurtain SDK:
 // evaluate and lint policies, serve the MCP proxy in front of an agent, run
-// a TypeScript script in Code Mode, and verify audit logs.
+// a TypeScript script in Code Mode, give the builtin agent a task, and
+// verify audit logs.
 //
 // Usage:
 //
@@ -15,8 +16,10 @@
 //	ironcurtain docker run --image TAG --workspace DIR TASK   run an agent in a container
 //	ironcurtain serve --sandbox DIR [--audit FILE]     the MCP proxy over stdio, built-in tools
 //	ironcurtain serve --config FILE                    the MCP proxy as configured
-//	ironcurtain audit verify [-sealed] FILE            check an audit log's hash chain
+//	ironcurtain audit verify [-sealed] [-head SEQ:HASH] FILE  check an audit log's hash chain
+//	ironcurtain audit head FILE                        print its head, to keep elsewhere
 //	ironcurtain exec [--sandbox DIR] SCRIPT.ts         run a script in Code Mode, print one JSON line
+//	ironcurtain run --sandbox DIR [--model P:M] TASK   give the builtin agent a task
 //
 // Run a command with -h for its flags.
 package main
@@ -44,6 +47,7 @@ func commands() map[string]command {
 		"serve":    {"serve the MCP proxy in front of an agent", runServe},
 		"audit":    {"verify audit logs", runAudit},
 		"exec":     {"run a TypeScript script in Code Mode under the default policy", runExec},
+		"run":      {"give the builtin agent a task: a model writes code, the Gate judges every call", runRun},
 		"compile":  {"compile a constitution into policy artifacts", runCompile},
 		"docker":   {"build images for and run agents in Docker Mode", runDocker},
 		"annotate": {"regenerate tool annotations for the tools served", runAnnotate},

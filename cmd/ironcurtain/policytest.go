@@ -304,11 +304,18 @@ func diffCalls(ctx context.Context, engines [2]*policy.Engine, calls []compile.C
 }
 
 // auditCall is what policy diff reads of an audit entry: the call. Every
-// other field — decisions, approvals, the hash chain — is ignored.
+// other field — decisions, approvals, the hash chain — is ignored. This
+// project's log nests the call under "call" in records of type "call"; a
+// flat entry (the call's fields at the top) is read too.
 type auditCall struct {
 	Server    string         `json:"server"`
 	Tool      string         `json:"tool"`
 	Arguments map[string]any `json:"arguments"`
+	Call      *struct {
+		Server    string         `json:"server"`
+		Tool      string         `json:"tool"`
+		Arguments map[string]any `json:"arguments"`
+	} `json:"call"`
 }
 
 // readAuditCalls reads the calls of an audit log, one JSON object per
@@ -338,7 +345,11 @@ func readAuditCalls(name string, stdin io.Reader, stderr io.Writer) ([]compile.C
 			continue
 		}
 		var a auditCall
-		if tooLong || json.Unmarshal(line, &a) != nil || a.Server == "" || a.Tool == "" {
+		ok := !tooLong && json.Unmarshal(line, &a) == nil
+		if ok && a.Call != nil && a.Server == "" {
+			a.Server, a.Tool, a.Arguments = a.Call.Server, a.Call.Tool, a.Call.Arguments
+		}
+		if !ok || a.Server == "" || a.Tool == "" {
 			skipped++
 			continue
 		}
@@ -349,6 +360,9 @@ func readAuditCalls(name string, stdin io.Reader, stderr io.Writer) ([]compile.C
 	}
 	if skipped > 0 {
 		fmt.Fprintf(stderr, "ironcurtain policy diff: %s: skipped %d line(s) that are not audit entries\n", name, skipped)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no calls in it (%d line(s) read): is it an audit log?", name, skipped)
 	}
 	return out, nil
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/audit"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/policy/compile"
 )
@@ -166,4 +168,33 @@ func TestPolicyDiffErrors(t *testing.T) {
 	require.Contains(t, errOut, "nope")
 	code, _, _ = runCLI(t, "", "policy", "diff", "-h")
 	require.Equal(t, 0, code)
+}
+
+// TestPolicyDiffReadsOwnAuditLog: policy diff replays the calls of an
+// audit log this project writes (each call nested under "call"), and a log
+// with no calls in it is an error, not an empty diff.
+func TestPolicyDiffReadsOwnAuditLog(t *testing.T) {
+	oldDir := compiledDir(t, policy.DefaultConstitution())
+	newDir := compiledDir(t, strings.Replace(policy.DefaultConstitution(),
+		"- The agent may search the web.\n", "- The agent may never search the web.\n", 1))
+	home := t.TempDir()
+	logFile := filepath.Join(t.TempDir(), "audit.jsonl")
+	l, err := audit.Open(context.Background(), logFile, audit.Options{NoSync: true})
+	require.NoError(t, err)
+	for _, q := range []string{"go", "rust"} {
+		require.NoError(t, l.Record(context.Background(), ironcurtain.AuditEntry{
+			Server: "fetch", Tool: "web_search", Arguments: map[string]any{"query": q},
+			Verdict: ironcurtain.Allow, Rule: "allow-web-search", Outcome: ironcurtain.OutcomeSuccess,
+		}))
+	}
+	require.NoError(t, l.Close())
+	code, out, errOut := runCLI(t, "", "policy", "diff", oldDir, newDir, "--calls", logFile, "--home", home)
+	require.Equal(t, 1, code, errOut)
+	require.Contains(t, out, `fetch/web_search {"query":"go"}: allow (allow-web-search) -> deny (deny-web-search)`)
+	require.Contains(t, errOut, "2 of 2 call(s) change")
+
+	empty := writeTemp(t, "empty.jsonl", "{\"type\":\"open\"}\nnot json\n")
+	code, _, errOut = runCLI(t, "", "policy", "diff", oldDir, newDir, "--calls", empty, "--home", home)
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "no calls")
 }

@@ -54,6 +54,19 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 	if cfg.Sandbox == "" {
 		return nil, errors.New(`no sandbox: set "sandbox" (or --sandbox)`)
 	}
+	// Before anything starts: no directory the agent can write, itself or
+	// through a server's jail, may hold the audit log or the grants file.
+	writable := []stack.Writable{{What: "the sandbox", Dir: cfg.Sandbox}}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Servers)) {
+		if sb := cfg.Servers[name].Sandbox; sb != nil {
+			for _, w := range sb.Write {
+				writable = append(writable, stack.Writable{What: fmt.Sprintf("server %s's sandbox.write", name), Dir: w})
+			}
+		}
+	}
+	if err := stack.CheckOutOfReach(cfg.Audit, cfg.Grants, writable...); err != nil {
+		return nil, err
+	}
 	rt := &serveRuntime{}
 	defer func() {
 		if err != nil {
@@ -102,6 +115,11 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 		opts.Human = rt.approver.Broker
 	default:
 		opts.Human = &approve.Terminal{GrantTTL: time.Duration(cfg.GrantTTL)}
+	}
+	if a := cfg.AutoApprove; a != nil {
+		if opts.Auto, err = autoApprover(a.Model, a.Instruction); err != nil {
+			return nil, err
+		}
 	}
 	var watch []proxy.ToolsNotifier
 	var events []ironcurtain.AuditEvent
@@ -268,13 +286,13 @@ func jailEvents(server string, e jail.Enforcement) []ironcurtain.AuditEvent {
 }
 
 // serveJail is what a server's "sandbox" grants, with the configuration
-// file and the audit log protected (the jail itself refuses the credential
-// stores). Without "sandbox" it grants nothing: no file beyond the
-// system's, no network. Command servers add their "dir"; git adds its
+// file, the audit log and the grants file protected (the jail itself
+// refuses the credential stores). Without "sandbox" it grants nothing: no
+// file beyond the system's, no network. Command servers add their "dir"; git adds its
 // roots and port 443 for transfers.
 func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 	var p jail.Policy
-	for _, f := range []string{cfg.Audit, cfg.file, vaultFile(cfg.Vault)} {
+	for _, f := range []string{cfg.Audit, cfg.Grants, cfg.file, vaultFile(cfg.Vault)} {
 		if f != "" {
 			p.Protected = append(p.Protected, f)
 		}
@@ -297,15 +315,17 @@ func jailHint(err error) error {
 }
 
 // runServe is the serve command.
-func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	flags := flag.NewFlagSet("ironcurtain serve", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	configFile := flags.String("config", "", "the JSON configuration file")
 	sandbox := flags.String("sandbox", "", "the agent's sandbox directory (without --config)")
 	auditFile := flags.String("audit", "", "the audit log file (without --config)")
 	approver := flags.String("approver", "", "who answers escalations: terminal, web (a loopback page; its URL is printed), socket or deny (overrides the configuration's)")
+	autoModel := flags.String("auto-approve", "", "let this model (anthropic:MODEL-ID or openai:MODEL-ID) approve escalated calls that --instruction clearly asks for; it never denies, the person decides the rest")
+	instruction := flags.String("instruction", "", "your instruction, the only thing the --auto-approve model trusts")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE] [--approver terminal|web|deny]\n       ironcurtain serve --config FILE [--approver terminal|web|socket|deny]")
+		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE] [--approver terminal|web|deny] [--auto-approve MODEL --instruction TEXT]\n       ironcurtain serve --config FILE [--approver terminal|web|socket|deny] [--auto-approve MODEL --instruction TEXT]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -349,13 +369,32 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return 2
 		}
 	}
+	if *autoModel != "" || *instruction != "" {
+		if cfg.AutoApprove != nil {
+			fmt.Fprintln(stderr, "ironcurtain serve: --auto-approve and the configuration's autoApprove both name a model; keep one")
+			return 2
+		}
+		if _, err := autoApprover(*autoModel, *instruction); err != nil {
+			fmt.Fprintf(stderr, "ironcurtain serve: %v\n", err)
+			return 2
+		}
+		cfg.AutoApprove = &serveAutoApprove{Model: *autoModel, Instruction: *instruction}
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	rt, err := startServe(ctx, cfg, stderr, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "ironcurtain serve: %v\n", err)
 		return 1
 	}
-	defer rt.Close()
+	defer func() {
+		rt.srv.Close()
+		if closeAudited("serve", rt.stack, cfg.Audit, stderr) != nil && code == 0 {
+			code = 1
+		}
+		if rt.approver != nil {
+			rt.approver.Close()
+		}
+	}()
 	if err := serveListeners(ctx, rt, cfg.Listen, stdin, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "ironcurtain serve: %v\n", err)
 		return 1

@@ -32,6 +32,9 @@ package main
 //	  "trusted": [],
 //	  "audit": "audit.jsonl",
 //	  "approver": "terminal",       // or "web", "socket", "deny"; default terminal
+//	  "autoApprove": {"model": "anthropic:claude-sonnet-4-5", "instruction": "push my fix to origin"},
+//	      // a model approves escalations the instruction clearly asks for, before the person is asked;
+//	      // it never denies; absent: no model is asked
 //	  "grantTTL": "8h",             // the terminal offers standing grants this long; web and socket grants last at most this
 //	  "webAddr": "127.0.0.1:8788",  // the web approval page's loopback address; default a free port
 //	  "escalationSocket": "/run/user/1000/ironcurtain-escalations.sock",
@@ -116,6 +119,7 @@ type serveConfig struct {
 	Trusted           []string            `json:"trusted"`
 	Audit             string              `json:"audit"`
 	Approver          string              `json:"approver"`
+	AutoApprove       *serveAutoApprove   `json:"autoApprove"`
 	GrantTTL          serveDuration       `json:"grantTTL"`
 	WebAddr           string              `json:"webAddr"`
 	EscalationSocket  string              `json:"escalationSocket"`
@@ -128,6 +132,13 @@ type serveConfig struct {
 	Listen            *serveListen        `json:"listen"`
 
 	file string // the configuration file, absolute; "" without --config
+}
+
+// serveAutoApprove names the model that may approve escalations, and the
+// person's instruction, its only trusted input.
+type serveAutoApprove struct {
+	Model       string `json:"model"`
+	Instruction string `json:"instruction"`
 }
 
 // serveServers decodes each server on its own, so that an error names the
@@ -278,6 +289,9 @@ func (c *serveConfig) checkApprover() error {
 func (c *serveConfig) check() error {
 	if c.Policy != nil && c.Policy.Dir != "" && (c.Policy.Policy != "" || c.Policy.Annotations != "" || c.Policy.Lists != "") {
 		return errors.New("policy: give either dir or the files, not both")
+	}
+	if a := c.AutoApprove; a != nil && (a.Model == "" || strings.TrimSpace(a.Instruction) == "") {
+		return errors.New("autoApprove: name both the model and your instruction, which is all it may approve")
 	}
 	if err := c.checkApprover(); err != nil {
 		return err

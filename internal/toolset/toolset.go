@@ -2,6 +2,20 @@
 // each a definition and a handler, and decodes hostile arguments into typed
 // structs. The built-in tool servers (tools/fs, tools/git, tools/web) are
 // made with it.
+//
+// A tool is declared once, as the struct its arguments decode into; [Typed]
+// derives the published input schema from the struct's fields and tags, and
+// checks every call against it before the handler runs:
+//
+//	type readArgs struct {
+//		Path string `json:"path" desc:"The file to read."`
+//		Head *int   `json:"head,omitempty" desc:"Only the first N lines." schema:"minimum=0"`
+//	}
+//
+//	toolset.New(toolset.Typed(ironcurtain.Tool{Name: "read", Description: "..."},
+//		func(ctx context.Context, a readArgs) (ironcurtain.Result, error) { ... }))
+//
+// Package toolsettest pins the derived schemas in golden files.
 package toolset
 
 import (
@@ -92,22 +106,35 @@ func Errorf(format string, a ...any) ironcurtain.Result {
 // Decode converts decoded JSON arguments into a typed struct. Unknown
 // argument names and wrong types are errors that name the argument, fit to
 // be shown to the model (wrapped in [ironcurtain.ErrInvalidArguments]).
+// Decode checks no bounds or required arguments; a tool made with [Typed]
+// has its schema checked too.
 func Decode[T any](args map[string]any) (T, error) {
 	var v T
+	err := decodeInto(args, &v)
+	return v, err
+}
+
+// decodeInto is Decode into a pointer.
+func decodeInto(args map[string]any, into any) error {
 	raw, err := json.Marshal(args)
 	if err != nil {
-		return v, fmt.Errorf("%w: %v", ironcurtain.ErrInvalidArguments, err)
+		return fmt.Errorf("%w: %v", ironcurtain.ErrInvalidArguments, err)
 	}
+	return decodeJSON(raw, into)
+}
+
+// decodeJSON decodes a JSON object strictly into a pointer.
+func decodeJSON(raw []byte, into any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
+	if err := dec.Decode(into); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return v, fmt.Errorf("%w: argument %q must be %s, not %s", ironcurtain.ErrInvalidArguments, te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+			return fmt.Errorf("%w: argument %q must be %s, not %s", ironcurtain.ErrInvalidArguments, te.Field, jsonKind(te.Type.Kind().String()), te.Value)
 		}
-		return v, fmt.Errorf("%w: %v", ironcurtain.ErrInvalidArguments, err)
+		return fmt.Errorf("%w: %v", ironcurtain.ErrInvalidArguments, err)
 	}
-	return v, nil
+	return nil
 }
 
 func jsonKind(goKind string) string {

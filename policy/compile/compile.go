@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -56,6 +57,10 @@ type Options struct {
 	// Progress, if set, is told about each model stage as it starts. It
 	// is called from several goroutines, one at a time.
 	Progress func(Event)
+	// CheckPaths warns about absolute directories that do not exist on
+	// this machine. It is off by default so that a constitution compiles
+	// with the same diagnostics everywhere; the CLI turns it on.
+	CheckPaths bool
 	// Time is recorded as the policy's generation time; zero records none,
 	// so that the artifacts are reproducible.
 	Time time.Time
@@ -288,37 +293,187 @@ func failedServers(ss []ServerReport) []ServerReport {
 	return out
 }
 
-// read splits the constitution and parses each sentence.
+// read splits the constitution into sentences, the sentences into
+// clauses, and parses each clause.
 func (c *compiler) read() {
-	items, prose := split(c.src)
-	for _, p := range prose {
-		c.errorf(p.line, p.text, `a permission sentence outside a list item is not enforced: make it a list item ("- The agent ...") or rephrase it`)
-	}
-	c.report.Sentences = len(items)
-	for _, it := range items {
-		st, err := parseSentence(it.line, it.text)
-		if err != nil {
-			it.problem = err.Error()
-			c.unparsed = append(c.unparsed, it)
-			continue
+	for _, it := range split(c.src) {
+		clauses := splitClauses(it.text)
+		var sts []*statement
+		var failed *item
+		for _, cl := range clauses {
+			st, err := parseSentence(it.line, cl)
+			if err != nil {
+				x := it
+				x.text = it.text
+				x.problem = err.Error()
+				if len(clauses) > 1 {
+					x.problem = fmt.Sprintf("in %q: %s", cl, err)
+				}
+				failed = &x
+				break
+			}
+			sts = append(sts, st)
 		}
-		c.report.Compiled++
-		if st.defList != "" {
-			if prev, dup := c.defs[st.defList]; dup {
-				c.errorf(st.line, st.text, "@%s is already defined on line %d", st.defList, prev.line)
+		if failed != nil {
+			if it.prose && !ruleLike(it.text) && len(clauses) == 1 {
+				if forbidsRE.MatchString(it.text) {
+					// A prohibition the grammar cannot read, left
+					// out, leaves the agent freer than the sentence.
+					c.warnf(it.line, it.text, "this reads like a prohibition but is not a rule, so it is NOT enforced (%s): start it with \"The agent must never\" or \"Never\"", failed.problem)
+					continue
+				}
+				c.diags = append(c.diags, Diagnostic{Line: it.line, Severity: Note, Sentence: it.text, Message: "read as commentary: it does not say what the agent may do"})
 				continue
 			}
-			c.defs[st.defList] = st
+			c.report.Sentences++
+			c.unparsed = append(c.unparsed, *failed)
 			continue
 		}
-		es, err := lower(st)
-		if err != nil {
-			c.errorf(st.line, st.text, "%v", err)
-			continue
+		c.report.Sentences++
+		c.report.Compiled++
+		for i, st := range sts {
+			if len(sts) > 1 {
+				st.principle = it.text
+			}
+			if i > 0 {
+				carryPlace(sts[i-1], st)
+			}
+			c.statement(st)
 		}
-		c.entries = append(c.entries, es...)
 	}
 	c.report.Unparsed = len(c.unparsed)
+}
+
+// statement records one parsed clause: a list definition or rules.
+func (c *compiler) statement(st *statement) {
+	for _, w := range st.warnings {
+		c.warnf(st.line, st.text, "%s", w)
+	}
+	for _, n := range st.notes {
+		c.diags = append(c.diags, Diagnostic{Line: st.line, Severity: Note, Sentence: st.text, Message: n})
+	}
+	if st.defList != "" {
+		if prev, dup := c.defs[st.defList]; dup {
+			c.errorf(st.line, st.text, "@%s is already defined on line %d", st.defList, prev.line)
+			return
+		}
+		c.defs[st.defList] = st
+		return
+	}
+	es, err := lower(st)
+	if err != nil {
+		c.errorf(st.line, st.text, "%v", err)
+		return
+	}
+	for _, w := range meaningWarnings(st, es, c.ix, c.opts.CheckPaths) {
+		c.warnf(st.line, st.text, "%s", w)
+	}
+	if len(es) == 0 && st.place == placeSandbox {
+		c.diags = append(c.diags, Diagnostic{Line: st.line, Severity: Note, Sentence: st.text,
+			Message: "no rule: inside the sandbox the engine allows this already"})
+	}
+	c.entries = append(c.entries, es...)
+}
+
+// carryPlace gives a clause without a place the place of the clause before
+// it, when both are about files or repositories: "may read and write
+// files in the project directory and may perform read-only git
+// operations" reads git in the project directory.
+//
+// Only an allow takes the place: it is narrowed by it, never widened; a
+// deny or an ask without a place keeps its breadth.
+func carryPlace(prev, st *statement) {
+	if st.verdict != ironcurtain.Allow || st.place != placeNone || prev.place != placePaths && prev.place != placeSandbox {
+		return
+	}
+	local := func(s *statement) bool {
+		for _, k := range s.kinds {
+			if k != kindFiles && k != kindRepos {
+				return false
+			}
+		}
+		return len(s.kinds) > 0
+	}
+	if !local(prev) || !local(st) {
+		return
+	}
+	st.place, st.paths = prev.place, slices.Clone(prev.paths)
+	st.notes = append(st.notes, "the place is taken from the clause before")
+}
+
+// splitClauses splits a compound sentence at each ",", ";", "and" or
+// "but" that a new modal follows ("may read X, may write Y, and must ask
+// before Z"); the subject of the first clause is carried to the others.
+func splitClauses(text string) []string {
+	var out []string
+	subject := "The agent "
+	if m := subjectRE.FindString(text); m != "" {
+		subject = m
+	}
+	start := 0
+	quote := false
+	for i := 0; i < len(text); i++ {
+		ch := text[i]
+		if ch == '`' || ch == '"' {
+			quote = !quote
+		}
+		if quote || (ch != ',' && ch != ';' && ch != ' ') {
+			continue
+		}
+		j := i + 1
+		rest := strings.TrimLeft(text[j:], " ")
+		low := strings.ToLower(strings.ReplaceAll(rest, "’", "'"))
+		for _, w := range []string{"and ", "but ", "then "} {
+			if strings.HasPrefix(low, w) {
+				low, rest = low[len(w):], rest[len(w):]
+				break
+			}
+		}
+		if ch == ' ' && len(low) == len(strings.ToLower(strings.TrimLeft(text[j:], " "))) {
+			continue // a bare space needs "and" or "but"
+		}
+		hasSubject := false
+		if m := subjectRE.FindString(low); m != "" {
+			low, rest, hasSubject = low[len(m):], rest[len(m):], true
+		}
+		for _, w := range []string{"also ", "only ", "then "} {
+			if strings.HasPrefix(low, w) && !strings.HasPrefix(low, "only if") {
+				low, rest = low[len(w):], rest[len(w):]
+			}
+		}
+		opener := startsWithAny(low, modals) || (!hasSubject && startsWithAny(low, imperatives))
+		if !opener {
+			continue
+		}
+		head := strings.TrimRight(strings.TrimSpace(text[start:i]), ",;")
+		if head != "" {
+			out = append(out, head)
+		}
+		if startsWithAny(low, imperatives) && !hasSubject {
+			text = text[:j] + rest
+		} else {
+			text = text[:j] + subject + rest
+		}
+		start = j
+		i = j + len(subject) - 1
+	}
+	out = append(out, strings.TrimSpace(text[start:]))
+	return out
+}
+
+// forbidsRE spots a prohibition anywhere in a sentence.
+var forbidsRE = regexp.MustCompile(`(?i)\b(?:never|must not|mustn't|may not|cannot|can't|can not|don't|do not|should not|shouldn't|not allowed|forbidden|prohibited)\b`)
+
+var subjectRE = regexp.MustCompile(`(?i)^(?:the agent|the assistant|it|claude|you)\s+`)
+
+func startsWithAny(low string, ms []modal) bool {
+	for _, m := range ms {
+		w := strings.Join(m.words, " ")
+		if strings.HasPrefix(low, w+" ") {
+			return true
+		}
+	}
+	return false
 }
 
 // lowerAll checks the sentences' rules against the annotations.

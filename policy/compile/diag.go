@@ -13,12 +13,17 @@ const (
 	Error Severity = iota
 	// Warning: it compiles, but a person should look.
 	Warning
+	// Note: how a sentence was read; nothing to fix.
+	Note
 )
 
-// String returns "error" or "warning".
+// String returns "error", "warning" or "note".
 func (s Severity) String() string {
-	if s == Warning {
+	switch s {
+	case Warning:
 		return "warning"
+	case Note:
+		return "note"
 	}
 	return "error"
 }

@@ -26,52 +26,89 @@
 //
 // # The document
 //
-// A constitution is Markdown. Every list item ("- ", "* ", "+ ", "1. ") is
-// one sentence; lines indented under an item continue it. Everything else
-// — headings, paragraphs, quotes, code blocks, HTML comments — is
-// commentary and is not enforced. A paragraph line that begins like a
-// permission ("The agent may ...") is an error, so that a rule is never
-// ignored because it was not written as a list item.
+// A constitution is Markdown written as people write it. Every list item
+// ("- ", "* ", "+ ", "1. ", "1) ") and every paragraph is split into
+// sentences (at ".", "!" or "?" before a capital letter), and every
+// sentence is read as a rule; lines indented under an item continue it.
+// Bold and underline marks are dropped; “smart” and "straight" quotes
+// around a path hold it, spaces and all. Headings, block quotes, code
+// blocks, tables and HTML comments are commentary. A paragraph sentence
+// that does not say what the agent may do ("Be careful.") is reported as
+// a note and not enforced; one that reads like a permission but cannot be
+// read is an error, and one that reads like a prohibition anywhere in it
+// is a warning, so that no rule is silently ignored.
+//
+// A compound sentence is split into clauses at each ",", ";", "and" or
+// "but" that a new modal follows, the subject carried over: "The agent may
+// read and write files in the project directory, may perform read-only git
+// operations without approval, and must ask permission before pushing to
+// remote repositories" is three rules' worth of sentences. An allow clause
+// without a place takes the place of the clause before it (never a deny
+// or an ask: that would narrow it).
 //
 // # Sentences
 //
-// A sentence is a permission in the active or the passive voice, or the
-// definition of a list; keywords are matched without regard to case, and
-// the final period is optional:
+// A sentence is a permission in the active or the passive voice, an
+// imperative, or the definition of a list; keywords are matched without
+// regard to case, and the final period is optional:
 //
-//	sentence   = active | passive | definition ; [ "{#" rule-name "}" ]
-//	active     = "The agent" modal action
-//	passive    = action verdict                 ("Pushing to any remote requires approval.")
+//	sentence   = active | passive | imperative | definition ; [ "{#" rule-name "}" ]
+//	active     = subject ["also" | "only"] modal action [condition]
+//	subject    = "The agent" | "The assistant" | "It" | "Claude" | "You"
+//	imperative = ("Never" | "Don't" | "Do not") action       → deny
+//	           | ["Always"] "ask" [whom] "before" action      → escalate
+//	passive    = ["Only"] action verdict          ("Pushing to any remote requires approval.")
 //	definition = "@"name ("are" | "is") description
 //
-//	modal      = "may" | "can"                                    → allow
-//	           | "must ask before" | "must ask for approval before"
-//	           | "needs approval to" | "needs approval before"     → escalate
-//	           | "may never" | "must never" | "must not" | "may not"
-//	           | "cannot" | "can never"                           → deny
-//	verdict    = "is allowed" | "is permitted"                    → allow
-//	           | "requires approval" | "needs approval"
-//	           | "requires the user's approval" | "needs the user's approval" → escalate
-//	           | "is forbidden" | "is prohibited" | "is not allowed" | "is never allowed" → deny
+//	modal      = "may" | "can" | "is allowed to" | "is free to" | "is permitted to" → allow
+//	           | ("must" | "should" | "must always" | "always" | ...) "ask" [whom] "before"
+//	           | "must get approval to" | "needs approval to" | "needs permission to" → escalate
+//	           | "may never" | "must never" | "must not" | "may not" | "cannot" | "can't"
+//	           | "should never" | "should not" | "is not allowed to" | ...  → deny
+//	whom       = "me" | "permission" | "the user" | "for approval" | "for permission" | ...
+//	verdict    = "is allowed" | "is permitted" | "is fine" | "are allowed"  → allow
+//	           | "requires approval" | "needs approval" | "require approval"
+//	           | "requires the user's approval" | "needs my permission"  → escalate
+//	           | "is forbidden" | "is prohibited" | "is not allowed" | "is never allowed"
+//	           | "are forbidden" | "is off-limits" | ...                → deny
+//	condition  = "without approval" | "without asking" | ...   (an allow stays one; a deny asks)
+//	           | "unless I approve" | "unless approved" | ...  (a deny asks)
+//	           | ["only"] "with my approval" | ...               (an allow asks)
 //
-//	action     = idiom | verbs [particle] [objects] [place]
+//	action     = idiom | verbs ["permanently"] [particle] [objects] [place]
+//	           | verbs path-list [noun]                ("read ~/Documents/*.txt files")
 //	verbs      = verb { "," verb } [","] ("and" | "or") verb   (base or -ing form)
+//	           | "perform read-only git operations"          (git's reads)
 //	particle   = "in" | "from" | "to" | "into" | "on" | "at"  (before an object:
 //	             "deleting from repositories", "pushing to any remote")
 //	objects    = object { "," object } [","] ("and" | "or") object
-//	object     = ["any" ["other"] ["public"] | "all" | "its"] noun
+//	object     = ["any" ["other"] ["public"] | "all" | "its" | "the" | "my"] noun
 //	           | server "/" tool | "the" server "server"
-//	place      = ("in" | "under" | "within" | "inside") path { "," path } ("and"|"or") path
-//	           | "outside the sandbox" | "anywhere" | "everywhere"
+//	place      = ("in" | "under" | "within" | "inside") path { "," path } ("and"|"or") path [exception]
+//	           | ("in" | "inside" | "within") sandbox | "outside" sandbox
+//	           | "anywhere" | "everywhere" | "anywhere else" | "elsewhere"
 //	           | ("from" | "to" | "on" | "at") target { "," target } ("and"|"or") target
-//	target     = domain | "*." domain | domain "/" owner "/" repo | "@" list
+//	sandbox    = "the project directory" | "the project" | "the current project" | "the workspace"
+//	           | "the sandbox" | "its sandbox" | "the working directory" | ...
+//	exception  = [","] ("except" | "but not" | "excluding") ["in"] path { "," path }
+//	target     = domain | URL | "*." domain | domain "/" owner "/" repo | "@" list
 //	           | "any" ["other"] ["public"] ("remote" | "web page" | ...)
+//
+// Without a place, "delete permanently" means files and repositories; a
+// verb that applies only to repositories ("commit", "rewrite") means
+// repositories.
+//
+// Rates, counts and time windows ("at most 10 times per hour", "during
+// business hours") and force pushes cannot be expressed: they are errors
+// naming the idea and the nearest sentence that compiles. A misspelled
+// action or modal is an error with a did-you-mean.
 //
 // Nouns say what the actions apply to and so which server the rules name:
 //
 //	files, file, directories, directory, folders, folder     the filesystem server
-//	repositories, repository, repos, git repositories        the git server (its paths)
-//	remotes, remote                                          the git server (its remotes)
+//	repositories, repository, repos, git repositories,
+//	history, git history, changes, commits                   the git server (its paths)
+//	remotes, remote, remote repositories, remote repos       the git server (its remotes)
 //	web pages, web page, pages, web sites, websites, sites,
 //	urls                                                     the fetch server (http_fetch)
 //	the web                                                  the fetch server (web_search)
@@ -103,21 +140,33 @@
 // directories" (filesystem/list_allowed_directories) and "manage its git
 // session" (git_clear_working_dir and git_wrapup_instructions).
 //
-// # Places
+// # Places and the sandbox
 //
-// A directory is absolute or starts with "~/" ("~" is the home directory);
-// ".." is refused, and a path with spaces is written in back quotes. "in",
-// "under", "within" and "inside" all mean the directory and everything
-// below it. "outside the sandbox", "anywhere" and no place at all add no
-// condition: the sandbox is built into the engine (paths inside it are
-// always allowed), and rule order gives "outside" its meaning. "outside"
-// any other directory cannot be expressed and is an error: write a
-// sentence for the inside and a broader one for everywhere. For ordering,
-// a "~" directory and an absolute one other than "/" are taken not to
-// contain each other.
+// A directory is absolute or starts with "~/" ("~" is the home directory;
+// "$HOME/" is read as "~/"); ".." is refused, and a path with spaces is
+// written in quotes or back quotes. A pattern ("~/Documents/*.txt") is
+// read as the directory before its first wildcard, with a warning: a rule
+// cannot match file names. "in", "under", "within" and "inside" all mean
+// the directory and everything below it; "except ~/x" makes a rule of the
+// other side for ~/x (an allow's exception is denied, a deny's or an ask's
+// allowed). "outside" any directory other than the sandbox cannot be
+// expressed and is an error: write a sentence for the inside and a broader
+// one for everywhere. For ordering, a "~" directory and an absolute one
+// other than "/" are taken not to contain each other.
+//
+// The sandbox — "the project directory", "the workspace", "the current
+// project" — is built into the engine: paths inside it are allowed without
+// a rule. An allow there makes no rule, only a note; "may only read files
+// in the project directory" also denies the rest there. A deny or an ask
+// there, or with no place, "anywhere" or "everywhere", reaches inside the
+// sandbox ([policy.Condition].Sandbox): "Never delete permanently" denies
+// the move-away of a file, git_reset --hard and git_clean in the project
+// too. A deny or an ask about a directory, "outside the sandbox" or
+// "anywhere else" leaves the sandbox to its allow.
 //
 // A domain admits itself and its subdomains ("github.com" becomes
-// "github.com" and "*.github.com"); "*.github.com" admits subdomains only;
+// "github.com" and "*.github.com"); a URL is read as its host, with a
+// warning when it names a page; "*.github.com" admits subdomains only;
 // "github.com/owner/repo" one repository. "@name" is a dynamic list. "any
 // remote" and "any web page" add no domain condition, only the URL role, so
 // the rule governs the remote or page and leaves the call's paths to the
@@ -125,6 +174,18 @@
 // public web page" become "*", which matches only public DNS names — never
 // IP addresses, localhost or private names. "other" is for reading aloud:
 // order gives it its meaning.
+//
+// # Warnings
+//
+// Where a rule cannot do what its sentence says, the compiler warns
+// (ironcurtain compile --strict fails): an allow with no place (it allows
+// everywhere outside the sandbox), an allow that admits no call (a commit
+// also needs reading the repository, a delete reading and writing),
+// "list" (it grants reading), "rewrite history" (the engine cannot tell it
+// from adding to it), a deny about "~" or "/" (it does not reach the
+// sandbox), a pattern or a URL with a path (the rule is broader), a
+// directory that does not exist ([Options].CheckPaths). Notes say how a
+// sentence was read.
 //
 // # Rules, names and order
 //

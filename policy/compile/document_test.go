@@ -71,14 +71,29 @@ func TestDocumentCommentary(t *testing.T) {
 	require.Equal(t, 2, res.Report.Sentences)
 }
 
-func TestProsePermissionIsAnError(t *testing.T) {
-	src := "- The agent may read files in ~/Documents.\n\nThe agent may write files in ~/Documents.\n"
-	_, err := compileDoc(t, src, compile.Options{})
+// TestProseSentencesAreRules: a paragraph's sentences are rules, as list
+// items are; a paragraph sentence that reads like a permission but cannot
+// be read is an error, never commentary; other prose is a note.
+func TestProseSentencesAreRules(t *testing.T) {
+	src := "- The agent may read files in ~/Documents.\n\nThe agent may write files in ~/Documents. Be careful.\n"
+	res, err := compileDoc(t, src, compile.Options{})
+	require.NoError(t, err)
+	require.Equal(t, []string{"allow-read-documents", "allow-write-documents"}, ruleNames(res))
+	require.Equal(t, 2, res.Report.Sentences)
+	notes := 0
+	for _, d := range res.Diagnostics {
+		if d.Severity == compile.Note && d.Sentence == "Be careful." {
+			notes++
+		}
+	}
+	require.Equal(t, 1, notes, "commentary is reported, as a note")
+
+	_, err = compileDoc(t, "Intro.\n\nThe agent may frobnicate files in ~/Documents.\n", compile.Options{})
 	var ce *compile.CompileError
 	require.ErrorAs(t, err, &ce)
 	require.Len(t, ce.Diagnostics, 1)
 	require.Equal(t, 3, ce.Diagnostics[0].Line)
-	require.Contains(t, ce.Diagnostics[0].Message, "not enforced")
+	require.Contains(t, ce.Diagnostics[0].Message, "frobnicate")
 }
 
 func TestUnparsedWithoutModel(t *testing.T) {

@@ -138,3 +138,42 @@ func FuzzDecodeAnswer(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDocument: whatever Markdown is given, splitting it into sentences
+// and clauses never loses text to an empty rule, every sentence lies on a
+// line of the document, and each clause that parses lowers or fails with
+// a parse error — never a panic.
+func FuzzDocument(f *testing.F) {
+	for _, s := range []string{
+		"The agent may read and write files in the project directory, may perform read-only git operations without approval, and must ask permission before pushing to remote repositories.",
+		"The agent may read and write files in the project directory. It must ask me before pushing to any remote. Never delete permanently.",
+		"# H\n\n- **The agent** may read “~/a b”.\n  More.\n1) Never delete files; it may read files in ~/x, but not in ~/x/y.\n",
+		"```\n- x\n```\n<!-- c\n-->\n> q\n---\n| t |\n",
+		"It may read files in ~/a and ~/b, and can't write files in ~/a. Don't push.",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		lines := strings.Count(doc, "\n") + 1
+		for _, it := range split(doc) {
+			if it.line < 1 || it.line > lines {
+				t.Fatalf("%q: sentence %q on line %d of %d", doc, it.text, it.line, lines)
+			}
+			if strings.TrimSpace(it.text) == "" {
+				t.Fatalf("%q: an empty sentence", doc)
+			}
+			for _, cl := range splitClauses(it.text) {
+				st, err := parseSentence(it.line, cl)
+				if err != nil {
+					if _, ok := err.(*parseError); !ok {
+						t.Fatalf("%q: error of type %T", cl, err)
+					}
+					continue
+				}
+				if st.defList == "" {
+					_, _ = lower(st)
+				}
+			}
+		}
+	})
+}

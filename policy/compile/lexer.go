@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,6 +27,8 @@ type token struct {
 	low  string // lower-cased, for matching words
 	off  int    // byte offset of the token in the sentence
 	end  int    // byte offset just after it
+	// url is the URL as written when a domain was written as one.
+	url string
 }
 
 // lexError is a problem at a place in the sentence.
@@ -51,17 +54,37 @@ func lex(s string) ([]token, error) {
 			out = append(out, token{kind: tComma, text: ",", low: ",", off: i, end: i + 1})
 			i++
 			continue
-		case r == '`':
-			j := strings.IndexByte(s[i+1:], '`')
+		case r == '`' || r == '"' || r == '“':
+			closer := map[rune]string{'`': "`", '"': `"`, '“': "”"}[r]
+			j := strings.Index(s[i+size:], closer)
 			if j < 0 {
-				return nil, &lexError{i, "unclosed back quote"}
+				if r == '`' {
+					return nil, &lexError{i, "unclosed back quote"}
+				}
+				return nil, &lexError{i, "unclosed quotation mark"}
 			}
-			p := s[i+1 : i+1+j]
+			p := expandHome(s[i+size : i+size+j])
+			end := i + size + j + len(closer)
 			if !strings.HasPrefix(p, "~") && !strings.HasPrefix(p, "/") {
+				if r != '`' {
+					// Quoted words that are not a path are read as
+					// the words themselves.
+					inner, err := lex(s[i+size : i+size+j])
+					if err != nil {
+						return nil, err
+					}
+					for _, t := range inner {
+						t.off += i + size
+						t.end += i + size
+						out = append(out, t)
+					}
+					i = end
+					continue
+				}
 				return nil, &lexError{i, fmt.Sprintf("back quotes hold a path starting with ~ or /, not %q", p)}
 			}
-			out = append(out, token{kind: tPath, text: p, low: p, off: i, end: i + j + 2})
-			i += j + 2
+			out = append(out, token{kind: tPath, text: p, low: p, off: i, end: end})
+			i = end
 			continue
 		}
 		j := i
@@ -85,6 +108,13 @@ func lex(s string) ([]token, error) {
 // classify decides what kind of token a space-delimited word is.
 func classify(w string, off int) (token, error) {
 	t := token{text: w, low: strings.ToLower(w), off: off, end: off + len(w)}
+	if h := expandHome(w); h != w {
+		w, t.text, t.low = h, h, h
+	}
+	if u, ok := writtenURLHost(w); ok {
+		t.kind, t.text, t.low, t.url = tDomain, u, strings.ToLower(u), w
+		return t, nil
+	}
 	switch {
 	case strings.HasPrefix(w, "~") || strings.HasPrefix(w, "/"):
 		t.kind = tPath
@@ -134,4 +164,38 @@ func isIdent(s string) bool {
 		}
 	}
 	return true
+}
+
+// expandHome reads "$HOME/x", "${HOME}/x" and "$HOME" as "~/x" and "~".
+func expandHome(w string) string {
+	for _, h := range []string{"${HOME}", "$HOME"} {
+		if rest, ok := strings.CutPrefix(w, h); ok && (rest == "" || rest[0] == '/') {
+			return "~" + rest
+		}
+	}
+	return w
+}
+
+// writtenURLHost takes the host of a word written as an http(s) URL, ignoring
+// its path; ok is false when the word is not such a URL.
+func writtenURLHost(w string) (string, bool) {
+	lw := strings.ToLower(w)
+	if !strings.HasPrefix(lw, "http://") && !strings.HasPrefix(lw, "https://") {
+		return "", false
+	}
+	u, err := url.Parse(w)
+	if err != nil || u.Hostname() == "" {
+		return "", false
+	}
+	return u.Hostname(), true
+}
+
+// urlPathDropped reports whether a URL names more than its host: a path,
+// query or fragment the rule cannot keep.
+func urlPathDropped(w string) bool {
+	u, err := url.Parse(w)
+	if err != nil {
+		return true
+	}
+	return strings.Trim(u.EscapedPath(), "/") != "" || u.RawQuery != "" || u.Fragment != ""
 }

@@ -32,7 +32,7 @@ func lower(st *statement) ([]entry, error) {
 			rule: policy.Rule{
 				Name:        name,
 				Description: description(st),
-				Principle:   st.text,
+				Principle:   principle(st),
 				If:          cond,
 				Then:        st.verdict,
 				Reason:      reason(st),
@@ -54,6 +54,10 @@ func lower(st *statement) ([]entry, error) {
 				server, prefix, roles = serverGit, "git", fileRoles(st.verbs, true)
 			}
 			frag := []string{prefix, classes(st.verbs)}
+			reach := ""
+			if st.verdict != ironcurtain.Allow {
+				reach = policy.SandboxInclude
+			}
 			switch st.place {
 			case placePaths:
 				for _, p := range st.paths {
@@ -62,13 +66,65 @@ func lower(st *statement) ([]entry, error) {
 						Paths: &policy.PathCondition{Roles: slices.Clone(roles), Within: p},
 					})
 				}
+				// An exception takes the other side: what an allow
+				// leaves out is denied, what a deny or an ask leaves
+				// out is allowed.
+				for _, x := range st.except {
+					then := ironcurtain.Deny
+					if st.verdict != ironcurtain.Allow {
+						then = ironcurtain.Allow
+					}
+					out = append(out, entry{
+						rule: policy.Rule{
+							Name:        then.String() + "-" + strings.Join(slices.DeleteFunc(append(slices.Clone(frag), "except", pathFragment(x)), func(s string) bool { return s == "" }), "-"),
+							Description: description(st),
+							Principle:   principle(st),
+							If: policy.Condition{Roles: roles, Server: []string{server},
+								Paths: &policy.PathCondition{Roles: slices.Clone(roles), Within: x}},
+							Then:   then,
+							Reason: exceptionReason(st, then, x),
+						},
+						line: st.line, pos: len(out), st: st,
+					})
+				}
+				continue
+			case placeSandbox:
+				if st.verdict == ironcurtain.Allow {
+					if st.only {
+						// "may only read ... in the project": the rest is
+						// denied there.
+						var rest []policy.Role
+						for _, r := range allLocalRoles(k == kindRepos) {
+							if !slices.Contains(roles, r) {
+								rest = append(rest, r)
+							}
+						}
+						if len(rest) > 0 {
+							out = append(out, entry{
+								rule: policy.Rule{
+									Name:        "deny-" + strings.Join(slices.DeleteFunc([]string{prefix, "other", "in-sandbox"}, func(s string) bool { return s == "" }), "-"),
+									Description: description(st),
+									Principle:   principle(st),
+									If:          policy.Condition{Roles: rest, Server: []string{server}, Sandbox: policy.SandboxOnly},
+									Then:        ironcurtain.Deny,
+									Reason:      "The constitution lets the agent only " + phrase(st, false) + ".",
+								},
+								line: st.line, pos: len(out), st: st,
+							})
+						}
+					}
+					continue // the structural sandbox allow says it already
+				}
+				add(append(frag, "in-sandbox"), policy.Condition{Roles: roles, Server: []string{server}, Sandbox: policy.SandboxOnly})
 				continue
 			case placeOutside:
-				frag = append(frag, "outside-sandbox")
+				frag, reach = append(frag, "outside-sandbox"), ""
+			case placeElse:
+				frag, reach = append(frag, "elsewhere"), ""
 			case placeAnywhere:
 				frag = append(frag, "anywhere")
 			}
-			add(frag, policy.Condition{Roles: roles, Server: []string{server}})
+			add(frag, policy.Condition{Roles: roles, Server: []string{server}, Sandbox: reach})
 		case kindRemotes:
 			var tools []string
 			for _, v := range st.verbs {
@@ -91,7 +147,11 @@ func lower(st *statement) ([]entry, error) {
 				for _, t := range g.tools {
 					frag = append(frag, kebab(t))
 				}
-				add(frag, policy.Condition{Server: []string{g.server}, Tool: g.tools})
+				cond := policy.Condition{Server: []string{g.server}, Tool: g.tools}
+				if st.verdict != ironcurtain.Allow && (g.server == serverFilesystem || g.server == serverGit) {
+					cond.Sandbox = policy.SandboxInclude
+				}
+				add(frag, cond)
 			}
 		}
 	}
@@ -127,6 +187,42 @@ func fileRoles(vs []*verb, repos bool) []policy.Role {
 		}
 	}
 	return out
+}
+
+// principle is the sentence a rule comes from.
+func principle(st *statement) string {
+	if st.principle != "" {
+		return st.principle
+	}
+	return st.text
+}
+
+// exceptionReason is what the agent is told about an exception.
+func exceptionReason(st *statement, then ironcurtain.Verdict, dir string) string {
+	forms := make([]string, len(st.verbs))
+	for i, v := range st.verbs {
+		forms[i] = v.base
+	}
+	conj := st.conj
+	if conj == "" {
+		conj = "and"
+	}
+	vs := forms[0]
+	if n := len(forms); n > 1 {
+		vs = strings.Join(forms[:n-1], ", ") + " " + conj + " " + forms[n-1]
+	}
+	if then == ironcurtain.Allow {
+		return "The constitution lets the agent " + vs + " in " + dir + ", an exception to what it forbids around it."
+	}
+	return "The constitution does not let the agent " + vs + " in " + dir + ": it makes an exception of it."
+}
+
+// allLocalRoles are the roles files or repositories can have.
+func allLocalRoles(repos bool) []policy.Role {
+	if repos {
+		return []policy.Role{policy.RoleReadPath, policy.RoleWritePath, policy.RoleDeletePath, policy.RoleWriteHistory, policy.RoleDeleteHistory}
+	}
+	return []policy.Role{policy.RoleReadPath, policy.RoleWritePath, policy.RoleDeletePath}
 }
 
 // classes names the verbs' classes, in the order written: "read-write".

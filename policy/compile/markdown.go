@@ -3,13 +3,16 @@ package compile
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-// item is one list item of the constitution: a sentence, with the line it
-// starts on.
+// item is one sentence of the constitution, with the line it starts on.
 type item struct {
 	line int
 	text string
+	// prose: the sentence was written in a paragraph, not a list item.
+	prose bool
 	// problem is why the front end cannot read it, once it has tried.
 	problem string
 }
@@ -17,29 +20,26 @@ type item struct {
 var (
 	bulletRE = regexp.MustCompile(`^(\s*)(?:[-*+]|\d{1,9}[.)])\s+(.*)$`)
 	fenceRE  = regexp.MustCompile("^\\s*(```|~~~)")
-	// proseRuleRE spots a permission sentence written as prose, which would
-	// otherwise be silently ignored.
-	proseRuleRE = regexp.MustCompile(`(?i)^\s*(?:(?:the agent|the assistant) (?:may|must|can|cannot|needs|is allowed|is free)|(?:it|claude|you) (?:may|must|cannot|is allowed|are allowed))\b`)
+	// ruleLikeRE spots a sentence that reads like a permission, which must
+	// be enforced or refused, never taken for commentary.
+	ruleLikeRE = regexp.MustCompile(`(?i)^\s*(?:(?:the agent|the assistant|it|claude|you|agents?)\s+(?:also\s+|only\s+|always\s+)?(?:may|must|can|cannot|can't|should|shouldn't|mustn't|needs|need|requires|(?:is|are)\s+(?:allowed|free|not|never|permitted|forbidden|prohibited))\b|never\b|don't\b|do not\b|always ask\b|ask\b|only\b)`)
 )
 
-// split reads a Markdown constitution: every list item ("- ", "* ", "+ ",
-// "1. ") is a sentence, its indented continuation lines joined to it;
-// everything else — headings, paragraphs, quotes, code blocks, HTML
-// comments — is commentary. A paragraph line that reads like a permission
-// sentence is returned in prose, so that it can be reported rather than
-// ignored.
-func split(src string) (items, prose []item) {
+// split reads a Markdown constitution into sentences: every list item
+// ("- ", "* ", "+ ", "1. ", "1) "), its indented continuation lines joined
+// to it, and every paragraph, are split into sentences. Headings, block
+// quotes, code blocks, tables and HTML comments are commentary. Bold and
+// underline marks are dropped.
+func split(src string) []item {
 	lines := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
+	var out []item
 	var cur *item
 	indent := 0
 	fence := ""
 	comment := false
 	flush := func() {
 		if cur != nil {
-			cur.text = strings.Join(strings.Fields(cur.text), " ")
-			if cur.text != "" {
-				items = append(items, *cur)
-			}
+			out = append(out, sentences(*cur)...)
 			cur = nil
 		}
 	}
@@ -62,32 +62,80 @@ func split(src string) (items, prose []item) {
 			fence = m[1]
 			continue
 		}
-		if t := strings.TrimSpace(l); strings.HasPrefix(t, "<!--") {
+		trimmed := strings.TrimSpace(l)
+		if strings.HasPrefix(trimmed, "<!--") {
 			flush()
-			comment = !strings.Contains(t, "-->")
+			comment = !strings.Contains(trimmed, "-->")
 			continue
 		}
-		if m := bulletRE.FindStringSubmatch(l); m != nil {
+		if m := bulletRE.FindStringSubmatch(l); m != nil && !isRule(trimmed) {
 			flush()
 			cur = &item{line: n, text: m[2]}
 			indent = len(m[1])
 			continue
 		}
-		trimmed := strings.TrimSpace(l)
-		if trimmed == "" {
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") || strings.HasPrefix(trimmed, ">") ||
+			strings.HasPrefix(trimmed, "|") || isRule(trimmed) {
 			flush()
 			continue
 		}
 		lead := len(l) - len(strings.TrimLeft(l, " \t"))
-		if cur != nil && lead > indent && !strings.HasPrefix(trimmed, "#") {
+		if cur != nil && (cur.prose || lead > indent) {
 			cur.text += " " + trimmed
 			continue
 		}
 		flush()
-		if proseRuleRE.MatchString(l) {
-			prose = append(prose, item{line: n, text: trimmed})
-		}
+		cur = &item{line: n, text: trimmed, prose: true}
 	}
 	flush()
-	return items, prose
+	return out
 }
+
+// isRule reports a thematic break ("---", "***").
+func isRule(t string) bool {
+	t = strings.ReplaceAll(t, " ", "")
+	return len(t) >= 3 && (strings.Trim(t, "-") == "" || strings.Trim(t, "*") == "" || strings.Trim(t, "_") == "")
+}
+
+// sentences splits an item's text into its sentences: at ".", "!" or "?"
+// followed by a space and a capital letter, outside quotes.
+func sentences(it item) []item {
+	text := strings.Join(strings.Fields(it.text), " ")
+	text = strings.NewReplacer("**", "", "__", "").Replace(text)
+	var out []item
+	start := 0
+	quote := rune(0)
+	for i, r := range text {
+		switch {
+		case quote != 0:
+			if r == quote || (quote == '“' && r == '”') {
+				quote = 0
+			}
+			continue
+		case r == '`' || r == '"' || r == '“':
+			quote = r
+			continue
+		case r != '.' && r != '!' && r != '?':
+			continue
+		}
+		rest := text[i+1:]
+		if !strings.HasPrefix(rest, " ") {
+			continue
+		}
+		next, _ := utf8.DecodeRuneInString(strings.TrimLeft(rest, " "))
+		if !unicode.IsUpper(next) && next != '@' {
+			continue
+		}
+		if s := strings.TrimSpace(text[start : i+1]); s != "" {
+			out = append(out, item{line: it.line, text: s, prose: it.prose})
+		}
+		start = i + 1
+	}
+	if s := strings.TrimSpace(text[start:]); s != "" {
+		out = append(out, item{line: it.line, text: s, prose: it.prose})
+	}
+	return out
+}
+
+// ruleLike reports whether a sentence reads like a permission.
+func ruleLike(s string) bool { return ruleLikeRE.MatchString(s) }

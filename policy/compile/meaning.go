@@ -99,7 +99,7 @@ func (m *meaning) decide(c Call) decision {
 	}
 	if len(order) == 0 {
 		for e := range candidates {
-			if e.rule.If.Paths == nil && e.rule.If.Domains == nil && e.rule.If.Lists == nil {
+			if e.rule.If.Paths == nil && e.rule.If.Domains == nil && e.rule.If.Lists == nil && e.rule.If.Sandbox != policy.SandboxOnly {
 				return decision{e.rule.Then, e.rule.Name}
 			}
 		}
@@ -112,7 +112,9 @@ func (m *meaning) decide(c Call) decision {
 	evaluated := 0
 	for _, role := range order {
 		if sandboxed && category(role) == policy.CategoryPath && len(values[role]) > 0 &&
-			!slices.ContainsFunc(values[role], isAbs) {
+			!slices.ContainsFunc(values[role], isAbs) && !slices.ContainsFunc(values[role], func(v string) bool {
+			return m.sandboxRule(candidates, role, v) != nil
+		}) {
 			continue
 		}
 		evaluated++
@@ -141,7 +143,7 @@ func (m *meaning) role(candidates func(func(*entry) bool), role policy.Role, val
 		// relevant rule with no value conditions decides.
 		for e := range candidates {
 			c := e.rule.If
-			if relevant(c, role) && c.Paths == nil && c.Domains == nil && c.Lists == nil {
+			if relevant(c, role) && c.Sandbox != policy.SandboxOnly && c.Paths == nil && c.Domains == nil && c.Lists == nil {
 				return decision{e.rule.Then, e.rule.Name}
 			}
 		}
@@ -154,7 +156,11 @@ func (m *meaning) role(candidates func(func(*entry) bool), role policy.Role, val
 	if perValueSandbox && category(role) == policy.CategoryPath {
 		for i, v := range vals {
 			if !isAbs(v) {
-				results[i], done[i], placeholder[i] = decision{ironcurtain.Allow, policy.RuleSandboxAllow}, true, true
+				if e := m.sandboxRule(candidates, role, v); e != nil {
+					results[i], done[i] = decision{e.rule.Then, e.rule.Name}, true
+				} else {
+					results[i], done[i], placeholder[i] = decision{ironcurtain.Allow, policy.RuleSandboxAllow}, true, true
+				}
 				left--
 			}
 		}
@@ -163,7 +169,7 @@ func (m *meaning) role(candidates func(func(*entry) bool), role policy.Role, val
 		if left == 0 {
 			break
 		}
-		if !relevant(e.rule.If, role) {
+		if !relevant(e.rule.If, role) || e.rule.If.Sandbox == policy.SandboxOnly {
 			continue
 		}
 		if d := e.rule.If.Domains; d != nil && !m.domainsHold(d.Allowed, role, vals) {
@@ -193,6 +199,24 @@ func (m *meaning) role(candidates func(func(*entry) bool), role policy.Role, val
 		}
 	}
 	return best
+}
+
+// sandboxRule is the first rule reaching the sandbox that decides v, a
+// path inside it, before the structural sandbox allow.
+func (m *meaning) sandboxRule(candidates func(func(*entry) bool), role policy.Role, v string) *entry {
+	var found *entry
+	for e := range candidates {
+		c := e.rule.If
+		if c.Sandbox == "" || !relevant(c, role) || c.Domains != nil || c.Lists != nil {
+			continue
+		}
+		if c.Paths != nil && !pathUnder(cleanValue(v), c.Paths.Within) {
+			continue
+		}
+		found = e
+		break
+	}
+	return found
 }
 
 // relevant reports whether a rule is consulted for a role.
@@ -315,7 +339,7 @@ func cleanValue(v string) string {
 // path (all of which are in the home directory).
 func isProtected(v string) bool {
 	c := cleanValue(v)
-	for _, p := range policy.DefaultProtectedPaths {
+	for _, p := range policy.DefaultProtectedPaths() {
 		if pathUnder(c, p) {
 			return true
 		}

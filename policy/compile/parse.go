@@ -3,6 +3,7 @@ package compile
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -17,6 +18,8 @@ const (
 	placeOutside                   // outside the sandbox
 	placeAnywhere                  // anywhere, everywhere
 	placeTargets                   // from, to, on DOMAIN, @list, any remote
+	placeSandbox                   // in the project directory, the sandbox, the workspace
+	placeElse                      // anywhere else, elsewhere: everywhere the others do not say
 )
 
 // target is one thing a network action may reach: a domain, a list, or
@@ -36,6 +39,8 @@ type statement struct {
 	// text is the sentence as written (continuation lines joined), without
 	// its {#name} attribute; it becomes the rules' principle.
 	text string
+	// principle is the whole sentence when text is one of its clauses.
+	principle string
 	// name is the rule name given by {#name}, if any.
 	name string
 
@@ -52,6 +57,17 @@ type statement struct {
 	place   placeKind
 	paths   []string
 	targets []target
+
+	// only: "may only ...": in the sandbox, what is not granted is
+	// denied there (elsewhere the default deny already says so).
+	only bool
+	// permanently: "delete permanently": files and repositories.
+	permanently bool
+	// except are directories carved out of paths ("except ~/x").
+	except []string
+	// warnings and notes are what the compiler has to say about how
+	// the sentence was read.
+	warnings, notes []string
 
 	// Offsets into text: where the description starts, where the words
 	// after the verbs start, and where the action phrase ends.
@@ -179,8 +195,24 @@ func (p *parser) sentence() error {
 		st.defList, st.defText = name, strings.TrimSpace(p.src[p.toks[2].off:])
 		return nil
 	}
+	if err := p.inexpressible(); err != nil {
+		return err
+	}
+	for _, m := range imperatives {
+		if p.matchWords(0, m.words) {
+			st.verdict = m.verdict
+			st.descOff = 0
+			p.pos += len(m.words)
+			st.bodyEnd = len(p.src)
+			return p.body()
+		}
+	}
 	if n := subjectLen(p); n > 0 {
 		p.pos = n
+		if p.isWord(0, "also", "only", "always") && !p.isWord(1, "ask") {
+			st.only = st.only || p.peek(0).low == "only"
+			p.pos++
+		}
 		for _, m := range modals {
 			if p.matchWords(0, m.words) {
 				st.verdict = m.verdict
@@ -190,11 +222,20 @@ func (p *parser) sentence() error {
 				return p.body()
 			}
 		}
+		if t := p.peek(0); t != nil && t.kind == tWord {
+			if s := suggest(t.low, modalWords()); s != "" {
+				return p.errAt(t, "%q is not understood after the subject: did you mean %q? Say \"may\", \"must ask before\" or \"must never\"", t.text, s)
+			}
+		}
 		return p.errHere(`after "The agent" say "may", "must ask before" or "may never"`)
 	}
 	for _, m := range verdictPhrases {
 		n := len(m.words)
 		if len(p.toks) > n && p.matchWords(len(p.toks)-n, m.words) {
+			if p.isWord(0, "only") {
+				st.only = true
+				p.pos++
+			}
 			st.verdict, st.passive = m.verdict, true
 			p.end = len(p.toks) - n
 			st.bodyEnd = p.toks[p.end-1].end
@@ -222,6 +263,11 @@ func subjectLen(p *parser) int {
 // body parses the action phrase: an idiom, or verbs, objects and a place.
 func (p *parser) body() error {
 	st := p.st
+	for p.isWord(0, "also", "only", "always", "freely") {
+		st.only = st.only || p.peek(0).low == "only"
+		p.pos++
+	}
+	p.conditions()
 	if p.pos >= p.end {
 		return p.errHere("say what the agent may do")
 	}
@@ -240,11 +286,33 @@ func (p *parser) body() error {
 	if err := p.verbList(); err != nil {
 		return err
 	}
+	// A directory right after the verbs is the place, and a noun after
+	// it the object: "read ~/Documents/*.txt files".
+	if t := p.peek(0); t != nil && t.kind == tPath {
+		st.restOff = t.off
+		st.place = placePaths
+		if err := p.list(p.pathItem); err != nil {
+			return err
+		}
+		if n, size := p.nounAt(0); n != nil {
+			st.kinds = appendKind(st.kinds, n.kind)
+			p.pos += size
+		}
+		p.permanently()
+		if err := p.exceptions(); err != nil {
+			return err
+		}
+		if t := p.peek(0); t != nil {
+			return p.errAt(t, "unexpected %q; the sentence should end here", t.text)
+		}
+		return p.resolveKinds()
+	}
 	if t := p.peek(0); t != nil {
 		st.restOff = t.off
 	} else {
 		st.restOff = st.bodyEnd
 	}
+	p.permanently()
 	// A particle joins a verb to its object: "deleting in repositories".
 	if t := p.peek(0); t != nil && t.kind == tWord && particles[t.low] && p.startsObject(1) {
 		p.pos++
@@ -252,9 +320,11 @@ func (p *parser) body() error {
 	if err := p.objects(); err != nil {
 		return err
 	}
+	p.permanently()
 	if err := p.placePhrase(); err != nil {
 		return err
 	}
+	p.permanently()
 	if t := p.peek(0); t != nil {
 		return p.errAt(t, "unexpected %q; the sentence should end here", t.text)
 	}
@@ -264,10 +334,22 @@ func (p *parser) body() error {
 // verbList reads "verb[, verb] and verb".
 func (p *parser) verbList() error {
 	for {
+		if n := p.gitReadOnly(0); n > 0 {
+			p.st.verbs = append(p.st.verbs, &gitReadVerb)
+			p.st.kinds = appendKind(p.st.kinds, kindRepos)
+			p.pos += n
+			if p.peek(0) != nil && p.peek(0).kind == tComma || p.isWord(0, "and", "or") {
+				return nil
+			}
+			return nil
+		}
 		t := p.peek(0)
 		if t == nil || t.kind != tWord || verbIndex[t.low] == nil {
 			if t == nil {
 				return p.errHere("say what the agent may do: an action such as read, write, delete, clone, push or fetch")
+			}
+			if s := suggest(t.low, verbWords()); s != "" {
+				return p.errAt(t, "unknown action %q: did you mean %q?", t.text, s)
 			}
 			return p.errAt(t, "unknown action %q: known actions are %s", t.text, knownVerbs())
 		}
@@ -287,4 +369,152 @@ func (p *parser) verbList() error {
 			return nil
 		}
 	}
+}
+
+// conditionPhrases end an action phrase and say when it is allowed:
+// "without approval" stresses an allow and makes a deny ask; "unless I
+// approve" makes a deny ask; "with my approval" makes an allow ask.
+var conditionPhrases = func() [][]string {
+	var out [][]string
+	for _, p := range []string{
+		"without approval", "without asking", "without asking first", "without asking me", "without asking me first",
+		"without permission", "without my approval", "without my permission", "without the user's approval",
+		"without confirmation", "without asking for approval", "without asking for permission", "without checking with me",
+		"unless i approve", "unless i approve it", "unless approved", "unless the user approves", "unless i say so",
+		"unless the user agrees", "unless i allow it", "unless i agree", "unless explicitly approved", "unless i explicitly approve",
+		"with approval", "with my approval", "with my permission", "with the user's approval", "with permission",
+		"only with approval", "only with my approval", "only with my permission", "only with the user's approval", "after asking",
+		"after asking me", "once i approve", "if i approve", "if the user approves",
+	} {
+		out = append(out, strings.Fields(p))
+	}
+	slices.SortStableFunc(out, func(a, b []string) int { return len(b) - len(a) })
+	return out
+}()
+
+// conditions strips a condition phrase from the end of the action phrase
+// and adjusts the verdict.
+func (p *parser) conditions() {
+	st := p.st
+	for _, c := range conditionPhrases {
+		k := p.end - len(c) - p.pos
+		if k < 1 || !p.matchWords(k, c) {
+			continue
+		}
+		if p.isWord(k-1, "only") {
+			k--
+		}
+		cut := p.toks[p.pos+k]
+		switch {
+		case c[0] == "without" && st.verdict == ironcurtain.Deny:
+			st.verdict = ironcurtain.Escalate
+		case c[0] == "unless" && st.verdict == ironcurtain.Deny:
+			st.verdict = ironcurtain.Escalate
+		case c[0] != "without" && c[0] != "unless" && st.verdict == ironcurtain.Allow:
+			st.verdict = ironcurtain.Escalate
+		}
+		if t := p.toks[p.pos+k-1]; t.kind == tComma {
+			k--
+		}
+		p.end = p.pos + k
+		st.bodyEnd = p.toks[p.end-1].end
+		_ = cut
+		return
+	}
+}
+
+// inexpressible refuses what the engine cannot decide: rates, counts, time
+// windows, force pushes and branches, naming the idea and the nearest
+// sentence that compiles.
+func (p *parser) inexpressible() error {
+	for i := 0; i < len(p.toks); i++ {
+		t := &p.toks[i]
+		if t.kind != tWord {
+			continue
+		}
+		idea := ""
+		switch {
+		case t.low == "per" && p.isWord(i+1-p.pos, "hour", "day", "minute", "week", "month", "session", "second"),
+			t.low == "times" || t.low == "hourly" || t.low == "daily",
+			p.matchWords(i-p.pos, []string{"at", "most"}) || p.matchWords(i-p.pos, []string{"no", "more", "than"}) ||
+				p.matchWords(i-p.pos, []string{"up", "to"}) && i+1 < len(p.toks) && isNumber(p.toks[i+1].low):
+			idea = "a rate or count"
+		case t.low == "during" || t.low == "weekends" || t.low == "weekdays" || t.low == "o'clock" ||
+			(t.low == "business" || t.low == "working" || t.low == "office") && p.isWord(i+1-p.pos, "hours"),
+			(t.low == "after" || t.low == "before" || t.low == "until") && i+1 < len(p.toks) && isNumber(p.toks[i+1].low):
+			idea = "a time window"
+		case t.low == "force-push" || t.low == "force-pushing" || t.low == "force-pushes" || t.low == "force-pushed" ||
+			t.low == "force" && p.isWord(i+1-p.pos, "push", "pushing", "pushes"):
+			return p.errAt(t, `a force push cannot be told from a push: git_push's force argument has no role, and branches are not conditions; `+
+				`the nearest sentence that compiles is "The agent must ask before pushing to any remote."`)
+		}
+		if idea == "" {
+			continue
+		}
+		cut := t.off
+		if i > 0 && p.toks[i-1].low == "only" {
+			cut = p.toks[i-1].off
+		}
+		nearest := strings.TrimSpace(p.src[:cut])
+		return p.errAt(t, "%s cannot be expressed: the engine decides each call on its own, with no clock or counter; the nearest sentence that compiles is %q", idea, nearest+".")
+	}
+	return nil
+}
+
+func isNumber(s string) bool {
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "pm"), "am")
+	return s != "" && strings.Trim(s, "0123456789:") == ""
+}
+
+// modalWords are the first words of the modals, for suggestions.
+func modalWords() []string {
+	var out []string
+	for _, m := range modals {
+		if !slices.Contains(out, m.words[0]) {
+			out = append(out, m.words[0])
+		}
+	}
+	return out
+}
+
+// suggest returns the word of words closest to w, when it is a likely
+// misspelling of it: an edit distance of at most 2 (1 for short words).
+func suggest(w string, words []string) string {
+	best, bestD := "", 3
+	if len(w) <= 4 {
+		bestD = 2
+	}
+	for _, c := range words {
+		if d := editDistance(w, c); d < bestD && d > 0 {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and adjacent transpositions.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range rb {
+		d[0][j+1] = j + 1
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }

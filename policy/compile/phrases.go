@@ -27,6 +27,11 @@ func (p *parser) startsObject(k int) bool {
 	if p.isWord(k, "the") && p.isWord(k+2, "server") {
 		return true
 	}
+	if p.isWord(k, "the", "my", "their", "your") {
+		if n, _ := p.nounAt(k + 1); n != nil {
+			return true
+		}
+	}
 	_, n := p.nounAt(k)
 	return n > 0
 }
@@ -54,7 +59,7 @@ func (p *parser) objects() error {
 		if t := p.peek(0); t != nil && t.kind == tComma {
 			k++
 		}
-		if p.isWord(k, "and", "or") {
+		if p.isWord(k, "and", "or") || k == 0 && p.isWord(0, "of", "in") {
 			k++
 		}
 		if k == 0 || !p.startsObject(k) {
@@ -76,6 +81,13 @@ func (p *parser) object() error {
 		st.tools = append(st.tools, toolRef{server: p.peek(1).text})
 		p.pos += 3
 		return nil
+	}
+	if p.isWord(0, "the", "my", "their", "your") {
+		if n, _ := p.nounAt(0); n == nil {
+			if n, _ := p.nounAt(1); n != nil {
+				p.pos++
+			}
+		}
 	}
 	var tg target
 	if p.isWord(0, "any", "all", "its") {
@@ -130,28 +142,31 @@ func (p *parser) placePhrase() error {
 		}
 		p.pos++
 		st.place = placePaths
-		return p.list(func(t *token) (bool, error) {
-			if t.kind != tPath {
-				return false, nil
-			}
-			path, err := checkPath(t.text)
-			if err != nil {
-				return false, p.errAt(t, "%v", err)
-			}
-			if !slices.Contains(st.paths, path) {
-				st.paths = append(st.paths, path)
-			}
-			return true, nil
-		})
+		if err := p.list(p.pathItem); err != nil {
+			return err
+		}
+		return p.exceptions()
+	case pathPrepositions[t.low] && p.sandboxAt(1) > 0:
+		p.pos += 1 + p.sandboxAt(1)
+		st.place = placeSandbox
+		st.notes = append(st.notes, "the project directory is the sandbox")
+		return nil
 	case pathPrepositions[t.low] && p.peek(1) != nil && p.peek(1).kind == tWord:
-		return p.errAt(p.peek(1), "%q is not a path: write an absolute path or one starting with ~/ (back-quote a path with spaces)", p.peek(1).text)
+		return p.errAt(p.peek(1), "%q is not a path: write an absolute path or one starting with ~/ (back-quote a path with spaces), or say \"in the project directory\"", p.peek(1).text)
 	case t.low == "outside":
-		if p.matchWords(1, []string{"the", "sandbox"}) {
-			p.pos += 3
+		if n := p.sandboxAt(1); n > 0 {
+			p.pos += 1 + n
 			st.place = placeOutside
 			return nil
 		}
-		return p.errAt(t, `only "outside the sandbox" is understood: rules cannot say "outside a directory"; write a sentence for inside it and a later, broader one for everywhere`)
+		return p.errAt(t, `only "outside the sandbox" (or the project directory, the workspace) is understood: rules cannot say "outside a directory"; write a sentence for inside it and a later, broader one for everywhere`)
+	case t.low == "elsewhere" || (t.low == "anywhere" || t.low == "everywhere") && p.isWord(1, "else"):
+		p.pos++
+		if p.isWord(0, "else") {
+			p.pos++
+		}
+		st.place = placeElse
+		return nil
 	case t.low == "anywhere" || t.low == "everywhere":
 		p.pos++
 		st.place = placeAnywhere
@@ -172,6 +187,13 @@ func (p *parser) target(t *token) (bool, error) {
 		d, err := checkDomain(t.text)
 		if err != nil {
 			return false, p.errAt(t, "%v", err)
+		}
+		if t.url != "" {
+			if urlPathDropped(t.url) {
+				st.warnings = append(st.warnings, fmt.Sprintf("%s: a rule names hosts, not pages, so this covers all of %s (and its subdomains)", t.url, d))
+			} else {
+				st.notes = append(st.notes, fmt.Sprintf("%s is read as the host %s", t.url, d))
+			}
 		}
 		st.targets = append(st.targets, target{domain: d})
 		return true, nil
@@ -220,6 +242,9 @@ func (p *parser) list(item func(*token) (bool, error)) error {
 		if t == nil {
 			return p.errHere("the sentence ends too early")
 		}
+		if p.isWord(0, "except", "excluding", "but") {
+			return nil
+		}
 		ok, err := item(t)
 		if err != nil {
 			return err
@@ -238,11 +263,147 @@ func (p *parser) list(item func(*token) (bool, error)) error {
 		if p.isWord(k, "and", "or") {
 			k++
 		}
-		if k == 0 {
+		if k == 0 || p.isWord(k, "except", "excluding", "but") {
 			return nil
 		}
 		p.pos += k
 	}
+}
+
+// pathItem reads one directory of a place.
+func (p *parser) pathItem(t *token) (bool, error) {
+	st := p.st
+	if t.kind != tPath {
+		return false, nil
+	}
+	path, glob, err := globPath(t.text)
+	if err == nil {
+		path, err = checkPath(path)
+	}
+	if err != nil {
+		return false, p.errAt(t, "%v", err)
+	}
+	if glob {
+		st.warnings = append(st.warnings, fmt.Sprintf("%q is a pattern: the rule covers every path in %s, not only those that match it", t.text, path))
+	}
+	if !slices.Contains(st.paths, path) {
+		st.paths = append(st.paths, path)
+	}
+	return true, nil
+}
+
+// exceptions reads "except ~/x", "but not in ~/x", "excluding ~/x" after
+// a sentence's directories.
+func (p *parser) exceptions() error {
+	st := p.st
+	k := 0
+	if t := p.peek(0); t != nil && t.kind == tComma {
+		k++
+	}
+	switch {
+	case p.isWord(k, "except", "excluding"):
+		k++
+	case p.matchWords(k, []string{"but", "not"}):
+		k += 2
+	default:
+		return nil
+	}
+	if p.isWord(k, "in", "for", "under", "within", "inside") {
+		k++
+	}
+	p.pos += k
+	paths := st.paths
+	st.paths = nil
+	if err := p.list(p.pathItem); err != nil {
+		return err
+	}
+	st.except, st.paths = st.paths, paths
+	for _, x := range st.except {
+		if !slices.ContainsFunc(paths, func(d string) bool { return x != d && pathUnder(x, d) }) {
+			return &parseError{Msg: fmt.Sprintf("the exception %s does not lie inside %s", x, strings.Join(paths, ", "))}
+		}
+	}
+	return nil
+}
+
+// sandboxPlaces name the sandbox as people do.
+var sandboxPlaces = func() [][]string {
+	var out [][]string
+	for _, p := range []string{"the project directory", "the project folder", "the project", "the current project",
+		"the current project directory", "the current directory", "the working directory", "the current working directory",
+		"the workspace", "the current workspace", "its workspace", "the sandbox", "its sandbox", "the sandbox directory",
+		"its sandbox directory", "my project", "this project", "the project's directory", "the project workspace",
+		"its working directory", "the repository it works in", "the project it works on"} {
+		out = append(out, strings.Fields(p))
+	}
+	slices.SortStableFunc(out, func(a, b []string) int { return len(b) - len(a) })
+	return out
+}()
+
+// sandboxAt returns how many tokens a name of the sandbox takes at k.
+func (p *parser) sandboxAt(k int) int {
+	for _, w := range sandboxPlaces {
+		if p.matchWords(k, w) {
+			return len(w)
+		}
+	}
+	return 0
+}
+
+// permanently skips "permanently" and notes it.
+func (p *parser) permanently() {
+	if p.isWord(0, "permanently") {
+		p.st.permanently = true
+		p.pos++
+	}
+}
+
+// gitReadOnly returns how many tokens "perform read-only git operations"
+// takes at k, or 0.
+func (p *parser) gitReadOnly(k int) int {
+	n := 0
+	if p.isWord(k, "perform", "performing", "run", "running", "do", "doing", "use", "using", "make", "making") {
+		n++
+	}
+	if p.isWord(k+n, "only") {
+		n++
+	}
+	if !p.isWord(k+n, "read-only") || !p.isWord(k+n+1, "git") {
+		return 0
+	}
+	n += 2
+	if p.isWord(k+n, "operations", "commands", "actions", "calls") {
+		return n + 1
+	}
+	return 0
+}
+
+// gitReadVerb is "perform read-only git operations": git's reads.
+var gitReadVerb = verb{base: "perform read-only git operations", gerund: "performing read-only git operations", class: "read", repos: rRead}
+
+// globPath splits a glob at its first wildcard component: the directory
+// before it is what a rule can name.
+func globPath(p string) (string, bool, error) {
+	i := strings.IndexAny(p, "*?[")
+	if i < 0 {
+		return p, false, nil
+	}
+	dir := p[:strings.LastIndexByte(p[:i], '/')+1]
+	if dir == "" || dir == "~" {
+		return "", false, fmt.Errorf("%q: a pattern needs a directory before its first wildcard", p)
+	}
+	if dir != "/" {
+		dir = strings.TrimSuffix(dir, "/")
+	}
+	return dir, true, nil
+}
+
+func verbWords() []string {
+	var out []string
+	for _, v := range verbs {
+		out = append(out, v.base)
+	}
+	return out
 }
 
 func knownVerbs() string {
@@ -289,6 +450,21 @@ func (p *parser) resolveKinds() error {
 		}
 	}
 	if len(st.kinds) == 0 {
+		allFiles, allRepos := true, true
+		for _, v := range st.verbs {
+			allFiles = allFiles && v.files != nil
+			allRepos = allRepos && v.repos != nil
+		}
+		switch {
+		case st.permanently && allFiles:
+			st.kinds = []kind{kindFiles, kindRepos}
+		case allRepos && !allFiles:
+			st.kinds = []kind{kindRepos}
+		case allFiles && (st.place == placePaths || st.place == placeSandbox || st.place == placeOutside):
+			st.kinds = []kind{kindFiles}
+		}
+	}
+	if len(st.kinds) == 0 {
 		switch {
 		case allRemote && remoteOnly:
 			st.kinds = []kind{kindRemotes}
@@ -310,7 +486,7 @@ func (p *parser) resolveKinds() error {
 				return &parseError{Msg: fmt.Sprintf("%s are in directories: write \"in ~/dir\", not a domain", k)}
 			}
 		case kindRemotes, kindWeb:
-			if st.place == placePaths || st.place == placeOutside {
+			if st.place == placePaths || st.place == placeOutside || st.place == placeSandbox {
 				return &parseError{Msg: fmt.Sprintf("%s are named by domain (from github.com) or list (from @name), not by directory", k)}
 			}
 		default:

@@ -115,6 +115,16 @@ func (g *scenarioGen) forEntry(e *entry) {
 	if len(c.Server) > 0 {
 		server = c.Server[0]
 	}
+	// A rule that reaches the sandbox is tried there too: a relative path
+	// lies in it, and the engine must decide it by the rule, not by the
+	// structural sandbox allow.
+	if c.Sandbox != "" && c.Paths == nil {
+		for _, role := range c.Roles {
+			if category(role) == policy.CategoryPath {
+				g.add(e, server, c.Tool, role, "work/"+sampleFile(server), "inside the sandbox")
+			}
+		}
+	}
 	switch {
 	case c.Paths != nil:
 		for _, role := range c.Paths.Roles {

@@ -1,6 +1,9 @@
 package compile
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 )
@@ -129,6 +132,16 @@ type noun struct {
 
 // nouns, longest first so that "web pages" wins over "pages".
 var nouns = []noun{
+	{[]string{"remote", "git", "repositories"}, kindRemotes, "remotes"},
+	{[]string{"remote", "repositories"}, kindRemotes, "remotes"},
+	{[]string{"remote", "repository"}, kindRemotes, "remotes"},
+	{[]string{"remote", "repos"}, kindRemotes, "remotes"},
+	{[]string{"remote", "repo"}, kindRemotes, "remotes"},
+	{[]string{"git", "history"}, kindRepos, "repositories"},
+	{[]string{"commit", "history"}, kindRepos, "repositories"},
+	{[]string{"history"}, kindRepos, "repositories"},
+	{[]string{"changes"}, kindRepos, "repositories"},
+	{[]string{"commits"}, kindRepos, "repositories"},
 	{[]string{"git", "repositories"}, kindRepos, "repositories"},
 	{[]string{"git", "repository"}, kindRepos, "repositories"},
 	{[]string{"web", "pages"}, kindWeb, "pages"},
@@ -163,44 +176,74 @@ type modal struct {
 	verdict ironcurtain.Verdict
 }
 
-// modals, longest first.
-var modals = []modal{
-	{[]string{"must", "ask", "for", "permission", "before"}, ironcurtain.Escalate},
-	{[]string{"must", "ask", "for", "approval", "before"}, ironcurtain.Escalate},
-	{[]string{"must", "ask", "permission", "before"}, ironcurtain.Escalate},
-	{[]string{"must", "ask", "the", "user", "before"}, ironcurtain.Escalate},
-	{[]string{"must", "ask", "me", "before"}, ironcurtain.Escalate},
-	{[]string{"must", "ask", "before"}, ironcurtain.Escalate},
-	{[]string{"needs", "approval", "before"}, ironcurtain.Escalate},
-	{[]string{"needs", "approval", "to"}, ironcurtain.Escalate},
-	{[]string{"may", "never"}, ironcurtain.Deny},
-	{[]string{"must", "never"}, ironcurtain.Deny},
-	{[]string{"must", "not"}, ironcurtain.Deny},
-	{[]string{"may", "not"}, ironcurtain.Deny},
-	{[]string{"can", "never"}, ironcurtain.Deny},
-	{[]string{"cannot"}, ironcurtain.Deny},
-	{[]string{"is", "allowed", "to"}, ironcurtain.Allow},
-	{[]string{"is", "free", "to"}, ironcurtain.Allow},
-	{[]string{"are", "allowed", "to"}, ironcurtain.Allow},
-	{[]string{"are", "free", "to"}, ironcurtain.Allow},
-	{[]string{"may"}, ironcurtain.Allow},
-	{[]string{"can"}, ironcurtain.Allow},
-}
+// modals, longest first: the ways people say may, must ask before and
+// must not after the subject.
+var modals = func() []modal {
+	var out []modal
+	add := func(v ironcurtain.Verdict, phrases ...string) {
+		for _, p := range phrases {
+			out = append(out, modal{strings.Fields(p), v})
+		}
+	}
+	for _, pre := range []string{"must", "should", "must always", "should always", "will", "will always", "must first", "always", "needs to", "has to", "have to"} {
+		for _, whom := range []string{"", "me", "permission", "approval", "the user", "for approval", "for permission", "me for permission",
+			"me for approval", "the user for approval", "the user for permission", "first"} {
+			add(ironcurtain.Escalate, strings.TrimSpace(pre+" ask "+whom)+" before")
+		}
+		add(ironcurtain.Escalate, pre+" get approval before", pre+" get permission before", pre+" get my approval before",
+			pre+" get approval to", pre+" get permission to", pre+" get my approval to", pre+" get my permission before")
+	}
+	add(ironcurtain.Escalate, "needs approval before", "needs approval to", "needs permission to", "needs permission before",
+		"needs my approval to", "needs my approval before", "needs the user's approval to", "needs the user's approval before",
+		"need approval to", "need approval before", "need permission to", "need my approval to", "requires approval to", "requires approval before")
+	add(ironcurtain.Deny, "may never", "must never", "must not", "may not", "can never", "cannot", "can't", "can not", "mustn't",
+		"should never", "should not", "shouldn't", "will never", "must not ever", "may not ever",
+		"is not allowed to", "are not allowed to", "is never allowed to", "are never allowed to", "is not permitted to",
+		"are not permitted to", "is forbidden to", "are forbidden to", "is forbidden from", "are forbidden from", "is prohibited from",
+		"are prohibited from")
+	add(ironcurtain.Allow, "is allowed to", "is free to", "are allowed to", "are free to", "is permitted to", "are permitted to",
+		"has permission to", "have permission to", "may", "can")
+	slices.SortStableFunc(out, func(a, b modal) int { return len(b.words) - len(a.words) })
+	return out
+}()
+
+// imperatives open a sentence without a subject: "Never delete ...",
+// "Always ask before ...", longest first.
+var imperatives = func() []modal {
+	var out []modal
+	for _, whom := range []string{"", "me", "permission", "the user", "for approval", "for permission", "me for permission", "me for approval", "first"} {
+		out = append(out, modal{strings.Fields(strings.TrimSpace("always ask "+whom) + " before"), ironcurtain.Escalate},
+			modal{strings.Fields(strings.TrimSpace("ask "+whom) + " before"), ironcurtain.Escalate})
+	}
+	for _, p := range []string{"never", "do not", "don't", "dont", "do not ever", "don't ever", "you must never", "you must not"} {
+		out = append(out, modal{strings.Fields(p), ironcurtain.Deny})
+	}
+	slices.SortStableFunc(out, func(a, b modal) int { return len(b.words) - len(a.words) })
+	return out
+}()
 
 // verdictPhrases end a passive sentence ("Pushing to any remote requires
 // approval."), longest first.
-var verdictPhrases = []modal{
-	{[]string{"requires", "the", "user's", "approval"}, ironcurtain.Escalate},
-	{[]string{"needs", "the", "user's", "approval"}, ironcurtain.Escalate},
-	{[]string{"requires", "approval"}, ironcurtain.Escalate},
-	{[]string{"needs", "approval"}, ironcurtain.Escalate},
-	{[]string{"is", "never", "allowed"}, ironcurtain.Deny},
-	{[]string{"is", "not", "allowed"}, ironcurtain.Deny},
-	{[]string{"is", "forbidden"}, ironcurtain.Deny},
-	{[]string{"is", "prohibited"}, ironcurtain.Deny},
-	{[]string{"is", "allowed"}, ironcurtain.Allow},
-	{[]string{"is", "permitted"}, ironcurtain.Allow},
-}
+var verdictPhrases = func() []modal {
+	var out []modal
+	for _, be := range []string{"is", "are"} {
+		for _, w := range []string{"never allowed", "not allowed", "forbidden", "prohibited", "not permitted", "off-limits", "off limits"} {
+			out = append(out, modal{strings.Fields(be + " " + w), ironcurtain.Deny})
+		}
+		for _, w := range []string{"allowed", "permitted", "fine", "ok", "okay", "allowed without approval", "fine without approval"} {
+			out = append(out, modal{strings.Fields(be + " " + w), ironcurtain.Allow})
+		}
+		out = append(out, modal{strings.Fields(be + " allowed with approval"), ironcurtain.Escalate},
+			modal{strings.Fields(be + " allowed only with approval"), ironcurtain.Escalate})
+	}
+	for _, v := range []string{"requires", "needs", "require", "need"} {
+		for _, w := range []string{"approval", "the user's approval", "my approval", "permission", "my permission", "confirmation"} {
+			out = append(out, modal{strings.Fields(v + " " + w), ironcurtain.Escalate})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b modal) int { return len(b.words) - len(a.words) })
+	return out
+}()
 
 // idiom is a fixed phrase for a group of built-in tools.
 type idiom struct {

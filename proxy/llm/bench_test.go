@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/unixsock"
 )
 
 // benchClients returns the ways an agent reaches an Anthropic endpoint:
@@ -19,7 +21,7 @@ import (
 // CONNECT.
 func benchClients(b *testing.B, f *fixture) map[string]func() (*http.Client, string) {
 	sock := filepath.Join(b.TempDir(), "llm.sock")
-	ln, err := ListenUnix(sock)
+	ln, err := unixsock.Listen(sock)
 	if err != nil {
 		b.Fatal(err)
 	}

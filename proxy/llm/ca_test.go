@@ -150,21 +150,3 @@ func tlsPipe(t *testing.T, scfg, ccfg *tls.Config) (<-chan error, <-chan error) 
 	go func() { cli <- tls.Client(b, ccfg).Handshake() }()
 	return srv, cli
 }
-
-func TestListenUnix(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "llm.sock")
-	ln, err := ListenUnix(path)
-	require.NoError(t, err)
-	fi, err := os.Lstat(path)
-	require.NoError(t, err)
-	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-	_, err = ListenUnix(path)
-	require.Error(t, err, "in use")
-	require.NoError(t, ln.Close())
-	_, err = os.Lstat(path)
-	require.True(t, os.IsNotExist(err), "removed on close")
-
-	require.NoError(t, os.WriteFile(path, nil, 0o600))
-	_, err = ListenUnix(path)
-	require.Error(t, err, "not a socket")
-}

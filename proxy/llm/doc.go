@@ -19,7 +19,7 @@
 //	s, err := p.NewSession("job-42")
 //	if err != nil { ... }
 //	defer s.Close()
-//	ln, err := llm.ListenUnix("/run/ic/job-42/llm.sock") // mode 0600
+//	ln, err := proxy.ListenUnix("/run/ic/job-42/llm.sock") // mode 0600
 //	if err != nil { ... }
 //	go s.Serve(ctx, ln)
 //	// In the container: ANTHROPIC_API_KEY=s.FakeKey("anthropic") and
@@ -58,12 +58,24 @@
 //
 // A request body is read whole (up to Options.MaxRequestBytes), must be
 // uncompressed, valid UTF-8 JSON with no object repeating a key (equal but
-// for case), and passes the provider's [BodyFilter]. The built-in
-// providers strip server-side tools — web search and fetch, code
-// execution, remote MCP servers — which would let the model reach the
-// internet from the provider's side, past the Gate; only the agent's own
-// tools, whose calls come back to the agent, stay.
-//
+// for case), and passes the provider's [BodyFilter]. The built-in filters
+// ([AnthropicFilter], [OpenAIFilter], [GoogleFilter]) hold, per endpoint,
+// a table of the fields the body may have, the content block types and
+// the fields of each, and refuse (400, naming the field's JSON path)
+// everything else: a field the table does not name — so a feature a
+// provider adds stays closed until it is added here —, server-side tools
+// (web search and fetch, code execution, computer use, file search, URL
+// context, provider-side MCP connectors, under any name), blocks that
+// replay their use, stored prompts and cached content. A string may hold
+// a URL only in prose, which the model reads and the provider does not
+// fetch from (message text, tool descriptions, tool inputs and results).
+// Content the provider would fetch by URL — an Anthropic source of type
+// "url", an OpenAI image_url or file_url, a Gemini fileUri outside the
+// Files API — is forwarded only if Options.Egress ([EgressPolicy]) allows
+// the URL, as the policy would judge the agent's own fetch of it;
+// base64, text and file-id content need no such check. The body goes
+// upstream byte for byte as it came.
+
 // The real key is asked from the vault on every request and placed where
 // the fake one was. Responses are asked for without compression (a gzip
 // body is decoded anyway) and scanned: a real key echoed in a header or the
@@ -72,8 +84,9 @@
 // # What is recorded
 //
 // One [Record] per request: session, provider, host, method, path, the
-// names of the query parameters, status, bytes in and out, duration, what
-// the filter stripped, and the reason for a refusal. Never a body, a header value, a query value or
+// names of the query parameters, status, bytes in and out, duration, the
+// reason for a refusal and the body's field it names, and each URL the
+// provider was asked to fetch, by field and host, with the judgement. Never a body, a header value, a query value or
 // a key. Logged upstream errors have the real key masked, since an error
 // may quote a URL whose query carries it.
 package llm

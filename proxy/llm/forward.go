@@ -123,7 +123,8 @@ func (s *Session) forward(w http.ResponseWriter, r *http.Request, rec *Record, p
 		return
 	}
 	if p.Filter != nil && r.Body != nil && r.ContentLength != 0 {
-		body, stripped, ref := s.filterBody(w, r, p, path)
+		body, stripped, egress, ref := s.filterBody(w, r, p, path)
+		rec.Egress = egress
 		if ref != nil {
 			rec.Field = printable(ref.field, 256)
 			s.finishRefused(w, rec, ref)
@@ -174,32 +175,24 @@ func (s *Session) forward(w http.ResponseWriter, r *http.Request, rec *Record, p
 }
 
 // filterBody reads a request body whole, checks it is plain, well-formed
-// JSON, and passes it through the provider's filter.
-func (s *Session) filterBody(w http.ResponseWriter, r *http.Request, p *provider, path string) ([]byte, []string, *refusal) {
+// JSON, passes it through the provider's filter and judges the URLs the
+// provider would fetch.
+func (s *Session) filterBody(w http.ResponseWriter, r *http.Request, p *provider, path string) ([]byte, []string, []EgressRecord, *refusal) {
 	if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
-		return nil, nil, refuse(http.StatusUnsupportedMediaType, "a compressed request body cannot be checked; send it uncompressed")
+		return nil, nil, nil, refuse(http.StatusUnsupportedMediaType, "a compressed request body cannot be checked; send it uncompressed")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.proxy.maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, nil, refuse(http.StatusRequestEntityTooLarge, "the request body exceeds %d bytes", s.proxy.maxBody)
+			return nil, nil, nil, refuse(http.StatusRequestEntityTooLarge, "the request body exceeds %d bytes", s.proxy.maxBody)
 		}
-		return nil, nil, refuse(http.StatusBadRequest, "the request body could not be read")
+		return nil, nil, nil, refuse(http.StatusBadRequest, "the request body could not be read")
 	}
 	if err := checkJSON(body); err != nil {
-		return nil, nil, refuse(http.StatusBadRequest, "%v", err)
+		return nil, nil, nil, refuse(http.StatusBadRequest, "%v", err)
 	}
-	out, stripped, err := p.Filter(path, body)
-	if err != nil {
-		ref := refuse(http.StatusBadRequest, "%v", err)
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			ref.field = fe.Path
-		}
-		return nil, nil, ref
-	}
-	return out, stripped, nil
+	return filterRequest(r.Context(), p, path, body, s.proxy.egress)
 }
 
 // swapQueryKey replaces the value of every query parameter that is a key

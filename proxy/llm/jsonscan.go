@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -215,12 +216,29 @@ var special = func() (t [256]bool) {
 	return t
 }()
 
+// special8 reports whether any of the eight bytes packed in w is a
+// control character, '"' or '\\' (exactly, with no false negatives: see
+// "Determine if a word has a byte less than n", Bit Twiddling Hacks).
+func special8(w uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^(lo*'"'), w^(lo*'\\')
+	return ((w-lo*0x20)&^w|(quote-lo)&^quote|(backslash-lo)&^backslash)&hi != 0
+}
+
 // skipString reads a string and reports whether it had escapes.
 func (s *jsonScanner) skipString() (bool, error) {
 	s.i++ // "
 	escaped := false
 	b := s.b
 	for s.i < len(b) {
+		// Eight bytes at a time while none of them ends the fast path:
+		// prose and base64 are long runs of plain bytes.
+		for s.i+8 <= len(b) && !special8(binary.LittleEndian.Uint64(b[s.i:])) {
+			s.i += 8
+		}
+		if s.i >= len(b) {
+			break
+		}
 		c := b[s.i]
 		if !special[c] {
 			s.i++

@@ -34,8 +34,9 @@ type Provider struct {
 	// Credential names the real key in the CredentialVault.
 	Credential string
 	// Filter, if set, sees and may rewrite every request body before it
-	// goes upstream. The built-in providers strip the provider's
-	// server-side tools (StripAnthropicServerTools, ...).
+	// goes upstream. The built-in providers check bodies against the
+	// fields their endpoints take ([AnthropicFilter], ...), refusing
+	// server-side tools, connectors and content by URL.
 	Filter BodyFilter
 	// Upstream, if set, sends allowed requests to this base URL instead of
 	// the requested host: "https://gateway.example/anthropic". Its path is
@@ -77,8 +78,8 @@ type KeyFormat struct {
 
 // Anthropic returns the Anthropic Messages API: api.anthropic.com, the key
 // in x-api-key (or as a bearer token), fake keys shaped like
-// "sk-ant-api03-…", the credential ANTHROPIC_API_KEY, and server-side
-// tools stripped.
+// "sk-ant-api03-…", the credential ANTHROPIC_API_KEY, and bodies checked
+// by [AnthropicFilter].
 func Anthropic() Provider {
 	return Provider{
 		Name:  "anthropic",
@@ -92,13 +93,14 @@ func Anthropic() Provider {
 		Keys:       []KeySlot{{Header: "X-Api-Key"}, {Header: "Authorization", Scheme: "Bearer"}},
 		FakeKey:    KeyFormat{Prefix: "sk-ant-api03-", Length: 93, Suffix: "AA"},
 		Credential: "ANTHROPIC_API_KEY",
-		Filter:     StripAnthropicServerTools,
+		Filter:     AnthropicFilter,
 	}
 }
 
 // OpenAI returns the OpenAI API: api.openai.com, the Responses and Chat
 // Completions endpoints, the key as a bearer token, fake keys shaped like
-// "sk-proj-…", the credential OPENAI_API_KEY, and built-in tools stripped.
+// "sk-proj-…", the credential OPENAI_API_KEY, and bodies checked by
+// [OpenAIFilter].
 func OpenAI() Provider {
 	return Provider{
 		Name:  "openai",
@@ -112,15 +114,15 @@ func OpenAI() Provider {
 		Keys:       []KeySlot{{Header: "Authorization", Scheme: "Bearer"}},
 		FakeKey:    KeyFormat{Prefix: "sk-proj-", Length: 156},
 		Credential: "OPENAI_API_KEY",
-		Filter:     StripOpenAIServerTools,
+		Filter:     OpenAIFilter,
 	}
 }
 
 // Google returns the Gemini API: generativelanguage.googleapis.com, content
 // generation (streamed or not) and token counting, the key in
 // x-goog-api-key or the query parameter "key", fake keys shaped like
-// "AIza…", the credential GOOGLE_API_KEY, and tools other than function
-// declarations stripped.
+// "AIza…", the credential GOOGLE_API_KEY, and bodies checked by
+// [GoogleFilter].
 func Google() Provider {
 	return Provider{
 		Name:  "google",
@@ -135,7 +137,7 @@ func Google() Provider {
 		Keys:       []KeySlot{{Header: "X-Goog-Api-Key"}, {Query: "key"}},
 		FakeKey:    KeyFormat{Prefix: "AIza", Length: 35},
 		Credential: "GOOGLE_API_KEY",
-		Filter:     StripGoogleServerTools,
+		Filter:     GoogleFilter,
 	}
 }
 

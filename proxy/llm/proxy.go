@@ -47,6 +47,10 @@ type Options struct {
 	// MaxRequestBytes caps a request body; a larger one is refused with
 	// 413. Zero means DefaultMaxRequestBytes.
 	MaxRequestBytes int64
+	// Egress judges each URL a request body asks the provider to fetch
+	// (content by URL); a request is forwarded only if it allows every
+	// one. Nil refuses them all. See [EgressPolicy].
+	Egress EgressPolicy
 	// Logger receives operator diagnostics: upstream failures, failed
 	// handshakes. Keys never appear in them. Nil means silent.
 	Logger *slog.Logger
@@ -65,6 +69,7 @@ type Proxy struct {
 	audit     func(Record)
 	transport http.RoundTripper
 	maxBody   int64
+	egress    EgressPolicy
 	log       *slog.Logger
 	rp        *httputil.ReverseProxy
 	serverLog *log.Logger // for the http.Servers' own messages
@@ -101,6 +106,7 @@ func New(opts Options) (*Proxy, error) {
 		audit:     opts.Audit,
 		transport: opts.Transport,
 		maxBody:   opts.MaxRequestBytes,
+		egress:    opts.Egress,
 		log:       opts.Logger,
 	}
 	if p.transport == nil {

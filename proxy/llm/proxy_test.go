@@ -55,7 +55,14 @@ func TestForwardSwapsKey(t *testing.T) {
 				if mode == "base-url" {
 					c, u = f.direct(), f.base(tt.basePath)
 				}
-				status, body, refused := do(t, c, tt.method, u, tt.hdr, `{"model":"x"}`)
+				reqBody := `{"model":"x"}`
+				switch {
+				case strings.HasPrefix(tt.name, "google"):
+					reqBody = `{"contents":[]}`
+				case tt.method == "GET":
+					reqBody = "" // a body on an endpoint that takes none is refused
+				}
+				status, body, refused := do(t, c, tt.method, u, tt.hdr, reqBody)
 				require.Equal(t, http.StatusOK, status, body)
 				require.False(t, refused)
 				require.Contains(t, body, "made with the real key")
@@ -337,7 +344,7 @@ func TestAuditAndLogs(t *testing.T) {
 	fakeA, fakeG := f.sess.FakeKey("anthropic"), f.sess.FakeKey("google")
 	// Each request's record is awaited before the next request, so that
 	// the records come in order.
-	status, _, _ := do(t, f.viaConnect(), "POST", "https://api.anthropic.com/v1/messages?beta=true", map[string]string{"x-api-key": fakeA}, `{"hello":"world"}`)
+	status, _, _ := do(t, f.viaConnect(), "POST", "https://api.anthropic.com/v1/messages?beta=true", map[string]string{"x-api-key": fakeA}, `{"model":"world"}`)
 	require.Equal(t, 200, status)
 	f.auditN(t, 1)
 	status, _, _ = do(t, f.direct(), "POST", f.base("/anthropic/v1/files"), map[string]string{"x-api-key": fakeA}, "{}")
@@ -360,7 +367,7 @@ func TestAuditAndLogs(t *testing.T) {
 	require.Equal(t, "/v1/messages", ok.Path)
 	require.Equal(t, []string{"beta"}, ok.Query)
 	require.Equal(t, 200, ok.Status)
-	require.Equal(t, int64(len(`{"hello":"world"}`)), ok.BytesIn)
+	require.Equal(t, int64(len(`{"model":"world"}`)), ok.BytesIn)
 	require.Positive(t, ok.BytesOut)
 	require.Empty(t, ok.Refused)
 	require.Positive(t, ok.Duration)

@@ -36,8 +36,11 @@ type Record struct {
 	// connector), if that was the reason.
 	Field string `json:"field,omitempty"`
 	// Stripped names what the provider's BodyFilter removed from the
-	// request (server-side tools).
+	// request (the built-in filters refuse rather than strip).
 	Stripped []string `json:"stripped,omitempty"`
+	// Egress holds the judgement of each URL the body asked the provider
+	// to fetch, up to the first refused.
+	Egress []EgressRecord `json:"egress,omitempty"`
 	// Error says what went wrong with a request that was let through: the
 	// upstream could not be reached, the client went away, the response
 	// was cut short.

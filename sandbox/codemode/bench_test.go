@@ -89,7 +89,7 @@ func BenchmarkToolCall(b *testing.B) {
 	noop := func(context.Context, ironcurtain.ToolCall) (ironcurtain.Result, error) {
 		return ironcurtain.TextResult("ok"), nil
 	}
-	backends := map[string]Backend{
+	backends := map[string]ironcurtain.Backend{
 		"gate":   newGate(b, allowAll, nil, noop),
 		"caller": &fakeBackend{tools: testTools(), fn: noop},
 	}

@@ -159,6 +159,8 @@ func (r *run) host(s string) string {
 		return r.toolTable()
 	case 'C':
 		return r.call(arg)
+	case 'H':
+		return r.help(arg)
 	case 'P':
 		r.print(arg)
 	case 'D':

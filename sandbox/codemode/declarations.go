@@ -21,19 +21,39 @@ const declarationsHeader = `// Tools the script can call. Each is a synchronous 
 func declarations(bs []binding) string {
 	var b strings.Builder
 	b.WriteString(declarationsHeader)
-	for i := 0; i < len(bs); {
-		ns := bs[i].Namespace
+	for _, group := range namespaces(bs) {
 		b.WriteString("\n")
-		if ns != bs[i].Tool.Server {
-			b.WriteString("// Server " + jsString(bs[i].Tool.Server) + ".\n")
-		}
-		b.WriteString("declare const " + ns + ": {\n")
-		for ; i < len(bs) && bs[i].Namespace == ns; i++ {
-			writeMethod(&b, bs[i])
-		}
-		b.WriteString("};\n")
+		writeNamespace(&b, group)
 	}
 	return b.String()
+}
+
+// namespaces splits bindings, in bind's order, into runs of one namespace.
+func namespaces(bs []binding) [][]binding {
+	var out [][]binding
+	for i := 0; i < len(bs); {
+		j := i + 1
+		for j < len(bs) && bs[j].Namespace == bs[i].Namespace {
+			j++
+		}
+		out = append(out, bs[i:j])
+		i = j
+	}
+	return out
+}
+
+// writeNamespace declares one namespace with the methods of group, all of
+// which belong to it.
+func writeNamespace(b *strings.Builder, group []binding) {
+	ns := group[0].Namespace
+	if ns != group[0].Tool.Server {
+		b.WriteString("// Server " + jsString(group[0].Tool.Server) + ".\n")
+	}
+	b.WriteString("declare const " + ns + ": {\n")
+	for _, bd := range group {
+		writeMethod(b, bd)
+	}
+	b.WriteString("};\n")
 }
 
 func writeMethod(b *strings.Builder, bd binding) {

@@ -65,7 +65,7 @@ func testTools() []ironcurtain.ServerTool {
 
 // newTestSandbox returns a Sandbox over b with opts, failing the test on
 // error.
-func newTestSandbox(t testing.TB, b Backend, opts Options) *Sandbox {
+func newTestSandbox(t testing.TB, b ironcurtain.Backend, opts Options) *Sandbox {
 	t.Helper()
 	opts.Backend = b
 	s, err := New(opts)

@@ -1,7 +1,6 @@
 package codemode
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -25,24 +24,12 @@ const (
 	MaxMemoryLimit = 4<<30 - 64<<10
 )
 
-// Backend is what a Sandbox calls tools through: an [ironcurtain.Caller]
-// that can also list its tools. An *ironcurtain.Gate is a Backend, and it
-// should be the one: every call a script makes goes to Call as it is.
-//
-// Call and Tools must be safe for concurrent use and honour ctx. Tools is
-// called once at the start of every run; Call may block (an escalation
-// waits for its approver) and the script waits with it.
-type Backend interface {
-	ironcurtain.Caller
-	Tools(ctx context.Context) ([]ironcurtain.ServerTool, error)
-}
-
 // Options configures a [Sandbox]. The zero value is valid: no tools, and
 // every limit at its default.
 type Options struct {
 	// Backend carries out the scripts' tool calls. Nil means no tools: the
 	// script can compute and print, nothing else.
-	Backend Backend
+	Backend ironcurtain.Backend
 	// MemoryLimit caps the engine's whole memory (the WebAssembly linear
 	// memory: heap, strings, typed arrays, stack), in bytes, rounded up to
 	// 64 KiB pages. Zero means DefaultMemoryLimit; it must lie between

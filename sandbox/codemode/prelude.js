@@ -177,6 +177,14 @@
     const space = spaces[ns] || (spaces[ns] = create(null));
     defineProperty(space, method, { value: freeze(stub), enumerable: true, writable: false, configurable: false });
   }
+  // help returns the declarations of a namespace or tool (see
+  // discovery.go); it calls no tool.
+  defineProperty(g, "help", fixed(function help(name) {
+    const arg = name === undefined ? "" : (typeof name === "string" ? stringify(name) : "null");
+    const r = host("H" + arg);
+    if (r[0] === "V") return parse(strSlice(r, 1));
+    throw new ErrorCtor(strSlice(r, 1));
+  }));
   for (const ns in spaces) defineProperty(g, ns, { value: freeze(spaces[ns]), enumerable: true, writable: false, configurable: false });
 
   // __ic_main runs the script: the body of an async function.

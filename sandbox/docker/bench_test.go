@@ -7,12 +7,11 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/proxy"
 )
 
 // firstCallBackend notes when the first tool call arrives.
 type firstCallBackend struct {
-	proxy.Backend
+	ironcurtain.Backend
 	once sync.Once
 	at   time.Time
 }

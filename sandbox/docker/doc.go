@@ -141,7 +141,7 @@
 //
 // # Tool calls in Code Mode
 //
-// Options.Tools is any [proxy.Backend]. To give the agent one tool,
+// Options.Tools is any [ironcurtain.Backend]. To give the agent one tool,
 // execute_code, that runs TypeScript against the real tools (Code Mode
 // inside Docker Mode), pass a
 // [github.com/ironcurtain-go/ironcurtain/sandbox/docker/codetool.Backend]:

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/proxy"
 	"github.com/ironcurtain-go/ironcurtain/proxy/llm"
 	"github.com/moby/moby/client"
@@ -58,10 +60,18 @@ type Options struct {
 	// Tools is what the agent's MCP client reaches, usually an
 	// *ironcurtain.Gate: every tool call passes it. Nil means the agent has
 	// no tools.
-	Tools proxy.Backend
+	Tools ironcurtain.Backend
 	// MCP configures the MCP server each run exports Tools with. Its
 	// Session is set to the job's.
 	MCP proxy.ServerConfig
+	// Annotations are the tool annotations of the policy that judges
+	// Tools' calls (for a policy engine, Engine.Artifacts().Annotations).
+	// With a Workspace, the arguments they give a path role are mapped
+	// from the container's /workspace to the host workspace before the
+	// call is judged, and the host workspace back to /workspace in the
+	// results. Nil means the annotations of the built-in tools
+	// (policy.DefaultAnnotations).
+	Annotations *policy.Annotations
 	// LLM is the LLM API proxy. Each run gets a session of it, with fresh
 	// fake keys. Nil means the agent reaches no model API.
 	LLM *llm.Proxy
@@ -117,6 +127,9 @@ type settings struct {
 	Options
 	uid, gid int
 	chown    bool // give the run directory and sockets to uid:gid
+	// hostWorkspace is Workspace, absolute and clean; realWorkspace its
+	// real path.
+	hostWorkspace, realWorkspace string
 }
 
 func (o Options) settle() (*settings, error) {
@@ -182,6 +195,9 @@ func (o Options) settle() (*settings, error) {
 		}
 		if !fi.IsDir() {
 			return nil, fmt.Errorf("docker: workspace %s is not a directory", s.Workspace)
+		}
+		if s.hostWorkspace, s.realWorkspace, err = hostWorkspace(s.Workspace); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.pickUser(); err != nil {

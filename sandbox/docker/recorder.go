@@ -7,13 +7,12 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/proxy"
 )
 
 // recorder passes calls to the backend and keeps a CallRecord of each,
 // for Report.Calls.
 type recorder struct {
-	backend proxy.Backend
+	backend ironcurtain.Backend
 	mu      sync.Mutex
 	records []ironcurtain.CallRecord
 }

@@ -146,7 +146,13 @@ func (sb *Sandbox) Run(ctx context.Context, job ironcurtain.Job) (rep ironcurtai
 		e.Workspace = WorkspaceDir
 	}
 	if s.Tools != nil {
-		if err := sb.serveMCP(ctx, serveCtx, &serving, dir, rec, session); err != nil {
+		// The recorder sees the calls as the Gate does, with host paths;
+		// the agent sees them with /workspace.
+		var backend ironcurtain.Backend = rec
+		if s.Workspace != "" {
+			backend = newPathMapper(rec, s)
+		}
+		if err := sb.serveMCP(ctx, serveCtx, &serving, dir, backend, session); err != nil {
 			return rep, err
 		}
 		e.MCPCommand = []string{BridgePath, "mcp"}
@@ -206,7 +212,7 @@ func (sb *Sandbox) Run(ctx context.Context, job ironcurtain.Job) (rep ironcurtai
 }
 
 // serveMCP exports the tools on the run's MCP socket.
-func (sb *Sandbox) serveMCP(ctx, serveCtx context.Context, wg *sync.WaitGroup, dir *runDir, rec *recorder, session string) error {
+func (sb *Sandbox) serveMCP(ctx, serveCtx context.Context, wg *sync.WaitGroup, dir *runDir, backend ironcurtain.Backend, session string) error {
 	cfg := sb.s.MCP
 	cfg.Session = session
 	cfg.Watch = slices.Clone(cfg.Watch)
@@ -216,7 +222,7 @@ func (sb *Sandbox) serveMCP(ctx, serveCtx context.Context, wg *sync.WaitGroup, d
 	if cfg.Logger == nil {
 		cfg.Logger = sb.s.Logger
 	}
-	srv, err := proxy.NewServer(ctx, rec, cfg)
+	srv, err := proxy.NewServer(ctx, backend, cfg)
 	if err != nil {
 		return fmt.Errorf("docker: MCP server: %w", err)
 	}
@@ -245,7 +251,7 @@ func (sb *Sandbox) serveLLM(serveCtx context.Context, wg *sync.WaitGroup, dir *r
 		return nil, err
 	}
 	path := dir.socket(llmSocketName)
-	ln, err := llm.ListenUnix(path)
+	ln, err := proxy.ListenUnix(path)
 	if err != nil {
 		sess.Close()
 		return nil, fmt.Errorf("docker: LLM socket: %w", err)

@@ -11,9 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset/toolsettest"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/tools.json from the current tool list")
+var update = flag.Bool("update", false, "rewrite testdata/tools.json and testdata/schemas from the current tool list")
 
 // surface is the filesystem tool surface of reference/tools.md: for each
 // tool, its arguments' JSON types (optional ones marked "?"), and whether
@@ -174,4 +175,14 @@ func TestEveryToolRuns(t *testing.T) {
 		require.NotEmpty(t, res.Content, c.Tool)
 	}
 	require.Equal(t, "BRAVO\n", readTestFile(t, filepath.Join(dir, "d/b.txt")))
+}
+
+// TestSchemasGolden pins each tool's input schema in testdata/schemas, in
+// canonical form, so that what agents and policies see changes only on
+// purpose. Run with -update to accept a change.
+func TestSchemasGolden(t *testing.T) {
+	s, _ := newTestServer(t, Options{})
+	tools, err := s.Tools(context.Background())
+	require.NoError(t, err)
+	toolsettest.Golden(t, tools, filepath.Join("testdata", "schemas"), *update)
 }

@@ -10,31 +10,21 @@ import (
 )
 
 type edit struct {
-	OldText *string `json:"oldText"`
-	NewText *string `json:"newText"`
+	OldText string `json:"oldText" desc:"Text to find; it must occur in the file."`
+	NewText string `json:"newText" desc:"Text to put in its place."`
 }
 
 type editArgs struct {
-	Path   string `json:"path"`
-	Edits  []edit `json:"edits"`
-	DryRun bool   `json:"dryRun"`
+	pathArgs
+	Edits  []edit `json:"edits" desc:"The replacements, applied in order." schema:"minItems=1"`
+	DryRun bool   `json:"dryRun,omitempty" desc:"Show the diff without writing." schema:"default=false"`
 }
 
 // editFile applies every edit in memory, in order, and writes the result
 // atomically only if all of them applied. It returns a unified diff.
-func (s *Server) editFile(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[editArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
-	if len(a.Edits) == 0 {
-		return toolset.Errorf("edits must list at least one edit"), nil
-	}
+func (s *Server) editFile(_ context.Context, a editArgs) (ironcurtain.Result, error) {
 	for i, e := range a.Edits {
-		switch {
-		case e.OldText == nil || e.NewText == nil:
-			return toolset.Errorf("edits[%d] needs both oldText and newText", i), nil
-		case *e.OldText == "":
+		if e.OldText == "" {
 			return toolset.Errorf("edits[%d].oldText is empty; it must quote the text to replace", i), nil
 		}
 	}
@@ -54,7 +44,7 @@ func (s *Server) editFile(_ context.Context, args map[string]any) (ironcurtain.R
 	after := before
 	for i, e := range a.Edits {
 		var ok bool
-		after, ok = applyEdit(after, lf(*e.OldText), lf(*e.NewText))
+		after, ok = applyEdit(after, lf(e.OldText), lf(e.NewText))
 		if !ok {
 			return toolset.Errorf("cannot edit %s: edits[%d] (edit %d of %d) did not match: its oldText is not in the file, "+
 				"not even ignoring leading and trailing whitespace on each line; nothing was written",

@@ -124,9 +124,9 @@ func TestEditFileErrors(t *testing.T) {
 		args map[string]any
 		want string
 	}{
-		{"no edits", args("path", "f.txt", "edits", []any{}), "at least one edit"},
+		{"no edits", args("path", "f.txt", "edits", []any{}), `argument "edits" must have at least 1 items`},
 		{"empty oldText", args("path", "f.txt", "edits", edits("", "x")), "edits[0].oldText is empty"},
-		{"missing newText", args("path", "f.txt", "edits", []any{map[string]any{"oldText": "a"}}), "needs both oldText and newText"},
+		{"missing newText", args("path", "f.txt", "edits", []any{map[string]any{"oldText": "a"}}), `argument "edits[0].newText" is required`},
 		{"unknown edit field", args("path", "f.txt", "edits", []any{map[string]any{"oldText": "a", "newText": "b", "x": 1}}), "invalid arguments"},
 		{"missing file", args("path", "none.txt", "edits", edits("a", "b")), "no such file"},
 		{"binary", args("path", "bin", "edits", edits("a", "b")), "binary file"},
@@ -178,4 +178,17 @@ func FuzzApplyEdit(f *testing.F) {
 		require.Equal(t, lines[:at], gotLines[:at], "lines before the match are kept")
 		require.Equal(t, lines[at+n:], gotLines[len(gotLines)-(len(lines)-at-n):], "lines after the match are kept")
 	})
+}
+
+// TestArgumentNamesAreExact: encoding/json matches member names without
+// regard to case, so {"dryRun": true, "dryrun": false} decoded alone would
+// write the file that a reader of "dryRun" expects only to be diffed. The
+// schema check refuses every name it does not know, exactly.
+func TestArgumentNamesAreExact(t *testing.T) {
+	s, dir := newTestServer(t, Options{})
+	p := filepath.Join(dir, "f.txt")
+	writeTestFile(t, p, "old\n")
+	callErr(t, s, "edit_file", args("path", "f.txt", "edits", edits("old", "new"), "dryRun", true, "dryrun", false),
+		`argument "dryrun" is not a known argument`)
+	require.Equal(t, "old\n", readTestFile(t, p))
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // listOne lists the directory a path argument names, bounded by
@@ -40,11 +39,7 @@ func (e entry) tag() string {
 
 // listDirectory prints one line per entry, "[DIR] name", "[FILE] name" or
 // "[LINK] name" for a symbolic link (never followed), in name order.
-func (s *Server) listDirectory(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[pathArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
+func (s *Server) listDirectory(ctx context.Context, a pathArgs) (ironcurtain.Result, error) {
 	entries, err := s.listOne(ctx, a.Path)
 	if err != nil {
 		return failCall(ctx, "list", a.Path, err)
@@ -60,8 +55,8 @@ func (s *Server) listDirectory(ctx context.Context, args map[string]any) (ironcu
 }
 
 type listSizesArgs struct {
-	Path   string `json:"path"`
-	SortBy string `json:"sortBy"`
+	pathArgs
+	SortBy string `json:"sortBy,omitempty" desc:"Order by name, or by size, largest first." schema:"enum=name|size,default=name"`
 }
 
 // sizedEntry is one entry of list_directory_with_sizes' structured result.
@@ -82,17 +77,9 @@ type sizedListing struct {
 // totals, and returns the same as structured content. Sizes are those of
 // the entries themselves: a directory's own size is not counted, nor is
 // the target of a link.
-func (s *Server) listDirectoryWithSizes(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[listSizesArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
-	switch a.SortBy {
-	case "":
+func (s *Server) listDirectoryWithSizes(ctx context.Context, a listSizesArgs) (ironcurtain.Result, error) {
+	if a.SortBy == "" {
 		a.SortBy = "name"
-	case "name", "size":
-	default:
-		return toolset.Errorf("sortBy must be \"name\" or \"size\", not %q", a.SortBy), nil
 	}
 	entries, err := s.listOne(ctx, a.Path)
 	if err != nil {
@@ -139,11 +126,7 @@ type fileInfo struct {
 	Target *fileInfo `json:"target,omitempty"`
 }
 
-func (s *Server) getFileInfo(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[pathArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
+func (s *Server) getFileInfo(_ context.Context, a pathArgs) (ironcurtain.Result, error) {
 	t, err := resolve(s.snapshot(), a.Path)
 	if err != nil {
 		return fail("get info on", a.Path, err), nil
@@ -191,10 +174,10 @@ func writeInfo(b *strings.Builder, prefix string, info fileInfo) {
 	}
 }
 
-func (s *Server) listAllowedDirectories(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	if _, err := toolset.Decode[struct{}](args); err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
+// noArgs is the arguments of a tool that takes none.
+type noArgs struct{}
+
+func (s *Server) listAllowedDirectories(context.Context, noArgs) (ironcurtain.Result, error) {
 	dirs := s.Roots()
 	lines := make([]string, len(dirs))
 	for i, d := range dirs {

@@ -57,7 +57,7 @@ func TestListDirectoryWithSizes(t *testing.T) {
 	require.NoError(t, json.Unmarshal(bySize.Structured, &got))
 	require.Equal(t, []string{"a.txt", "link", "b.txt", "sub"}, names(got.Entries), "largest first; ties by name")
 
-	callErr(t, s, "list_directory_with_sizes", args("path", ".", "sortBy", "date"), `sortBy must be "name" or "size"`)
+	callErr(t, s, "list_directory_with_sizes", args("path", ".", "sortBy", "date"), `argument "sortBy" must be one of "name", "size"`)
 	callErr(t, s, "list_directory_with_sizes", args("path", "b.txt"), "not a directory")
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // mediaTypes maps lower-case file extensions to MIME types. The table is
@@ -52,19 +51,11 @@ func mediaType(name string) string {
 	return "application/octet-stream"
 }
 
-type pathArgs struct {
-	Path string `json:"path"`
-}
-
 // readMediaFile returns an image or audio file as an MCP image or audio
 // block. Any other file is returned as a text block holding a data URL
 // ("data:application/pdf;base64,..."), which carries its type and bytes in
 // one string every client can show.
-func (s *Server) readMediaFile(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[pathArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
+func (s *Server) readMediaFile(_ context.Context, a pathArgs) (ironcurtain.Result, error) {
 	t, err := resolve(s.snapshot(), a.Path)
 	if err != nil {
 		return fail("read", a.Path, err), nil

@@ -8,12 +8,11 @@ import (
 	"os"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 type moveArgs struct {
-	Source      string `json:"source"`
-	Destination string `json:"destination"`
+	Source      string `json:"source" desc:"The file or directory to move."`
+	Destination string `json:"destination" desc:"Its new path; it must not exist."`
 }
 
 var (
@@ -36,11 +35,7 @@ var (
 // Between two roots that do not nest, only a regular file can be moved:
 // it is copied to a destination created exclusively (O_EXCL), synced, and
 // the source is removed after.
-func (s *Server) moveFile(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[moveArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
+func (s *Server) moveFile(ctx context.Context, a moveArgs) (ironcurtain.Result, error) {
 	roots := s.snapshot()
 	src, err := resolve(roots, a.Source)
 	if err != nil {

@@ -21,22 +21,15 @@ const sniffLen = 8 << 10
 var errBinary = errors.New("it looks like a binary file (it holds NUL bytes or invalid UTF-8); use read_media_file to get its bytes as base64")
 
 type readArgs struct {
-	Path string `json:"path"`
-	Head *int   `json:"head"`
-	Tail *int   `json:"tail"`
+	pathArgs
+	Head *int `json:"head,omitempty" desc:"Return only the first N lines." schema:"type=number,minimum=0"`
+	Tail *int `json:"tail,omitempty" desc:"Return only the last N lines." schema:"type=number,minimum=0"`
 }
 
 // readTextFile serves read_text_file and its older name read_file.
-func (s *Server) readTextFile(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[readArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
-	switch {
-	case a.Head != nil && a.Tail != nil:
+func (s *Server) readTextFile(_ context.Context, a readArgs) (ironcurtain.Result, error) {
+	if a.Head != nil && a.Tail != nil {
 		return toolset.Errorf("head and tail cannot be used together; pass one of them"), nil
-	case a.Head != nil && *a.Head < 0, a.Tail != nil && *a.Tail < 0:
-		return toolset.Errorf("head and tail must not be negative"), nil
 	}
 	t, err := resolve(s.snapshot(), a.Path)
 	if err != nil {
@@ -50,20 +43,13 @@ func (s *Server) readTextFile(_ context.Context, args map[string]any) (ironcurta
 }
 
 type readManyArgs struct {
-	Paths []string `json:"paths"`
+	Paths []string `json:"paths" desc:"The files to read." schema:"minItems=1"`
 }
 
 // readMultipleFiles reads each file on its own: one file's failure is
 // reported in its place and does not fail the others. The bytes returned
 // by one call are bounded by MaxReadBytes in total.
-func (s *Server) readMultipleFiles(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[readManyArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
-	if len(a.Paths) == 0 {
-		return toolset.Errorf("paths must list at least one file"), nil
-	}
+func (s *Server) readMultipleFiles(ctx context.Context, a readManyArgs) (ironcurtain.Result, error) {
 	if len(a.Paths) > s.lim.maxEntries {
 		return toolset.Errorf("cannot read %d files: %v", len(a.Paths), &limitError{
 			what: "that is more files than allowed", limit: entryLimit(s.lim.maxEntries),

@@ -36,7 +36,6 @@ func TestReadTextFile(t *testing.T) {
 		{"tail without final newline", args("path", "open.txt", "tail", 2), "two\nthree"},
 		{"head without final newline", args("path", "open.txt", "head", 3), "one\ntwo\nthree"},
 		{"crlf kept", args("path", "crlf.txt", "tail", 1), "two\r\n"},
-		{"null head is absent", args("path", "lines.txt", "head", nil), "one\ntwo\nthree\n"},
 	}
 	for _, tool := range []string{"read_text_file", "read_file"} {
 		for _, tt := range tests {
@@ -60,11 +59,17 @@ func TestReadTextFileErrors(t *testing.T) {
 		want string
 	}{
 		{"head and tail", args("path", "f.txt", "head", 1, "tail", 1), "head and tail cannot be used together"},
-		{"negative head", args("path", "f.txt", "head", -1), "must not be negative"},
-		{"fractional head", args("path", "f.txt", "head", 1.5), `argument "head" must be an integer`},
+		// Arguments are checked against the published schema, with the
+		// Gate's own messages.
+		{"negative head", args("path", "f.txt", "head", -1), `argument "head" must be at least 0`},
+		{"fractional head", args("path", "f.txt", "head", 1.5), `argument "head" must be a multiple of 1`},
+		{"huge head", args("path", "f.txt", "head", 1e300), `argument "head" must be an integer`},
+		{"null head", args("path", "f.txt", "head", nil), `argument "head" must be a number`},
+		{"unknown argument", args("path", "f.txt", "lines", 1), `argument "lines" is not a known argument`},
 		{"missing", args("path", "nope.txt"), "cannot read nope.txt: no such file or directory"},
 		{"directory", args("path", "."), "it is a directory"},
-		{"no path", args(), "the path is empty"},
+		{"no path", args(), `argument "path" is required`},
+		{"empty path", args("path", ""), "the path is empty"},
 		{"path not a string", args("path", 7), `argument "path" must be a string`},
 		{"NUL byte", args("path", "nul.bin"), "binary file"},
 		{"invalid UTF-8", args("path", "latin1.txt"), "use read_media_file"},
@@ -144,7 +149,7 @@ func TestReadMultipleFiles(t *testing.T) {
 		res.Text(), "each file stands alone, and the call's total is bounded")
 
 	callErr(t, s, "read_multiple_files", args("paths", []any{"x", "y"}), "cannot read x")
-	callErr(t, s, "read_multiple_files", args("paths", []any{}), "at least one file")
+	callErr(t, s, "read_multiple_files", args("paths", []any{}), `argument "paths" must have at least 1 items`)
 	callErr(t, s, "read_multiple_files", args("paths", "a.txt"), "must be an array")
 
 	few, _ := newTestServer(t, Options{MaxEntries: 2})

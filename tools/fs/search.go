@@ -10,20 +10,16 @@ import (
 )
 
 type searchArgs struct {
-	Path            string   `json:"path"`
-	Pattern         string   `json:"pattern"`
-	ExcludePatterns []string `json:"excludePatterns"`
+	pathArgs
+	Pattern string `json:"pattern" desc:"The glob pattern to match."`
+	excludeArgs
 }
 
 // searchFiles walks beneath a directory and returns the absolute path of
 // every file and directory matching the pattern (see glob), one per line.
 // Excluded entries are skipped with everything beneath them; symbolic
 // links are matched by name but never followed.
-func (s *Server) searchFiles(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[searchArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
+func (s *Server) searchFiles(ctx context.Context, a searchArgs) (ironcurtain.Result, error) {
 	pattern, err := compileGlob(a.Pattern)
 	if err != nil {
 		return toolset.Errorf("pattern: %v", err), nil

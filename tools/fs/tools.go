@@ -1,8 +1,6 @@
 package fs
 
 import (
-	"encoding/json"
-
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
@@ -20,18 +18,17 @@ var (
 	additive = ironcurtain.ToolAnnotations{IdempotentHint: true}
 )
 
-// Schema fragments. Names, types and defaults follow the common MCP
+// pathArgs is the argument of every tool that acts on one path. Names,
+// types and defaults of every tool's arguments follow the common MCP
 // filesystem server exactly; the descriptions are ours.
-const (
-	pathProp     = `"path": {"type": "string", "description": "An absolute path inside an allowed directory, or a path relative to the first allowed directory."}`
-	linesProps   = `"head": {"type": "number", "minimum": 0, "description": "Return only the first N lines."}, "tail": {"type": "number", "minimum": 0, "description": "Return only the last N lines."}`
-	excludeProp  = `"excludePatterns": {"type": "array", "items": {"type": "string"}, "default": [], "description": "Glob patterns of entries to leave out, with everything beneath them. A pattern without a slash matches entry names at any depth (\"node_modules\"); one with a slash matches paths relative to path (\"build/**\")."}`
-	schemaOpen   = `{"type": "object", "properties": {`
-	schemaClose  = `}, "additionalProperties": false}`
-	requiresPath = `}, "required": ["path"], "additionalProperties": false}`
-)
+type pathArgs struct {
+	Path string `json:"path" desc:"An absolute path inside an allowed directory, or a path relative to the first allowed directory."`
+}
 
-func schema(s string) json.RawMessage { return json.RawMessage(s) }
+// excludeArgs is the exclusion argument of the tools that walk a tree.
+type excludeArgs struct {
+	ExcludePatterns []string `json:"excludePatterns,omitempty" schema:"default=[]" desc:"Glob patterns of entries to leave out, with everything beneath them. A pattern without a slash matches entry names at any depth (\"node_modules\"); one with a slash matches paths relative to path (\"build/**\")."`
+}
 
 // tools returns the table of the 14 tools, in the order of the common MCP
 // filesystem server.
@@ -39,113 +36,84 @@ func (s *Server) tools() []toolset.Tool {
 	readTextDesc := "Read a text file and return its content. With head or tail, return only the first or last N lines (not both). " +
 		"Refuses binary files (use read_media_file) and files over the read limit (use head or tail)."
 	return []toolset.Tool{
-		{Def: ironcurtain.Tool{
+		toolset.Typed(ironcurtain.Tool{
 			Name:        "read_file",
 			Description: "Same as read_text_file; kept under this older name for existing agents. " + readTextDesc,
-			InputSchema: schema(schemaOpen + pathProp + ", " + linesProps + requiresPath),
 			Annotations: readOnly,
-		}, Handle: s.readTextFile},
-		{Def: ironcurtain.Tool{
+		}, s.readTextFile),
+		toolset.Typed(ironcurtain.Tool{
 			Name:        "read_text_file",
 			Description: readTextDesc,
-			InputSchema: schema(schemaOpen + pathProp + ", " + linesProps + requiresPath),
 			Annotations: readOnly,
-		}, Handle: s.readTextFile},
-		{Def: ironcurtain.Tool{
+		}, s.readTextFile),
+		toolset.Typed(ironcurtain.Tool{
 			Name: "read_media_file",
 			Description: "Read an image or audio file and return it as an image or audio block (base64 data with its MIME type). " +
 				"Any other file comes back as a data URL: data:<mime type>;base64,<data>.",
-			InputSchema: schema(schemaOpen + pathProp + requiresPath),
 			Annotations: readOnly,
-		}, Handle: s.readMediaFile},
-		{Def: ironcurtain.Tool{
+		}, s.readMediaFile),
+		toolset.Typed(ironcurtain.Tool{
 			Name: "read_multiple_files",
 			Description: "Read several text files at once. Each file's content follows its path; " +
 				"a file that cannot be read is reported in its place and does not stop the others.",
-			InputSchema: schema(schemaOpen + `"paths": {"type": "array", "items": {"type": "string"}, "minItems": 1, "description": "The files to read."}` +
-				`}, "required": ["paths"], "additionalProperties": false}`),
 			Annotations: readOnly,
-		}, Handle: s.readMultipleFiles},
-		{Def: ironcurtain.Tool{
+		}, s.readMultipleFiles),
+		toolset.Typed(ironcurtain.Tool{
 			Name: "write_file",
 			Description: "Create a file or replace its whole content. The write is atomic: readers see the old content or the new, never a mix. " +
 				"An existing file keeps its permissions. The parent directory must exist.",
-			InputSchema: schema(schemaOpen + pathProp + `, "content": {"type": "string", "description": "The complete new content."}` +
-				`}, "required": ["path", "content"], "additionalProperties": false}`),
 			Annotations: overwrite,
-		}, Handle: s.writeFile},
-		{Def: ironcurtain.Tool{
+		}, s.writeFile),
+		toolset.Typed(ironcurtain.Tool{
 			Name: "edit_file",
 			Description: "Replace text in a file and return a unified diff. Edits apply in order. Each oldText is looked for exactly, " +
 				"then line by line ignoring leading and trailing whitespace (the replacement then takes the indentation found). " +
 				"If any edit does not match, nothing is written. With dryRun, only the diff is returned.",
-			InputSchema: schema(schemaOpen + pathProp +
-				`, "edits": {"type": "array", "minItems": 1, "description": "The replacements, applied in order.", "items": {"type": "object", "properties": {` +
-				`"oldText": {"type": "string", "description": "Text to find; it must occur in the file."}, ` +
-				`"newText": {"type": "string", "description": "Text to put in its place."}` +
-				`}, "required": ["oldText", "newText"], "additionalProperties": false}}` +
-				`, "dryRun": {"type": "boolean", "default": false, "description": "Show the diff without writing."}` +
-				`}, "required": ["path", "edits"], "additionalProperties": false}`),
 			Annotations: destructive,
-		}, Handle: s.editFile},
-		{Def: ironcurtain.Tool{
+		}, s.editFile),
+		toolset.Typed(ironcurtain.Tool{
 			Name:        "create_directory",
 			Description: "Create a directory, and any missing parents. An existing directory is left as it is.",
-			InputSchema: schema(schemaOpen + pathProp + requiresPath),
 			Annotations: additive,
-		}, Handle: s.createDirectory},
-		{Def: ironcurtain.Tool{
+		}, s.createDirectory),
+		toolset.Typed(ironcurtain.Tool{
 			Name: "list_directory",
 			Description: "List a directory's entries by name, one per line, each marked [DIR], [FILE] or [LINK] " +
 				"(a symbolic link, not followed).",
-			InputSchema: schema(schemaOpen + pathProp + requiresPath),
 			Annotations: readOnly,
-		}, Handle: s.listDirectory},
-		{Def: ironcurtain.Tool{
+		}, s.listDirectory),
+		toolset.Typed(ironcurtain.Tool{
 			Name:        "list_directory_with_sizes",
 			Description: "List a directory's entries with the size of each file, and the totals.",
-			InputSchema: schema(schemaOpen + pathProp +
-				`, "sortBy": {"type": "string", "enum": ["name", "size"], "default": "name", "description": "Order by name, or by size, largest first."}` +
-				requiresPath),
 			Annotations: readOnly,
-		}, Handle: s.listDirectoryWithSizes},
-		{Def: ironcurtain.Tool{
+		}, s.listDirectoryWithSizes),
+		toolset.Typed(ironcurtain.Tool{
 			Name: "directory_tree",
 			Description: "Return the tree beneath a directory as JSON: " +
 				`[{"name": ..., "type": "file" or "directory", "children": [...]}]; directories always have children. Symbolic links are listed as files and not followed.`,
-			InputSchema: schema(schemaOpen + pathProp + ", " + excludeProp + requiresPath),
 			Annotations: readOnly,
-		}, Handle: s.directoryTree},
-		{Def: ironcurtain.Tool{
+		}, s.directoryTree),
+		toolset.Typed(ironcurtain.Tool{
 			Name:        "move_file",
 			Description: "Move or rename a file or directory. Fails if the destination exists; nothing is ever replaced.",
-			InputSchema: schema(schemaOpen +
-				`"source": {"type": "string", "description": "The file or directory to move."}, ` +
-				`"destination": {"type": "string", "description": "Its new path; it must not exist."}` +
-				`}, "required": ["source", "destination"], "additionalProperties": false}`),
 			Annotations: destructive,
-		}, Handle: s.moveFile},
-		{Def: ironcurtain.Tool{
+		}, s.moveFile),
+		toolset.Typed(ironcurtain.Tool{
 			Name: "search_files",
 			Description: "Find files and directories beneath a directory whose names match a glob pattern, and return their absolute paths. " +
 				"A pattern without a slash matches names at any depth (\"*.go\"); one with a slash matches paths relative to path " +
 				"(\"cmd/**/*.go\"). Supports *, ?, [a-z], ** and {a,b}.",
-			InputSchema: schema(schemaOpen + pathProp +
-				`, "pattern": {"type": "string", "description": "The glob pattern to match."}, ` + excludeProp +
-				`}, "required": ["path", "pattern"], "additionalProperties": false}`),
 			Annotations: readOnly,
-		}, Handle: s.searchFiles},
-		{Def: ironcurtain.Tool{
+		}, s.searchFiles),
+		toolset.Typed(ironcurtain.Tool{
 			Name:        "get_file_info",
 			Description: "Describe a file or directory: type, size, modification time and permissions. A symbolic link is described itself, with its target when that is inside the same allowed directory.",
-			InputSchema: schema(schemaOpen + pathProp + requiresPath),
 			Annotations: readOnly,
-		}, Handle: s.getFileInfo},
-		{Def: ironcurtain.Tool{
+		}, s.getFileInfo),
+		toolset.Typed(ironcurtain.Tool{
 			Name:        "list_allowed_directories",
 			Description: "List the directories this server may act in. Every path must lie inside one of them.",
-			InputSchema: schema(schemaOpen + schemaClose),
 			Annotations: readOnly,
-		}, Handle: s.listAllowedDirectories},
+		}, s.listAllowedDirectories),
 	}
 }

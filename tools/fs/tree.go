@@ -9,8 +9,8 @@ import (
 )
 
 type treeArgs struct {
-	Path            string   `json:"path"`
-	ExcludePatterns []string `json:"excludePatterns"`
+	pathArgs
+	excludeArgs
 }
 
 // treeNode is one entry of directory_tree's JSON. A directory always has
@@ -25,11 +25,7 @@ type treeNode struct {
 // directoryTree returns the tree beneath a directory as compact JSON:
 // [{"name":"src","type":"directory","children":[...]}, ...]. An excluded
 // entry is left out with everything beneath it.
-func (s *Server) directoryTree(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[treeArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
+func (s *Server) directoryTree(ctx context.Context, a treeArgs) (ironcurtain.Result, error) {
 	exclude, err := compileGlobs(a.ExcludePatterns)
 	if err != nil {
 		return toolset.Errorf("excludePatterns: %v", err), nil

@@ -12,33 +12,25 @@ import (
 	"unicode/utf8"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 type writeArgs struct {
-	Path    string  `json:"path"`
-	Content *string `json:"content"`
+	pathArgs
+	Content string `json:"content" desc:"The complete new content."`
 }
 
-func (s *Server) writeFile(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[writeArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
-	if a.Content == nil {
-		return toolset.Errorf("content is required (use \"\" for an empty file)"), nil
-	}
-	if n := int64(len(*a.Content)); n > s.lim.maxWrite {
+func (s *Server) writeFile(_ context.Context, a writeArgs) (ironcurtain.Result, error) {
+	if n := int64(len(a.Content)); n > s.lim.maxWrite {
 		return fail("write", a.Path, &limitError{what: "the content is " + size(n), limit: writeLimit(s.lim.maxWrite)}), nil
 	}
 	t, err := resolve(s.snapshot(), a.Path)
 	if err != nil {
 		return fail("write", a.Path, err), nil
 	}
-	if err := atomicWrite(t.root.r, t.rel, []byte(*a.Content)); err != nil {
+	if err := atomicWrite(t.root.r, t.rel, []byte(a.Content)); err != nil {
 		return fail("write", a.Path, err), nil
 	}
-	return ironcurtain.TextResult(fmt.Sprintf("Wrote %d bytes to %s", len(*a.Content), display(a.Path))), nil
+	return ironcurtain.TextResult(fmt.Sprintf("Wrote %d bytes to %s", len(a.Content), display(a.Path))), nil
 }
 
 // defaultPerm is the mode of a new file, before the umask.
@@ -141,11 +133,7 @@ func tempName(base string) string {
 	return "." + base + "." + hex.EncodeToString(b[:]) + ".tmp"
 }
 
-func (s *Server) createDirectory(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := toolset.Decode[pathArgs](args)
-	if err != nil {
-		return toolset.Errorf("%v", err), nil
-	}
+func (s *Server) createDirectory(_ context.Context, a pathArgs) (ironcurtain.Result, error) {
 	t, err := resolve(s.snapshot(), a.Path)
 	if err != nil {
 		return fail("create directory", a.Path, err), nil

@@ -68,7 +68,7 @@ func TestWriteFileErrors(t *testing.T) {
 		{"no parent", args("path", "none/f.txt", "content", "x"), "its parent directory does not exist"},
 		{"parent is a file", args("path", "file/f.txt", "content", "x"), "not a directory"},
 		{"over the limit", args("path", "big", "content", strings.Repeat("x", 9)), "the content is 9 B, over the write limit of 8 B (MaxWriteBytes)"},
-		{"no content", args("path", "f"), "content is required"},
+		{"no content", args("path", "f"), `argument "content" is required`},
 		{"content not a string", args("path", "f", "content", 5), `argument "content" must be a string`},
 	}
 	for _, tt := range tests {

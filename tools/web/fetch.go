@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // defaultAccept asks for what http_fetch can return, when the agent does
@@ -28,12 +27,15 @@ const (
 	maxURLLength     = 8192
 )
 
+// fetchArgs is the arguments of http_fetch, and its input schema. The
+// schema's maxLength of url counts characters; maxURLLength, checked too,
+// bounds its bytes.
 type fetchArgs struct {
-	URL       string            `json:"url"`
-	Headers   map[string]string `json:"headers"`
-	MaxLength *float64          `json:"max_length"`
-	Format    *string           `json:"format"`
-	Timeout   *float64          `json:"timeout"`
+	URL       string            `json:"url" desc:"The http or https URL to fetch." schema:"maxLength=8192"`
+	Headers   map[string]string `json:"headers,omitempty" desc:"Extra request headers. Host, User-Agent, credentials, cookies and proxy headers are dropped."`
+	MaxLength *float64          `json:"max_length,omitempty" schema:"minimum=1,default=5000" desc:"Maximum number of characters of content to return; longer content is truncated with a marker."`
+	Format    string            `json:"format,omitempty" schema:"enum=markdown|text|html,default=markdown" desc:"How to return an HTML page."`
+	Timeout   *float64          `json:"timeout,omitempty" schema:"minimum=1,maximum=60,default=30" desc:"Time limit in seconds for the whole fetch."`
 }
 
 // fetchRequest is a validated http_fetch call.
@@ -53,11 +55,8 @@ func (r *refusal) Error() string { return r.msg }
 
 func refusef(format string, a ...any) error { return &refusal{fmt.Sprintf(format, a...)} }
 
-func (s *Server) parseFetchArgs(args map[string]any) (*fetchRequest, error) {
-	in, err := toolset.Decode[fetchArgs](args)
-	if err != nil {
-		return nil, &refusal{err.Error()}
-	}
+// parseFetchArgs checks what the schema, already checked, cannot say.
+func (s *Server) parseFetchArgs(in fetchArgs) (*fetchRequest, error) {
 	req := &fetchRequest{maxLength: defaultMaxLength, format: "markdown", timeout: s.cfg.timeout}
 	if in.URL == "" {
 		return nil, refusef("argument \"url\" is required")
@@ -76,25 +75,16 @@ func (s *Server) parseFetchArgs(args map[string]any) (*fetchRequest, error) {
 	req.url = u
 	if in.MaxLength != nil {
 		v := *in.MaxLength
-		if v < 1 || v != math.Trunc(v) {
+		if v != math.Trunc(v) {
 			return nil, refusef("argument \"max_length\" must be a whole number of at least 1")
 		}
 		req.maxLength = int(min(v, math.MaxInt32))
 	}
-	if in.Format != nil {
-		switch *in.Format {
-		case "markdown", "text", "html":
-			req.format = *in.Format
-		default:
-			return nil, refusef("argument \"format\" must be \"markdown\", \"text\" or \"html\"")
-		}
+	if in.Format != "" {
+		req.format = in.Format
 	}
 	if in.Timeout != nil {
-		v := *in.Timeout
-		if !(v >= 1 && v <= 60) {
-			return nil, refusef("argument \"timeout\" must be between 1 and 60 seconds")
-		}
-		req.timeout = min(time.Duration(v*float64(time.Second)), s.cfg.maxTimeout)
+		req.timeout = min(time.Duration(*in.Timeout*float64(time.Second)), s.cfg.maxTimeout)
 	}
 	req.header, req.dropped = filterHeaders(in.Headers)
 	return req, nil
@@ -133,7 +123,7 @@ func (s *Server) checkURL(u *url.URL) error {
 }
 
 // fetch is the http_fetch handler.
-func (s *Server) fetch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
+func (s *Server) fetch(ctx context.Context, args fetchArgs) (ironcurtain.Result, error) {
 	req, err := s.parseFetchArgs(args)
 	if err != nil {
 		return toolError(err), nil

@@ -76,7 +76,7 @@ func formatBytes(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// fetchOutput is Result.Structured of http_fetch.
+// fetchOutput is Result.Structured of http_fetch, and its output schema.
 type fetchOutput struct {
 	Status         int               `json:"status"`
 	URL            string            `json:"url"`

@@ -31,7 +31,6 @@ type SearchResult struct {
 // Limits of web_search.
 const (
 	defaultMaxResults = 5
-	maxResultsLimit   = 20
 	maxQueryLength    = 1000
 	maxSearchBody     = 4 << 20
 )
@@ -110,17 +109,22 @@ func newSearcher(cfg *searchConfig, vault ironcurtain.CredentialVault) *searcher
 
 func (s *searcher) close() { s.transport.CloseIdleConnections() }
 
+// searchOutput is Result.Structured of web_search, and its output schema.
+type searchOutput struct {
+	Query   string         `json:"query"`
+	Results []SearchResult `json:"results"`
+}
+
+// searchArgs is the arguments of web_search, and its input schema. The
+// schema's maxLength of query counts characters; maxQueryLength, checked
+// too, bounds its bytes.
 type searchArgs struct {
-	Query      string   `json:"query"`
-	MaxResults *float64 `json:"max_results"`
+	Query      string   `json:"query" schema:"minLength=1,maxLength=1000" desc:"The search query."`
+	MaxResults *float64 `json:"max_results,omitempty" schema:"minimum=1,maximum=20,default=5" desc:"Number of results to return."`
 }
 
 // webSearch is the web_search handler.
-func (s *Server) webSearch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	in, err := toolset.Decode[searchArgs](args)
-	if err != nil {
-		return toolset.Errorf("web_search: %v", err), nil
-	}
+func (s *Server) webSearch(ctx context.Context, in searchArgs) (ironcurtain.Result, error) {
 	query := strings.TrimSpace(in.Query)
 	switch {
 	case query == "":
@@ -131,8 +135,8 @@ func (s *Server) webSearch(ctx context.Context, args map[string]any) (ironcurtai
 	n := defaultMaxResults
 	if in.MaxResults != nil {
 		v := *in.MaxResults
-		if v < 1 || v > maxResultsLimit || v != math.Trunc(v) {
-			return toolset.Errorf("web_search: argument \"max_results\" must be a whole number from 1 to %d", maxResultsLimit), nil
+		if v != math.Trunc(v) {
+			return toolset.Errorf("web_search: argument \"max_results\" must be a whole number"), nil
 		}
 		n = int(v)
 	}
@@ -292,10 +296,7 @@ func searchResult(query string, results []SearchResult) ironcurtain.Result {
 			fmt.Fprintf(&b, "   %s\n", r.Snippet)
 		}
 	}
-	structured, _ := json.Marshal(struct {
-		Query   string         `json:"query"`
-		Results []SearchResult `json:"results"`
-	}{query, results})
+	structured, _ := json.Marshal(searchOutput{query, results})
 	res := ironcurtain.TextResult(strings.TrimRight(b.String(), "\n"))
 	res.Structured = structured
 	return res

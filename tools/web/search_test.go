@@ -248,11 +248,13 @@ func TestSearchNotConfiguredAndArguments(t *testing.T) {
 	}{
 		{map[string]any{}, `"query" is required`},
 		{map[string]any{"query": "   "}, `"query" is required`},
-		{map[string]any{"query": strings.Repeat("q", 1001)}, "longer than 1000"},
-		{map[string]any{"query": "q", "max_results": 0}, "from 1 to 20"},
-		{map[string]any{"query": "q", "max_results": 21}, "from 1 to 20"},
-		{map[string]any{"query": "q", "max_results": 2.5}, "from 1 to 20"},
-		{map[string]any{"query": "q", "page": 2}, "unknown field"},
+		{map[string]any{"query": strings.Repeat("q", 1001)}, `argument "query" must be at most 1000 characters long`},
+		{map[string]any{"query": strings.Repeat("é", 600)}, "longer than 1000 bytes"},
+		{map[string]any{"query": ""}, `argument "query" must be at least 1 characters long`},
+		{map[string]any{"query": "q", "max_results": 0}, `argument "max_results" must be at least 1`},
+		{map[string]any{"query": "q", "max_results": 21}, `argument "max_results" must be at most 20`},
+		{map[string]any{"query": "q", "max_results": 2.5}, `argument "max_results" must be a whole number`},
+		{map[string]any{"query": "q", "page": 2}, `argument "page" is not a known argument`},
 	}
 	for _, tc := range tests {
 		res := call(t, s, ToolSearch, tc.args)
@@ -289,7 +291,7 @@ func FuzzProviderParse(f *testing.F) {
 				require.LessOrEqual(t, len(err.Error()), 310, "%s: errors never quote the body at length", name)
 				continue
 			}
-			for _, r := range normalise(raw, maxResultsLimit) {
+			for _, r := range normalise(raw, 20) {
 				require.True(t, strings.HasPrefix(r.URL, "http://") || strings.HasPrefix(r.URL, "https://"), r.URL)
 				for _, s := range []string{r.Title, r.Snippet} {
 					require.False(t, strings.ContainsFunc(s, unicode.IsControl), "%q", s)

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -70,8 +69,8 @@ func New(opts Options) (*Server, error) {
 		s.search = newSearcher(cfg.search, cfg.vault)
 	}
 	s.set = toolset.New(
-		toolset.Tool{Def: fetchToolDef, Handle: s.fetch},
-		toolset.Tool{Def: searchToolDef, Handle: s.webSearch},
+		toolset.Typed(fetchToolDef, s.fetch),
+		toolset.Typed(searchToolDef, s.webSearch),
 	)
 	return s, nil
 }
@@ -118,63 +117,14 @@ var fetchToolDef = ironcurtain.Tool{
 		"other text types (JSON, XML, plain text) as they are; binary types are refused. " +
 		"Internal and private network addresses are refused, redirects are followed (at most 5) " +
 		"and each hop is checked again. Credential headers are not sent.",
-	InputSchema: json.RawMessage(`{
-  "type": "object",
-  "properties": {
-    "url": {"type": "string", "description": "The http or https URL to fetch.", "maxLength": 8192},
-    "headers": {"type": "object", "additionalProperties": {"type": "string"},
-      "description": "Extra request headers. Host, User-Agent, credentials, cookies and proxy headers are dropped."},
-    "max_length": {"type": "number", "minimum": 1, "default": 5000,
-      "description": "Maximum number of characters of content to return; longer content is truncated with a marker."},
-    "format": {"type": "string", "enum": ["markdown", "text", "html"], "default": "markdown",
-      "description": "How to return an HTML page."},
-    "timeout": {"type": "number", "minimum": 1, "maximum": 60, "default": 30,
-      "description": "Time limit in seconds for the whole fetch."}
-  },
-  "required": ["url"],
-  "additionalProperties": false
-}`),
-	OutputSchema: json.RawMessage(`{
-  "type": "object",
-  "properties": {
-    "status": {"type": "integer"},
-    "url": {"type": "string"},
-    "title": {"type": "string"},
-    "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-    "body": {"type": "string"},
-    "truncated": {"type": "boolean"},
-    "redirects": {"type": "array", "items": {"type": "string"}},
-    "dropped_headers": {"type": "array", "items": {"type": "object",
-      "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}
-  },
-  "required": ["status", "url", "headers", "body", "truncated"]
-}`),
-	Annotations: ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
+	OutputSchema: toolset.SchemaOf[fetchOutput](),
+	Annotations:  ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
 }
 
 var searchToolDef = ironcurtain.Tool{
-	Name:        ToolSearch,
-	Title:       "Search the web",
-	Description: "Search the web and return a numbered list of results, each with a title, a URL and a snippet.",
-	InputSchema: json.RawMessage(`{
-  "type": "object",
-  "properties": {
-    "query": {"type": "string", "minLength": 1, "maxLength": 1000, "description": "The search query."},
-    "max_results": {"type": "number", "minimum": 1, "maximum": 20, "default": 5,
-      "description": "Number of results to return."}
-  },
-  "required": ["query"],
-  "additionalProperties": false
-}`),
-	OutputSchema: json.RawMessage(`{
-  "type": "object",
-  "properties": {
-    "query": {"type": "string"},
-    "results": {"type": "array", "items": {"type": "object",
-      "properties": {"title": {"type": "string"}, "url": {"type": "string"}, "snippet": {"type": "string"}},
-      "required": ["title", "url", "snippet"]}}
-  },
-  "required": ["query", "results"]
-}`),
-	Annotations: ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
+	Name:         ToolSearch,
+	Title:        "Search the web",
+	Description:  "Search the web and return a numbered list of results, each with a title, a URL and a snippet.",
+	OutputSchema: toolset.SchemaOf[searchOutput](),
+	Annotations:  ironcurtain.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: true},
 }

@@ -35,7 +35,7 @@ const (
 // inputSchema is execute_code's input: the script.
 const inputSchema = `{"type":"object","properties":{"code":{"type":"string","description":"TypeScript: the body of an async function. Call tools synchronously; use return to give a result."}},"required":["code"],"additionalProperties":false}`
 
-// Backend exports a Code Mode sandbox as one tool. It is a proxy.Backend
+// Backend exports a Code Mode sandbox as one tool. It is a ironcurtain.Backend
 // and safe for concurrent use; each call is a fresh, isolated run.
 type Backend struct {
 	sb *codemode.Sandbox

@@ -6,8 +6,9 @@
 //
 // STANDIN_MODE selects what it does: "full" (everything), "first-call"
 // (start MCP, list the tools, make one call, exit), "call" (the same with
-// the tool in STANDIN_TOOL and its arguments in STANDIN_ARGS), "crash" (exit 3 at
-// once), "block" (wait until killed), "oom" (allocate until killed).
+// the tool in STANDIN_TOOL and its arguments in STANDIN_ARGS), "script" (the
+// steps in STANDIN_SCRIPT, see script.go), "crash" (exit 3 at once), "block"
+// (wait until killed), "oom" (allocate until killed).
 package main
 
 import (
@@ -57,9 +58,10 @@ type MCPReport struct {
 
 // CallResult is one tools/call answer.
 type CallResult struct {
-	IsError  bool
-	Text     string
-	RPCError string
+	IsError    bool
+	Text       string
+	Structured string `json:",omitempty"`
+	RPCError   string
 }
 
 // HTTPResult is one request to the LLM proxy.
@@ -107,6 +109,9 @@ func main() {
 		var args map[string]any
 		json.Unmarshal([]byte(os.Getenv("STANDIN_ARGS")), &args)
 		firstCall(os.Getenv("STANDIN_TOOL"), args)
+		return
+	case "script":
+		script(os.Getenv("STANDIN_SCRIPT"))
 		return
 	}
 	full()
@@ -324,6 +329,7 @@ func (c *mcpClient) call(tool string, args map[string]any) (CallResult, error) {
 		Content []struct {
 			Text string `json:"text"`
 		} `json:"content"`
+		Structured json.RawMessage `json:"structuredContent"`
 	}
 	if err := c.request("tools/call", map[string]any{"name": tool, "arguments": args}, &res); err != nil {
 		return CallResult{}, err
@@ -332,7 +338,7 @@ func (c *mcpClient) call(tool string, args map[string]any) (CallResult, error) {
 	for _, ct := range res.Content {
 		texts = append(texts, ct.Text)
 	}
-	return CallResult{IsError: res.IsError, Text: strings.Join(texts, "\n")}, nil
+	return CallResult{IsError: res.IsError, Text: strings.Join(texts, "\n"), Structured: string(res.Structured)}, nil
 }
 
 func (c *mcpClient) close() {
