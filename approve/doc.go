@@ -25,4 +25,19 @@
 // [Present]: resources, rule and reason first and never cut, each other
 // argument cut on its own, everything escaped, and the arguments' digest,
 // to which [Presentation.Approval] binds the approval.
+//
+// Front ends away from the terminal (the web page in package approve/web, a
+// messenger, a program of your own) are built on a [Broker]: the Chain's
+// Human, it holds each escalation under a random id until a front end
+// decides, refuses an approval that does not carry the digest of what was
+// presented, and denies when the deadline passes. [Broker.Serve] offers the
+// same on a Unix socket, one JSON object a line:
+//
+//	→ {"op":"subscribe"}
+//	← {"reply":"subscribe","ok":true}
+//	← {"event":"escalation","escalation":{"id":"9f…","presentation":{"Server":"filesystem",…,"Digest":"5e…"},"exact":true,"scoped":"write-path within /w","maxTTL":"24h0m0s",…}}
+//	→ {"op":"decide","id":"9f…","decision":"approve","scope":"scoped","ttl":"1h","digest":"5e…"}
+//	← {"reply":"decide","ok":true}
+//	← {"event":"resolved","id":"9f…","outcome":"approved","by":"socket"}
+//	→ {"op":"grants"}  → {"op":"revoke","id":"…"}  → {"op":"pending"}
 package approve

@@ -31,7 +31,7 @@ func escalation(path, content string) ironcurtain.Escalation {
 }
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	broker *approve.Broker
 	grants *approve.Grants
 	srv    *Server
@@ -40,7 +40,7 @@ type fixture struct {
 	csrf   string
 }
 
-func start(t *testing.T) *fixture {
+func start(t testing.TB) *fixture {
 	t.Helper()
 	g, err := approve.NewGrants(approve.GrantsOptions{})
 	require.NoError(t, err)
@@ -235,4 +235,38 @@ func TestAgentTextIsDataNotMarkup(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(line, "data: {"))
 	require.NotContains(t, line, "<img")
+}
+
+// Whatever body reaches the decide endpoint with the right headers, an
+// approval is bound to the digest presented, and anything that is not a
+// valid decision leaves the escalation pending.
+func FuzzDecideBody(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"ID","decision":"approve","digest":"DIGEST"}`,
+		`{"id":"ID","decision":"approve","scope":"scoped","ttl":"1h","digest":"DIGEST"}`,
+		`{"id":"ID","decision":"deny"}`, `{"id":"ID","decision":"approve","digest":"DIGEST"}{}`, `[]`, `{"grant":{}}`,
+	} {
+		f.Add(s)
+	}
+	fx := start(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		fx.t = t
+		p, out := fx.escalate(escalation("/w/d/a.txt", "x"))
+		body = strings.ReplaceAll(strings.ReplaceAll(body, "ID", p.ID), "DIGEST", p.Presentation.Digest)
+		code, _ := fx.post("/api/decide", body, nil)
+		if code != http.StatusOK {
+			require.Len(t, fx.broker.Pending(), 1)
+			require.NoError(t, fx.broker.Decide("cleanup", approve.BrokerDecision{ID: p.ID, Decision: "deny"}))
+			<-out
+			return
+		}
+		a := <-out
+		if a.Answer == ironcurtain.Approve && a.By == "web" {
+			require.Equal(t, p.Presentation.Digest, a.Arguments)
+			require.Contains(t, body, p.Presentation.Digest)
+		}
+		for _, g := range fx.broker.Grants() {
+			_, _ = fx.broker.Revoke(g.ID)
+		}
+	})
 }

@@ -29,9 +29,10 @@ import (
 
 // serveRuntime is everything a running serve holds.
 type serveRuntime struct {
-	stack *stack.Stack
-	srv   *proxy.Server
-	names []string
+	stack    *stack.Stack
+	srv      *proxy.Server
+	names    []string
+	approver *brokerApprover // the web page or escalation socket, when used
 }
 
 // Close stops the proxy, then the stack (Gate, tool servers, audit log).
@@ -41,6 +42,9 @@ func (r *serveRuntime) Close() {
 	}
 	if r.stack != nil {
 		r.stack.Close()
+	}
+	if r.approver != nil {
+		r.approver.Close()
 	}
 }
 
@@ -89,7 +93,7 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 		Logger:            log,
 	}
 	// The agent must not read the configuration or the vault.
-	for _, p := range []string{cfg.file, vaultFile(cfg.Vault)} {
+	for _, p := range []string{cfg.file, vaultFile(cfg.Vault), cfg.EscalationSocket} {
 		if p != "" {
 			opts.Protected = append(opts.Protected, p)
 		}
@@ -100,7 +104,17 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 			opts.Policy = policyDirFiles(p.Dir)
 		}
 	}
-	if cfg.Approver != "deny" {
+	switch cfg.Approver {
+	case "deny":
+	case "web", "socket":
+		rt.approver, err = startBrokerApprover(brokerApproverConfig{
+			Web: cfg.Approver == "web", WebAddr: cfg.WebAddr, Socket: cfg.EscalationSocket, GrantTTL: time.Duration(cfg.GrantTTL),
+		}, stderr)
+		if err != nil {
+			return nil, err
+		}
+		opts.Human = rt.approver.Broker
+	default:
 		opts.Human = &approve.Terminal{GrantTTL: time.Duration(cfg.GrantTTL)}
 	}
 	if a := cfg.AutoApprove; a != nil {
@@ -149,6 +163,9 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 		err = jailHint(err)
 		closeUpstreams()
 		return nil, err
+	}
+	if rt.approver != nil {
+		rt.approver.Attach(rt.stack.Grants)
 	}
 	// A server that runs without its jail is an operator's choice the audit
 	// log must show; if it cannot, serve does not start.
@@ -334,10 +351,11 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	configFile := flags.String("config", "", "the JSON configuration file")
 	sandbox := flags.String("sandbox", "", "the agent's sandbox directory (without --config)")
 	auditFile := flags.String("audit", "", "the audit log file (without --config)")
+	approver := flags.String("approver", "", "who answers escalations: terminal, web (a loopback page; its URL is printed), socket or deny (overrides the configuration's)")
 	autoModel := flags.String("auto-approve", "", "let this model (anthropic:MODEL-ID or openai:MODEL-ID) approve escalated calls that --instruction clearly asks for; it never denies, the person decides the rest")
 	instruction := flags.String("instruction", "", "your instruction, the only thing the --auto-approve model trusts")
 	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE] [--auto-approve MODEL --instruction TEXT]\n       ironcurtain serve --config FILE [--auto-approve MODEL --instruction TEXT]")
+		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE] [--approver terminal|web|deny] [--auto-approve MODEL --instruction TEXT]\n       ironcurtain serve --config FILE [--approver terminal|web|socket|deny] [--auto-approve MODEL --instruction TEXT]")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -374,6 +392,13 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return 1
 		}
 	}
+	if *approver != "" {
+		cfg.Approver = *approver
+		if err := cfg.checkApprover(); err != nil {
+			fmt.Fprintf(stderr, "ironcurtain serve: --%v\n", err)
+			return 2
+		}
+	}
 	if *autoModel != "" || *instruction != "" {
 		if cfg.AutoApprove != nil {
 			fmt.Fprintln(stderr, "ironcurtain serve: --auto-approve and the configuration's autoApprove both name a model; keep one")
@@ -395,6 +420,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		rt.srv.Close()
 		if closeAudited("serve", rt.stack, cfg.Audit, stderr) != nil && code == 0 {
 			code = 1
+		}
+		if rt.approver != nil {
+			rt.approver.Close()
 		}
 	}()
 	if err := serveListeners(ctx, rt, cfg.Listen, stdin, stdout, stderr); err != nil {

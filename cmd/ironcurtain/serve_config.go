@@ -9,7 +9,11 @@ package main
 // under the default policy over stdio, with DIR (created if missing) as the
 // sandbox and the root of the filesystem and git servers. Escalations are
 // put to the person at the controlling terminal (never stdin or stdout,
-// which carry MCP) and denied when there is no terminal.
+// which carry MCP) and denied when there is no terminal. With --approver web
+// they are shown instead on a local approval page (loopback only; its URL,
+// with a random token, is printed to standard error at start), and with an
+// "escalationSocket" any front end can answer them over a Unix socket of
+// mode 0600 speaking JSON lines (see approve.Broker.Serve).
 //
 // With --config it reads a JSON file, decoded strictly (an unknown field is
 // an error naming the file and the field). Relative paths in it are taken
@@ -27,11 +31,14 @@ package main
 //	      // absent: git limited to GitHub and GitLab; {}: no server limited
 //	  "trusted": [],
 //	  "audit": "audit.jsonl",
-//	  "approver": "terminal",       // or "deny"; default terminal
+//	  "approver": "terminal",       // or "web", "socket", "deny"; default terminal
 //	  "autoApprove": {"model": "anthropic:claude-sonnet-4-5", "instruction": "push my fix to origin"},
 //	      // a model approves escalations the instruction clearly asks for, before the person is asked;
 //	      // it never denies; absent: no model is asked
-//	  "grantTTL": "8h",             // the terminal offers standing grants this long
+//	  "grantTTL": "8h",             // the terminal offers standing grants this long; web and socket grants last at most this
+//	  "webAddr": "127.0.0.1:8788",  // the web approval page's loopback address; default a free port
+//	  "escalationSocket": "/run/user/1000/ironcurtain-escalations.sock",
+//	      // front ends answer escalations here (JSON lines, mode 0600); needed by "socket", optional with "web"
 //	  "grants": "grants.json",      // standing grants kept across restarts (mode 0600)
 //	  "vault": {"file": "secrets.json", "env": ["GITHUB_TOKEN"]},
 //	  "session": "claude-code",
@@ -123,6 +130,8 @@ type serveConfig struct {
 	Approver          string              `json:"approver"`
 	AutoApprove       *serveAutoApprove   `json:"autoApprove"`
 	GrantTTL          serveDuration       `json:"grantTTL"`
+	WebAddr           string              `json:"webAddr"`
+	EscalationSocket  string              `json:"escalationSocket"`
 	Grants            string              `json:"grants"`
 	Vault             *serveVault         `json:"vault"`
 	Session           string              `json:"session"`
@@ -267,6 +276,25 @@ func decodeServeConfig(name string, data []byte) (*serveConfig, error) {
 	return &cfg, nil
 }
 
+// checkApprover validates the approver and the fields that go with it.
+func (c *serveConfig) checkApprover() error {
+	switch c.Approver {
+	case "", "deny", "terminal", "web", "socket":
+	default:
+		return fmt.Errorf("approver: %q is not one of deny, terminal, web, socket", c.Approver)
+	}
+	if c.Approver == "socket" && c.EscalationSocket == "" {
+		return errors.New(`approver: "socket" needs "escalationSocket", the socket's path`)
+	}
+	if c.EscalationSocket != "" && c.Approver != "web" && c.Approver != "socket" {
+		return errors.New(`escalationSocket: the escalation socket serves the web and socket approvers only`)
+	}
+	if c.WebAddr != "" && c.Approver != "web" {
+		return errors.New(`webAddr: set only with "approver": "web"`)
+	}
+	return nil
+}
+
 // check validates what decoding cannot.
 func (c *serveConfig) check() error {
 	if c.Policy != nil && c.Policy.Dir != "" && (c.Policy.Policy != "" || c.Policy.Annotations != "" || c.Policy.Lists != "") {
@@ -275,10 +303,8 @@ func (c *serveConfig) check() error {
 	if a := c.AutoApprove; a != nil && (a.Model == "" || strings.TrimSpace(a.Instruction) == "") {
 		return errors.New("autoApprove: name both the model and your instruction, which is all it may approve")
 	}
-	switch c.Approver {
-	case "", "deny", "terminal":
-	default:
-		return fmt.Errorf("approver: %q is not one of deny, terminal", c.Approver)
+	if err := c.checkApprover(); err != nil {
+		return err
 	}
 	if c.Servers == nil {
 		c.Servers = defaultServeConfig("", "").Servers
@@ -392,6 +418,7 @@ func (c *serveConfig) resolvePaths(dir string) error {
 	abs(&c.Sandbox)
 	abs(&c.Audit)
 	abs(&c.Grants)
+	abs(&c.EscalationSocket)
 	if c.Vault != nil {
 		abs(&c.Vault.File)
 	}
