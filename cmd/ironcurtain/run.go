@@ -106,7 +106,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	fs.StringVar(&f.baseURL, "base-url", "", "an OpenAI-compatible server's API root, such as http://localhost:11434/v1 (or another provider's address)")
 	fs.StringVar(&f.keyEnv, "api-key-env", "", "the environment variable holding the key for --base-url (default: none)")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the task clearly asks for; it never denies, the approver decides the rest")
-	fs.StringVar(&f.approver, "approver", "terminal", "who answers escalations: terminal (the controlling terminal) or none (escalations are denied)")
+	fs.StringVar(&f.approver, "approver", "terminal", "who answers escalations: terminal (the controlling terminal), web (a loopback approval page whose URL is printed at start) or none (escalations are denied)")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the progress and the summary as JSON lines (see above)")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	fs.IntVar(&f.maxSteps, "max-steps", agent.DefaultMaxSteps, "the most answers the model may give")
@@ -174,16 +174,25 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		return fail(err)
 	}
 	var human ironcurtain.Approver
+	var broker *brokerApprover
 	switch f.approver {
 	case "terminal":
 		term := &approve.Terminal{}
 		defer term.Close()
 		human = term
 	case "none":
-	case "web", "signal":
-		return fail(fmt.Errorf("--approver %s is not available yet: use terminal or none", f.approver))
+	case "web":
+		// The page's URL, with its token, goes to stderr, apart from the
+		// progress (and from --json's stream).
+		if broker, err = startBrokerApprover(brokerApproverConfig{Web: true}, stderr); err != nil {
+			return fail(err)
+		}
+		defer broker.Close()
+		human = broker.Broker
+	case "signal":
+		return fail(fmt.Errorf("--approver %s is not available yet: use terminal, web or none", f.approver))
 	default:
-		return fail(fmt.Errorf("--approver %q: want terminal or none", f.approver))
+		return fail(fmt.Errorf("--approver %q: want terminal, web or none", f.approver))
 	}
 	if f.sandbox == "" {
 		if f.sandbox, err = os.MkdirTemp("", "ironcurtain-run-"); err != nil {
@@ -216,6 +225,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	st, err := jailedStack(ctx, "run", opts, f.unjailed, stderr, cache)
 	if err != nil {
 		return fail(err)
+	}
+	if broker != nil {
+		broker.Attach(st.Grants)
 	}
 	closed := false
 	closeStack := func() error {
