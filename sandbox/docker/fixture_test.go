@@ -169,6 +169,16 @@ func (w *world) records() ([]llm.Record, []ironcurtain.AuditEntry) {
 // running as nobody needs it when the tests run as root.
 func workspace(t testing.TB) string {
 	t.Helper()
+	if os.Getuid() == 0 {
+		// git runs as the agent's user and must reach the workspace and
+		// its server's private directory on the host: both go in a
+		// directory everyone may search, whatever the test's TMPDIR.
+		reach, err := os.MkdirTemp("/tmp", "ic-reach-")
+		require.NoError(t, err)
+		require.NoError(t, os.Chmod(reach, 0o755))
+		t.Cleanup(func() { os.RemoveAll(reach) })
+		t.Setenv("TMPDIR", reach)
+	}
 	dir, err := os.MkdirTemp("", "ic-ws-")
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })

@@ -10,3 +10,6 @@ const canRunAs = false
 // configureProcess keeps os/exec's default cancellation (killing git
 // itself) where process groups are not available.
 func configureProcess(*exec.Cmd, *User) {}
+
+// unsearchable: RunAs is refused before this is asked.
+func unsearchable(string, *User) string { return "" }

@@ -3,7 +3,9 @@
 package git
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 )
 
@@ -24,5 +26,36 @@ func configureProcess(cmd *exec.Cmd, runAs *User) {
 			return cmd.Process.Kill()
 		}
 		return nil
+	}
+}
+
+// unsearchable returns the first directory on the way to dir (dir
+// included) that u, with no supplementary groups, may not search, or ""
+// when u reaches dir.
+func unsearchable(dir string, u *User) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return d
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return d
+		}
+		perm := fi.Mode().Perm()
+		switch {
+		case int(st.Uid) == u.UID:
+			perm &= 0o100
+		case int(st.Gid) == u.GID:
+			perm &= 0o010
+		default:
+			perm &= 0o001
+		}
+		if perm == 0 {
+			return d
+		}
+		if d == filepath.Dir(d) {
+			return ""
+		}
 	}
 }

@@ -26,6 +26,7 @@ func TestRunAs(t *testing.T) {
 		t.Skip("running git as another user needs root")
 	}
 	const uid, gid = 65534, 65534
+	reachableTemp(t)
 	base := t.TempDir()
 	for _, d := range []string{filepath.Dir(base), base} {
 		require.NoError(t, os.Chmod(d, 0o755)) // the user reaches its workspace

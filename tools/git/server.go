@@ -88,6 +88,11 @@ func New(opts Options) (*Server, error) {
 				return nil, fmt.Errorf("git: %w", err)
 			}
 		}
+		if d := unsearchable(filepath.Dir(s.base), cfg.runAs); d != "" {
+			_ = os.RemoveAll(s.base)
+			return nil, fmt.Errorf("git: RunAs %d:%d: the server's private directory is in %s, which that user cannot reach (%s is not searchable by it); set TMPDIR to a directory it can reach",
+				cfg.runAs.UID, cfg.runAs.GID, filepath.Dir(s.base), d)
+		}
 	}
 	s.env = s.baseEnv()
 	s.static = s.staticConfig()
