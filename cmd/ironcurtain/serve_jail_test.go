@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -74,4 +75,42 @@ func TestJailEvents(t *testing.T) {
 	require.NoError(t, s.Close())
 	rep := verifyAudit(t, path)
 	require.Equal(t, 1, rep.Events)
+}
+
+// TestServeJailUnixSockets: a server granted a socket starts in its
+// confined jail (proxy's own process-group attributes and the jail's
+// namespaces together), and a grant of the Docker daemon's socket is
+// refused before anything starts.
+func TestServeJailUnixSockets(t *testing.T) {
+	e, err := jail.Check(jail.Policy{UnixSockets: []string{t.TempDir()}})
+	if err != nil || !e.UnixPaths {
+		t.Skipf("no socket confinement on this machine: %v %v", e, err)
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "agent.sock")
+	l, err := net.Listen("unix", sock)
+	require.NoError(t, err)
+	defer l.Close()
+	write := func(sockets ...string) string {
+		conf, err := json.Marshal(map[string]any{"sandbox": "box", "approver": "deny",
+			"servers": map[string]any{"up": map[string]any{"command": exe, "args": []string{"-test.run=^TestServeHelperUpstream$"},
+				"env": map[string]string{serveHelperEnv: "1"}, "sandbox": map[string]any{"unixSockets": sockets}}}})
+		require.NoError(t, err)
+		p := filepath.Join(dir, "serve.json")
+		require.NoError(t, os.WriteFile(p, conf, 0o600))
+		return p
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg, err := loadServeConfig(write(sock))
+	require.NoError(t, err)
+	rt, err := startServe(context.Background(), cfg, io.Discard, log)
+	require.NoError(t, err)
+	rt.Close()
+
+	cfg, err = loadServeConfig(write("/var/run/docker.sock"))
+	require.NoError(t, err)
+	_, err = startServe(context.Background(), cfg, io.Discard, log)
+	require.ErrorIs(t, err, jail.ErrPolicy)
 }
