@@ -302,19 +302,24 @@ func (c *compiler) read() {
 		clauses := splitClauses(it.text)
 		var sts []*statement
 		var failed *item
+		var problems []string
 		for _, cl := range clauses {
 			st, err := parseSentence(it.line, cl)
 			if err != nil {
-				x := it
-				x.text = it.text
-				x.problem = err.Error()
+				// Every clause's problem is reported at once.
 				if len(clauses) > 1 {
-					x.problem = fmt.Sprintf("in %q: %s", cl, err)
+					problems = append(problems, fmt.Sprintf("in %q: %s", cl, err))
+				} else {
+					problems = append(problems, err.Error())
 				}
-				failed = &x
-				break
+				continue
 			}
 			sts = append(sts, st)
+		}
+		if len(problems) > 0 {
+			x := it
+			x.problem = strings.Join(problems, "; ")
+			failed = &x
 		}
 		if failed != nil {
 			if it.prose && !ruleLike(it.text) && len(clauses) == 1 {
