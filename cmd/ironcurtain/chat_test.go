@@ -406,3 +406,44 @@ func TestChatEarlyLineDoesNotAnswer(t *testing.T) {
 	require.Contains(t, reqs[1].Last(), "DENIED", "the early y did not approve the read")
 	require.NotContains(t, reqs[1].Last(), "not for the agent")
 }
+
+// FuzzChatID: an ID --resume accepts names a directory directly inside
+// the sessions directory, never anything outside it.
+func FuzzChatID(f *testing.F) {
+	for _, s := range []string{"0123456789abcdef", "..", "../etc", "a/b", "", "."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		if !validChatID(id) {
+			return
+		}
+		root := filepath.Join(string(filepath.Separator), "state", "sessions")
+		p := chatPathsFor(root, id)
+		require.Equal(t, root, filepath.Dir(p.dir))
+		require.Equal(t, id, filepath.Base(p.dir))
+	})
+}
+
+// TestChatInterrupt: Ctrl-C while the model thinks ends the session
+// cleanly: exit code 130, the person's message kept in the conversation,
+// and an audit log that records the interruption and is sealed.
+func TestChatInterrupt(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := newChatEnv(t, func(n int, _ llmtest.Request) llmtest.Reply {
+		cancel()
+		return say("never seen", 10, 10)
+	})
+	var out bytes.Buffer
+	code := run(ctx, e.args("--approver", "none"), strings.NewReader("Think hard.\n"), &out, io.Discard)
+	require.Equal(t, 130, code, out.String())
+	dir := e.sessionDir(t)
+	b, err := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"chat-interrupted"`)
+	verifyChatAudit(t, filepath.Join(dir, "audit.jsonl"))
+	s, err := loadChatSession(filepath.Join(dir, "conversation.json"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"Think hard."}, s.Typed)
+	require.Equal(t, "Task:\n\nThink hard.", s.Messages[0].Text)
+}
