@@ -213,6 +213,9 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// The session directory holds the audit log and the grants: the stack
 	// refuses a sandbox that reaches it.
 	if c.st, err = jailedStack(ctx, "chat", opts, f.unjailed, stderr, protected...); err != nil {
+		if f.resume == "" {
+			_ = os.RemoveAll(c.paths.dir) // the new session never started: no tool call was made
+		}
 		return fail(err)
 	}
 	defer c.st.Close()

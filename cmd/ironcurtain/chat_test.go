@@ -201,6 +201,9 @@ func TestChatUsage(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr, "within its reach")
 	require.Empty(t, e.srv.Requests())
+	dirs, err := filepath.Glob(filepath.Join(e.state, "ironcurtain", "sessions", "*"))
+	require.NoError(t, err)
+	require.Empty(t, dirs, "a session that never started leaves nothing")
 }
 
 // chatDriver runs a chat whose input the test types line by line, after
