@@ -20,6 +20,7 @@
 //	ironcurtain audit head FILE                        print its head, to keep elsewhere
 //	ironcurtain exec [--sandbox DIR] SCRIPT.ts         run a script in Code Mode, print one JSON line
 //	ironcurtain run --sandbox DIR [--model P:M] TASK   give the builtin agent a task
+//	ironcurtain chat [--resume ID] [--model P:M]       an interactive session with the agent
 //
 // Run a command with -h for its flags.
 package main
@@ -48,6 +49,7 @@ func commands() map[string]command {
 		"audit":    {"verify audit logs", runAudit},
 		"exec":     {"run a TypeScript script in Code Mode under the default policy", runExec},
 		"run":      {"give the builtin agent a task: a model writes code, the Gate judges every call", runRun},
+		"chat":     {"an interactive session with the builtin agent; --resume ID continues one", runChat},
 		"compile":  {"compile a constitution into policy artifacts", runCompile},
 		"docker":   {"build images for and run agents in Docker Mode", runDocker},
 		"annotate": {"regenerate tool annotations for the tools served", runAnnotate},

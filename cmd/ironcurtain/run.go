@@ -343,13 +343,9 @@ func runModelOptions(f runFlags, getenv func(string) string) (string, models.Opt
 // newRunAuditPath names a new audit log under the user's state directory
 // ($XDG_STATE_HOME, or ~/.local/state), one directory per run.
 func newRunAuditPath() (string, error) {
-	base := os.Getenv("XDG_STATE_HOME")
-	if base == "" || !filepath.IsAbs(base) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
-		}
-		base = filepath.Join(home, ".local", "state")
+	base, err := userStateDir()
+	if err != nil {
+		return "", err
 	}
 	dir := filepath.Join(base, "ironcurtain", "runs")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
