@@ -129,6 +129,8 @@ type envelope struct {
 }
 
 func (a *Approver) serve(ctx context.Context, c net.Conn) error {
+	ctx, cancel := context.WithCancel(ctx) // also ends the reader below
+	defer cancel()
 	sub := a.b.Subscribe()
 	defer sub.Close()
 	a.sent, a.ts, a.reqs = map[string]bool{}, map[int64]string{}, map[int64]string{}
