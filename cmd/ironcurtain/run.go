@@ -17,6 +17,7 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/agent"
 	"github.com/ironcurtain-go/ironcurtain/agent/models"
 	"github.com/ironcurtain-go/ironcurtain/approve"
+	"github.com/ironcurtain-go/ironcurtain/approve/signal"
 	"github.com/ironcurtain-go/ironcurtain/audit"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
@@ -88,6 +89,7 @@ Flags:`
 // runFlags are the parsed flags of ironcurtain run.
 type runFlags struct {
 	sandbox, auditFile, model, baseURL, keyEnv, approver string
+	signalNumber, signalSocket, signalTCP, signalAccount string
 	autoApprove, jsonOut, unjailed                       bool
 	maxSteps                                             int
 	maxTokens                                            int64
@@ -106,7 +108,11 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	fs.StringVar(&f.baseURL, "base-url", "", "an OpenAI-compatible server's API root, such as http://localhost:11434/v1 (or another provider's address)")
 	fs.StringVar(&f.keyEnv, "api-key-env", "", "the environment variable holding the key for --base-url (default: none)")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the task clearly asks for; it never denies, the approver decides the rest")
-	fs.StringVar(&f.approver, "approver", "terminal", "who answers escalations: terminal (the controlling terminal), web (a loopback approval page whose URL is printed at start) or none (escalations are denied)")
+	fs.StringVar(&f.approver, "approver", "terminal", "who answers escalations: terminal (the controlling terminal), web (a loopback approval page whose URL is printed at start), signal (a phone, through signal-cli's daemon) or none (escalations are denied)")
+	fs.StringVar(&f.signalNumber, "signal-number", "", "with --approver signal: the only number that may answer, and the one asked (+15551234567)")
+	fs.StringVar(&f.signalSocket, "signal-socket", "", "with --approver signal: signal-cli daemon's Unix socket (signal-cli -a ACCOUNT daemon --socket PATH)")
+	fs.StringVar(&f.signalTCP, "signal-tcp", "", "with --approver signal: signal-cli daemon's loopback host:port (daemon --tcp), instead of --signal-socket")
+	fs.StringVar(&f.signalAccount, "signal-account", "", "with --approver signal: the account, when signal-cli's daemon serves several")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the progress and the summary as JSON lines (see above)")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	fs.IntVar(&f.maxSteps, "max-steps", agent.DefaultMaxSteps, "the most answers the model may give")
@@ -190,9 +196,13 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		defer broker.Close()
 		human = broker.Broker
 	case "signal":
-		return fail(fmt.Errorf("--approver %s is not available yet: use terminal, web or none", f.approver))
+		b, err := startSignal(ctx, f)
+		if err != nil {
+			return fail(err)
+		}
+		human = b
 	default:
-		return fail(fmt.Errorf("--approver %q: want terminal, web or none", f.approver))
+		return fail(fmt.Errorf("--approver %q: want terminal, web, signal or none", f.approver))
 	}
 	if f.sandbox == "" {
 		if f.sandbox, err = os.MkdirTemp("", "ironcurtain-run-"); err != nil {
@@ -405,4 +415,23 @@ func formatCost(c *float64) string {
 		return "cost unknown"
 	}
 	return "$" + strconv.FormatFloat(*c, 'f', 4, 64)
+}
+
+// startSignal starts a Signal approver for --approver signal; it stops when
+// ctx is done.
+func startSignal(ctx context.Context, f runFlags) (*approve.Broker, error) {
+	o := signal.Options{Network: "unix", Address: f.signalSocket, Number: f.signalNumber, Account: f.signalAccount}
+	if f.signalTCP != "" {
+		if f.signalSocket != "" {
+			return nil, errors.New("--approver signal: give --signal-socket or --signal-tcp, not both")
+		}
+		o.Network, o.Address = "tcp", f.signalTCP
+	}
+	b := approve.NewBroker(approve.BrokerOptions{})
+	a, err := signal.New(b, o)
+	if err != nil {
+		return nil, fmt.Errorf("--approver signal: %w (give --signal-number and --signal-socket or --signal-tcp)", err)
+	}
+	go func() { _ = a.Run(ctx) }()
+	return b, nil
 }
