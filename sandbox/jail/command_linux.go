@@ -18,7 +18,8 @@ func (c *Cmd) setup(ctx context.Context, g grants, exe, path string, argv []stri
 	p := &plan{
 		Version: planVersion, Path: path, Args: argv,
 		ABI: e.Landlock, Seccomp: e.Seccomp,
-		RO: g.ro, RW: g.rw, Connect: g.connect, Bind: g.bind, Unix: g.unix,
+		RO: g.ro, RW: g.rw, Exec: g.exec, ExecOnly: g.execOnly,
+		Connect: g.connect, Bind: g.bind, Unix: g.unix,
 	}
 	p.normalise()
 	b, err := p.encode()
