@@ -35,10 +35,10 @@ type Server struct {
 	home      string          // HOME: empty
 	hooks     string          // core.hooksPath: empty, read-only
 	templates string          // GIT_TEMPLATE_DIR: empty
-	sockets   string          // credential sockets, 0700
 	env       []string
 	static    []configEntry
 	jail      *gitJail // nil: git runs without a sandbox
+	unwatched bool     // tests only: no configuration watch, to test the jail alone
 	seq       atomic.Uint64
 
 	closing   context.Context
@@ -51,8 +51,8 @@ type Server struct {
 }
 
 // New validates opts, checks the git program, and creates the server's
-// private directory (its HOME, an empty hooks directory and the credential
-// sockets). Close removes it.
+// private directory (its HOME, an empty hooks directory and an empty
+// template directory). Close removes it.
 func New(opts Options) (*Server, error) {
 	cfg, err := opts.validate()
 	if err != nil {
@@ -70,8 +70,7 @@ func New(opts Options) (*Server, error) {
 	s.home = filepath.Join(s.base, "h")
 	s.hooks = filepath.Join(s.base, "k")
 	s.templates = filepath.Join(s.base, "t")
-	s.sockets = filepath.Join(s.base, "s")
-	for _, d := range []string{s.home, s.hooks, s.templates, s.sockets} {
+	for _, d := range []string{s.home, s.hooks, s.templates} {
 		if err := os.Mkdir(d, 0o700); err != nil {
 			_ = os.RemoveAll(s.base)
 			return nil, fmt.Errorf("git: %w", err)
