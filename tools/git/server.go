@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
@@ -39,7 +38,6 @@ type Server struct {
 	static    []configEntry
 	jail      *gitJail // nil: git runs without a sandbox
 	unwatched bool     // tests only: no configuration watch, to test the jail alone
-	seq       atomic.Uint64
 
 	closing   context.Context
 	close     context.CancelFunc
