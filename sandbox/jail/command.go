@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -101,6 +102,18 @@ func newCmd(ctx context.Context, p Policy, env environment, name string, args []
 	// and refuses it if a symbolic link appears in it meanwhile.
 	if path, err = filepath.EvalSymlinks(path); err != nil {
 		return nil, err
+	}
+	if g.execOnly {
+		// The program's own interpreter must be executable for it to start.
+		interp, err := withInterpreters([]string{path})
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range interp[1:] {
+			if !slices.Contains(g.exec, x) {
+				g.exec = append(slices.Clone(g.exec), x)
+			}
+		}
 	}
 	c := &Cmd{Enforcement: e}
 	if err := c.setup(ctx, g, env.exe, path, append([]string{name}, args...)); err != nil {

@@ -19,7 +19,8 @@ func (c *Cmd) setup(ctx context.Context, g grants, exe, path string, argv []stri
 	p := &plan{
 		Version: planVersion, Path: path, Args: argv,
 		ABI: e.Landlock, Seccomp: e.Seccomp,
-		RO: g.ro, RW: g.rw, Connect: g.connect, Bind: g.bind,
+		RO: g.ro, RW: g.rw, Exec: g.exec, ExecOnly: g.execOnly,
+		Connect: g.connect, Bind: g.bind,
 		Unix: len(g.unix) > 0, Sockets: g.unix, Confine: e.UnixPaths,
 		AnyPort: slices.Contains(e.Missing, ProtectTCPPorts),
 	}

@@ -26,6 +26,9 @@ var abiConfigs = [maxABI + 1]landlock.Config{
 const (
 	fileRO = landlock.AccessFSSet(ll.AccessFSExecute | ll.AccessFSReadFile)
 	dirRO  = fileRO | landlock.AccessFSSet(ll.AccessFSReadDir)
+	// noExec is removed from every grant but the program and the plan's
+	// Exec entries when the plan limits execution.
+	noExec = ^landlock.AccessFSSet(ll.AccessFSExecute)
 	fileRW = fileRO | landlock.AccessFSSet(ll.AccessFSWriteFile|ll.AccessFSTruncate)
 	// dirRW is everything but making device nodes (with CAP_MKNOD a
 	// block device made in a writable directory would expose the raw
@@ -36,7 +39,8 @@ const (
 )
 
 // applyLandlock restricts every thread of the process to p's grants, the
-// base set and the program itself, with p.ABI's rights.
+// base set and the program itself, with p.ABI's rights. With p.ExecOnly
+// only the program and p.Exec keep the execute right.
 func applyLandlock(p *plan) error {
 	if p.ABI == 0 {
 		return nil
@@ -50,6 +54,11 @@ func applyLandlock(p *plan) error {
 	}
 	cfg := abiConfigs[p.ABI]
 	handled := cfg.HandledAccessFS
+	// Rights of every grant that is not an executable of the plan.
+	other := handled
+	if p.ExecOnly {
+		other &= noExec
+	}
 	var rules []landlock.Rule
 	// System paths are trusted and may be symbolic links (/lib ->
 	// usr/lib, /proc/self); missing ones are skipped.
@@ -63,7 +72,7 @@ func applyLandlock(p *plan) error {
 			if fi.IsDir() {
 				rights = dir
 			}
-			rules = append(rules, landlock.PathAccess(rights&handled, path))
+			rules = append(rules, landlock.PathAccess(rights&other, path))
 		}
 	}
 	base(baseReadOnly, fileRO, dirRO)
@@ -79,7 +88,7 @@ func applyLandlock(p *plan) error {
 			f.Close()
 		}
 	}()
-	grant := func(paths []string, file, dir landlock.AccessFSSet) error {
+	grant := func(paths []string, file, dir, mask landlock.AccessFSSet) error {
 		for _, path := range paths {
 			f, isDir, err := pin(path)
 			if err != nil {
@@ -90,17 +99,22 @@ func applyLandlock(p *plan) error {
 			if isDir {
 				rights = dir
 			}
-			rules = append(rules, landlock.PathAccess(rights&handled, "/proc/self/fd/"+strconv.Itoa(int(f.Fd()))))
+			rules = append(rules, landlock.PathAccess(rights&mask, "/proc/self/fd/"+strconv.Itoa(int(f.Fd()))))
 		}
 		return nil
 	}
-	if err := grant([]string{p.Path}, fileRO, fileRO); err != nil {
+	if err := grant([]string{p.Path}, fileRO, fileRO, handled); err != nil {
 		return err
 	}
-	if err := grant(p.RO, fileRO, dirRO); err != nil {
+	if err := grant(p.RO, fileRO, dirRO, other); err != nil {
 		return err
 	}
-	if err := grant(p.RW, fileRW, dirRW); err != nil {
+	if err := grant(p.RW, fileRW, dirRW, other); err != nil {
+		return err
+	}
+	// Landlock rights add up over the rules of a path's ancestors: an
+	// executable beneath a read-only grant gets execute from its own rule.
+	if err := grant(p.Exec, fileRO, dirRO, handled); err != nil {
 		return err
 	}
 	if cfg.HandledAccessNet != 0 {

@@ -19,15 +19,19 @@ import (
 // in argv or the environment, so the paths it grants are not on display.
 type plan struct {
 	Version int      `json:"v"`
-	Path    string   `json:"path"`              // absolute path of the program
-	Args    []string `json:"args"`              // its argv, Args[0] as given
-	ABI     int      `json:"abi"`               // Landlock ABI to enforce; 0: none
-	Seccomp bool     `json:"seccomp"`           // install the system-call filter
-	RO      []string `json:"ro,omitempty"`      // canonical, beyond the base set
-	RW      []string `json:"rw,omitempty"`      // canonical
-	Connect []uint16 `json:"connect,omitempty"` // sorted, unique, non-zero
-	Bind    []uint16 `json:"bind,omitempty"`    // sorted, unique, non-zero
-	Unix    bool     `json:"unix,omitempty"`    // socket(AF_UNIX) allowed
+	Path    string   `json:"path"`         // absolute path of the program
+	Args    []string `json:"args"`         // its argv, Args[0] as given
+	ABI     int      `json:"abi"`          // Landlock ABI to enforce; 0: none
+	Seccomp bool     `json:"seccomp"`      // install the system-call filter
+	RO      []string `json:"ro,omitempty"` // canonical, beyond the base set
+	RW      []string `json:"rw,omitempty"` // canonical
+	// Exec, with ExecOnly, is all that may be executed besides Path;
+	// without ExecOnly every readable file may be.
+	Exec     []string `json:"exec,omitempty"`     // canonical
+	ExecOnly bool     `json:"execonly,omitempty"` // only Path and Exec
+	Connect  []uint16 `json:"connect,omitempty"`  // sorted, unique, non-zero
+	Bind     []uint16 `json:"bind,omitempty"`     // sorted, unique, non-zero
+	Unix     bool     `json:"unix,omitempty"`     // socket(AF_UNIX) allowed
 	// Sockets are the granted socket paths and directories (canonical);
 	// with Confine the launcher builds a private root holding only the
 	// system paths, the grants and these.
@@ -107,6 +111,9 @@ func (p *plan) normalise() {
 	if len(p.RW) == 0 {
 		p.RW = nil
 	}
+	if len(p.Exec) == 0 {
+		p.Exec = nil
+	}
 	if len(p.Connect) == 0 {
 		p.Connect = nil
 	}
@@ -140,7 +147,10 @@ func (p *plan) check() error {
 	if p.Confine && (!p.Unix || len(p.Sockets) == 0) || len(p.Sockets) > 0 && !p.Unix {
 		return errors.New("socket grants need Unix sockets, and confinement socket grants")
 	}
-	for _, l := range [][]string{p.RO, p.RW, p.Sockets} {
+	if len(p.Exec) > 0 && !p.ExecOnly {
+		return errors.New("plan lists executables without limiting execution to them")
+	}
+	for _, l := range [][]string{p.RO, p.RW, p.Sockets, p.Exec} {
 		for _, x := range l {
 			if err := planPath(x); err != nil {
 				return fmt.Errorf("grant %q: %w", x, err)

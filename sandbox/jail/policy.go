@@ -1,7 +1,10 @@
 package jail
 
 import (
+	"bytes"
+	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,12 +21,29 @@ import (
 // each time, so it may be shared, reused and used concurrently.
 type Policy struct {
 	// ReadOnly are absolute paths of files and directories the program may
-	// read, list and execute, with everything beneath them.
+	// read and list, with everything beneath them; and execute, unless
+	// Execute is set.
 	ReadOnly []string
 	// ReadWrite are absolute paths the program may also write: create,
 	// write, truncate, rename and delete files and directories beneath
 	// them. Creating device nodes is never allowed.
 	ReadWrite []string
+	// Execute, when not nil, is the complete list of what the program and
+	// everything it starts may execute: these absolute paths of files
+	// and directories (everything beneath a directory), the program
+	// itself, and the interpreters the kernel opens to run the program
+	// and each file listed (an ELF program's dynamic loader, a script's
+	// "#!" interpreter), which are added automatically. Everything else
+	// ReadOnly, ReadWrite and the base set grant becomes read-only
+	// without execute: no shell, no program written into a writable
+	// directory, no system tool may start. Entries are also readable.
+	// Shared libraries are unaffected (Landlock checks execve, not mmap).
+	// Note that the dynamic loader, once executable, can load any ELF file
+	// the program may read when it is executed with a path argument; a
+	// program whose children take arguments from an untrusted source must
+	// keep such arguments away from the loader. Nil means everything
+	// readable is executable, as before.
+	Execute []string
 
 	// ConnectTCP are the TCP ports the program may connect to. Landlock
 	// matches ports, not hosts: a port granted is granted on every address.
@@ -118,6 +138,8 @@ func BaseReadOnly() []string { return slices.Clone(baseReadOnly) }
 // environment resolved.
 type grants struct {
 	ro, rw        []string
+	exec          []string // canonical, interpreters of its files included
+	execOnly      bool     // Execute was set: nothing else is executable
 	connect, bind []uint16
 	unix          []string // canonical socket paths and directories
 	env           []string
@@ -135,7 +157,16 @@ func (p Policy) validate(homes []string) (grants, error) {
 	if g.rw, err = canonicalPaths("ReadWrite", p.ReadWrite); err != nil {
 		return grants{}, err
 	}
-	if err := checkCredentials(p, homes, append(slices.Clone(g.ro), g.rw...)); err != nil {
+	if p.Execute != nil {
+		g.execOnly = true
+		if g.exec, err = canonicalPaths("Execute", p.Execute); err != nil {
+			return grants{}, err
+		}
+		if g.exec, err = withInterpreters(g.exec); err != nil {
+			return grants{}, err
+		}
+	}
+	if err := checkCredentials(p, homes, slices.Concat(g.ro, g.rw, g.exec)); err != nil {
 		return grants{}, err
 	}
 	if g.connect, err = ports("ConnectTCP", p.ConnectTCP); err != nil {
@@ -259,3 +290,85 @@ func checkEnvName(name string) error {
 
 // loaderVar reports variables of the dynamic loader.
 func loaderVar(name string) bool { return strings.HasPrefix(name, "LD_") }
+
+// maxInterpreters bounds the chain of "#!" interpreters followed.
+const maxInterpreters = 4
+
+// withInterpreters returns paths followed by the interpreters the kernel
+// opens, with the execute right checked, to run each regular file among
+// them, canonical and without duplicates. Directories are taken as they
+// are: their programs' interpreters are the caller's to list.
+func withInterpreters(paths []string) ([]string, error) {
+	out := slices.Clone(paths)
+	for i := 0; i < len(out); i++ {
+		fi, err := os.Stat(out[i])
+		if err != nil {
+			return nil, fmt.Errorf("%w: Execute entry %q: %v", ErrPolicy, out[i], err)
+		}
+		if !fi.Mode().IsRegular() {
+			continue
+		}
+		interp, err := interpreterOf(out[i])
+		if err != nil {
+			return nil, fmt.Errorf("%w: Execute entry %q: %v", ErrPolicy, out[i], err)
+		}
+		if interp == "" {
+			continue
+		}
+		c, err := filepath.EvalSymlinks(interp)
+		if err != nil {
+			return nil, fmt.Errorf("%w: interpreter %q of %q: %v", ErrPolicy, interp, out[i], err)
+		}
+		if !slices.Contains(out, c) {
+			if len(out)-len(paths) >= maxInterpreters*len(paths) {
+				return nil, fmt.Errorf("%w: too many interpreters for the Execute entries", ErrPolicy)
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// interpreterOf returns the file the kernel opens to run path: the
+// PT_INTERP of an ELF file, the first word of a "#!" line; "" when there
+// is none (a static program, a file that is no program).
+func interpreterOf(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if bytes.HasPrefix(head, []byte("#!")) {
+		line, _, _ := bytes.Cut(head[2:], []byte("\n"))
+		fields := strings.Fields(string(line))
+		if len(fields) == 0 || !filepath.IsAbs(fields[0]) {
+			return "", fmt.Errorf("unreadable \"#!\" line")
+		}
+		return fields[0], nil
+	}
+	if !bytes.HasPrefix(head, []byte(elf.ELFMAG)) {
+		return "", nil
+	}
+	ef, err := elf.NewFile(f)
+	if err != nil {
+		return "", err
+	}
+	for _, prog := range ef.Progs {
+		if prog.Type != elf.PT_INTERP {
+			continue
+		}
+		b := make([]byte, min(prog.Filesz, 4096))
+		if _, err := prog.ReadAt(b, 0); err != nil {
+			return "", err
+		}
+		interp := string(bytes.TrimRight(b, "\x00"))
+		if !filepath.IsAbs(interp) {
+			return "", fmt.Errorf("ELF interpreter %q is not absolute", interp)
+		}
+		return interp, nil
+	}
+	return "", nil
+}

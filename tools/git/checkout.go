@@ -72,6 +72,18 @@ func (s *Server) checkout(ctx context.Context, args map[string]any) (ironcurtain
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
+	// A new branch, or a target that is no local branch (git may create
+	// one tracking a remote branch of that name), can write the branch's
+	// upstream into the configuration.
+	if a.CreateBranch || a.Track != nil {
+		r.writesConfig = true
+	} else if len(paths) == 0 {
+		local, err := s.git(ctx, r, "rev-parse", "--verify", "--quiet", "--end-of-options", "refs/heads/"+a.Target)
+		if err != nil {
+			return ironcurtain.Result{}, err
+		}
+		r.writesConfig = !local.ok()
+	}
 	out, err := s.mustGit(ctx, r, cmd...)
 	if err != nil {
 		return ironcurtain.Result{}, err

@@ -171,7 +171,7 @@ func (s *Server) commit(ctx context.Context, args map[string]any) (ironcurtain.R
 			return ironcurtain.Result{}, err
 		}
 	}
-	out, err := s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: cmd, stdin: []byte(a.Message)})
+	out, err := s.run(ctx, r, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: cmd, stdin: []byte(a.Message)})
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}

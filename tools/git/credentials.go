@@ -1,170 +1,69 @@
 package git
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"fmt"
-	"io"
-	"net"
-	"os"
-	"path/filepath"
-	"strconv"
+	"encoding/base64"
+	"maps"
+	"slices"
 	"strings"
-	"sync"
-	"time"
 )
 
-// Credentials reach git without touching a file, an argument or an
-// environment variable. For every network invocation the server listens
-// on a fresh Unix socket in its private directory (mode 0700) and sets
+// Credentials reach git as an HTTP header in the invocation's
+// configuration overrides (GIT_CONFIG_COUNT), never through a file, an
+// argument or a credential helper. For every network invocation, and
+// for each host listed in Options.Credentials whose vault credential can
+// be read, the server sets
 //
-//	credential.helper=            (clears every configured helper)
-//	credential.helper=cache --socket <that socket>
+//	http.https://<host>/.extraHeader=                      (clears the list)
+//	http.https://<host>/.extraHeader=Authorization: Basic <user:secret>
 //
-// git's own credential-cache client then forwards each request to the
-// socket, and the server answers from the vault. The server speaks the
-// cache daemon's side of the protocol: "action=get|store|erase",
-// "timeout=N", then the credential attributes, then end of stream. Only
-// "get" is answered, only for protocol=https and only for hosts listed in
-// Options.Credentials; "store" and "erase" are read and ignored, so
-// nothing is ever cached. The socket is removed when the invocation
-// ends. No helper binary is needed: the client ships with git.
+// git matches the URL of every request against the key's URL, so the
+// header goes only to that host, only over https (http.followRedirects
+// is off). A helper would have to run through the shell, which git's
+// jail does not let execute ("git credential-x get" always goes through
+// sh), so there is none; the repository's helpers are cleared.
+//
+// The secret is in the environment of the git processes of that one
+// invocation: readable by their own user's processes that may trace
+// them, and inherited by the programs git starts, which in the jail are
+// only git's own.
 
-// credRequest is one request of git's credential-cache client.
-type credRequest struct {
-	action   string
-	protocol string
-	host     string
+// credentials is what one network invocation presents and must scrub.
+type credentials struct {
+	config  []configEntry
+	secrets [][]byte // values handed out, scrubbed from the output
 }
 
-// maxCredRequest bounds a request read from the socket.
-const maxCredRequest = 64 << 10
-
-// parseCredRequest parses a credential-cache request.
-func parseCredRequest(b []byte) (credRequest, error) {
-	var r credRequest
-	if len(b) > maxCredRequest {
-		return r, fmt.Errorf("credential request of %d bytes is too long", len(b))
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if line == "" {
+// credentialConfig reads the vault credential of every listed host and
+// returns the headers presenting them. A credential that cannot be read,
+// or holds a line break or NUL (which would break the header), is left
+// out: git then meets the host without one and fails there.
+func (s *Server) credentialConfig(ctx context.Context) *credentials {
+	c := &credentials{}
+	for _, host := range slices.Sorted(maps.Keys(s.cfg.creds)) {
+		cred := s.cfg.creds[host]
+		secret, err := s.cfg.vault.Credential(ctx, cred.Name)
+		if err != nil || secret.IsZero() {
 			continue
 		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return credRequest{}, fmt.Errorf("malformed credential line %q", line)
+		value := secret.Reveal()
+		if strings.ContainsAny(value, "\r\n\x00") {
+			continue
 		}
-		switch k {
-		case "action":
-			r.action = v
-		case "protocol":
-			r.protocol = v
-		case "host":
-			r.host = strings.ToLower(v)
-		}
+		basic := base64.StdEncoding.EncodeToString([]byte(cred.Username + ":" + value))
+		key := "http.https://" + host + "/.extraHeader"
+		c.config = append(c.config, configEntry{key, ""}, configEntry{key, "Authorization: Basic " + basic})
+		c.secrets = append(c.secrets, []byte(value), []byte(basic))
 	}
-	if r.action == "" {
-		return credRequest{}, fmt.Errorf("credential request without an action")
-	}
-	return r, nil
-}
-
-// credServer answers one invocation's credential requests.
-type credServer struct {
-	s       *Server
-	ctx     context.Context
-	ln      net.Listener
-	path    string
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	secrets []string // values handed out, scrubbed from the output
-}
-
-// startCredentials listens on a fresh socket for one invocation.
-func (s *Server) startCredentials(ctx context.Context) (*credServer, error) {
-	path := filepath.Join(s.sockets, "c"+strconv.FormatUint(s.seq.Add(1), 10))
-	ln, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("git: credential socket: %w", err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("git: credential socket: %w", err)
-	}
-	if u := s.cfg.runAs; u != nil {
-		if err := os.Lchown(path, u.UID, u.GID); err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("git: credential socket: %w", err)
-		}
-	}
-	c := &credServer{s: s, ctx: ctx, ln: ln, path: path}
-	c.wg.Go(c.serve)
-	return c, nil
-}
-
-// helperConfig points git at the socket.
-func (c *credServer) helperConfig() configEntry {
-	return configEntry{"credential.helper", "cache --socket " + shellQuote(c.path)}
-}
-
-func (c *credServer) serve() {
-	for {
-		conn, err := c.ln.Accept()
-		if err != nil {
-			return
-		}
-		c.handle(conn)
-	}
-}
-
-// handle answers one connection. git's client writes the request, shuts
-// down its side for writing, and copies whatever comes back to git.
-func (c *credServer) handle(conn net.Conn) {
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	b, err := io.ReadAll(io.LimitReader(conn, maxCredRequest+1))
-	if err != nil {
-		return
-	}
-	req, err := parseCredRequest(b)
-	if err != nil || req.action != "get" || req.protocol != "https" {
-		return
-	}
-	cred, ok := c.s.cfg.creds[req.host]
-	if !ok {
-		return
-	}
-	secret, err := c.s.cfg.vault.Credential(c.ctx, cred.Name)
-	if err != nil || secret.IsZero() {
-		return
-	}
-	value := secret.Reveal()
-	if strings.ContainsAny(value, "\n\x00") {
-		return // git would misread it; never send a broken credential
-	}
-	c.mu.Lock()
-	c.secrets = append(c.secrets, value)
-	c.mu.Unlock()
-	w := bufio.NewWriter(conn)
-	fmt.Fprintf(w, "username=%s\npassword=%s\n", cred.Username, value)
-	_ = w.Flush()
-}
-
-// close stops listening, waits for the handler and removes the socket.
-func (c *credServer) close() {
-	c.ln.Close()
-	c.wg.Wait()
-	_ = os.Remove(c.path)
+	return c
 }
 
 // scrub replaces every credential handed out with "[redacted]". git does
 // not print credentials; this is a second line of defence.
-func (c *credServer) scrub(b []byte) []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *credentials) scrub(b []byte) []byte {
 	for _, v := range c.secrets {
-		b = bytes.ReplaceAll(b, []byte(v), []byte("[redacted]"))
+		b = bytes.ReplaceAll(b, v, []byte("[redacted]"))
 	}
 	return b
 }

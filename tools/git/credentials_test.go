@@ -3,6 +3,7 @@ package git
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/pem"
 	"io/fs"
 	"net/http"
@@ -70,15 +71,19 @@ func newGitHTTPServer(t *testing.T, dir string) *gitHTTPServer {
 func (g *gitHTTPServer) url(repo string) string { return g.srv.URL + "/" + repo }
 
 // dumpingGit writes a git wrapper that records every invocation's
-// arguments and environment before running the real git.
+// arguments and environment before running the real git. It uses only
+// shell builtins and runs the git of git's exec path, so that it also
+// runs in the jail (which lets the wrapper's shell execute, as the
+// interpreter of the program it was given, and git's exec path).
 func dumpingGit(t *testing.T) (wrapper, dump string) {
 	t.Helper()
-	real, err := exec.LookPath("git")
+	out, err := exec.Command("git", "--exec-path").Output()
 	require.NoError(t, err)
+	real := filepath.Join(strings.TrimSpace(string(out)), "git")
 	dir := t.TempDir()
 	dump = filepath.Join(dir, "dump")
 	wrapper = filepath.Join(dir, "git")
-	script := "#!/bin/sh\n{ echo ARGS; printf '%s\\n' \"$@\"; echo ENV; env; } >> " + shellQuote(dump) + "\nexec " + shellQuote(real) + " \"$@\"\n"
+	script := "#!/bin/sh\n{ echo ARGS; printf '%s\\n' \"$@\"; echo ENV; export -p; } >> " + shellQuote(dump) + "\nexec " + shellQuote(real) + " \"$@\"\n"
 	require.NoError(t, os.WriteFile(wrapper, []byte(script), 0o755))
 	return wrapper, dump
 }
@@ -122,13 +127,14 @@ func TestCredentialsFromVault(t *testing.T) {
 	// A failing transfer's error text must not carry it either.
 	record(f.call("git_fetch", map[string]any{"remote": g.url("missing.git")}))
 
+	basic := base64.StdEncoding.EncodeToString([]byte(testUsername + ":" + testSecret))
 	for _, text := range texts {
 		require.NotContains(t, text, testSecret)
+		require.NotContains(t, text, basic)
 	}
 	// Nothing the server or git wrote holds the secret: not the clone, not
-	// the repositories, not the server's private directory, not the
-	// arguments or environment of any git invocation.
-	for _, dir := range []string{f.root, f.s.base, filepath.Dir(dump)} {
+	// the repositories, not the server's private directory.
+	for _, dir := range []string{f.root, f.s.base} {
 		require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || d.Type()&fs.ModeSocket != 0 {
 				return err
@@ -138,15 +144,38 @@ func TestCredentialsFromVault(t *testing.T) {
 				return err
 			}
 			require.False(t, bytes.Contains(b, []byte(testSecret)), "%s holds the secret", p)
+			require.False(t, bytes.Contains(b, []byte(basic)), "%s holds the secret", p)
 			return nil
 		}))
 	}
+	// The header is in the environment of network invocations only,
+	// scoped to the credential's host over https, and never in an
+	// argument.
 	d, err := os.ReadFile(dump)
 	require.NoError(t, err)
-	require.Contains(t, string(d), "credential.helper", "the dump recorded the invocations")
-	entries, err := os.ReadDir(f.s.sockets)
-	require.NoError(t, err)
-	require.Empty(t, entries, "credential sockets are removed after each invocation")
+	require.NotContains(t, string(d), testSecret)
+	network := 0
+	for _, inv := range strings.Split(string(d), "ARGS\n")[1:] {
+		// Invocations run in parallel may interleave their records; those
+		// are skipped (the whole dump was checked above).
+		args, env, ok := strings.Cut(inv, "ENV\n")
+		if !ok || strings.Contains(env, "ARGS") {
+			continue
+		}
+		require.NotContains(t, args, testSecret)
+		require.NotContains(t, args, basic)
+		require.NotContains(t, env, testSecret)
+		isNetwork := strings.Contains(args, "\nclone\n") || strings.Contains(args, "\nfetch\n") ||
+			strings.Contains(args, "\npush\n") || strings.Contains(args, "\npull\n")
+		if !isNetwork {
+			require.NotContains(t, env, basic, "a local invocation carries no credential: %s", args)
+			continue
+		}
+		network++
+		require.Contains(t, env, "http.https://"+g.host+"/.extraHeader")
+		require.Contains(t, env, "Authorization: Basic "+basic)
+	}
+	require.Positive(t, network, "the dump recorded the network invocations")
 }
 
 // ok2 is ok returning the whole result.
@@ -182,25 +211,28 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 		Credentials: map[string]Credential{g.host: {Name: "forge-token"}},
 		Env:         map[string]string{"GIT_SSL_CAINFO": g.caFile},
 	})
-	require.Contains(t, f2.fail("git_clone", map[string]any{"url": g.url("repo.git"), "path": "c"}), "Authentication failed")
+	f2.fail("git_clone", map[string]any{"url": g.url("repo.git"), "path": "c"})
+	require.Zero(t, g.authHits.Load())
 
-	// The helper answers only https requests for listed hosts.
-	s := f2.s
-	cs, err := s.startCredentials(context.Background())
+	// The header is configured for the listed hosts only, over https only;
+	// a credential that would break the header is left out.
+	s, err := New(Options{
+		Vault: mapVault{"a": "token-a", "b": "bad\ntoken"},
+		Credentials: map[string]Credential{
+			"forge.example:8443": {Name: "a", Username: "u"},
+			"other.example":      {Name: "b"},
+			"missing.example":    {Name: "missing"},
+		},
+	})
 	require.NoError(t, err)
-	defer cs.close()
-	ask := func(req string) string {
-		cmd := exec.Command(s.cfg.git, "credential-cache", "--socket", cs.path, "get")
-		cmd.Env = s.env
-		cmd.Stdin = strings.NewReader(req)
-		out, err := cmd.Output()
-		require.NoError(t, err)
-		return string(out)
-	}
-	require.Equal(t, "username=x-access-token\npassword=wrong\n", ask("protocol=https\nhost="+g.host+"\n\n"))
-	require.Empty(t, ask("protocol=http\nhost="+g.host+"\n\n"), "never over plain http")
-	require.Empty(t, ask("protocol=https\nhost=evil.example.com\n\n"))
-	require.Equal(t, []byte("x [redacted] y"), cs.scrub([]byte("x wrong y")))
+	defer s.Close()
+	c := s.credentialConfig(context.Background())
+	basic := base64.StdEncoding.EncodeToString([]byte("u:token-a"))
+	require.Equal(t, []configEntry{
+		{"http.https://forge.example:8443/.extraHeader", ""},
+		{"http.https://forge.example:8443/.extraHeader", "Authorization: Basic " + basic},
+	}, c.config)
+	require.Equal(t, []byte("x [redacted] y [redacted]"), c.scrub([]byte("x token-a y "+basic)))
 }
 
 func TestRepositoryCredentialHelpersDoNotRun(t *testing.T) {
@@ -226,14 +258,4 @@ func TestRepositoryCredentialHelpersDoNotRun(t *testing.T) {
 
 	require.Contains(t, f.fail("git_fetch", nil), "terminal prompts disabled")
 	m.none("a repository credential helper or askpass")
-}
-
-func TestParseCredRequest(t *testing.T) {
-	r, err := parseCredRequest([]byte("action=get\ntimeout=900\nprotocol=https\nhost=GitHub.com\npath=x\n\n"))
-	require.NoError(t, err)
-	require.Equal(t, credRequest{action: "get", protocol: "https", host: "github.com"}, r)
-	for _, bad := range []string{"", "protocol=https\n", "action=get\nnonsense\n", strings.Repeat("a", maxCredRequest+1)} {
-		_, err := parseCredRequest([]byte(bad))
-		require.Error(t, err, "%q", bad)
-	}
 }

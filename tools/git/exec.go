@@ -86,17 +86,13 @@ func (s *Server) exec(ctx context.Context, inv invocation) (output, error) {
 
 	config := append(append([]configEntry(nil), s.static...), inv.config...)
 	allow := "none"
-	var creds *credServer
+	var creds *credentials
 	if inv.network {
 		allow = strings.Join(s.cfg.protocols, ":")
 		config = append(config, protocolConfig(s.cfg.protocols)...)
 		if len(s.cfg.creds) > 0 {
-			var err error
-			if creds, err = s.startCredentials(runCtx); err != nil {
-				return output{}, err
-			}
-			defer creds.close()
-			config = append(config, creds.helperConfig())
+			creds = s.credentialConfig(runCtx)
+			config = append(config, creds.config...)
 		}
 	}
 	env := append(append([]string(nil), s.env...), "GIT_ALLOW_PROTOCOL="+allow)

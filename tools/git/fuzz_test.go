@@ -162,17 +162,6 @@ func FuzzOverridesFor(f *testing.F) {
 	})
 }
 
-func FuzzParseCredRequest(f *testing.F) {
-	f.Add([]byte("action=get\ntimeout=900\nprotocol=https\nhost=example.com\n\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := parseCredRequest(b)
-		if err == nil {
-			require.NotEmpty(t, r.action)
-			require.Equal(t, strings.ToLower(r.host), r.host)
-		}
-	})
-}
-
 func FuzzParseVersion(f *testing.F) {
 	f.Add("git version 2.39.5\n")
 	f.Fuzz(func(t *testing.T, s string) {

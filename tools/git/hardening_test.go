@@ -202,18 +202,6 @@ func TestConfigDrivenCommandsDoNotRun(t *testing.T) {
 			rawGit(t, repo, "config", "core.editor", m.cmd("editor")+";:")
 			rawGit(t, repo, "config", "sequence.editor", m.cmd("seqeditor")+";:")
 		}, []string{"commit", "--allow-empty"}},
-		{"include.path", func(m *marks, repo string) {
-			inc := filepath.Join(repo, ".git", "evil.cfg")
-			writeFile(t, inc, fmt.Sprintf("[core]\n\tfsmonitor = %s\n[diff]\n\texternal = %s\n[filter \"inc\"]\n\tclean = %s; cat\n",
-				m.cmd("inc-fsmonitor"), m.cmd("inc-external"), m.cmd("inc-clean")))
-			commitFile(t, repo, ".gitattributes", "* filter=inc\n", "attributes")
-			rawGit(t, repo, "config", "include.path", "evil.cfg")
-		}, []string{"status"}},
-		{"includeIf", func(m *marks, repo string) {
-			inc := filepath.Join(repo, ".git", "evil-if.cfg")
-			writeFile(t, inc, fmt.Sprintf("[core]\n\tfsmonitor = %s\n", m.cmd("includeif")))
-			rawGit(t, repo, "config", "includeIf.onbranch:main.path", "evil-if.cfg")
-		}, []string{"status"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -475,4 +463,46 @@ func TestDashLeadingValuesAreRefused(t *testing.T) {
 			"%s %v: %s", tt.tool, tt.args, text)
 	}
 	m.none("a dash-leading argument")
+}
+
+// TestConfigIncludesAreRefused: a configuration that includes other files
+// is refused outright (the server could not hold the set of files git
+// reads still during the call), and nothing it names runs.
+func TestConfigIncludesAreRefused(t *testing.T) {
+	tests := []struct {
+		name    string
+		plant   func(m *marks, repo string)
+		control []string
+	}{
+		{"include.path", func(m *marks, repo string) {
+			inc := filepath.Join(repo, ".git", "evil.cfg")
+			writeFile(t, inc, fmt.Sprintf("[core]\n\tfsmonitor = %s\n[diff]\n\texternal = %s\n[filter \"inc\"]\n\tclean = %s; cat\n",
+				m.cmd("inc-fsmonitor"), m.cmd("inc-external"), m.cmd("inc-clean")))
+			commitFile(t, repo, ".gitattributes", "* filter=inc\n", "attributes")
+			rawGit(t, repo, "config", "include.path", "evil.cfg")
+		}, []string{"status"}},
+		{"includeIf", func(m *marks, repo string) {
+			inc := filepath.Join(repo, ".git", "evil-if.cfg")
+			writeFile(t, inc, fmt.Sprintf("[core]\n\tfsmonitor = %s\n", m.cmd("includeif")))
+			rawGit(t, repo, "config", "includeIf.onbranch:main.path", "evil-if.cfg")
+		}, []string{"status"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newMarks(t)
+			f := newFixture(t, Options{})
+			writeFile(t, filepath.Join(f.repo, "data.txt"), "data\n")
+			rawGit(t, f.repo, "add", "data.txt")
+			rawGit(t, f.repo, "commit", "-q", "-m", "data")
+			tt.plant(m, f.repo)
+			writeFile(t, filepath.Join(f.repo, "data.txt"), "changed\n")
+			m.control(f.repo, tt.control...)
+			for _, tool := range []string{"git_status", "git_diff", "git_log"} {
+				require.Contains(t, f.fail(tool, nil), "includes other files")
+			}
+			f.fail("git_add", map[string]any{"all": true})
+			f.fail("git_commit", map[string]any{"message": "x", "allowEmpty": true})
+			m.none(tt.name)
+		})
+	}
 }

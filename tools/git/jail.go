@@ -61,7 +61,34 @@ func (s *Server) setupJail(extra *jail.Policy) error {
 		Protected:        extra.Protected,
 		Unsandboxed:      extra.Unsandboxed,
 	}
+	// git and its own programs, nothing else: no shell, so no filter,
+	// textconv, merge driver, hook or helper a repository names can
+	// start, even one the server's key scan did not see. Hooks enabled
+	// by the operator are programs the repository chose (shell scripts,
+	// usually), so they keep the jail without this limit.
+	if !s.cfg.enableHooks {
+		local.Execute = append([]string{s.cfg.git, execPath}, extra.Execute...)
+	}
 	network := local
+	if !s.cfg.enableHooks {
+		network.Execute = slices.Clone(local.Execute)
+		if slices.Contains(s.cfg.protocols, "ssh") {
+			ssh, err := s.jailSSH()
+			if err != nil {
+				return err
+			}
+			if ssh != "" {
+				network.Execute = append(network.Execute, ssh)
+			}
+		}
+		if slices.Contains(s.cfg.protocols, "file") {
+			// git runs a local transport's upload-pack and receive-pack
+			// through the shell ("git-upload-pack '<path>'"); allowing
+			// file transfers gives transfers, never local commands, the
+			// shell.
+			network.Execute = append(network.Execute, "/bin/sh")
+		}
+	}
 	network.ConnectTCP = slices.Clone(extra.ConnectTCP)
 	for _, p := range s.cfg.protocols {
 		if port, ok := protocolPorts[p]; ok {
@@ -76,7 +103,7 @@ func (s *Server) setupJail(extra *jail.Policy) error {
 		}
 	}
 	network.BindTCP = extra.BindTCP
-	network.UnixSockets = append(slices.Clone(extra.UnixSockets), unixSockets(s.sockets, len(s.cfg.creds) > 0, s.cfg.env)...)
+	network.UnixSockets = append(slices.Clone(extra.UnixSockets), sshAgentSocket(s.cfg.env)...)
 	if _, err := jail.Check(local); err != nil {
 		return fmt.Errorf("git: jail: %w", err)
 	}
@@ -87,6 +114,37 @@ func (s *Server) setupJail(extra *jail.Policy) error {
 	s.jail = &gitJail{local: local, network: network, enforcement: e}
 	return nil
 }
+
+// jailSSH prepares ssh transports for a jail that executes no shell: git
+// then runs the ssh program itself, without a shell (an absolute path
+// without arguments as GIT_SSH_COMMAND, GIT_SSH_VARIANT=ssh), and the
+// program is returned for the jail to let execute ("" when it is not
+// installed: ssh transfers then fail). The default command's options
+// are what the jail enforces anyway (the user's ssh configuration is out
+// of reach, and there is no terminal to prompt on); an SSHCommand with
+// arguments of its own cannot be honoured without a shell and is refused.
+func (s *Server) jailSSH() (string, error) {
+	words := strings.Fields(s.cfg.sshCommand)
+	if s.cfg.sshCommand != defaultSSHCommand && len(words) != 1 {
+		return "", fmt.Errorf("git: jail: SSHCommand %q has arguments, which need a shell; the jail executes none, so "+
+			"name the ssh program alone", s.cfg.sshCommand)
+	}
+	p, err := exec.LookPath(words[0])
+	if err != nil {
+		return "", nil
+	}
+	if p, err = filepath.Abs(p); err != nil || strings.ContainsAny(p, shellMeta) {
+		return "", fmt.Errorf("git: jail: the ssh program %q cannot be run without a shell", p)
+	}
+	s.cfg.sshCommand = p
+	s.env = s.baseEnv()
+	s.static = s.staticConfig()
+	return p, nil
+}
+
+// shellMeta are the characters that make git run a command through the
+// shell rather than directly.
+const shellMeta = "|&;<>()$`\\\"' \t\n*?[#~=%"
 
 // Jail reports what the sandbox of every git invocation enforces, and
 // false when Options.Jail was not set. Record it in the audit log when
@@ -131,14 +189,11 @@ func (c gitCmd) Run() error {
 	return c.Cmd.Run()
 }
 
-// unixSockets are the sockets git may connect to by path: the credential
-// helper's socket directory when there are credentials, and the ssh
-// agent's socket that SSH_AUTH_SOCK names.
-func unixSockets(credDir string, creds bool, env []string) []string {
+// sshAgentSocket is the socket the network jail may connect to: the ssh
+// agent's, when SSH_AUTH_SOCK names one. Credentials reach git as a header,
+// never through a socket.
+func sshAgentSocket(env []string) []string {
 	var out []string
-	if creds {
-		out = append(out, credDir)
-	}
 	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "SSH_AUTH_SOCK="); ok && filepath.IsAbs(v) {
 			out = append(out, v)

@@ -108,7 +108,9 @@ func TestJailConfinesGit(t *testing.T) {
 	require.Empty(t, f.s.jail.local.ConnectTCP)
 	require.Empty(t, f.s.jail.local.UnixSockets)
 	require.ElementsMatch(t, []uint16{443, 8443}, f.s.jail.network.ConnectTCP)
-	require.Equal(t, []string{f.s.sockets}, f.s.jail.network.UnixSockets, "the credential helper's socket directory")
+	require.Empty(t, f.s.jail.network.UnixSockets, "credentials are a header, not a helper's socket")
+	require.Equal(t, f.s.jail.local.Execute, f.s.jail.network.Execute, "only git's own programs, ssh and file not allowed")
+	require.Len(t, f.s.jail.local.Execute, 2, "git and its exec path")
 }
 
 // BenchmarkJail measures what the jail adds to whole tool calls on the

@@ -118,6 +118,7 @@ type Identity struct {
 
 // Defaults applied by New.
 const (
+	defaultSSHCommand     = "ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes"
 	defaultTimeout        = 30 * time.Second
 	defaultNetworkTimeout = 120 * time.Second
 	defaultMaxOutput      = 4 << 20
@@ -237,7 +238,7 @@ func (o Options) validate() (*config, error) {
 	}
 	slices.Sort(c.protocols)
 	if c.sshCommand == "" {
-		c.sshCommand = "ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes"
+		c.sshCommand = defaultSSHCommand
 	}
 	if hasControl(c.sshCommand) {
 		return nil, errors.New("git: SSHCommand contains a control character")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,6 +21,10 @@ type repo struct {
 	bare      bool
 	ceiling   string
 	over      repoOverrides
+	watch     *configWatch // the configuration as scanned, held still
+	// writesConfig marks the call's invocations as ones that may write
+	// the configuration themselves (see configWriters).
+	writesConfig bool
 }
 
 // location is what `git rev-parse` reports about a directory.
@@ -90,6 +95,15 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 	}
 	r := &repo{dir: dir, ceiling: s.ceilingFor(dir)}
 	inv := invocation{dir: dir, ceiling: r.ceiling}
+	// Resolved independently, as the policy resolves it; checked against
+	// git's answer below. Its configuration is recorded before git reads
+	// it for the key scan.
+	found, foundErr := gitrepo.Discover(dir, r.ceiling)
+	if foundErr == nil && !s.unwatched {
+		if r.watch, err = watchConfig(found.GitDir, found.CommonDir); err != nil {
+			return nil, err
+		}
+	}
 
 	var (
 		wg           sync.WaitGroup
@@ -103,7 +117,7 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 	})
 	wg.Go(func() {
 		i := inv
-		i.args = []string{"config", "--list", "--name-only", "-z", "--includes"}
+		i.args = configScanArgs
 		kOut, kErr = s.exec(ctx, i)
 	})
 	wg.Wait()
@@ -147,9 +161,8 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 	// must be the one git found (the work tree, which an included file
 	// can move, is git's own answer, checked above), and every location of it (object
 	// directories and alternates included) must lie in the same root.
-	found, err := gitrepo.Discover(dir, r.ceiling)
-	if err != nil {
-		return nil, userErrorf("refused: cannot resolve the repository of %s: %v", abs, err)
+	if foundErr != nil {
+		return nil, userErrorf("refused: cannot resolve the repository of %s: %v", abs, foundErr)
 	}
 	if found.GitDir != r.gitDir || found.CommonDir != r.commonDir || (!r.bare && !found.IncludesSkipped && found.WorkTree != r.top) {
 		return nil, userErrorf("refused: the repository of %s does not resolve unambiguously", abs)
@@ -170,9 +183,84 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 	if err != nil {
 		return nil, userErrorf("refused: %v", err)
 	}
+	if err := r.watch.checkKeys(keys); err != nil {
+		return nil, err
+	}
+	if err := r.watch.check(); err != nil {
+		return nil, err
+	}
 	r.over = overridesFor(keys)
 	return r, nil
 }
+
+// run runs one invocation in r and then checks that the repository's
+// configuration is still the one its overrides were derived from. An
+// invocation that may write the configuration itself is checked before
+// instead, and the configuration is scanned and recorded again after it.
+func (s *Server) run(ctx context.Context, r *repo, inv invocation) (output, error) {
+	writes := r.watch != nil && (r.writesConfig || slices.Contains(configWriters, subcommand(inv.args)))
+	if writes {
+		if err := r.watch.check(); err != nil {
+			return output{}, err
+		}
+	}
+	out, err := s.exec(ctx, inv)
+	if err != nil {
+		return out, err
+	}
+	if writes {
+		err = s.rewatch(ctx, r)
+	} else {
+		err = r.watch.check()
+	}
+	if err != nil {
+		return output{}, err
+	}
+	return out, nil
+}
+
+// rewatch records r's configuration again after git wrote it, and refuses
+// one that gained a key the call's overrides do not cover: git's own
+// writes (remotes, upstreams) never add one.
+func (s *Server) rewatch(ctx context.Context, r *repo) error {
+	w, err := watchConfig(r.gitDir, r.commonDir)
+	if err != nil {
+		return err
+	}
+	out, err := s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, args: configScanArgs})
+	if err != nil {
+		return err
+	}
+	if !out.ok() {
+		return userErrorf("cannot read the repository configuration: %s", s.clean(out.stderr))
+	}
+	keys, err := parseConfigKeys(out.stdout)
+	if err != nil {
+		return userErrorf("refused: %v", err)
+	}
+	if err := w.checkKeys(keys); err != nil {
+		return err
+	}
+	if err := w.check(); err != nil {
+		return err
+	}
+	over := overridesFor(keys)
+	for _, e := range over.config {
+		if !slices.Contains(r.over.config, e) {
+			return userErrorf("refused: the repository configuration gained %s while git was running; the call is stopped", e.key)
+		}
+	}
+	for _, k := range over.refuse {
+		if !slices.Contains(r.over.refuse, k) {
+			return userErrorf("refused: the repository configuration gained %s while git was running; the call is stopped", k)
+		}
+	}
+	r.watch = w
+	return nil
+}
+
+// configScanArgs list the configuration's keys, includes followed.
+var configScanArgs = []string{"config", "--list", "--name-only", "-z", "--includes"}
 
 // openWorkRepo is openRepo for tools that change the work tree: it also
 // neutralises the configuration of populated submodules.
@@ -199,7 +287,7 @@ func (s *Server) ceilingFor(dir string) string {
 
 // git runs one local git command in r.
 func (s *Server) git(ctx context.Context, r *repo, args ...string) (output, error) {
-	return s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args})
+	return s.run(ctx, r, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args})
 }
 
 // truncatedText runs a read-only command whose output may be cut at the
@@ -220,7 +308,7 @@ func (s *Server) truncatedText(ctx context.Context, path string, cmd []string) (
 // gitTruncating runs one local git command whose stdout may be cut at the
 // cap (log, diff, show, blame: a cut is natural there and is marked).
 func (s *Server) gitTruncating(ctx context.Context, r *repo, args ...string) (output, error) {
-	return s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, truncate: true})
+	return s.run(ctx, r, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, truncate: true})
 }
 
 // mustGitTruncating is gitTruncating with a failure that is not the cap's
@@ -239,7 +327,7 @@ func (s *Server) gitNetwork(ctx context.Context, r *repo, args ...string) (outpu
 	if len(r.over.refuse) > 0 {
 		return output{}, userErrorf("%s", refusalText(r.over.refuse))
 	}
-	return s.exec(ctx, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, network: true})
+	return s.run(ctx, r, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, network: true})
 }
 
 // mustGit runs a local command and turns a non-zero exit into a tool

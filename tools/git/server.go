@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
@@ -35,11 +34,10 @@ type Server struct {
 	home      string          // HOME: empty
 	hooks     string          // core.hooksPath: empty, read-only
 	templates string          // GIT_TEMPLATE_DIR: empty
-	sockets   string          // credential sockets, 0700
 	env       []string
 	static    []configEntry
 	jail      *gitJail // nil: git runs without a sandbox
-	seq       atomic.Uint64
+	unwatched bool     // tests only: no configuration watch, to test the jail alone
 
 	closing   context.Context
 	close     context.CancelFunc
@@ -51,8 +49,8 @@ type Server struct {
 }
 
 // New validates opts, checks the git program, and creates the server's
-// private directory (its HOME, an empty hooks directory and the credential
-// sockets). Close removes it.
+// private directory (its HOME, an empty hooks directory and an empty
+// template directory). Close removes it.
 func New(opts Options) (*Server, error) {
 	cfg, err := opts.validate()
 	if err != nil {
@@ -70,8 +68,7 @@ func New(opts Options) (*Server, error) {
 	s.home = filepath.Join(s.base, "h")
 	s.hooks = filepath.Join(s.base, "k")
 	s.templates = filepath.Join(s.base, "t")
-	s.sockets = filepath.Join(s.base, "s")
-	for _, d := range []string{s.home, s.hooks, s.templates, s.sockets} {
+	for _, d := range []string{s.home, s.hooks, s.templates} {
 		if err := os.Mkdir(d, 0o700); err != nil {
 			_ = os.RemoveAll(s.base)
 			return nil, fmt.Errorf("git: %w", err)
@@ -80,9 +77,9 @@ func New(opts Options) (*Server, error) {
 	_ = os.Chmod(s.hooks, 0o500)
 	if cfg.runAs != nil {
 		// git, run as another user, must reach its HOME, hooks, templates
-		// and credential sockets: searchable by all (nothing in them is
-		// listed or written by git), the templates readable.
-		for d, mode := range map[string]os.FileMode{s.base: 0o711, s.home: 0o711, s.hooks: 0o511, s.templates: 0o755, s.sockets: 0o711} {
+		// and templates: searchable by all (nothing in them is listed or
+		// written by git), the templates readable.
+		for d, mode := range map[string]os.FileMode{s.base: 0o711, s.home: 0o711, s.hooks: 0o511, s.templates: 0o755} {
 			if err := os.Chmod(d, mode); err != nil {
 				_ = os.RemoveAll(s.base)
 				return nil, fmt.Errorf("git: %w", err)

@@ -85,7 +85,7 @@ func (s *Server) withSubmodules(ctx context.Context, r *repo) error {
 	var walk func(top string, depth int) error
 	walk = func(top string, depth int) error {
 		g := &gitlinkCollector{}
-		out, err := s.exec(ctx, invocation{dir: top, ceiling: filepath.Dir(top), config: r.over.config,
+		out, err := s.run(ctx, r, invocation{dir: top, ceiling: filepath.Dir(top), config: r.over.config,
 			args: []string{"ls-files", "--stage", "-z"}, stdout: g})
 		if err != nil {
 			return err
