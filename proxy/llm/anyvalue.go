@@ -29,34 +29,7 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 		}
 		return nil
 	case '[':
-		w.i++
-		w.ws()
-		if w.i < len(w.b) && w.b[w.i] == ']' {
-			w.i++
-			return nil
-		}
-		w.path = append(w.path, pathSeg{})
-		top := len(w.path) - 1
-		for idx := 0; ; idx++ {
-			w.path[top] = pathSeg{idx: idx}
-			if err := w.anyValue(class, depth+1); err != nil {
-				return err
-			}
-			w.ws()
-			if w.i >= len(w.b) {
-				return errNotJSON
-			}
-			switch w.b[w.i] {
-			case ',':
-				w.i++
-			case ']':
-				w.i++
-				w.path = w.path[:top]
-				return nil
-			default:
-				return errNotJSON
-			}
-		}
+		return w.elements(func() error { return w.anyValue(class, depth+1) })
 	case '{':
 		w.i++
 		w.path = append(w.path, pathSeg{})
@@ -97,26 +70,20 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 			if class == aSchema && isSchemaRef(key) {
 				// A reference the provider's validator could resolve by
 				// fetching it; only local ones ("#/$defs/x") are allowed.
-				if w.i >= len(w.b) || w.b[w.i] != '"' {
-					return w.fail(reasonWrongType)
-				}
-				raw, esc, err := w.str()
+				s, err := w.stringValue()
 				if err != nil {
 					return err
 				}
-				if s := decode(raw, esc); !strings.HasPrefix(s, "#") {
+				if !strings.HasPrefix(s, "#") {
 					return w.fail("a schema reference must be local (#...): the provider could fetch any other")
 				}
 			} else if class == aSchema && key == "$schema" {
 				// A meta-schema the validator does not know it could fetch.
-				if w.i >= len(w.b) || w.b[w.i] != '"' {
-					return w.fail(reasonWrongType)
-				}
-				raw, esc, err := w.str()
+				s, err := w.stringValue()
 				if err != nil {
 					return err
 				}
-				if !metaSchemas[decode(raw, esc)] {
+				if !metaSchemas[s] {
 					return w.fail("only the JSON Schema meta-schemas of json-schema.org may be named in $schema")
 				}
 			} else if err := w.anyValue(class, depth+1); err != nil {

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -114,7 +115,8 @@ func (s *jsonScanner) value(depth int) error {
 func (s *jsonScanner) object(depth int, top bool) ([]member, error) {
 	s.i++ // {
 	var members []member
-	var keys []string
+	var keyBuf [17][]byte
+	keys := keyBuf[:0] // folded; views into the body where no decoding was needed
 	var keySet map[string]struct{}
 	s.ws()
 	if s.i < len(s.b) && s.b[s.i] == '}' {
@@ -127,29 +129,30 @@ func (s *jsonScanner) object(depth int, top bool) ([]member, error) {
 			return nil, errNotJSON
 		}
 		keyStart := s.i
-		key, err := s.key()
+		folded, err := s.foldedKey()
 		if err != nil {
 			return nil, err
 		}
-		folded := strings.ToLower(key)
+		keyEnd := s.i
+		dup := false
 		if keySet != nil {
-			if _, dup := keySet[folded]; dup {
-				return nil, fmt.Errorf("the request body repeats the key %q in one object", key)
-			}
-			keySet[folded] = struct{}{}
+			_, dup = keySet[string(folded)]
+			keySet[string(folded)] = struct{}{}
 		} else {
 			for _, k := range keys {
-				if k == folded {
-					return nil, fmt.Errorf("the request body repeats the key %q in one object", key)
-				}
+				dup = dup || bytes.Equal(k, folded)
 			}
 			keys = append(keys, folded)
 			if len(keys) > 16 {
 				keySet = make(map[string]struct{}, 2*len(keys))
 				for _, k := range keys {
-					keySet[k] = struct{}{}
+					keySet[string(k)] = struct{}{}
 				}
 			}
+		}
+		if dup {
+			key, _ := decodeKey(s.b[keyStart:keyEnd]) // scanned already
+			return nil, fmt.Errorf("the request body repeats the key %q in one object", key)
 		}
 		s.ws()
 		if s.i >= len(s.b) || s.b[s.i] != ':' {
@@ -162,6 +165,7 @@ func (s *jsonScanner) object(depth int, top bool) ([]member, error) {
 			return nil, err
 		}
 		if top {
+			key, _ := decodeKey(s.b[keyStart:keyEnd]) // scanned already
 			members = append(members, member{key: key, keyStart: keyStart, valStart: valStart, valEnd: s.i})
 		}
 		s.ws()
@@ -272,14 +276,29 @@ func (s *jsonScanner) skipString() (bool, error) {
 }
 
 // key reads a string and returns it decoded.
-func (s *jsonScanner) key() (string, error) {
+// foldedKey scans the key at s.i and returns it lower-cased, decoded. A
+// key that needs neither (no escape, no upper-case letter, ASCII) is
+// returned as a view into the body, without allocating.
+func (s *jsonScanner) foldedKey() ([]byte, error) {
 	start := s.i
 	escaped, err := s.skipString()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	raw := s.b[start:s.i]
-	if !escaped {
+	raw := s.b[start+1 : s.i-1]
+	if !escaped && !bytes.ContainsFunc(raw, func(r rune) bool { return r >= utf8.RuneSelf || 'A' <= r && r <= 'Z' }) {
+		return raw, nil
+	}
+	key, err := decodeKey(s.b[start:s.i])
+	if err != nil {
+		return nil, err
+	}
+	return []byte(strings.ToLower(key)), nil
+}
+
+// decodeKey decodes a scanned JSON string, quotes included.
+func decodeKey(raw []byte) (string, error) {
+	if !bytes.ContainsRune(raw, '\\') {
 		return string(raw[1 : len(raw)-1]), nil
 	}
 	var out string

@@ -272,6 +272,12 @@ func hasPrefixFold(s, prefix string) bool {
 }
 
 func (w *walker) array(elem *node, depth int) error {
+	return w.elements(func() error { return w.value(elem, depth+1) })
+}
+
+// elements walks the array at w.i, calling each for every element with
+// the path naming its index.
+func (w *walker) elements(each func() error) error {
 	w.i++ // [
 	w.ws()
 	if w.i < len(w.b) && w.b[w.i] == ']' {
@@ -282,7 +288,7 @@ func (w *walker) array(elem *node, depth int) error {
 	top := len(w.path) - 1
 	for idx := 0; ; idx++ {
 		w.path[top] = pathSeg{idx: idx}
-		if err := w.value(elem, depth+1); err != nil {
+		if err := each(); err != nil {
 			return err
 		}
 		w.ws()
@@ -300,6 +306,19 @@ func (w *walker) array(elem *node, depth int) error {
 			return errNotJSON
 		}
 	}
+}
+
+// stringValue reads the string at w.i, decoded; anything else there is
+// the wrong type.
+func (w *walker) stringValue() (string, error) {
+	if w.i >= len(w.b) || w.b[w.i] != '"' {
+		return "", w.fail(reasonWrongType)
+	}
+	raw, esc, err := w.str()
+	if err != nil {
+		return "", err
+	}
+	return decode(raw, esc), nil
 }
 
 func (w *walker) object(o *objNode, depth int) error {
@@ -351,14 +370,10 @@ func (w *walker) object(o *objNode, depth int) error {
 			w.ws()
 			switch {
 			case o.tag != "" && name == o.tag:
-				if w.i >= len(w.b) || w.b[w.i] != '"' {
-					return w.fail(reasonWrongType)
-				}
-				raw, esc, err := w.str()
-				if err != nil {
+				if tagValue, err = w.stringValue(); err != nil {
 					return err
 				}
-				tagValue, tagSeen = decode(raw, esc), true
+				tagSeen = true
 				if o.variants[tagValue] == nil {
 					if r, ok := o.refusedTag[tagValue]; ok {
 						return w.fail(r)
