@@ -56,12 +56,11 @@ Flags:`
 
 // chatFlags are the parsed flags of ironcurtain chat.
 type chatFlags struct {
-	resume, sandbox, model, baseURL, keyEnv, approver string
-	autoApprove, unjailed                             bool
-	grantTTL                                          time.Duration
-	maxSteps                                          int
-	maxTokens                                         int64
-	maxTime                                           time.Duration
+	modelFlags
+	budgetFlags
+	resume, sandbox, approver string
+	autoApprove, unjailed     bool
+	grantTTL                  time.Duration
 }
 
 func parseChatFlags(args []string, stderr io.Writer) (chatFlags, int, bool) {
@@ -70,16 +69,12 @@ func parseChatFlags(args []string, stderr io.Writer) (chatFlags, int, bool) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.resume, "resume", "", "continue the session with this ID")
 	fs.StringVar(&f.sandbox, "sandbox", "", "the agent's sandbox directory (default: a new temporary directory; a resumed session's own)")
-	fs.StringVar(&f.model, "model", "", "the model, as provider:model (default: a resumed session's, or as ironcurtain run chooses)")
-	fs.StringVar(&f.baseURL, "base-url", "", "an OpenAI-compatible server's API root")
-	fs.StringVar(&f.keyEnv, "api-key-env", "", "the environment variable holding the key for --base-url")
+	f.modelFlags.register(fs, "default: a resumed session's, or from the API keys set")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the person's messages clearly ask for")
 	fs.StringVar(&f.approver, "approver", "chat", "who answers escalations: chat (in the session), terminal (the controlling terminal) or none")
 	fs.DurationVar(&f.grantTTL, "grant-ttl", time.Hour, "how long a grant made with e or s lasts (0: no grants offered)")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
-	fs.IntVar(&f.maxSteps, "max-steps", agent.DefaultMaxSteps, "the most answers the model may give per turn")
-	fs.Int64Var(&f.maxTokens, "max-tokens", agent.DefaultMaxTokens, "the most tokens a turn may spend")
-	fs.DurationVar(&f.maxTime, "max-time", agent.DefaultMaxDuration, "a turn's wall-time limit")
+	f.budgetFlags.register(fs, "a turn")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, chatHelp)
 		fs.PrintDefaults()
@@ -98,8 +93,12 @@ func parseChatFlags(args []string, stderr io.Writer) (chatFlags, int, bool) {
 		fmt.Fprintf(stderr, "ironcurtain chat: --resume %q: not a session ID (lower-case hex)\n", f.resume)
 		return f, runExitUsage, false
 	}
-	if f.maxSteps <= 0 || f.maxTokens <= 0 || f.maxTime <= 0 || f.grantTTL < 0 {
-		fmt.Fprintln(stderr, "ironcurtain chat: --max-steps, --max-tokens and --max-time must be positive, --grant-ttl not negative")
+	if err := errors.Join(f.modelFlags.check(), f.budgetFlags.check()); err != nil {
+		fmt.Fprintf(stderr, "ironcurtain chat: %v\n", err)
+		return f, runExitUsage, false
+	}
+	if f.grantTTL < 0 {
+		fmt.Fprintln(stderr, "ironcurtain chat: --grant-ttl must not be negative")
 		return f, runExitUsage, false
 	}
 	return f, 0, true
@@ -154,12 +153,11 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		c.sess = &chatSession{Version: chatSessionVersion, ID: newChatID(), Created: time.Now().UTC(), Typed: []string{}}
 		c.paths = chatPathsFor(root, c.sess.ID)
 	}
-	rf := runFlags{model: f.model, baseURL: f.baseURL, keyEnv: f.keyEnv, priceIn: -1, priceOut: -1}
-	spec, mopts, err := runModelOptions(rf, os.Getenv)
+	spec, mopts, err := runModelOptions(f.modelFlags, os.Getenv)
 	if err != nil {
 		return fail(err)
 	}
-	if c.price, err = runPrice(spec, rf); err != nil {
+	if c.price, err = runPrice(spec, f.modelFlags); err != nil {
 		return fail(err)
 	}
 	model, err := models.Open(spec, mopts)
@@ -327,7 +325,7 @@ func (c *chat) turn(ctx context.Context, text string) error {
 		tr, err := agent.Run(tctx, agent.Config{
 			Model: c.model, Sandbox: c.sandbox, Task: text, History: c.sess.history(),
 			Constitution: policy.DefaultConstitution(), Session: "chat:" + c.sess.ID, Price: c.price,
-			Budget: agent.Budget{MaxSteps: c.f.maxSteps, MaxTokens: c.f.maxTokens, MaxDuration: c.f.maxTime},
+			Budget: c.f.budget(0),
 			OnStep: c.rep.stepDone,
 		})
 		done <- result{tr, err}

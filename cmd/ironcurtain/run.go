@@ -88,13 +88,12 @@ Flags:`
 
 // runFlags are the parsed flags of ironcurtain run.
 type runFlags struct {
-	sandbox, auditFile, model, baseURL, keyEnv, approver string
+	modelFlags
+	budgetFlags
+	sandbox, auditFile, approver                         string
 	signalNumber, signalSocket, signalTCP, signalAccount string
 	autoApprove, jsonOut, unjailed                       bool
-	maxSteps                                             int
-	maxTokens                                            int64
-	maxTime                                              time.Duration
-	maxCost, priceIn, priceOut                           float64
+	maxCost                                              float64
 	task                                                 string
 }
 
@@ -104,9 +103,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.sandbox, "sandbox", "", "the agent's sandbox directory, created if missing (default: a new temporary directory)")
 	fs.StringVar(&f.auditFile, "audit", "", "the audit log file (default: a new file under the user's state directory)")
-	fs.StringVar(&f.model, "model", "", "the model, as provider:model (anthropic, openai, google)")
-	fs.StringVar(&f.baseURL, "base-url", "", "an OpenAI-compatible server's API root, such as http://localhost:11434/v1 (or another provider's address)")
-	fs.StringVar(&f.keyEnv, "api-key-env", "", "the environment variable holding the key for --base-url (default: none)")
+	f.modelFlags.register(fs, "default: from the API keys set")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the task clearly asks for; it never denies, the approver decides the rest")
 	fs.StringVar(&f.approver, "approver", "terminal", "who answers escalations: terminal (the controlling terminal), web (a loopback approval page whose URL is printed at start), signal (a phone, through signal-cli's daemon) or none (escalations are denied)")
 	fs.StringVar(&f.signalNumber, "signal-number", "", "with --approver signal: the only number that may answer, and the one asked (+15551234567)")
@@ -115,12 +112,8 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	fs.StringVar(&f.signalAccount, "signal-account", "", "with --approver signal: the account, when signal-cli's daemon serves several")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the progress and the summary as JSON lines (see above)")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
-	fs.IntVar(&f.maxSteps, "max-steps", agent.DefaultMaxSteps, "the most answers the model may give")
-	fs.Int64Var(&f.maxTokens, "max-tokens", agent.DefaultMaxTokens, "the most tokens the run may spend, input and output")
-	fs.DurationVar(&f.maxTime, "max-time", agent.DefaultMaxDuration, "the run's wall-time limit")
+	f.budgetFlags.register(fs, "the run")
 	fs.Float64Var(&f.maxCost, "max-cost", 0, "the most the model calls may cost, in US dollars (0: no cost budget)")
-	fs.Float64Var(&f.priceIn, "price-in", -1, "the model's price per million input tokens, in US dollars (overrides the list price)")
-	fs.Float64Var(&f.priceOut, "price-out", -1, "the model's price per million output tokens, in US dollars")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, runHelp)
 		fs.PrintDefaults()
@@ -137,15 +130,13 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 		fs.Usage()
 		return f, runExitUsage, false
 	}
-	if f.maxSteps <= 0 || f.maxTokens <= 0 || f.maxTime <= 0 {
-		fmt.Fprintln(stderr, "ironcurtain run: --max-steps, --max-tokens and --max-time must be positive")
+	if err := f.budgetFlags.check(); err != nil {
+		fmt.Fprintf(stderr, "ironcurtain run: %v\n", err)
 		return f, runExitUsage, false
 	}
-	for _, v := range []float64{f.maxCost, f.priceIn, f.priceOut} {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			fmt.Fprintln(stderr, "ironcurtain run: --max-cost and the prices must be numbers")
-			return f, runExitUsage, false
-		}
+	if err := f.modelFlags.check(); err != nil || math.IsNaN(f.maxCost) || math.IsInf(f.maxCost, 0) {
+		fmt.Fprintln(stderr, "ironcurtain run: --max-cost and the prices must be numbers")
+		return f, runExitUsage, false
 	}
 	if f.maxCost < 0 {
 		fmt.Fprintln(stderr, "ironcurtain run: --max-cost must not be negative")
@@ -164,11 +155,11 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		fmt.Fprintf(stderr, "ironcurtain run: %v\n", err)
 		return runExitUsage
 	}
-	spec, mopts, err := runModelOptions(f, os.Getenv)
+	spec, mopts, err := runModelOptions(f.modelFlags, os.Getenv)
 	if err != nil {
 		return fail(err)
 	}
-	price, err := runPrice(spec, f)
+	price, err := runPrice(spec, f.modelFlags)
 	if err != nil {
 		return fail(err)
 	}
@@ -267,7 +258,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		Constitution: policy.DefaultConstitution(),
 		Session:      "run",
 		Price:        price,
-		Budget:       agent.Budget{MaxSteps: f.maxSteps, MaxTokens: f.maxTokens, MaxDuration: f.maxTime, MaxCost: f.maxCost},
+		Budget:       f.budget(f.maxCost),
 		OnStep:       rep.stepDone,
 	})
 	interrupted := ctx.Err() != nil
@@ -313,7 +304,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 // runModelOptions works out the model and how to reach it. With
 // --base-url, the key comes only from the variable --api-key-env names: a
 // key meant for one server is never sent to another.
-func runModelOptions(f runFlags, getenv func(string) string) (string, models.Options, error) {
+func runModelOptions(f modelFlags, getenv func(string) string) (string, models.Options, error) {
 	spec := f.model
 	if spec == "" {
 		switch {

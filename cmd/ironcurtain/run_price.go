@@ -31,7 +31,7 @@ var listPrices = map[string]agent.Price{
 // runPrice is the price the run counts cost at: the flags', or the list
 // price of a provider's own API; nil (unknown) for a model not listed or a
 // server given by --base-url, whose prices are its own.
-func runPrice(spec string, f runFlags) (*agent.Price, error) {
+func runPrice(spec string, f modelFlags) (*agent.Price, error) {
 	switch {
 	case f.priceIn >= 0 && f.priceOut >= 0:
 		return &agent.Price{InputPerMTok: f.priceIn, OutputPerMTok: f.priceOut}, nil

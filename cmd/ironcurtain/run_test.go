@@ -435,36 +435,36 @@ func TestRunUsage(t *testing.T) {
 func TestRunModelKeys(t *testing.T) {
 	env := map[string]string{"OPENAI_API_KEY": "sk-openai", "GEMINI_API_KEY": "gem", "OPENROUTER_KEY": "or-key"}
 	getenv := func(k string) string { return env[k] }
-	spec, o, err := runModelOptions(runFlags{model: "openai:gpt-4o"}, getenv)
+	spec, o, err := runModelOptions(modelFlags{model: "openai:gpt-4o"}, getenv)
 	require.NoError(t, err)
 	require.Equal(t, "openai:gpt-4o", spec)
 	require.Equal(t, "sk-openai", o.APIKey.Reveal())
 
-	_, o, err = runModelOptions(runFlags{model: "openai:m", baseURL: "https://openrouter.ai/api/v1"}, getenv)
+	_, o, err = runModelOptions(modelFlags{model: "openai:m", baseURL: "https://openrouter.ai/api/v1"}, getenv)
 	require.NoError(t, err)
 	require.True(t, o.APIKey.IsZero(), "OpenAI's key is not sent to another server")
-	_, o, err = runModelOptions(runFlags{model: "openai:m", baseURL: "https://openrouter.ai/api/v1", keyEnv: "OPENROUTER_KEY"}, getenv)
+	_, o, err = runModelOptions(modelFlags{model: "openai:m", baseURL: "https://openrouter.ai/api/v1", keyEnv: "OPENROUTER_KEY"}, getenv)
 	require.NoError(t, err)
 	require.Equal(t, "or-key", o.APIKey.Reveal())
 
 	delete(env, "OPENAI_API_KEY")
-	spec, o, err = runModelOptions(runFlags{}, getenv)
+	spec, o, err = runModelOptions(modelFlags{}, getenv)
 	require.NoError(t, err)
 	require.Equal(t, "google:gemini-2.5-flash", spec)
 	require.Equal(t, "gem", o.APIKey.Reveal())
 }
 
 func TestRunPrice(t *testing.T) {
-	p, err := runPrice("anthropic:claude-sonnet-4-5", runFlags{priceIn: -1, priceOut: -1})
+	p, err := runPrice("anthropic:claude-sonnet-4-5", modelFlags{priceIn: -1, priceOut: -1})
 	require.NoError(t, err)
 	require.Equal(t, 3.0, p.InputPerMTok)
-	p, err = runPrice("anthropic:claude-sonnet-4-5", runFlags{priceIn: -1, priceOut: -1, baseURL: "http://proxy"})
+	p, err = runPrice("anthropic:claude-sonnet-4-5", modelFlags{priceIn: -1, priceOut: -1, baseURL: "http://proxy"})
 	require.NoError(t, err)
 	require.Nil(t, p, "another server's prices are its own")
-	p, err = runPrice("openai:qwen2.5-coder", runFlags{priceIn: -1, priceOut: -1})
+	p, err = runPrice("openai:qwen2.5-coder", modelFlags{priceIn: -1, priceOut: -1})
 	require.NoError(t, err)
 	require.Nil(t, p)
-	p, err = runPrice("openai:qwen2.5-coder", runFlags{priceIn: 0, priceOut: 0})
+	p, err = runPrice("openai:qwen2.5-coder", modelFlags{priceIn: 0, priceOut: 0})
 	require.NoError(t, err)
 	require.Equal(t, 0.0, p.Cost(agent.Usage{InputTokens: 1e6, OutputTokens: 1e6}))
 }
