@@ -110,22 +110,7 @@ func TestServeWebApprover(t *testing.T) {
 		p = st.Pending
 		return len(p) == 1
 	}, 10*time.Second, 10*time.Millisecond)
-	resp, err := http.Get(page.String())
-	require.NoError(t, err)
-	html, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
-	csrf := regexp.MustCompile(`name="ironcurtain-csrf" content="([0-9a-f]+)"`).FindSubmatch(html)
-	require.NotNil(t, csrf)
-	req, _ := http.NewRequest("POST", "http://"+page.Host+"/api/decide", strings.NewReader(`{"id":"`+p[0].ID+`","decision":"deny"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-IronCurtain-Token", token)
-	req.Header.Set("X-IronCurtain-CSRF", string(csrf[1]))
-	req.Header.Set("Origin", "http://"+page.Host)
-	resp, err = http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	pageDecide(t, page, `{"id":"`+p[0].ID+`","decision":"deny"}`)
 	require.ErrorIs(t, <-noDone, ironcurtain.ErrDenied)
 	require.NoFileExists(t, filepath.Join(dir, "no.txt"))
 }
@@ -142,4 +127,28 @@ func TestServeApproverConfig(t *testing.T) {
 	}
 	_, err := decodeServeConfig("c.json", []byte(`{"approver":"web","webAddr":"127.0.0.1:0","escalationSocket":"s.sock"}`))
 	require.NoError(t, err)
+}
+
+// pageDecide posts a decision to the approval page at page (its URL with
+// the token) as the page's own script does: with the token, the page's
+// CSRF token, its Origin and a JSON body; the page must accept it.
+func pageDecide(t *testing.T, page *url.URL, body string) {
+	t.Helper()
+	resp, err := http.Get(page.String())
+	require.NoError(t, err)
+	html, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	csrf := regexp.MustCompile(`name="ironcurtain-csrf" content="([0-9a-f]+)"`).FindSubmatch(html)
+	require.NotNil(t, csrf)
+	req, err := http.NewRequest("POST", "http://"+page.Host+"/api/decide", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-IronCurtain-Token", page.Query().Get("token"))
+	req.Header.Set("X-IronCurtain-CSRF", string(csrf[1]))
+	req.Header.Set("Origin", "http://"+page.Host)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -67,23 +66,7 @@ func TestRunWebApprover(t *testing.T) {
 		require.NoError(t, json.Unmarshal(st.Pending, &pending))
 		return len(pending) == 1
 	}, 20*time.Second, 10*time.Millisecond, "the escalation reaches the page")
-	resp, err := http.Get(page.String())
-	require.NoError(t, err)
-	html, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.NoError(t, err)
-	csrf := regexp.MustCompile(`name="ironcurtain-csrf" content="([0-9a-f]+)"`).FindSubmatch(html)
-	require.NotNil(t, csrf)
-	body := `{"id":"` + pending[0].ID + `","decision":"approve","digest":"` + pending[0].Presentation.Digest + `"}`
-	req, _ := http.NewRequest("POST", "http://"+page.Host+"/api/decide", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-IronCurtain-Token", token)
-	req.Header.Set("X-IronCurtain-CSRF", string(csrf[1]))
-	req.Header.Set("Origin", "http://"+page.Host)
-	resp, err = http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	pageDecide(t, page, `{"id":"`+pending[0].ID+`","decision":"approve","digest":"`+pending[0].Presentation.Digest+`"}`)
 	select {
 	case code := <-done:
 		require.Equal(t, 0, code, "%s\n%s", stdout.String(), stderr.String())
