@@ -164,16 +164,7 @@ func TestAbsoluteWorkspacePaths(t *testing.T) {
 		/*9*/ {Op: "append", Path: "/workspace/made/deep/file", Content: " and appended"},
 	}
 	run, sb := runScript(t, st, ws, steps)
-	for i, s := range steps {
-		if s.Op == "call" {
-			rec := run.verdict(t, i)
-			require.Equal(t, ironcurtain.Allow, rec.Verdict, "step %d (%s): %s %s", i, s.Tool, rec.Rule, rec.Error)
-			require.False(t, run.Steps[i].Call.IsError, "step %d: %s", i, run.Steps[i].Call.Text)
-			require.NotContains(t, run.Steps[i].Call.Text+run.Steps[i].Call.Structured, ws, "step %d shows the host path", i)
-		} else {
-			require.Empty(t, run.Steps[i].Err, "step %d (%s %s)", i, s.Op, s.Path)
-		}
-	}
+	run.requireAllSucceeded(t, steps, ws)
 	require.Equal(t, content, run.Steps[1].Call.Text, "a file's content is not rewritten on the way in or out")
 	require.Contains(t, run.Steps[0].Call.Text, "/workspace/done.txt")
 	require.Contains(t, run.Steps[2].Call.Text, WorkspaceDir)
@@ -214,16 +205,7 @@ func TestWorkspaceGit(t *testing.T) {
 		/*8*/ {Op: "call", Tool: "git__git_log", Args: map[string]any{}},
 	}
 	run, sb := runScript(t, st, ws, steps)
-	for i, s := range steps {
-		if s.Op == "call" {
-			rec := run.verdict(t, i)
-			require.Equal(t, ironcurtain.Allow, rec.Verdict, "step %d (%s): %s %s", i, s.Tool, rec.Rule, rec.Error)
-			require.False(t, run.Steps[i].Call.IsError, "step %d: %s", i, run.Steps[i].Call.Text)
-			require.NotContains(t, run.Steps[i].Call.Text+run.Steps[i].Call.Structured, ws, "step %d shows the host path", i)
-		} else {
-			require.Empty(t, run.Steps[i].Err, "step %d (%s %s)", i, s.Op, s.Path)
-		}
-	}
+	run.requireAllSucceeded(t, steps, ws)
 	require.Contains(t, run.Steps[8].Call.Text, "first")
 	uid := sb.s.uid
 	filepath.WalkDir(filepath.Join(ws, "r"), func(p string, d os.DirEntry, err error) error {
@@ -293,5 +275,22 @@ func TestWorkspacePathAttacks(t *testing.T) {
 	for _, p := range []string{filepath.Join(parent, sibling), filepath.Join(secretDir, "repo"), filepath.Join(secretDir, "new.txt"), "/workspace/x", "/workspacex"} {
 		require.NoFileExists(t, p)
 		require.NoDirExists(t, p)
+	}
+}
+
+// requireAllSucceeded checks that every step of steps succeeded: each call
+// allowed, not an error, and showing no host path of ws; each container
+// step done.
+func (r scriptRun) requireAllSucceeded(t *testing.T, steps []scriptStep, ws string) {
+	t.Helper()
+	for i, s := range steps {
+		if s.Op != "call" {
+			require.Empty(t, r.Steps[i].Err, "step %d (%s %s)", i, s.Op, s.Path)
+			continue
+		}
+		rec := r.verdict(t, i)
+		require.Equal(t, ironcurtain.Allow, rec.Verdict, "step %d (%s): %s %s", i, s.Tool, rec.Rule, rec.Error)
+		require.False(t, r.Steps[i].Call.IsError, "step %d: %s", i, r.Steps[i].Call.Text)
+		require.NotContains(t, r.Steps[i].Call.Text+r.Steps[i].Call.Structured, ws, "step %d shows the host path", i)
 	}
 }
