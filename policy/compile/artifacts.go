@@ -151,6 +151,10 @@ func ReadScenarios(data []byte) (*Scenarios, error) {
 		if presence.Scenarios[i].Expect == nil {
 			return nil, fmt.Errorf("scenario %d (%q): no expected decision", i+1, sc.Description)
 		}
+		if sc.NotAllow && sc.Expect != ironcurtain.Deny {
+			// Either verdict it names would pass: a scenario that cannot fail.
+			return nil, fmt.Errorf("scenario %d (%q): notAllow expects deny or escalate, not %s", i+1, sc.Description, sc.Expect)
+		}
 	}
 	return &s, nil
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 )
@@ -176,4 +177,37 @@ func FuzzDocument(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzReadScenarios: either format of test-scenarios.json, however
+// malformed, is decoded or refused, never half-read: every scenario
+// accepted names a server and a tool, and "not allow" expects no allow.
+func FuzzReadScenarios(f *testing.F) {
+	f.Add([]byte(`{"scenarios":[{"description":"d","source":"sentence","call":{"server":"filesystem","tool":"read_file","arguments":{"path":"a"}},"expect":"allow"}]}`))
+	f.Add([]byte(`{"generatedAt":"x","constitutionHash":"y","inputHash":"z","scenarios":[{"description":"d","request":{"serverName":"filesystem","toolName":"read_file","arguments":{}},"expectedDecision":"not-allow","reasoning":"r","source":"generated"}]}`))
+	f.Add([]byte(`{"scenarios":[{"request":{"serverName":"","toolName":"t"},"expectedDecision":"allow"}]}`))
+	f.Add([]byte(`{"scenarios":[{"request":null}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ReadScenarios(data)
+		if err != nil {
+			return
+		}
+		for _, sc := range s.Scenarios {
+			if sc.Call.Server == "" || sc.Call.Tool == "" {
+				t.Fatalf("a scenario without a server or tool was accepted: %+v", sc)
+			}
+			if sc.NotAllow && sc.Expect != ironcurtain.Deny {
+				t.Fatalf("a not-allow scenario expects %s", sc.Expect)
+			}
+		}
+	})
+}
+
+// TestReadScenariosNotAllowCannotAlwaysPass: a scenario that expects allow
+// and "not allow" at once would pass on every verdict; it is refused.
+func TestReadScenariosNotAllowCannotAlwaysPass(t *testing.T) {
+	_, err := ReadScenarios([]byte(`{"scenarios":[{"description":"d","source":"sentence","call":{"server":"s","tool":"t","arguments":{}},"expect":"allow","notAllow":true}]}`))
+	if err == nil || !strings.Contains(err.Error(), "notAllow") {
+		t.Fatalf("accepted, or refused for another reason: %v", err)
+	}
 }
