@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,4 +222,24 @@ func TestPolicyTestReadsIronCurtainScenarios(t *testing.T) {
 	code, _, errOut = runCLI(t, "", "policy", "test", dir)
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "maybe")
+}
+
+// FuzzReadAuditCalls: whatever the file holds, policy diff reads calls
+// that name a server and a tool, or refuses the file; it never panics.
+func FuzzReadAuditCalls(f *testing.F) {
+	f.Add(`{"seq":2,"type":"call","call":{"server":"fetch","tool":"web_search","arguments":{"query":"go"}}}` + "\n")
+	f.Add(`{"server":"filesystem","tool":"read_file","arguments":{"path":"a"}}` + "\n{\"type\":\"open\"}\n")
+	f.Add(`{"call":{"server":"","tool":"x"},"server":"s"}` + "\nnot json\n")
+	f.Fuzz(func(t *testing.T, log string) {
+		calls, err := readAuditCalls("-", strings.NewReader(log), io.Discard)
+		if err != nil {
+			return
+		}
+		require.NotEmpty(t, calls)
+		for _, c := range calls {
+			require.NotEmpty(t, c.Server)
+			require.NotEmpty(t, c.Tool)
+			require.NotNil(t, c.Arguments)
+		}
+	})
 }
