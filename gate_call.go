@@ -184,19 +184,25 @@ func (g *Gate) run(ctx context.Context, call *ToolCall, t *trail) (res Result, e
 		}
 	}()
 
-	// Go values JSON has a form for become that form, in a copy; others are
-	// refused here, with the reason.
-	if norm, changed, arg, why := normalizeArguments(call.Arguments); why != "" {
-		return Result{}, t.refuse(deny(RuleInvalidArguments, fmt.Sprintf("argument %s: %s", quoteName(arg), why)),
-			fmt.Errorf("%w: argument %q is not JSON", ErrInvalidArguments, arg))
-	} else if changed {
-		call.Arguments = norm
-	}
-
 	// Size, depth and JSON-ness first: every later step walks the arguments.
 	// The names the agent chose count against the cap too.
 	names := len(call.Server) + len(call.Tool) + len(call.ID) + len(call.Session)
-	if size, problem, arg := measureArguments(call.Arguments, g.maxArgs-names); problem != argsOK {
+	size, problem, arg := measureArguments(call.Arguments, g.maxArgs-names)
+	if problem == argsNotJSON {
+		// Arguments built in Go: values JSON has a form for become that
+		// form, in a copy, and are measured again; others are refused here,
+		// with the reason.
+		norm, changed, narg, why := normalizeArguments(call.Arguments)
+		if why != "" {
+			return Result{}, t.refuse(deny(RuleInvalidArguments, fmt.Sprintf("argument %s: %s", quoteName(narg), why)),
+				fmt.Errorf("%w: argument %q is not JSON", ErrInvalidArguments, narg))
+		}
+		if changed {
+			call.Arguments = norm
+			size, problem, arg = measureArguments(call.Arguments, g.maxArgs-names)
+		}
+	}
+	if problem != argsOK {
 		switch problem {
 		case argsTooLarge:
 			return Result{}, t.refuse(deny(RuleArgumentSizeLimit, fmt.Sprintf("the arguments are larger than the limit of %d bytes", g.maxArgs)),
