@@ -77,7 +77,7 @@ var layers = []layer{
 	// The leaves that carry the heavy dependencies.
 	{pkgs: "sandbox/sandboxtest", ours: []string{""}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "sandbox/jail", ours: []string{"internal/..."}, theirs: kernel, never: heavy},
-	{pkgs: "sandbox/codemode", ours: []string{""}, theirs: qjs, never: concat(docker, mcp, []string{anthropic, openai})},
+	{pkgs: "sandbox/codemode", ours: []string{"", "internal/inert"}, theirs: qjs, never: concat(docker, mcp, []string{anthropic, openai})},
 	{pkgs: "sandbox/docker/codetool", ours: []string{"", "sandbox/codemode"}, never: concat(docker, mcp, []string{anthropic, openai})},
 	{pkgs: "sandbox/docker/internal/...", never: heavy},
 	// Docker Mode maps container paths by the policy's annotations.

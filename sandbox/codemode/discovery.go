@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	inerttext "github.com/ironcurtain-go/ironcurtain/internal/inert"
 )
 
 // With many tools, their declarations crowd the model's prompt. The
@@ -88,21 +89,11 @@ func summary(desc string) string {
 	return desc
 }
 
-// inert drops control, format (bidirectional overrides and isolates
-// included) and separator characters other than the space, and breaks
-// up "*/" so that the text cannot end a block comment it is quoted in.
+// inert renders text from the tool list as internal/inert does (control,
+// format and bidirectional characters shown as escapes), and breaks up
+// "*/" so that the text cannot end a block comment it is quoted in.
 func inert(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == ' ':
-			return r
-		case r == utf8.RuneError, unicode.IsControl(r), unicode.Is(unicode.Cf, r),
-			unicode.Is(unicode.Zl, r), unicode.Is(unicode.Zp, r), unicode.IsSpace(r):
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.ReplaceAll(s, "*/", "* /")
+	return strings.ReplaceAll(inerttext.String(s), "*/", "* /")
 }
 
 // help answers the runtime's help function. arg is empty for help(),
