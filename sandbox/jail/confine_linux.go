@@ -149,7 +149,7 @@ func confine(p *plan) error {
 	if p.Path != "" {
 		grants = append(grants, p.Path)
 	}
-	grants = append(append(append(grants, p.RO...), p.RW...), p.Sockets...)
+	grants = append(append(append(append(grants, p.RO...), p.RW...), p.Exec...), p.Sockets...)
 	for _, path := range grants {
 		f, dir, err := pin(path)
 		if err != nil {
@@ -211,6 +211,9 @@ func confine(p *plan) error {
 		if err != nil {
 			return fmt.Errorf("confine: binding %s: %w", s.path, err)
 		}
+	}
+	if err := maskPaths(root, rootSt.Dev, p.Path, p.Masked); err != nil {
+		return err
 	}
 	if err := unix.Fchdir(root); err != nil {
 		return fmt.Errorf("confine: %w", err)
