@@ -47,6 +47,17 @@ func applyNamespaces(attr *syscall.SysProcAttr) *syscall.SysProcAttr {
 	}
 	attr.Cloneflags |= confineFlags
 	uid, gid := os.Getuid(), os.Getgid()
+	if cr := attr.Credential; cr != nil && uid == 0 && len(cr.Groups) == 0 {
+		// Root starting the program as another user: that user is the
+		// namespace's root, so that the launcher, which becomes it before
+		// exec (supplementary groups cleared), keeps the capabilities it
+		// confines with, and the program acts on files as that user.
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(cr.Uid), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(cr.Gid), Size: 1}}
+		attr.GidMappingsEnableSetgroups = true
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{}}
+		return attr
+	}
 	if uid == 0 {
 		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
 		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
