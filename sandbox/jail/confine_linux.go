@@ -39,7 +39,9 @@ const probeArg = "__ironcurtain_jail_probe__"
 
 // applyNamespaces makes attr start the process in a new user and mount
 // namespace, keeping the caller's other attributes (a process group).
-// The user's own uid and gid are mapped to themselves; for root, every
+// The user's own uid and gid are mapped to themselves; for root starting
+// the program as another user (a Credential without groups), that user is
+// the namespace's root; for root otherwise, every
 // id is, so that file ownership looks as it does outside.
 func applyNamespaces(attr *syscall.SysProcAttr) *syscall.SysProcAttr {
 	if attr == nil {
