@@ -143,9 +143,9 @@ func (s *Server) completeJail(j *gitJail) error {
 		return fmt.Errorf("git: asking %s for its exec path: %v %s", s.cfg.git, err, s.clean(out.stderr))
 	}
 	for _, p := range []*jail.Policy{&j.local, &j.network} {
-		p.ReadOnly = append(p.ReadOnly, execPath)
+		p.ReadOnly = append(slices.Clone(p.ReadOnly), execPath)
 		if p.Execute != nil {
-			p.Execute = append(p.Execute, execPath)
+			p.Execute = append(slices.Clone(p.Execute), execPath)
 		}
 		if _, err := jail.Check(*p); err != nil {
 			return fmt.Errorf("git: jail: %w", err)
