@@ -36,6 +36,18 @@ func newMaskFixture(t *testing.T) maskFixture {
 	return m
 }
 
+// maskJail skips the test where paths cannot be masked, runs it in
+// parallel, and returns the kernel and a fixture.
+func maskJail(t *testing.T) (kernel, maskFixture) {
+	t.Helper()
+	k := requireJail(t)
+	if !k.mountns {
+		t.Skip("no user and mount namespaces here: paths cannot be masked (see ProtectMaskedPaths)")
+	}
+	t.Parallel()
+	return k, newMaskFixture(t)
+}
+
 func (m maskFixture) policy() Policy {
 	return Policy{ReadWrite: []string{m.work}, Masked: []string{m.secret, m.private, m.later}}
 }
@@ -45,12 +57,7 @@ func (m maskFixture) policy() Policy {
 // masked paths inside it, nor move the directory holding one, nor create
 // a masked path that did not exist; the rest of the grant stays usable.
 func TestEscapeMaskedPaths(t *testing.T) {
-	k := requireJail(t)
-	if !k.mountns {
-		t.Skip("no user and mount namespaces here: paths cannot be masked (see ProtectMaskedPaths)")
-	}
-	t.Parallel()
-	m := newMaskFixture(t)
+	k, m := maskJail(t)
 	w := func(name string) string { return filepath.Join(m.work, name) }
 	decoy := filepath.Join(filepath.Dir(m.secret), "decoy")
 	require.NoError(t, os.WriteFile(decoy, []byte("decoy"), 0o600))
@@ -108,12 +115,7 @@ func unjailedIn(t *testing.T, p Policy, env environment, actions ...string) []st
 // after the policy was checked fails the launch; the program never runs
 // and the link's target is not read.
 func TestMaskedSwappedForLink(t *testing.T) {
-	k := requireJail(t)
-	if !k.mountns {
-		t.Skip("no user and mount namespaces here")
-	}
-	t.Parallel()
-	m := newMaskFixture(t)
+	k, m := maskJail(t)
 	p := m.policy()
 	p.Env = []string{probeEnv + "=1"}
 	p.Accept = []Protection{ProtectSignals, ProtectAbstractUnix}
