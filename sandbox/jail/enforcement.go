@@ -42,11 +42,17 @@ const (
 	// program may connect to any socket its user can reach by path, the
 	// Docker daemon's included.
 	ProtectUnixPaths Protection = "unix-socket-paths"
+	// ProtectTCPHosts: connections only to the hosts Connect names, by a
+	// private network namespace with only loopback (a user, mount and
+	// network namespace), needed by Connect. Without it Connect is
+	// enforced as ConnectTCP is: its ports are open on every host, and
+	// UDP to every host.
+	ProtectTCPHosts Protection = "tcp-hosts"
 )
 
 // protections are all of them, in the order they are reported.
 var protections = []Protection{ProtectLandlock, ProtectSeccomp, ProtectTCPPorts, ProtectSignals,
-	ProtectAbstractUnix, ProtectUnixPaths}
+	ProtectAbstractUnix, ProtectUnixPaths, ProtectTCPHosts}
 
 // Enforcement reports what a jail enforces on this machine. Record it
 // when a jailed server starts; Unsandboxed and Missing in particular are
@@ -64,6 +70,10 @@ type Enforcement struct {
 	// in which only the granted Unix socket paths exist (set with
 	// UnixSockets).
 	UnixPaths bool
+	// Hosts reports that the program runs in a private network namespace
+	// in which only the hosts and ports of Policy.Connect can be reached
+	// (set with Connect).
+	Hosts bool
 	// Unsandboxed reports that protections the Policy needs are missing
 	// because the kernel lacks them, and the Policy accepted running
 	// without them (Accept or Unsandboxed).
@@ -85,6 +95,9 @@ func (e Enforcement) String() string {
 	}
 	if e.UnixPaths {
 		parts = append(parts, "unix socket paths")
+	}
+	if e.Hosts {
+		parts = append(parts, "tcp hosts")
 	}
 	s := strings.Join(parts, ", ")
 	if s == "" {
@@ -111,6 +124,9 @@ type kernel struct {
 	// mountns: a user and mount namespace can be made and a private root
 	// built in it (see confine_linux.go).
 	mountns bool
+	// netns: a user, mount and network namespace can be made and its
+	// loopback device brought up (see netns_linux.go).
+	netns bool
 }
 
 // checkAccept refuses names in Policy.Accept that are no protection.
@@ -142,6 +158,7 @@ func decide(p Policy, g grants, k kernel) (Enforcement, error) {
 		// Without Landlock, /proc/<pid>/root of the user's other processes
 		// would lead out of the private root.
 		ProtectUnixPaths: sockets && (!k.mountns || e.Landlock == 0),
+		ProtectTCPHosts:  len(g.hosts) > 0 && !k.netns,
 	}
 	var missing, refused []Protection
 	for _, pr := range protections {
@@ -154,10 +171,11 @@ func decide(p Policy, g grants, k kernel) (Enforcement, error) {
 		}
 	}
 	if len(refused) > 0 {
-		return Enforcement{}, fmt.Errorf("%w: this kernel cannot enforce %s (Landlock ABI %d, seccomp %t, user namespaces %t); "+
-			"name them in Policy.Accept to run with less", ErrUnsupported, joinProtections(refused), k.abi, k.seccomp, k.mountns)
+		return Enforcement{}, fmt.Errorf("%w: this kernel cannot enforce %s (Landlock ABI %d, seccomp %t, user namespaces %t, network namespaces %t); "+
+			"name them in Policy.Accept to run with less", ErrUnsupported, joinProtections(refused), k.abi, k.seccomp, k.mountns, k.netns)
 	}
 	e.UnixPaths = sockets && !lacks[ProtectUnixPaths]
+	e.Hosts = len(g.hosts) > 0 && !lacks[ProtectTCPHosts]
 	if len(missing) > 0 {
 		e.Unsandboxed, e.Missing = true, missing
 	}

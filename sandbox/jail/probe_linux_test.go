@@ -76,6 +76,21 @@ func probe(verb, x string) error {
 			c.Close()
 		}
 		return err
+	case "hello":
+		// Connect and return the server's first line: which server
+		// answered.
+		c, err := net.DialTimeout("tcp", x, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		b := make([]byte, 64)
+		n, err := c.Read(b)
+		if err != nil {
+			return err
+		}
+		return probeOK(strings.TrimSpace(string(b[:n])))
 	case "listen":
 		l, err := net.Listen("tcp", x)
 		if err == nil {

@@ -1,0 +1,129 @@
+//go:build linux
+
+package jail
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// requireNetns skips the test where a jail cannot have a network
+// namespace of its own, and returns k with it.
+func requireNetns(t testing.TB, k kernel) kernel {
+	t.Helper()
+	if !netnsWork() {
+		t.Skip("no user, mount and network namespaces here (unprivileged user namespaces disabled?)")
+	}
+	k.netns = true
+	return k
+}
+
+// twoHosts starts a TCP server on 127.0.0.2 and one on 127.0.0.3, on the
+// same port, each answering its name ("allowed", "other") to every
+// connection, and a UDP socket on 127.0.0.3 at that port counting what it
+// receives. It returns the port, the count, and a dialer that resolves
+// allowed.test and other.test to them: the trusted side's resolver.
+func twoHosts(t *testing.T) (uint16, *atomic.Int32, func(context.Context, string, string) (net.Conn, error)) {
+	t.Helper()
+	serve := func(addr, name string) net.Listener {
+		l, err := net.Listen("tcp", addr)
+		require.NoError(t, err)
+		t.Cleanup(func() { l.Close() })
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				_, _ = c.Write([]byte(name + "\n"))
+				c.Close()
+			}
+		}()
+		return l
+	}
+	a := serve("127.0.0.2:0", "allowed")
+	port := uint16(a.Addr().(*net.TCPAddr).Port)
+	serve(net.JoinHostPort("127.0.0.3", strconv.Itoa(int(port))), "other")
+	u, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.3", strconv.Itoa(int(port))))
+	require.NoError(t, err)
+	t.Cleanup(func() { u.Close() })
+	var got atomic.Int32
+	go func() {
+		b := make([]byte, 512)
+		for {
+			if _, _, err := u.ReadFrom(b); err != nil {
+				return
+			}
+			got.Add(1)
+		}
+	}()
+	names := map[string]string{"allowed.test": "127.0.0.2", "other.test": "127.0.0.3"}
+	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
+		host, p, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, err
+		}
+		if ip, ok := names[host]; ok {
+			host = ip
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, net.JoinHostPort(host, p))
+	}
+	return port, &got, dial
+}
+
+// TestEscapeHosts grants one host and port, by name: the program reaches
+// that server by name, and neither the other server on the same port (by
+// name, by its address), nor IPv6, nor any address by UDP.
+func TestEscapeHosts(t *testing.T) {
+	k := requireNetns(t, requireJail(t))
+	f := newFixture(t)
+	port, udpGot, dial := twoHosts(t)
+	at := func(host string) string { return net.JoinHostPort(host, strconv.Itoa(int(port))) }
+	p := Policy{Connect: []HostPort{{Host: "allowed.test", Port: port}}, Dial: dial}
+
+	// Without the jail, the other server answers by address, and UDP
+	// reaches it.
+	require.Equal(t, []string{"other", "ok"}, unjailed(t, "hello:"+at("127.0.0.3"), "udp:"+at("127.0.0.3")))
+	require.Eventually(t, func() bool { return udpGot.Load() == 1 }, 5*time.Second, 10*time.Millisecond)
+	udpGot.Store(0)
+
+	check(t, p, f.env(k), []probeCase{
+		{"hello:" + at("allowed.test"), "allowed"},
+		{"hello:" + at("ALLOWED.test."), "allowed"},
+		{"hello:" + at("other.test"), "!other"},
+		{"connect:" + at("other.test"), "!ok"},
+		{"hello:" + at("127.0.0.3"), "!other"},
+		{"hello:" + at("127.0.0.2"), "!allowed"},
+		{"connect:" + at("127.0.0.3"), "!ok"},
+		{"connect:" + at("::1"), "!ok"},
+		{"connect:" + at("192.0.2.1"), "ENETUNREACH"},
+		{"connect:" + at("2001:db8::1"), "ENETUNREACH"},
+		{"udp:" + at("127.0.0.3"), "!err"}, // sent, inside the jail's own loopback
+		{"udp:192.0.2.1:53", "ENETUNREACH"},
+		{"connect:" + at("localhost"), "!ok"},
+	})
+	time.Sleep(100 * time.Millisecond)
+	require.Zero(t, udpGot.Load(), "a UDP datagram from the jail reached the other host")
+}
+
+// TestHostsAddress grants a host by IP address: it is reached at that
+// address, and nothing else.
+func TestHostsAddress(t *testing.T) {
+	k := requireNetns(t, requireJail(t))
+	f := newFixture(t)
+	port, _, dial := twoHosts(t)
+	at := func(host string) string { return net.JoinHostPort(host, strconv.Itoa(int(port))) }
+	p := Policy{Connect: []HostPort{{Host: "127.0.0.2", Port: port}}, Dial: dial}
+	check(t, p, f.env(k), []probeCase{
+		{"hello:" + at("127.0.0.2"), "allowed"},
+		{"hello:" + at("127.0.0.3"), "!other"},
+		{"connect:" + at("allowed.test"), "!ok"},
+	})
+}
