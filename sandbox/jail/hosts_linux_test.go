@@ -4,6 +4,7 @@ package jail
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -63,7 +64,7 @@ func twoHosts(t *testing.T) (uint16, *atomic.Int32, func(context.Context, string
 			got.Add(1)
 		}
 	}()
-	names := map[string]string{"allowed.test": "127.0.0.2", "other.test": "127.0.0.3"}
+	names := map[string]string{"allowed.test": "127.0.0.2", "other.test": "127.0.0.3", "2001:db8::7": "127.0.0.2"}
 	dial := func(ctx context.Context, network, address string) (net.Conn, error) {
 		host, p, err := net.SplitHostPort(address)
 		if err != nil {
@@ -113,17 +114,71 @@ func TestEscapeHosts(t *testing.T) {
 	require.Zero(t, udpGot.Load(), "a UDP datagram from the jail reached the other host")
 }
 
-// TestHostsAddress grants a host by IP address: it is reached at that
-// address, and nothing else.
+// TestHostsAddress grants hosts by IP address, IPv4 and IPv6: each is
+// reached at its address, and nothing else.
 func TestHostsAddress(t *testing.T) {
 	k := requireNetns(t, requireJail(t))
 	f := newFixture(t)
 	port, _, dial := twoHosts(t)
 	at := func(host string) string { return net.JoinHostPort(host, strconv.Itoa(int(port))) }
-	p := Policy{Connect: []HostPort{{Host: "127.0.0.2", Port: port}}, Dial: dial}
+	p := Policy{Connect: []HostPort{{Host: "127.0.0.2", Port: port}, {Host: "2001:db8::7", Port: port}}, Dial: dial}
 	check(t, p, f.env(k), []probeCase{
 		{"hello:" + at("127.0.0.2"), "allowed"},
+		{"hello:" + at("2001:db8::7"), "allowed"},
+		{"connect:" + at("2001:db8::8"), "!ok"},
 		{"hello:" + at("127.0.0.3"), "!other"},
 		{"connect:" + at("allowed.test"), "!ok"},
 	})
+}
+
+// TestForwarderStops: the trusted side's listening sockets and forwarded
+// connections close when the program exits, however it was waited for.
+func TestForwarderStops(t *testing.T) {
+	k := requireNetns(t, requireJail(t))
+	f := newFixture(t)
+	port, _, dial := twoHosts(t)
+	p := Policy{Connect: []HostPort{{Host: "allowed.test", Port: port}}, Dial: dial, Env: []string{probeEnv + "=1"}}
+	c, err := newCmd(context.Background(), p, f.env(k), testBinary(t), []string{"hello:allowed.test:" + strconv.Itoa(int(port))})
+	require.NoError(t, err)
+	require.True(t, c.Enforcement.Hosts)
+	require.NoError(t, c.Start())
+	fwd := c.fwd
+	require.NoError(t, c.Cmd.Wait(), "waited for as exec.Cmd, as the MCP client does")
+	require.Eventually(t, func() bool {
+		fwd.mu.Lock()
+		defer fwd.mu.Unlock()
+		return fwd.closed && len(fwd.open) == 0
+	}, 5*time.Second, 10*time.Millisecond)
+}
+
+// TestForwarderBound: at most maxForwarded connections are forwarded at
+// once; the rest wait until one ends.
+func TestForwarderBound(t *testing.T) {
+	var dialled atomic.Int32
+	release := make(chan struct{})
+	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
+		dialled.Add(1)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil, errors.New("refused")
+	}
+	fwd := newForwarder(nil, nil, dial)
+	defer fwd.stop()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	fwd.track(ln)
+	fwd.wg.Add(1)
+	go fwd.serve(ln, "x.example:1")
+	for range maxForwarded + 10 {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+	}
+	require.Eventually(t, func() bool { return dialled.Load() == maxForwarded }, 5*time.Second, time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	require.Equal(t, int32(maxForwarded), dialled.Load(), "no connection beyond the bound is forwarded")
+	close(release)
+	require.Eventually(t, func() bool { return dialled.Load() == maxForwarded+10 }, 5*time.Second, time.Millisecond)
 }

@@ -161,9 +161,9 @@ func BaseReadOnly() []string { return slices.Clone(baseReadOnly) }
 // environment resolved.
 type grants struct {
 	ro, rw        []string
-	exec          []string // canonical, interpreters of its files included
-	execOnly      bool     // Execute was set: nothing else is executable
-	connect, bind []uint16 // connect includes the ports of hosts
+	exec          []string    // canonical, interpreters of its files included
+	execOnly      bool        // Execute was set: nothing else is executable
+	connect, bind []uint16    // connect includes the ports of hosts
 	hosts         []hostGrant // Connect, by host
 	dial          func(ctx context.Context, network, address string) (net.Conn, error)
 	unix          []string // canonical socket paths and directories
