@@ -72,9 +72,12 @@ type Policy struct {
 	// Connect and BindTCP empty, means no network at all (no TCP, no UDP,
 	// no other protocol).
 	ConnectTCP []uint16
-	// BindTCP are the TCP ports the program may listen on. Any entry here
-	// or in ConnectTCP opens IPv4 and IPv6 sockets to the program, and with
-	// them UDP (for DNS), which Landlock before ABI 10 cannot restrict.
+	// BindTCP are the TCP ports the program may listen on (with Connect,
+	// inside its own network namespace, where only the program itself can
+	// connect). Any entry here, in Connect or in ConnectTCP opens IPv4 and
+	// IPv6 sockets to the program, and with them UDP (for DNS), which
+	// Landlock before ABI 10 cannot restrict; with Connect, UDP has nowhere
+	// to go but the namespace's own loopback.
 	BindTCP []uint16
 	// UnixSockets are the Unix domain sockets the program may connect to,
 	// by absolute path: a socket (an ssh agent's), or a directory whose

@@ -71,12 +71,14 @@ type Options struct {
 	// (package sandbox/jail, Linux): the roots read-write; git's exec path,
 	// the server's private directory and the CA files named in Env
 	// read-only; no network, except for clone, fetch, pull and push, which
-	// may connect to the well-known ports of AllowedProtocols (https 443,
-	// http 80, ssh 22, git 9418) and the ports of the hosts in Credentials.
-	// The Policy given adds to that — for example the key and known-hosts
-	// files an SSHCommand names, or the port of a forge on a non-standard
-	// one — and decides Unsandboxed; its Env is ignored (git's environment
-	// is fixed). New fails when the kernel cannot enforce the jail.
+	// may connect only to the host and port (the transport's well-known
+	// one by default) of each remote URL the call was checked against, so
+	// that a URL git rewrites to another host cannot reach it. The Policy
+	// given adds to that — for example the key and known-hosts files an
+	// SSHCommand names, or in Connect a proxy's host — and decides
+	// Unsandboxed and Accept; its Env is ignored (git's environment is
+	// fixed), and so is ConnectTCP, which would open ports on every host.
+	// New fails when the kernel cannot enforce the jail.
 	Jail *jail.Policy
 
 	// RunAs, when set, runs every git invocation as this user and group
