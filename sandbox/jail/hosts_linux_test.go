@@ -33,20 +33,7 @@ func requireNetns(t testing.TB, k kernel) kernel {
 func twoHosts(t *testing.T) (uint16, *atomic.Int32, func(context.Context, string, string) (net.Conn, error)) {
 	t.Helper()
 	serve := func(addr, name string) net.Listener {
-		l, err := net.Listen("tcp", addr)
-		require.NoError(t, err)
-		t.Cleanup(func() { l.Close() })
-		go func() {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				_, _ = c.Write([]byte(name + "\n"))
-				c.Close()
-			}
-		}()
-		return l
+		return serveConns(t, "tcp", addr, func(c net.Conn) { _, _ = c.Write([]byte(name + "\n")) })
 	}
 	a := serve("127.0.0.2:0", "allowed")
 	port := uint16(a.Addr().(*net.TCPAddr).Port)

@@ -15,6 +15,17 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
+// requireHostJail skips a test where git or a jail with host grants
+// cannot run.
+func requireHostJail(t *testing.T) {
+	t.Helper()
+	requireGit(t)
+	requireJail(t)
+	if _, err := jail.Check(jail.Policy{Connect: []jail.HostPort{{Host: "127.0.0.1", Port: 1}}}); errors.Is(err, jail.ErrUnsupported) {
+		t.Skipf("no network namespaces for the jail here: %v", err)
+	}
+}
+
 // countingServer listens on addr and counts the connections it accepts,
 // closing each.
 func countingServer(t *testing.T, addr string) (*atomic.Int32, uint16) {
@@ -42,11 +53,7 @@ func countingServer(t *testing.T, addr string) (*atomic.Int32, uint16) {
 // the host of the URL the call was judged by, so the other host is never
 // reached, even with its port granted the old way (ConnectTCP).
 func TestJailRewrittenRemote(t *testing.T) {
-	requireGit(t)
-	requireJail(t)
-	if _, err := jail.Check(jail.Policy{Connect: []jail.HostPort{{Host: "127.0.0.1", Port: 1}}}); errors.Is(err, jail.ErrUnsupported) {
-		t.Skipf("no network namespaces for the jail here: %v", err)
-	}
+	requireHostJail(t)
 	_, port := countingServer(t, "127.0.0.2:0")
 	other, _ := countingServer(t, net.JoinHostPort("127.0.0.3", strconv.Itoa(int(port))))
 	url := "http://127.0.0.2:" + strconv.Itoa(int(port)) + "/repo.git"
@@ -78,11 +85,7 @@ func TestJailRewrittenRemote(t *testing.T) {
 // TestJailFetchJudgedHost: a jailed fetch reaches the host of its judged
 // remote (here a named remote, resolved through "git remote get-url").
 func TestJailFetchJudgedHost(t *testing.T) {
-	requireGit(t)
-	requireJail(t)
-	if _, err := jail.Check(jail.Policy{Connect: []jail.HostPort{{Host: "127.0.0.1", Port: 1}}}); errors.Is(err, jail.ErrUnsupported) {
-		t.Skipf("no network namespaces for the jail here: %v", err)
-	}
+	requireHostJail(t)
 	judged, port := countingServer(t, "127.0.0.2:0")
 	f := newFixture(t, Options{AllowedProtocols: []string{"http"}, Jail: &jail.Policy{}})
 	require.NoError(t, exec.Command("git", "-C", f.repo, "remote", "add", "up", "http://127.0.0.2:"+strconv.Itoa(int(port))+"/repo.git").Run())
