@@ -24,7 +24,9 @@ import (
 // embedded exec.Cmd may also be started directly (an MCP stdio transport
 // does so): the sandbox is then applied just the same, and a launcher
 // failure shows as exit status 126 with the reason on standard error,
-// since nobody reads the status pipe.
+// since nobody reads the status pipe. With Policy.Connect only Start
+// forwards the program's connections to its granted hosts (until the
+// program exits): started directly, it reaches none.
 //
 // A Cmd is not safe for concurrent use, as an exec.Cmd is not.
 type Cmd struct {

@@ -50,17 +50,36 @@ func (f *forwarder) start(pid int) error {
 		f.wg.Add(1)
 		go f.serve(ln, f.targets[i])
 	}
-	go func() {
-		defer unix.Close(pidfd)
-		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
-		for {
-			if _, err := unix.Poll(fds, -1); !errors.Is(err, unix.EINTR) {
-				break
-			}
-		}
-		f.stop()
-	}()
+	go f.stopAtExit(pidfd)
 	return nil
+}
+
+// stopAtExit waits, in the runtime's poller, until the process pidfd
+// refers to has exited, then stops the forwarder.
+func (f *forwarder) stopAtExit(pidfd int) {
+	defer f.stop()
+	exited := func() bool {
+		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+		n, err := unix.Poll(fds, 0)
+		return n > 0 || err != nil && !errors.Is(err, unix.EINTR)
+	}
+	if unix.SetNonblock(pidfd, true) != nil {
+		unix.Close(pidfd)
+		return
+	}
+	pf := os.NewFile(uintptr(pidfd), "jail-pidfd")
+	defer pf.Close()
+	rc, err := pf.SyscallConn()
+	if err != nil {
+		return
+	}
+	if err := rc.Read(func(uintptr) bool { return exited() }); err != nil {
+		// Not pollable: wait blocking instead.
+		for !exited() {
+			fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+			_, _ = unix.Poll(fds, -1)
+		}
+	}
 }
 
 // recvListeners reads the launcher's one message: n descriptors.
