@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os/exec"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -168,4 +169,27 @@ func TestForwarderBound(t *testing.T) {
 	require.Equal(t, int32(maxForwarded), dialled.Load(), "no connection beyond the bound is forwarded")
 	close(release)
 	require.Eventually(t, func() bool { return dialled.Load() == maxForwarded+10 }, 5*time.Second, time.Millisecond)
+}
+
+// TestHostsCLibrary: a program resolving through the C library (git, by
+// curl) finds a granted name and connects to it, and finds no other name.
+func TestHostsCLibrary(t *testing.T) {
+	k := requireNetns(t, requireJail(t))
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	f := newFixture(t)
+	port, _, dial := twoHosts(t)
+	p := Policy{Connect: []HostPort{{Host: "allowed.test", Port: port}}, Dial: dial}
+	lsRemote := func(host string) string {
+		c, err := newCmd(context.Background(), p, f.env(k), "git", []string{"ls-remote", "http://" + host + ":" + strconv.Itoa(int(port)) + "/r"})
+		require.NoError(t, err)
+		out, err := c.CombinedOutput()
+		require.Error(t, err, "neither server speaks HTTP")
+		return string(out)
+	}
+	allowed := lsRemote("allowed.test")
+	require.NotContains(t, allowed, "resolve")
+	require.NotContains(t, allowed, "connect")
+	require.Contains(t, lsRemote("other.test"), "Could not resolve host")
 }
