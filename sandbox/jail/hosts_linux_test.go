@@ -97,6 +97,7 @@ func TestEscapeHosts(t *testing.T) {
 		{"udp:" + at("127.0.0.3"), "!err"}, // sent, inside the jail's own loopback
 		{"udp:192.0.2.1:53", "ENETUNREACH"},
 		{"connect:" + at("localhost"), "!ok"},
+		{"open-sockets", "0"}, // neither the listening sockets nor the socketpair reach the program
 	})
 	time.Sleep(100 * time.Millisecond)
 	require.Zero(t, udpGot.Load(), "a UDP datagram from the jail reached the other host")

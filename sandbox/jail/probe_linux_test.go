@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -146,6 +147,20 @@ func probe(verb, x string) error {
 		env := os.Environ()
 		sort.Strings(env)
 		return probeOK(strings.Join(env, " "))
+	case "open-sockets":
+		// The sockets the program holds from the start: the launcher's
+		// must all be closed.
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, e := range ents {
+			if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(l, "socket:") {
+				n++
+			}
+		}
+		return probeOK(strconv.Itoa(n))
 	}
 	return errors.New("unknown probe " + verb)
 }
