@@ -316,7 +316,7 @@ func listenSocket(cfg *serveConfig) string {
 // file, the audit log and the grants file protected (the jail itself
 // refuses the credential stores). Without "sandbox" it grants nothing: no
 // file beyond the system's, no network. Command servers add their "dir"; git adds its
-// roots and port 443 for transfers.
+// roots and, per transfer, the host of its remote.
 func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 	var p jail.Policy
 	for _, f := range []string{cfg.Audit, cfg.Grants, cfg.file, vaultFile(cfg.Vault), listenSocket(cfg)} {
@@ -328,6 +328,9 @@ func serveJail(s serveServer, cfg *serveConfig) jail.Policy {
 		p.ReadOnly = slices.Clone(sb.Read)
 		p.ReadWrite = slices.Clone(sb.Write)
 		p.ConnectTCP, p.BindTCP = sb.Network.Connect, sb.Network.Bind
+		for _, h := range sb.Network.Hosts {
+			p.Connect = append(p.Connect, jail.HostPort(h))
+		}
 		p.UnixSockets, p.Unsandboxed = slices.Clone(sb.UnixSockets), sb.Unsandboxed
 		for _, a := range sb.Accept {
 			p.Accept = append(p.Accept, jail.Protection(a))

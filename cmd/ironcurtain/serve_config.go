@@ -51,7 +51,7 @@ package main
 //	    "github": {"command": "github-mcp-server", "args": ["stdio"],
 //	               "secretEnv": {"GITHUB_PERSONAL_ACCESS_TOKEN": "github"}, "passEnv": ["PATH", "HOME"],
 //	               "dir": "", "callTimeout": "60s", "maxRestarts": 1,
-//	               "sandbox": {"read": [], "write": [], "network": {"connect": [443], "bind": []},
+//	               "sandbox": {"read": [], "write": [], "network": {"hosts": ["api.github.com:443"], "bind": []},
 //	                           "unixSockets": [], "accept": [], "unsandboxed": false}},
 //	    "remote": {"url": "http://127.0.0.1:8080/mcp", "headers": {"Authorization": "Bearer ..."}}
 //	  },
@@ -75,18 +75,23 @@ package main
 // system's programs and libraries and what "sandbox" grants, nothing else.
 // Without "sandbox" a command server may read only its own directory (when
 // "command" is a path) and "dir", write nothing and reach no network; git
-// may read and write its roots and connect to port 443 for clone, fetch,
-// pull and push. "read", "write", "network" and "unixSockets" (socket
-// paths, or directories of sockets, the server may connect to; nothing else
-// is reachable by path) add to that. No grant may cover a credential store
-// (~/.ssh, ~/.aws, ~/.gnupg, ...), a container daemon's socket, the audit
-// file, the configuration file or serve's own socket. Landlock grants
-// ports, not hosts. A kernel that cannot enforce part of a server's jail
-// (no Landlock; before Landlock ABI 6, signal and abstract-socket scoping;
-// before ABI 4, per-port rules; without user namespaces, socket paths)
-// stops serve unless the server's "sandbox" names each missing protection
-// in "accept" (landlock, seccomp, tcp-ports, signal-scope,
-// abstract-unix-scope, unix-socket-paths), or says "unsandboxed": true to
+// may read and write its roots, and clone, fetch, pull and push may
+// connect to the host and port of the remote each call names, nothing
+// else. "read", "write", "network" and "unixSockets" (socket paths, or
+// directories of sockets, the server may connect to; nothing else is
+// reachable by path) add to that. "network": "hosts" are the hosts and
+// ports the server may connect to (in a network namespace of its own, with
+// no other route and no DNS); "connect" is the weaker form, ports open on
+// every host with UDP to anywhere, and cannot be combined with "hosts"
+// (git does not use it). No grant may cover a credential store (~/.ssh,
+// ~/.aws, ~/.gnupg, ...), a container daemon's socket, the audit file, the
+// configuration file or serve's own socket. A kernel that cannot enforce
+// part of a server's jail (no Landlock; before Landlock ABI 6, signal and
+// abstract-socket scoping; before ABI 4, per-port rules; without user
+// namespaces, socket paths and hosts) stops serve unless the server's
+// "sandbox" names each missing protection in "accept" (landlock, seccomp,
+// tcp-ports, signal-scope, abstract-unix-scope, unix-socket-paths,
+// tcp-hosts), or says "unsandboxed": true to
 // accept whatever is missing; what ran without is written to standard
 // error and to the audit log. The built-in filesystem and fetch servers run
 // inside serve and take no "sandbox". A server's standard error reaches
@@ -109,11 +114,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
 // maxServeConfig bounds the size of a serve configuration file.
@@ -215,12 +224,31 @@ type serveSandbox struct {
 	Read    []string `json:"read"`
 	Write   []string `json:"write"`
 	Network struct {
-		Connect []uint16 `json:"connect"`
-		Bind    []uint16 `json:"bind"`
+		Hosts   []serveHostPort `json:"hosts"`
+		Connect []uint16        `json:"connect"`
+		Bind    []uint16        `json:"bind"`
 	} `json:"network"`
 	UnixSockets []string `json:"unixSockets"`
 	Accept      []string `json:"accept"`
 	Unsandboxed bool     `json:"unsandboxed"`
+}
+
+// serveHostPort is a host a jailed server may connect to, written
+// "host:port" ("api.github.com:443", "[2001:db8::1]:443").
+type serveHostPort jail.HostPort
+
+func (h *serveHostPort) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New(`want "host:port"`)
+	}
+	host, port, err := net.SplitHostPort(s)
+	n, perr := strconv.ParseUint(port, 10, 16)
+	if err != nil || perr != nil || n == 0 || host == "" {
+		return fmt.Errorf(`%q: want "host:port" with a port from 1 to 65535`, s)
+	}
+	*h = serveHostPort{Host: host, Port: uint16(n)}
+	return nil
 }
 
 type serveListen struct {

@@ -114,3 +114,27 @@ func TestServeJailUnixSockets(t *testing.T) {
 	_, err = startServe(context.Background(), cfg, io.Discard, log)
 	require.ErrorIs(t, err, jail.ErrPolicy)
 }
+
+// TestServeJailHosts: "network": "hosts" becomes the jail's Connect;
+// malformed entries stop the configuration from loading.
+func TestServeJailHosts(t *testing.T) {
+	dir := t.TempDir()
+	write := func(hosts ...string) string {
+		conf, err := json.Marshal(map[string]any{"sandbox": "box", "approver": "deny",
+			"servers": map[string]any{"up": map[string]any{"command": "/bin/true",
+				"sandbox": map[string]any{"network": map[string]any{"hosts": hosts}}}}})
+		require.NoError(t, err)
+		p := filepath.Join(dir, "serve.json")
+		require.NoError(t, os.WriteFile(p, conf, 0o600))
+		return p
+	}
+	cfg, err := loadServeConfig(write("api.example:443", "[2001:db8::1]:8443"))
+	require.NoError(t, err)
+	p := serveJail(cfg.Servers["up"], cfg)
+	require.Equal(t, []jail.HostPort{{Host: "api.example", Port: 443}, {Host: "2001:db8::1", Port: 8443}}, p.Connect)
+	require.Empty(t, p.ConnectTCP)
+	for _, bad := range []string{"api.example", "api.example:0", "api.example:65536", ":443", "api.example:https"} {
+		_, err := loadServeConfig(write(bad))
+		require.Error(t, err, bad)
+	}
+}

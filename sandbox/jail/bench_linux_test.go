@@ -98,6 +98,23 @@ func BenchmarkLauncherStartup(b *testing.B) {
 				}
 			}
 		})
+		// With a host grant: the private user, mount and network
+		// namespace, its loopback, one listening socket passed back and
+		// the forwarder.
+		b.Run(p.name+"/jailed-hosts", func(b *testing.B) {
+			if !netnsWork() {
+				b.Skip("no user, mount and network namespaces here")
+			}
+			for b.Loop() {
+				c, err := Command(context.Background(), Policy{Connect: []HostPort{{Host: "example.com", Port: 443}}}, p.argv[0], p.argv[1:]...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

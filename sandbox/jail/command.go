@@ -24,7 +24,9 @@ import (
 // embedded exec.Cmd may also be started directly (an MCP stdio transport
 // does so): the sandbox is then applied just the same, and a launcher
 // failure shows as exit status 126 with the reason on standard error,
-// since nobody reads the status pipe.
+// since nobody reads the status pipe. With Policy.Connect only Start
+// forwards the program's connections to its granted hosts (until the
+// program exits): started directly, it reaches none.
 //
 // A Cmd is not safe for concurrent use, as an exec.Cmd is not.
 type Cmd struct {
@@ -34,7 +36,9 @@ type Cmd struct {
 	Enforcement Enforcement
 
 	launcher bool       // started through the launcher (Linux)
-	confine  bool       // the launcher builds a private root (socket grants)
+	confine  bool       // the launcher builds a private root (socket or host grants)
+	netns    bool       // the launcher makes a network namespace (host grants)
+	fwd      *forwarder // forwards connections to the granted hosts; nil without
 	exe      string     // the launcher's path
 	extra    []*os.File // ExtraFiles as set up: the plan, the status pipe's write end
 	status   *os.File   // the status pipe's read end; nil once started
@@ -139,8 +143,7 @@ func (c *Cmd) Start() error {
 			return fmt.Errorf("%w: Env sets the loader variable %s, which would act on the launcher outside the sandbox", ErrPolicy, name)
 		}
 	}
-	if c.Path != c.exe || len(c.Args) != 2 || c.Args[1] != launcherArg ||
-		len(c.ExtraFiles) != len(c.extra) || c.ExtraFiles[0] != c.extra[0] || c.ExtraFiles[1] != c.extra[1] {
+	if c.Path != c.exe || len(c.Args) != 2 || c.Args[1] != launcherArg || !slices.Equal(c.ExtraFiles, c.extra) {
 		return errors.New("jail: Path, Args and ExtraFiles of a jailed Cmd must not be changed")
 	}
 	status := c.status
@@ -152,12 +155,28 @@ func (c *Cmd) Start() error {
 	}
 	if err != nil {
 		_ = status.Close()
+		if c.fwd != nil {
+			c.fwd.discard()
+		}
 		return err
 	}
 	msg, rerr := io.ReadAll(io.LimitReader(status, 64<<10))
 	_ = status.Close()
 	if rerr == nil && len(msg) == 1 && msg[0] == statusApplied {
+		if c.fwd == nil {
+			return nil
+		}
+		// The program runs; without its connections forwarded it would
+		// run without the network it was granted: stopped instead.
+		if err := c.fwd.start(c.Process.Pid); err != nil {
+			_ = c.Process.Kill()
+			_ = c.Cmd.Wait()
+			return fmt.Errorf("%w: %v", ErrLaunch, err)
+		}
 		return nil
+	}
+	if c.fwd != nil {
+		c.fwd.discard()
 	}
 	_ = c.Cmd.Wait()
 	return launchError(msg, c.ProcessState)

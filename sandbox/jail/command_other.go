@@ -4,6 +4,7 @@ package jail
 
 import (
 	"context"
+	"errors"
 	"os/exec"
 )
 
@@ -20,3 +21,6 @@ func (c *Cmd) prepare() {}
 
 // detectFor is detect: there are no namespaces to probe.
 func detectFor(grants) kernel { return detect() }
+
+// start is never reached without Linux: setup makes no forwarder.
+func (f *forwarder) start(int) error { return errors.New("jail: host grants need Linux") }

@@ -73,13 +73,7 @@ func applyNamespaces(attr *syscall.SysProcAttr) *syscall.SysProcAttr {
 }
 
 // mountNS identifies this process's mount namespace.
-func mountNS() ([2]uint64, error) {
-	var st unix.Stat_t
-	if err := unix.Stat("/proc/self/ns/mnt", &st); err != nil {
-		return [2]uint64{}, err
-	}
-	return [2]uint64{st.Dev, st.Ino}, nil
-}
+func mountNS() ([2]uint64, error) { return nsID("mnt") }
 
 // namespacesWork reports whether a confined jail can be started here: it
 // starts the probe once, in the namespaces a confined launcher gets, and
@@ -95,20 +89,39 @@ var namespacesWork = sync.OnceValue(func() bool {
 	return cmd.Run() == nil
 })
 
-// nsProbe is the probe's body: confine with nothing granted.
+// nsProbe is the probe's body: confine with nothing granted, and with
+// the parent's network namespace given too, build the network for
+// probeHosts.
 func nsProbe() {
 	var p plan
-	if len(os.Args) == 4 {
-		d, err1 := strconv.ParseUint(os.Args[2], 10, 64)
-		i, err2 := strconv.ParseUint(os.Args[3], 10, 64)
-		if err1 == nil && err2 == nil {
-			p.ParentNS = [2]uint64{d, i}
-			if err := confine(&p); err == nil {
-				os.Exit(0)
-			}
+	var ids []uint64
+	for _, a := range os.Args[2:] {
+		v, err := strconv.ParseUint(a, 10, 64)
+		if err != nil {
+			os.Exit(1)
+		}
+		ids = append(ids, v)
+	}
+	if len(ids) != 2 && len(ids) != 4 {
+		os.Exit(1)
+	}
+	p.ParentNS = [2]uint64{ids[0], ids[1]}
+	if len(ids) == 4 {
+		p.Net, p.ParentNet, p.Hosts = true, [2]uint64{ids[2], ids[3]}, probeHosts
+	}
+	if err := confine(&p); err != nil {
+		os.Exit(1)
+	}
+	if p.Net {
+		fds, err := setupNetwork(&p)
+		if err != nil {
+			os.Exit(1)
+		}
+		for _, fd := range fds {
+			unix.Close(fd)
 		}
 	}
-	os.Exit(1)
+	os.Exit(0)
 }
 
 // mountSource is one path of the private root and the descriptor it is
@@ -145,6 +158,9 @@ func confine(p *plan) error {
 	// out of reach.
 	system := []string{"/proc"}
 	for _, b := range append(slices.Clone(baseReadOnly), baseReadWrite...) {
+		if p.Net && (b == "/etc/hosts" || b == "/etc/resolv.conf") {
+			continue // written below: only the granted names resolve
+		}
 		if !strings.HasPrefix(b, "/proc/") {
 			system = append(system, b)
 		}
@@ -163,6 +179,8 @@ func confine(p *plan) error {
 		grants = append(grants, p.Path)
 	}
 	grants = append(append(append(append(grants, p.RO...), p.RW...), p.Exec...), p.Sockets...)
+	slices.Sort(grants)
+	grants = slices.Compact(grants)
 	for _, path := range grants {
 		f, dir, err := pin(path)
 		if err != nil {
@@ -227,6 +245,14 @@ func confine(p *plan) error {
 	}
 	if err := maskPaths(root, rootSt.Dev, p.Path, p.Masked); err != nil {
 		return err
+	}
+	if p.Net {
+		if err := writeRootFile(root, rootSt.Dev, "/etc/hosts", hostsFile(p.Hosts)); err != nil {
+			return fmt.Errorf("confine: /etc/hosts: %w", err)
+		}
+		if err := writeRootFile(root, rootSt.Dev, "/etc/resolv.conf", []byte(resolvConf)); err != nil {
+			return fmt.Errorf("confine: /etc/resolv.conf: %w", err)
+		}
 	}
 	if err := unix.Fchdir(root); err != nil {
 		return fmt.Errorf("confine: %w", err)

@@ -27,8 +27,10 @@
 // roots), its own executable and the Policy's ReadOnly paths, and write
 // only beneath ReadWrite; everything else — the user's home, keys and
 // tokens, /tmp, other projects — is denied by the kernel, for root as much
-// as for anyone. It may connect to and listen on the TCP ports the Policy
-// names and no others; with no port granted it cannot open any IP socket.
+// as for anyone. It may connect to the hosts and TCP ports Policy.Connect
+// names and nothing else (see "Hosts" below), or with the weaker
+// ConnectTCP to the ports named on every host; it may listen on the ports
+// BindTCP names; with no port granted it cannot open any IP socket.
 // It may connect only to the Unix sockets the Policy names (see "Unix
 // sockets" below); with none named it cannot make a Unix socket at all.
 // It cannot trace or read other processes, load kernel modules, use the
@@ -51,10 +53,11 @@
 // # What Landlock can and cannot express
 //
 // Landlock rules name file hierarchies and TCP ports. They cannot name a
-// host: a port granted is granted on every address, so "github.com:443"
-// is "any host, port 443" — pair the jail with the policy's and the tool
-// server's own host checks. Before ABI 10 UDP is not restricted at all;
-// it is allowed with any TCP grant, for DNS, and refused with none. Before
+// host: a port granted by ConnectTCP is granted on every address, so
+// "port 443" is "any host, port 443"; Connect names hosts by a network
+// namespace instead (below). Before ABI 10 UDP is not restricted at all;
+// it is allowed with any TCP grant, for DNS, and refused with none; with
+// Connect it has nowhere to go. Before
 // ABI 9 Landlock does not restrict connecting to a Unix socket by path;
 // the filter therefore refuses Unix sockets unless Policy.UnixSockets
 // names some, and then the jail confines them by namespace (below).
@@ -97,16 +100,38 @@
 // A masked file with other hard links is refused. Where the namespaces
 // cannot be made, masks need Accept to name masked-paths.
 //
+// # Hosts
+//
+// A Policy with Connect starts the launcher in a user, mount and network
+// namespace of its own: a loopback device and no route anywhere else. The
+// launcher builds the private root as for Unix sockets, with an
+// /etc/hosts listing only the granted names, each at a loopback address of
+// its own (127.1.0.1 on; no IPv6 entries), and an /etc/resolv.conf whose
+// name server is an unused loopback address; it brings loopback up, gives
+// it each of those addresses and each granted IP address, listens on every
+// granted address and port, and passes the listening sockets to the
+// parent over an inherited socketpair. Start takes them and, from the
+// parent's own namespace, makes each connection accepted there to the
+// granted host and port (Policy.Dial; resolved by the parent), at most 64
+// at once, until the program exits. So the program reaches a granted host
+// by its name (TLS checks that name) or its address, and nothing else: not
+// another host by name or IP literal, not IPv6, not UDP, not DNS. The
+// launcher refuses to run in its parent's network namespace, and only
+// [Cmd.Start] forwards: starting the embedded exec.Cmd directly leaves the
+// program without its granted hosts.
+//
 // # Kernel support, and running without
 //
 // [Check] and [Command] detect the Landlock ABI, seccomp and, for a Policy
-// with UnixSockets or Masked, whether the namespaces can be made (one probe process
-// per program run). A jail the kernel cannot enforce as written is
+// with UnixSockets, Masked or Connect, whether the namespaces can be made
+// (one probe process per kind, once per program run). A jail the kernel cannot enforce as written is
 // refused, never silently weakened: each [Protection] the Policy needs and
 // the kernel lacks — landlock, seccomp, tcp-ports (ABI 4), signal-scope
 // (ABI 6), abstract-unix-scope (ABI 6, with UnixSockets),
 // unix-socket-paths (namespaces and Landlock, with UnixSockets),
-// masked-paths (namespaces and Landlock, with Masked) — makes
+// masked-paths (namespaces and Landlock, with Masked),
+// tcp-hosts (user, mount and network namespaces, with Connect; without, its
+// ports are granted on every host) — makes
 // Command fail with [ErrUnsupported] unless Policy.Accept names it, or
 // Policy.Unsandboxed accepts whatever is missing; what ran without is
 // listed in [Enforcement].Missing for the caller's audit log. The launcher enforces the exact ABI the parent chose (not "best
@@ -119,7 +144,8 @@
 // binary again (/proc/self/exe) in launcher mode. This package's init
 // function recognises the mode before main runs, reads the plan (the
 // program, its grants, the ABI) from an inherited sealed memory file,
-// builds the private root (with UnixSockets or Masked), sets no_new_privs, drops
+// builds the private root (with UnixSockets, Masked or Connect) and the
+// network (with Connect), sets no_new_privs, drops
 // every capability, applies Landlock to all threads, installs the seccomp
 // filter, writes one byte on a status pipe and execs the program. The program and every grant travel in canonical
 // form (symbolic links resolved by the parent, where the credential check

@@ -47,11 +47,17 @@ const (
 	// needs Landlock. Without it the program may read, write, rename and
 	// delete the masked paths inside its grants.
 	ProtectMaskedPaths Protection = "masked-paths"
+	// ProtectTCPHosts: connections only to the hosts Connect names, by a
+	// private network namespace with only loopback (a user, mount and
+	// network namespace), needed by Connect. Without it Connect is
+	// enforced as ConnectTCP is: its ports are open on every host, and
+	// UDP to every host.
+	ProtectTCPHosts Protection = "tcp-hosts"
 )
 
 // protections are all of them, in the order they are reported.
 var protections = []Protection{ProtectLandlock, ProtectSeccomp, ProtectTCPPorts, ProtectSignals,
-	ProtectAbstractUnix, ProtectUnixPaths, ProtectMaskedPaths}
+	ProtectAbstractUnix, ProtectUnixPaths, ProtectMaskedPaths, ProtectTCPHosts}
 
 // Enforcement reports what a jail enforces on this machine. Record it
 // when a jailed server starts; Unsandboxed and Missing in particular are
@@ -72,6 +78,10 @@ type Enforcement struct {
 	// Masked reports that the Masked paths are covered (set with Masked
 	// entries inside the grants).
 	Masked bool
+	// Hosts reports that the program runs in a private network namespace
+	// in which only the hosts and ports of Policy.Connect can be reached
+	// (set with Connect).
+	Hosts bool
 	// Unsandboxed reports that protections the Policy needs are missing
 	// because the kernel lacks them, and the Policy accepted running
 	// without them (Accept or Unsandboxed).
@@ -96,6 +106,9 @@ func (e Enforcement) String() string {
 	}
 	if e.Masked {
 		parts = append(parts, "masked paths")
+	}
+	if e.Hosts {
+		parts = append(parts, "tcp hosts")
 	}
 	s := strings.Join(parts, ", ")
 	if s == "" {
@@ -122,6 +135,9 @@ type kernel struct {
 	// mountns: a user and mount namespace can be made and a private root
 	// built in it (see confine_linux.go).
 	mountns bool
+	// netns: a user, mount and network namespace can be made and its
+	// loopback device brought up (see netns_linux.go).
+	netns bool
 }
 
 // checkAccept refuses names in Policy.Accept that are no protection.
@@ -154,6 +170,7 @@ func decide(p Policy, g grants, k kernel) (Enforcement, error) {
 		// would lead out of the private root.
 		ProtectUnixPaths:   sockets && (!k.mountns || e.Landlock == 0),
 		ProtectMaskedPaths: len(g.masked) > 0 && (!k.mountns || e.Landlock == 0),
+		ProtectTCPHosts:    len(g.hosts) > 0 && !k.netns,
 	}
 	var missing, refused []Protection
 	for _, pr := range protections {
@@ -166,11 +183,12 @@ func decide(p Policy, g grants, k kernel) (Enforcement, error) {
 		}
 	}
 	if len(refused) > 0 {
-		return Enforcement{}, fmt.Errorf("%w: this kernel cannot enforce %s (Landlock ABI %d, seccomp %t, user namespaces %t); "+
-			"name them in Policy.Accept to run with less", ErrUnsupported, joinProtections(refused), k.abi, k.seccomp, k.mountns)
+		return Enforcement{}, fmt.Errorf("%w: this kernel cannot enforce %s (Landlock ABI %d, seccomp %t, user namespaces %t, network namespaces %t); "+
+			"name them in Policy.Accept to run with less", ErrUnsupported, joinProtections(refused), k.abi, k.seccomp, k.mountns, k.netns)
 	}
 	e.UnixPaths = sockets && !lacks[ProtectUnixPaths]
 	e.Masked = len(g.masked) > 0 && !lacks[ProtectMaskedPaths]
+	e.Hosts = len(g.hosts) > 0 && !lacks[ProtectTCPHosts]
 	if len(missing) > 0 {
 		e.Unsandboxed, e.Missing = true, missing
 	}

@@ -3,7 +3,6 @@
 package jail
 
 import (
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -135,18 +134,7 @@ func TestEscapeUnixSockets(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	path := filepath.Join(f.work, "s")
-	l, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	serveUnix(t, path)
 	check(t, Policy{}, f.env(k), []probeCase{{"unix:" + path, "EPERM"}})
 	check(t, Policy{UnixSockets: []string{path}}, f.env(k), []probeCase{
 		{"unix:" + path, "ok"},

@@ -142,7 +142,15 @@ func check(t *testing.T, p Policy, env environment, cases []probeCase) {
 // connections until the test ends, and returns its port.
 func listen(t testing.TB) uint16 {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l := serveConns(t, "tcp", "127.0.0.1:0", func(net.Conn) {})
+	return uint16(l.Addr().(*net.TCPAddr).Port)
+}
+
+// serveConns listens at address until the test ends, calling handle with
+// each connection accepted and then closing it.
+func serveConns(t testing.TB, network, address string, handle func(net.Conn)) net.Listener {
+	t.Helper()
+	l, err := net.Listen(network, address)
 	require.NoError(t, err)
 	t.Cleanup(func() { l.Close() })
 	go func() {
@@ -151,10 +159,11 @@ func listen(t testing.TB) uint16 {
 			if err != nil {
 				return
 			}
+			handle(c)
 			c.Close()
 		}
 	}()
-	return uint16(l.Addr().(*net.TCPAddr).Port)
+	return l
 }
 
 // freePort returns a loopback port nothing listens on.

@@ -87,7 +87,7 @@ func readPlan() (*plan, error) {
 }
 
 // apply puts the sandbox in place, in order: the private root (with
-// socket grants), no_new_privs (nothing the
+// socket or host grants), the network (with host grants), no_new_privs (nothing the
 // program executes can gain privileges), capabilities dropped, Landlock,
 // and the seccomp filter last (so that setting up the others needs no
 // call it refuses).
@@ -96,6 +96,17 @@ func apply(p *plan) error {
 		// First, while the launcher holds its user namespace's
 		// capabilities and before Landlock, which forbids mounting.
 		if err := confine(p); err != nil {
+			return err
+		}
+	}
+	if p.Net {
+		// Still with the user namespace's capabilities: to configure
+		// loopback and to listen on privileged ports.
+		fds, err := setupNetwork(p)
+		if err != nil {
+			return err
+		}
+		if err := sendListeners(fds); err != nil {
 			return err
 		}
 	}

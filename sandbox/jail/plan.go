@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"strings"
 )
@@ -43,9 +44,24 @@ type plan struct {
 	// ParentNS identifies the parent's mount namespace (device and inode
 	// of /proc/self/ns/mnt): the launcher confines only in another one.
 	ParentNS [2]uint64 `json:"parentns,omitzero"`
+	// Hosts, with Net, are the granted hosts: the launcher starts in a
+	// network namespace of its own (ParentNet identifies the parent's),
+	// lists the names in the private root's /etc/hosts, gives loopback
+	// each address, listens on each address and port and passes the
+	// listening sockets, in this order, to the parent over netFD.
+	Hosts     []planHost `json:"hosts,omitempty"`
+	Net       bool       `json:"net,omitempty"`
+	ParentNet [2]uint64  `json:"parentnet,omitzero"`
 	// AnyPort: the Policy accepted ProtectTCPPorts on a kernel without
 	// TCP rules; ports granted are not restricted.
 	AnyPort bool `json:"anyport,omitempty"`
+}
+
+// planHost is one granted host in the launcher's terms.
+type planHost struct {
+	Name  string   `json:"name,omitempty"` // for /etc/hosts; "" for an address
+	Addr  string   `json:"addr"`           // its address in the jail's namespace
+	Ports []uint16 `json:"ports"`          // sorted, unique, non-zero
 }
 
 const (
@@ -129,6 +145,9 @@ func (p *plan) normalise() {
 	if len(p.Masked) == 0 {
 		p.Masked = nil
 	}
+	if len(p.Hosts) == 0 {
+		p.Hosts = nil
+	}
 }
 
 // check validates a plan on either side.
@@ -150,11 +169,14 @@ func (p *plan) check() error {
 	if p.ABI < 0 || p.ABI > maxABI {
 		return fmt.Errorf("landlock ABI %d out of range", p.ABI)
 	}
-	if p.Confine && (!p.Unix || len(p.Sockets) == 0) && len(p.Masked) == 0 || len(p.Sockets) > 0 && !p.Unix {
-		return errors.New("socket grants need Unix sockets, and confinement socket grants or masks")
+	if p.Confine && !p.Net && (!p.Unix || len(p.Sockets) == 0) && len(p.Masked) == 0 || len(p.Sockets) > 0 && !p.Unix {
+		return errors.New("socket grants need Unix sockets, and confinement socket grants, host grants or masks")
 	}
 	if len(p.Masked) > 0 && !p.Confine {
 		return errors.New("masked paths need confinement")
+	}
+	if err := p.checkHosts(); err != nil {
+		return err
 	}
 	if len(p.Exec) > 0 && !p.ExecOnly {
 		return errors.New("plan lists executables without limiting execution to them")
@@ -166,7 +188,11 @@ func (p *plan) check() error {
 			}
 		}
 	}
-	for _, l := range [][]uint16{p.Connect, p.Bind} {
+	ports := [][]uint16{p.Connect, p.Bind}
+	for _, h := range p.Hosts {
+		ports = append(ports, h.Ports)
+	}
+	for _, l := range ports {
 		for i, port := range l {
 			if port == 0 || i > 0 && port <= l[i-1] {
 				return errors.New("ports must be non-zero, sorted and unique")
@@ -186,6 +212,37 @@ func planPath(p string) error {
 	}
 	if filepath.Clean(p) != p {
 		return errors.New("path is not clean")
+	}
+	return nil
+}
+
+// checkHosts validates the host grants: Net exactly when there are hosts,
+// always with confinement; names and addresses in canonical form, each
+// address once; at most maxConnect listening sockets.
+func (p *plan) checkHosts() error {
+	if p.Net != (len(p.Hosts) > 0) || p.Net && !p.Confine {
+		return errors.New("host grants need a network namespace and confinement, and they need host grants")
+	}
+	seen := map[string]bool{}
+	n := 0
+	for _, h := range p.Hosts {
+		a, err := netip.ParseAddr(h.Addr)
+		if err != nil || a.String() != h.Addr || seen[h.Addr] {
+			return fmt.Errorf("host address %q is not canonical or not unique", h.Addr)
+		}
+		seen[h.Addr] = true
+		if h.Name != "" {
+			if c, _, name, err := checkHost(h.Name); err != nil || !name || c != h.Name {
+				return fmt.Errorf("host name %q is not canonical", h.Name)
+			}
+		}
+		if len(h.Ports) == 0 {
+			return fmt.Errorf("host %q has no port", h.Addr)
+		}
+		n += len(h.Ports)
+	}
+	if n > maxConnect {
+		return fmt.Errorf("%d host and port pairs, at most %d", n, maxConnect)
 	}
 	return nil
 }

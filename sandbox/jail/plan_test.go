@@ -18,10 +18,19 @@ func validPlan() *plan {
 	}
 }
 
+// hostPlan is a valid plan with host grants.
+func hostPlan() *plan {
+	p := validPlan()
+	p.Confine, p.Net, p.ParentNS, p.ParentNet = true, true, [2]uint64{1, 2}, [2]uint64{1, 3}
+	p.Hosts = []planHost{{Name: "github.com", Addr: "127.1.0.1", Ports: []uint16{22, 443}}, {Addr: "2001:db8::1", Ports: []uint16{443}}}
+	return p
+}
+
 func TestPlanRoundTrip(t *testing.T) {
 	for _, p := range []*plan{
 		validPlan(),
 		{Version: planVersion, Path: "/bin/true", Args: []string{"true"}},
+		hostPlan(),
 	} {
 		b, err := p.encode()
 		require.NoError(t, err)
@@ -59,6 +68,16 @@ func TestDecodePlanRejects(t *testing.T) {
 		{"unsorted ports", encode(func(p *plan) { p.Bind = []uint16{9, 8} })},
 		{"duplicate ports", encode(func(p *plan) { p.Connect = []uint16{443, 443} })},
 		{"ports without network ABI", encode(func(p *plan) { p.ABI = 3 })},
+		{"hosts without a network namespace", encode(func(p *plan) { *p = *hostPlan(); p.Net = false })},
+		{"hosts without confinement", encode(func(p *plan) { *p = *hostPlan(); p.Confine = false })},
+		{"a network namespace without hosts", encode(func(p *plan) { *p = *hostPlan(); p.Hosts = nil })},
+		{"host name not canonical", encode(func(p *plan) { *p = *hostPlan(); p.Hosts[0].Name = "GitHub.com" })},
+		{"host name with a space", encode(func(p *plan) { *p = *hostPlan(); p.Hosts[0].Name = "a b" })},
+		{"host name a number", encode(func(p *plan) { *p = *hostPlan(); p.Hosts[0].Name = "10.1" })},
+		{"host address not canonical", encode(func(p *plan) { *p = *hostPlan(); p.Hosts[1].Addr = "2001:db8:0::1" })},
+		{"host address twice", encode(func(p *plan) { *p = *hostPlan(); p.Hosts[1].Addr = "127.1.0.1" })},
+		{"host without a port", encode(func(p *plan) { *p = *hostPlan(); p.Hosts[1].Ports = nil })},
+		{"host ports unsorted", encode(func(p *plan) { *p = *hostPlan(); p.Hosts[0].Ports = []uint16{443, 22} })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +96,8 @@ func FuzzDecodePlan(f *testing.F) {
 	f.Add([]byte(`{"v":1,"path":"/bin/true","args":["true"],"abi":0,"seccomp":false}`))
 	f.Add([]byte(`{"v":1,"path":"/","args":[""],"abi":8,"seccomp":true,"ro":[],"connect":[1,65535]}`))
 	f.Add([]byte(`{"v":1,"path":"/x","args":["x"],"abi":3,"connect":[443]}`))
+	hb, _ := hostPlan().encode()
+	f.Add(hb)
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		p, err := decodePlan(bytes.NewReader(in))

@@ -2,9 +2,11 @@ package jail
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,13 +47,37 @@ type Policy struct {
 	// readable is executable, as before.
 	Execute []string
 
-	// ConnectTCP are the TCP ports the program may connect to. Landlock
-	// matches ports, not hosts: a port granted is granted on every address.
-	// Empty means no network at all (no TCP, no UDP, no other protocol).
+	// Connect are the hosts and TCP ports the program may connect to, and
+	// nothing else: the program runs in a network namespace of its own
+	// that has only loopback, in which each granted host name resolves
+	// (through /etc/hosts, the only source of names there) to a loopback
+	// address of its own, and each granted address is an address of the
+	// loopback device. The trusted process accepts each connection made to
+	// a granted host and port and makes it itself, to the host it names,
+	// resolved outside the jail (see Dial). Every other address — another
+	// host by name or IP literal, IPv6, UDP to anywhere, DNS — has no
+	// route. TLS works as usual: the program keeps the host name for SNI
+	// and certificate checks. See ProtectTCPHosts. A Policy with Connect
+	// cannot also have ConnectTCP.
+	Connect []HostPort
+	// Dial makes the connections Connect grants, from this process, with
+	// an address Connect named ("host:port"); nil means a net.Dialer with
+	// a 30-second time-out and the system's resolver. A proxy-aware or
+	// test dialer may replace it.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// ConnectTCP are the TCP ports the program may connect to on every
+	// host: the weaker form of Connect. Landlock matches ports, not
+	// hosts, so a port granted is granted on every address, IPv4 and
+	// IPv6, and UDP is open to every host (see BindTCP). Empty, with
+	// Connect and BindTCP empty, means no network at all (no TCP, no UDP,
+	// no other protocol).
 	ConnectTCP []uint16
-	// BindTCP are the TCP ports the program may listen on. Any entry here
-	// or in ConnectTCP opens IPv4 and IPv6 sockets to the program, and with
-	// them UDP (for DNS), which Landlock before ABI 10 cannot restrict.
+	// BindTCP are the TCP ports the program may listen on (with Connect,
+	// inside its own network namespace, where only the program itself can
+	// connect). Any entry here, in Connect or in ConnectTCP opens IPv4 and
+	// IPv6 sockets to the program, and with them UDP (for DNS), which
+	// Landlock before ABI 10 cannot restrict; with Connect, UDP has nowhere
+	// to go but the namespace's own loopback.
 	BindTCP []uint16
 	// UnixSockets are the Unix domain sockets the program may connect to,
 	// by absolute path: a socket (an ssh agent's), or a directory whose
@@ -152,9 +178,11 @@ func BaseReadOnly() []string { return slices.Clone(baseReadOnly) }
 // environment resolved.
 type grants struct {
 	ro, rw        []string
-	exec          []string // canonical, interpreters of its files included
-	execOnly      bool     // Execute was set: nothing else is executable
-	connect, bind []uint16
+	exec          []string    // canonical, interpreters of its files included
+	execOnly      bool        // Execute was set: nothing else is executable
+	connect, bind []uint16    // connect includes the ports of hosts
+	hosts         []hostGrant // Connect, by host
+	dial          func(ctx context.Context, network, address string) (net.Conn, error)
 	unix          []string // canonical socket paths and directories
 	masked        []string // canonical, inside ro or rw, sorted
 	env           []string
@@ -189,6 +217,20 @@ func (p Policy) validate(homes []string) (grants, error) {
 	}
 	if g.bind, err = ports("BindTCP", p.BindTCP); err != nil {
 		return grants{}, err
+	}
+	if len(p.Connect) > 0 {
+		if len(g.connect) > 0 {
+			return grants{}, fmt.Errorf("%w: ConnectTCP grants ports on every host, Connect only on its hosts: use one of them", ErrPolicy)
+		}
+		if g.hosts, err = hostGrants(p.Connect); err != nil {
+			return grants{}, err
+		}
+		for _, h := range g.hosts {
+			g.connect = append(g.connect, h.ports...)
+		}
+		slices.Sort(g.connect)
+		g.connect = slices.Compact(g.connect)
+		g.dial = p.Dial
 	}
 	if err := checkAccept(p.Accept); err != nil {
 		return grants{}, err

@@ -1,6 +1,7 @@
 package jail
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,4 +122,83 @@ func TestEnforcementString(t *testing.T) {
 	require.Equal(t, "UNSANDBOXED (missing landlock, seccomp): nothing enforced",
 		Enforcement{Unsandboxed: true, Missing: []Protection{ProtectLandlock, ProtectSeccomp}}.String())
 	require.Equal(t, "landlock ABI 7, seccomp, unix socket paths", Enforcement{Landlock: 7, Seccomp: true, UnixPaths: true}.String())
+	require.Equal(t, "landlock ABI 7, seccomp, tcp hosts", Enforcement{Landlock: 7, Seccomp: true, Hosts: true}.String())
+}
+
+func TestValidateConnect(t *testing.T) {
+	g, err := Policy{Connect: []HostPort{
+		{Host: "GitHub.COM.", Port: 443}, {Host: "github.com", Port: 22}, {Host: "github.com", Port: 443},
+		{Host: "127.1.0.1", Port: 8080}, {Host: "::ffff:192.0.2.7", Port: 80}, {Host: "a.example", Port: 443},
+	}}.validate(nil)
+	require.NoError(t, err)
+	require.Equal(t, []uint16{22, 80, 443, 8080}, g.connect, "the ports of the hosts, for Landlock")
+	require.Equal(t, []hostGrant{
+		{host: "127.1.0.1", addr: netip.MustParseAddr("127.1.0.1"), ports: []uint16{8080}},
+		{host: "192.0.2.7", addr: netip.MustParseAddr("192.0.2.7"), ports: []uint16{80}},
+		{host: "a.example", addr: netip.MustParseAddr("127.1.0.2"), name: true, ports: []uint16{443}},
+		{host: "github.com", addr: netip.MustParseAddr("127.1.0.3"), name: true, ports: []uint16{22, 443}},
+	}, g.hosts, "names in canonical form, sorted, each at a loopback address no granted address takes")
+
+	many := make([]HostPort, maxConnect+1)
+	for i := range many {
+		many[i] = HostPort{Host: "h.example", Port: uint16(i + 1)}
+	}
+	for _, p := range []Policy{
+		{Connect: []HostPort{{Host: "", Port: 443}}},
+		{Connect: []HostPort{{Host: "a b.example", Port: 443}}},
+		{Connect: []HostPort{{Host: "a\nb", Port: 443}}},
+		{Connect: []HostPort{{Host: "-a.example", Port: 443}}},
+		{Connect: []HostPort{{Host: "a..example", Port: 443}}},
+		{Connect: []HostPort{{Host: "*.example", Port: 443}}},
+		{Connect: []HostPort{{Host: "10.1", Port: 443}}},
+		{Connect: []HostPort{{Host: "2130706433", Port: 443}}},
+		{Connect: []HostPort{{Host: "0.0.0.0", Port: 443}}},
+		{Connect: []HostPort{{Host: "::", Port: 443}}},
+		{Connect: []HostPort{{Host: "224.0.0.1", Port: 443}}},
+		{Connect: []HostPort{{Host: "fe80::1%eth0", Port: 443}}},
+		{Connect: []HostPort{{Host: "[::1]", Port: 443}}},
+		{Connect: []HostPort{{Host: "a.example", Port: 0}}},
+		{Connect: []HostPort{{Host: "a.example", Port: 443}}, ConnectTCP: []uint16{443}},
+		{Connect: many},
+	} {
+		_, err := p.validate(nil)
+		require.ErrorIs(t, err, ErrPolicy, "%v", p.Connect)
+	}
+}
+
+func TestHostsFile(t *testing.T) {
+	g, err := Policy{Connect: []HostPort{{Host: "github.com", Port: 443}, {Host: "192.0.2.7", Port: 80}}}.validate(nil)
+	require.NoError(t, err)
+	require.Equal(t, "# ironcurtain jail: only these names resolve\n127.0.0.1\tlocalhost\n127.1.0.1\tgithub.com\n",
+		string(hostsFile(planHosts(g.hosts))))
+	g, err = Policy{Connect: []HostPort{{Host: "localhost", Port: 8080}}}.validate(nil)
+	require.NoError(t, err)
+	require.Equal(t, "# ironcurtain jail: only these names resolve\n127.1.0.1\tlocalhost\n",
+		string(hostsFile(planHosts(g.hosts))), "a granted localhost is the granted one")
+}
+
+// FuzzCheckHost: a host accepted is canonical (accepted again unchanged)
+// and can be written as one /etc/hosts field.
+func FuzzCheckHost(f *testing.F) {
+	for _, s := range []string{"github.com", "GitHub.com.", "10.1", "::1", "192.0.2.7", "a b", "x\n127.0.0.1 evil", "_srv.a-b.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		c, addr, name, err := checkHost(h)
+		if err != nil {
+			return
+		}
+		again, addr2, name2, err := checkHost(c)
+		require.NoError(t, err)
+		require.Equal(t, c, again)
+		require.Equal(t, addr, addr2)
+		require.Equal(t, name, name2)
+		require.NotContains(t, c, "#")
+		for _, r := range c {
+			require.False(t, r <= ' ' || r >= 0x7f, "%q", c)
+		}
+		if !name {
+			require.True(t, addr.IsValid())
+		}
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -85,6 +86,21 @@ func probe(verb, x string) error {
 			c.Close()
 		}
 		return err
+	case "hello":
+		// Connect and return the server's first line: which server
+		// answered.
+		c, err := net.DialTimeout("tcp", x, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		b := make([]byte, 64)
+		n, err := c.Read(b)
+		if err != nil {
+			return err
+		}
+		return probeOK(strings.TrimSpace(string(b[:n])))
 	case "listen":
 		l, err := net.Listen("tcp", x)
 		if err == nil {
@@ -140,6 +156,20 @@ func probe(verb, x string) error {
 		env := os.Environ()
 		sort.Strings(env)
 		return probeOK(strings.Join(env, " "))
+	case "open-sockets":
+		// The sockets the program holds from the start: the launcher's
+		// must all be closed.
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, e := range ents {
+			if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(l, "socket:") {
+				n++
+			}
+		}
+		return probeOK(strconv.Itoa(n))
 	}
 	return errors.New("unknown probe " + verb)
 }

@@ -69,8 +69,17 @@ func TestAcceptByName(t *testing.T) {
 			p:       Policy{UnixSockets: []string{sock}, Accept: []Protection{ProtectLandlock, ProtectSignals, ProtectAbstractUnix}},
 			wantErr: []Protection{ProtectUnixPaths}},
 		{name: "Unsandboxed accepts everything, and says so", k: kernel{},
-			p:       Policy{UnixSockets: []string{sock}, ConnectTCP: []uint16{open}, Unsandboxed: true},
+			p:       Policy{UnixSockets: []string{sock}, Connect: []HostPort{{Host: "127.0.0.1", Port: open}}, Unsandboxed: true},
 			missing: slices.DeleteFunc(slices.Clone(protections), func(p Protection) bool { return p == ProtectMaskedPaths })},
+		{name: "no network namespace with hosts refuses", k: full,
+			p: Policy{Connect: []HostPort{{Host: "127.0.0.1", Port: open}}}, wantErr: []Protection{ProtectTCPHosts}},
+		{name: "no network namespace, hosts accepted as ports", k: full,
+			p:       Policy{Connect: []HostPort{{Host: "127.0.0.2", Port: open}}, Accept: []Protection{ProtectTCPHosts}},
+			missing: []Protection{ProtectTCPHosts},
+			probes:  []probeCase{{"connect:" + loopback(open), "ok"}, {"connect:" + loopback(closed), "EACCES"}}},
+		{name: "a whole kernel with hosts", k: kernel{abi: maxABI, seccomp: true, netns: true},
+			p:      Policy{Connect: []HostPort{{Host: "127.0.0.1", Port: open}}},
+			probes: []probeCase{{"connect:" + loopback(open), "ok"}, {"connect:" + loopback(closed), "EACCES"}}},
 		{name: "a whole kernel", k: full, p: Policy{UnixSockets: []string{sock}, ConnectTCP: []uint16{open}},
 			probes: []probeCase{{"unix:" + sock, "ok"}, {"unix:" + other, "ENOENT"}}},
 	}
@@ -90,7 +99,7 @@ func TestAcceptByName(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tt.missing, c.Enforcement.Missing)
 			require.Equal(t, len(tt.missing) > 0, c.Enforcement.Unsandboxed)
-			if tt.probes != nil && tt.k.abi <= real.abi && (tt.k.mountns == false || real.mountns) {
+			if tt.probes != nil && tt.k.abi <= real.abi && (!tt.k.mountns || real.mountns) && (!tt.k.netns || netnsWork()) {
 				check(t, tt.p, env, tt.probes)
 			}
 		})

@@ -17,18 +17,7 @@ import (
 // starting with "@") and accepts until the test ends.
 func serveUnix(t *testing.T, path string) {
 	t.Helper()
-	l, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	serveConns(t, "unix", path, func(net.Conn) {})
 }
 
 // dockerSocket is the Docker daemon's socket when one is listening.

@@ -199,7 +199,7 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 		Vault:       mapVault{"forge-token": testSecret},
 		Credentials: map[string]Credential{"other.example.com": {Name: "forge-token"}},
 		Env:         map[string]string{"GIT_SSL_CAINFO": g.caFile},
-		Jail:        testJail(t, g.port(t)),
+		Jail:        testJail(t),
 	})
 	text := f.fail("git_clone", map[string]any{"url": g.url("repo.git"), "path": "c"})
 	require.Contains(t, text, "terminal prompts disabled")
@@ -242,7 +242,7 @@ func TestRepositoryCredentialHelpersDoNotRun(t *testing.T) {
 	origin := newRepo(t, filepath.Join(served, "src"))
 	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
 	g := newGitHTTPServer(t, served)
-	f := newFixture(t, Options{Env: map[string]string{"GIT_SSL_CAINFO": g.caFile}, Jail: testJail(t, g.port(t))})
+	f := newFixture(t, Options{Env: map[string]string{"GIT_SSL_CAINFO": g.caFile}, Jail: testJail(t)})
 	rawGit(t, f.repo, "remote", "add", "origin", g.url("repo.git"))
 	rawGit(t, f.repo, "config", "credential.helper", "!"+m.cmd("helper"))
 	rawGit(t, f.repo, "config", "credential."+g.srv.URL+".helper", "!"+m.cmd("urlhelper"))

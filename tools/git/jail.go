@@ -3,7 +3,7 @@ package git
 import (
 	"context"
 	"fmt"
-	"net"
+	"net/url"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -51,10 +51,13 @@ type jailStage struct {
 // ReadOnly and ReadWrite. The protected paths of extra that lie inside a
 // root are masked (jail.Policy.Masked): git can neither read, write,
 // rename nor delete them although their root is granted. The network
-// policy adds TCP connections to the well-known ports of the allowed
-// transports, to the ports of the hosts in Credentials and to extra's
-// ConnectTCP, and Unix sockets when the credential helper or an ssh agent
-// needs them. Local invocations get no network at all.
+// policy adds Unix sockets when an ssh agent needs them, and TCP
+// connections to extra's Connect hosts (through extra's Dial) and, per
+// invocation, to the host and port of every remote URL the call was
+// judged by (see withRemotes): nothing else, so a URL that git rewrites
+// (url.<base>.insteadOf, a redirect) to another host cannot reach it.
+// extra's ConnectTCP, which would open its ports on every host, is not
+// used. Local invocations get no network at all.
 func (s *Server) setupJail(extra *jail.Policy) error {
 	if extra == nil {
 		return nil
@@ -103,25 +106,14 @@ func (s *Server) setupJail(extra *jail.Policy) error {
 			network.Execute = append(network.Execute, "/bin/sh")
 		}
 	}
-	network.ConnectTCP = slices.Clone(extra.ConnectTCP)
-	for _, p := range s.cfg.protocols {
-		if port, ok := protocolPorts[p]; ok {
-			network.ConnectTCP = append(network.ConnectTCP, port)
-		}
-	}
-	for host := range s.cfg.creds {
-		if _, p, err := net.SplitHostPort(host); err == nil {
-			if port, err := strconv.ParseUint(p, 10, 16); err == nil && port > 0 {
-				network.ConnectTCP = append(network.ConnectTCP, uint16(port))
-			}
-		}
-	}
+	network.Connect, network.Dial, network.Accept = slices.Clone(extra.Connect), extra.Dial, slices.Clone(extra.Accept)
 	network.BindTCP = extra.BindTCP
 	network.UnixSockets = append(slices.Clone(extra.UnixSockets), sshAgentSocket(s.cfg.env)...)
 	if _, err := jail.Check(local); err != nil {
 		return fmt.Errorf("git: jail: %w", err)
 	}
-	e, err := jail.Check(network)
+	// As a transfer's: with a remote's host.
+	e, err := jail.Check(withRemoteHosts(network, []jail.HostPort{{Host: "remote.invalid", Port: 443}}))
 	if err != nil {
 		return fmt.Errorf("git: jail: %w", err)
 	}
@@ -234,7 +226,7 @@ func (s *Server) command(ctx context.Context, network bool, args []string) (gitC
 	}
 	p := s.jail.local
 	if network {
-		p = s.jail.network
+		p = withRemoteHosts(s.jail.network, remotesOf(ctx))
 	}
 	c, err := jail.Command(ctx, p, s.cfg.git, args...)
 	if err != nil {
@@ -264,4 +256,103 @@ func sshAgentSocket(env []string) []string {
 		}
 	}
 	return out
+}
+
+// The hosts a transfer may reach are those of the remote URLs the call
+// was judged by: the clone URL, or each URL resolveRemote checked (after
+// git's insteadOf rewriting, as "git remote get-url" reports it). The
+// transfer's context carries them from there to the jail of its network
+// invocations; a network invocation whose context carries none reaches no
+// host.
+
+// remotesKey is the context key of a call's judged remotes.
+type remotesKey struct{}
+
+// judgedRemotes collects the hosts of the remote URLs judged for one call.
+type judgedRemotes struct {
+	mu    sync.Mutex
+	hosts []jail.HostPort
+}
+
+// withRemotes returns ctx carrying a collection of judged remotes, empty
+// but for urls, to which noteRemote adds.
+func withRemotes(ctx context.Context, urls ...string) context.Context {
+	ctx = context.WithValue(ctx, remotesKey{}, &judgedRemotes{})
+	for _, u := range urls {
+		noteRemote(ctx, u)
+	}
+	return ctx
+}
+
+// noteRemote adds the host and port of the judged URL u to ctx's
+// collection (see withRemotes), if any; a URL without a network host (a
+// local path, file://) adds nothing.
+func noteRemote(ctx context.Context, u string) {
+	j, _ := ctx.Value(remotesKey{}).(*judgedRemotes)
+	if hp, ok := remoteHost(u); ok && j != nil {
+		j.mu.Lock()
+		j.hosts = append(j.hosts, hp)
+		j.mu.Unlock()
+	}
+}
+
+// remotesOf returns the hosts collected in ctx.
+func remotesOf(ctx context.Context) []jail.HostPort {
+	j, _ := ctx.Value(remotesKey{}).(*judgedRemotes)
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.hosts)
+}
+
+// withRemoteHosts returns p granting connections to hosts as well.
+func withRemoteHosts(p jail.Policy, hosts []jail.HostPort) jail.Policy {
+	p.Connect = append(slices.Clone(p.Connect), hosts...)
+	return p
+}
+
+// remoteHost returns the host and port git connects to for the network
+// URL u: "scheme://[user@]host[:port]/..." or scp-like
+// "[user@]host:path" (ssh, port 22), with the transport's well-known
+// port when none is given. Anything else has no host.
+func remoteHost(u string) (jail.HostPort, bool) {
+	port, ok := protocolPorts[urlProtocol(u)]
+	if !ok {
+		return jail.HostPort{}, false
+	}
+	var host string
+	if strings.Contains(u, "://") {
+		pu, err := url.Parse(u)
+		if err != nil {
+			return jail.HostPort{}, false
+		}
+		host = pu.Hostname()
+		if p := pu.Port(); p != "" {
+			n, err := strconv.ParseUint(p, 10, 16)
+			if err != nil || n == 0 {
+				return jail.HostPort{}, false
+			}
+			port = uint16(n)
+		}
+	} else {
+		rest := u
+		if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexByte(rest, ':') {
+			rest = rest[at+1:]
+		}
+		if inner, ok := strings.CutPrefix(rest, "["); ok {
+			end := strings.IndexByte(inner, ']')
+			if end < 0 {
+				return jail.HostPort{}, false
+			}
+			host = inner[:end]
+		} else {
+			host, _, _ = strings.Cut(rest, ":")
+		}
+	}
+	if host == "" {
+		return jail.HostPort{}, false
+	}
+	return jail.HostPort{Host: host, Port: port}, true
 }

@@ -80,20 +80,22 @@ type Options struct {
 	// (package sandbox/jail, Linux): the roots read-write; git's exec path,
 	// the server's private directory and the CA files named in Env
 	// read-only; no network, except for clone, fetch, pull and push, which
-	// may connect to the well-known ports of AllowedProtocols (https 443,
-	// http 80, ssh 22, git 9418), the ports of the hosts in Credentials and
-	// the ssh agent's socket (SSH_AUTH_SOCK in Env). Unless EnableHooks is
+	// may connect only to the host and port (the transport's well-known
+	// one by default) of each remote URL the call was checked against, so
+	// that a URL git rewrites to another host cannot reach it, and to the
+	// ssh agent's socket (SSH_AUTH_SOCK in Env). Unless EnableHooks is
 	// set, only git and its exec path may be executed (and the ssh program
 	// when "ssh" is allowed, /bin/sh when "file" is). The Policy given adds
 	// to that — for example the key and known-hosts files an SSHCommand
-	// names, or the port of a forge on a non-standard one — and decides
-	// Unsandboxed and Accept; its Env is ignored (git's environment is
-	// fixed). Its Protected paths that lie inside a root are masked
-	// (jail.Policy.Masked: git can neither read, list, write, rename nor
-	// delete them, nor create one that does not exist yet); the others no
-	// grant may hold. New fails when the kernel cannot enforce the jail;
-	// git's exec path and the jailed git's version are checked at the first
-	// git call, once, and a failure there fails every call.
+	// names, or in Connect a proxy's host — and decides Unsandboxed and
+	// Accept; its Env is ignored (git's environment is fixed), and so is
+	// ConnectTCP, which would open ports on every host. Its Protected
+	// paths that lie inside a root are masked (jail.Policy.Masked: git can
+	// neither read, list, write, rename nor delete them, nor create one
+	// that does not exist yet); the others no grant may hold. New fails
+	// when the kernel cannot enforce the jail; git's exec path and the
+	// jailed git's version are checked at the first git call, once, and a
+	// failure there fails every call.
 	Jail *jail.Policy
 
 	// RunAs, when set, runs every git invocation as this user and group

@@ -47,6 +47,7 @@ func (s *Server) resolveRemote(ctx context.Context, r *repo, remote string, push
 	}
 	if isURLish(remote) {
 		proto, err := s.checkRemoteURL("remote", remote, r.dir)
+		noteRemote(ctx, remote)
 		return remote, proto == "file", err
 	}
 	if err := checkRefName("remote", remote); err != nil {
@@ -70,6 +71,7 @@ func (s *Server) resolveRemote(ctx context.Context, r *repo, remote string, push
 			return "", false, err
 		}
 		local = local || proto == "file"
+		noteRemote(ctx, u)
 	}
 	return remote, local, nil
 }
@@ -176,7 +178,7 @@ func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Re
 	cmd = append(cmd, "--end-of-options", a.URL, dest)
 	// git runs in the server's own empty home, with discovery stopped
 	// there, so no repository around the caller is read.
-	out, err := s.exec(ctx, invocation{dir: s.home, ceiling: s.base, args: cmd, network: true})
+	out, err := s.exec(withRemotes(ctx, a.URL), invocation{dir: s.home, ceiling: s.base, args: cmd, network: true})
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -231,6 +233,7 @@ func (s *Server) fetch(ctx context.Context, args map[string]any) (ironcurtain.Re
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
+	ctx = withRemotes(ctx)
 	remote, _, err := s.resolveRemote(ctx, r, a.Remote, false)
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -308,6 +311,7 @@ func (s *Server) pull(ctx context.Context, args map[string]any) (ironcurtain.Res
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
+	ctx = withRemotes(ctx)
 	remote, _, err := s.resolveRemote(ctx, r, a.Remote, false)
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -417,6 +421,7 @@ func (s *Server) push(ctx context.Context, args map[string]any) (ironcurtain.Res
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
+	ctx = withRemotes(ctx)
 	remote, local, err := s.resolveRemote(ctx, r, a.Remote, true)
 	if err != nil {
 		return ironcurtain.Result{}, err
