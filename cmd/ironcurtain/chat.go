@@ -49,6 +49,20 @@ the grants. The agent cannot reach it (it is a protected path and may not be
 inside the sandbox). --resume ID continues a session: the model is given the
 earlier conversation, the audit log's chain goes on, the grants still hold.
 
+With --json, standard output is a stream of JSON objects, one per line,
+each with a "type": those of ironcurtain run --json (step, call, approval,
+result, answer, error) and
+  session     the session begins: id, resumed, earlier (messages), model,
+              sandbox, dir
+  turn        a message of the person's is sent: turn, text
+  escalation  a call waits for an answer in the chat: id, server, tool,
+              rule, reason, digest
+  turn_end    the agent's turn ended: turn, stop, detail, steps, tokens_in,
+              tokens_out, cost
+  end         the session ends: id, exit
+Prompts, escalations' questions and the output of commands go to standard
+error then.
+
 Budgets (--max-steps, --max-tokens, --max-time) bound each turn. Ctrl-C ends
 the session cleanly: the conversation is saved and the audit log sealed.
 
@@ -60,6 +74,7 @@ type chatFlags struct {
 	budgetFlags
 	resume, sandbox, approver string
 	autoApprove, unjailed     bool
+	jsonOut                   bool
 	grantTTL                  time.Duration
 }
 
@@ -73,6 +88,7 @@ func parseChatFlags(args []string, stderr io.Writer) (chatFlags, int, bool) {
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the person's messages clearly ask for")
 	fs.StringVar(&f.approver, "approver", "chat", "who answers escalations: chat (in the session), terminal (the controlling terminal) or none")
 	fs.DurationVar(&f.grantTTL, "grant-ttl", time.Hour, "how long a grant made with e or s lasts (0: no grants offered)")
+	fs.BoolVar(&f.jsonOut, "json", false, "write the session as JSON lines on standard output (see above); prompts and commands' output go to standard error")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	f.budgetFlags.register(fs, "a turn")
 	fs.Usage = func() {
@@ -138,6 +154,10 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fail(fmt.Errorf("the state directory: %w", err))
 	}
 	c := &chat{f: f, out: &lockedWriter{w: stdout}}
+	events := io.Writer(c.out)
+	if f.jsonOut { // standard output is the event stream alone
+		events, c.out = stdout, &lockedWriter{w: stderr}
+	}
 	if f.resume != "" {
 		c.paths = chatPathsFor(root, f.resume)
 		if c.sess, err = loadChatSession(c.paths.conversation); err != nil {
@@ -193,7 +213,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 
-	c.rep = newRunReporter(c.out, false, c.price)
+	c.rep = newRunReporter(events, f.jsonOut, c.price)
 	opts := stack.Options{Sandbox: c.sess.Sandbox, Audit: c.paths.audit, GrantsFile: c.paths.grants, Protected: []string{c.paths.dir}}
 	cache := startCodeMode("chat", stderr)
 	protected := []string{c.paths.dir}
@@ -243,6 +263,8 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	fmt.Fprintf(c.out, "%s %s (%d earlier messages)\nModel: %s\nSandbox: %s\nSession directory: %s\nType a task, /help for commands, /quit to end.\n",
 		verb, c.sess.ID, len(c.sess.Typed), termLine(spec), termLine(c.sess.Sandbox), termLine(c.paths.dir))
+	c.rep.event(chatSessionEvent{Type: "session", ID: c.sess.ID, Resumed: f.resume != "", Earlier: len(c.sess.Typed),
+		Model: spec, Sandbox: c.sess.Sandbox, Dir: c.paths.dir})
 	c.in = newChatInput(stdin)
 	code = c.loop(ctx)
 	if ctx.Err() != nil {
@@ -254,6 +276,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		code = runExitStopped
 	}
 	fmt.Fprintf(c.out, "Session %s saved; continue it with: ironcurtain chat --resume %s\n", c.sess.ID, c.sess.ID)
+	c.rep.event(chatEndEvent{Type: "end", ID: c.sess.ID, Exit: code})
 	return code
 }
 
@@ -305,8 +328,10 @@ func (c *chat) loop(ctx context.Context) int {
 func (c *chat) turn(ctx context.Context, text string) error {
 	c.mu.Lock()
 	c.sess.Typed = append(c.sess.Typed, text)
+	turn := len(c.sess.Typed)
 	c.mu.Unlock()
 	c.rep.newTurn()
+	c.rep.event(chatTurnEvent{Type: "turn", Turn: turn, Text: text})
 	tctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sub *approve.Subscription
@@ -335,7 +360,7 @@ func (c *chat) turn(ctx context.Context, text string) error {
 	for {
 		select {
 		case r := <-done:
-			c.endTurn(ctx, r.tr, r.err)
+			c.endTurn(ctx, turn, r.tr, r.err)
 			return c.sess.save(c.paths.conversation)
 		case ev, ok := <-events:
 			if !ok { // fell behind: subscribe again and show what waits
@@ -423,6 +448,8 @@ func (c *chat) ask(asked *chatAsked, p approve.Pending) {
 	}
 	b.WriteString("[n] deny (the default)\napprove? ")
 	io.WriteString(c.out, b.String())
+	c.rep.event(chatEscalationEvent{Type: "escalation", ID: p.ID, Server: p.Presentation.Server, Tool: p.Presentation.Tool,
+		Rule: p.Presentation.Rule, Reason: p.Presentation.Reason, Digest: p.Presentation.Digest})
 	// Only lines read from now on answer it.
 	asked.add(p, c.in.next())
 }
@@ -461,7 +488,7 @@ func (c *chat) answer(asked *chatAsked, p chatPending, text string) {
 }
 
 // endTurn reports how the turn ended and keeps its conversation.
-func (c *chat) endTurn(ctx context.Context, tr agent.Transcript, err error) {
+func (c *chat) endTurn(ctx context.Context, turn int, tr agent.Transcript, err error) {
 	if len(tr.Messages) > 0 {
 		c.sess.setHistory(tr.Messages)
 	}
@@ -476,6 +503,8 @@ func (c *chat) endTurn(ctx context.Context, tr agent.Transcript, err error) {
 		fmt.Fprintf(c.out, "The turn stopped: %s (%s)\n", tr.Stop, termLine(tr.Detail))
 	}
 	fmt.Fprintf(c.out, "(%d steps, %d tokens, %s)\n", len(tr.Steps), tr.Usage.Total(), formatCost(costOrNil(tr.Cost)))
+	c.rep.event(chatTurnEndEvent{Type: "turn_end", Turn: turn, Stop: string(tr.Stop), Detail: tr.Detail, Steps: len(tr.Steps),
+		TokensIn: tr.Usage.InputTokens, TokensOut: tr.Usage.OutputTokens, Cost: costOrNil(tr.Cost)})
 }
 
 // newTurn starts the step count again for a chat's next turn.
@@ -496,4 +525,55 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// The events of ironcurtain chat --json beyond run's; chatHelp documents
+// them.
+type (
+	chatSessionEvent struct {
+		Type    string `json:"type"`
+		ID      string `json:"id"`
+		Resumed bool   `json:"resumed"`
+		Earlier int    `json:"earlier"`
+		Model   string `json:"model"`
+		Sandbox string `json:"sandbox"`
+		Dir     string `json:"dir"`
+	}
+	chatTurnEvent struct {
+		Type string `json:"type"`
+		Turn int    `json:"turn"`
+		Text string `json:"text"`
+	}
+	chatEscalationEvent struct {
+		Type   string `json:"type"`
+		ID     string `json:"id"`
+		Server string `json:"server"`
+		Tool   string `json:"tool"`
+		Rule   string `json:"rule"`
+		Reason string `json:"reason"`
+		Digest string `json:"digest"`
+	}
+	chatTurnEndEvent struct {
+		Type      string   `json:"type"`
+		Turn      int      `json:"turn"`
+		Stop      string   `json:"stop"`
+		Detail    string   `json:"detail,omitempty"`
+		Steps     int      `json:"steps"`
+		TokensIn  int64    `json:"tokens_in"`
+		TokensOut int64    `json:"tokens_out"`
+		Cost      *float64 `json:"cost"`
+	}
+	chatEndEvent struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+		Exit int    `json:"exit"`
+	}
+)
+
+// event writes an event of the JSON stream; text output has none (the
+// chat writes its own lines).
+func (r *runReporter) event(ev any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.emit(ev, func(io.Writer) {})
 }

@@ -104,17 +104,18 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 			opts.Policy = policyDirFiles(p.Dir)
 		}
 	}
-	switch cfg.Approver {
-	case "deny":
-	case "web", "socket":
+	switch {
+	case cfg.Approver == "deny":
+	case cfg.Approver == "web" || cfg.EscalationSocket != "":
 		rt.approver, err = startBrokerApprover(brokerApproverConfig{
 			Web: cfg.Approver == "web", WebAddr: cfg.WebAddr, Socket: cfg.EscalationSocket, GrantTTL: time.Duration(cfg.GrantTTL),
+			Terminal: cfg.Approver == "" || cfg.Approver == "terminal",
 		}, stderr)
 		if err != nil {
 			return nil, err
 		}
 		opts.Human = rt.approver.Broker
-	default:
+	default: // the terminal alone: it holds escalations in a broker of its own
 		opts.Human = &approve.Terminal{GrantTTL: time.Duration(cfg.GrantTTL)}
 	}
 	if a := cfg.AutoApprove; a != nil {
