@@ -38,7 +38,15 @@ the next line typed after the question answers it: y approves once, e and s
 approve with a grant (these exact arguments, or the scope shown) lasting
 --grant-ttl, anything else denies. A line typed before the question appeared
 never answers it. --approver terminal asks on the controlling terminal
-instead; none denies every escalation. With --auto-approve, a model may
+instead; none denies every escalation.
+
+With --approver signal the session is held by Signal, through signal-cli's
+daemon (--signal-number, --signal-socket or --signal-tcp): the tasks,
+follow-ups and commands are the messages sent from --signal-number (messages
+from any other number are ignored, and logged to standard error), the
+agent's answer and the turn's figures are sent back, and escalations are
+asked by Signal (answered "approve CODE", "deny CODE" or "approve CODE for
+1h"). Standard input is not read then; /quit by Signal or Ctrl-C ends it. With --auto-approve, a model may
 approve what the person's own messages clearly ask for; nothing the agent or
 a tool wrote is shown to it as the person's words.
 
@@ -72,6 +80,7 @@ Flags:`
 type chatFlags struct {
 	modelFlags
 	budgetFlags
+	signalFlags
 	resume, sandbox, approver string
 	autoApprove, unjailed     bool
 	jsonOut                   bool
@@ -86,7 +95,8 @@ func parseChatFlags(args []string, stderr io.Writer) (chatFlags, int, bool) {
 	fs.StringVar(&f.sandbox, "sandbox", "", "the agent's sandbox directory (default: a new temporary directory; a resumed session's own)")
 	f.modelFlags.register(fs, "default: a resumed session's, or from the API keys set")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the person's messages clearly ask for")
-	fs.StringVar(&f.approver, "approver", "chat", "who answers escalations: chat (in the session), terminal (the controlling terminal) or none")
+	fs.StringVar(&f.approver, "approver", "chat", "who answers escalations: chat (in the session), terminal (the controlling terminal), signal (the person's phone, which also sends the tasks) or none")
+	f.signalFlags.register(fs)
 	fs.DurationVar(&f.grantTTL, "grant-ttl", time.Hour, "how long a grant made with e or s lasts (0: no grants offered)")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the session as JSON lines on standard output (see above); prompts and commands' output go to standard error")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
@@ -127,6 +137,7 @@ type chat struct {
 	rep     *runReporter
 	st      *stack.Stack
 	broker  *approve.Broker // nil unless --approver chat
+	notify  func(string)    // sends to the person by Signal; nil unless --approver signal
 	paths   chatPaths
 	sess    *chatSession
 	in      *chatInput
@@ -186,7 +197,11 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	c.sess.Model, c.sess.BaseURL, c.sess.KeyEnv = spec, f.baseURL, f.keyEnv
 
+	ctx, cancel := context.WithCancel(ctx) // ends Signal's goroutines with the session
+	defer cancel()
 	var human ironcurtain.Approver
+	var signalled *approve.Broker
+	var fromSignal chan string
 	switch f.approver {
 	case "chat":
 		c.broker = approve.NewBroker(approve.BrokerOptions{MaxTTL: max(f.grantTTL, time.Second)})
@@ -195,9 +210,24 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		term := &approve.Terminal{GrantTTL: f.grantTTL}
 		defer term.Close()
 		human = term
+	case "signal":
+		signalled = approve.NewBroker(approve.BrokerOptions{MaxTTL: max(f.grantTTL, time.Second)})
+		fromSignal = make(chan string, maxQueuedMessages)
+		sa, err := f.signalFlags.start(ctx, signalled, func(text string) {
+			select {
+			case fromSignal <- text:
+			default: // never block Signal's goroutine
+				fmt.Fprintln(stderr, "ironcurtain chat: too many messages waiting; one from Signal was dropped")
+			}
+		}, stderr)
+		if err != nil {
+			return fail(err)
+		}
+		c.notify = func(text string) { sa.Send(text) }
+		human = signalled
 	case "none":
 	default:
-		return fail(fmt.Errorf("--approver %q: want chat, terminal or none", f.approver))
+		return fail(fmt.Errorf("--approver %q: want chat, terminal, signal or none", f.approver))
 	}
 	if f.resume == "" {
 		if f.sandbox == "" {
@@ -237,8 +267,10 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fail(err)
 	}
 	defer c.st.Close()
-	if c.broker != nil {
-		c.broker.SetGrants(c.st.Grants)
+	for _, b := range []*approve.Broker{c.broker, signalled} {
+		if b != nil {
+			b.SetGrants(c.st.Grants)
+		}
 	}
 	// Read the conversation again now that the audit log is locked: another
 	// process may have continued it meanwhile.
@@ -265,7 +297,12 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		verb, c.sess.ID, len(c.sess.Typed), termLine(spec), termLine(c.sess.Sandbox), termLine(c.paths.dir))
 	c.rep.event(chatSessionEvent{Type: "session", ID: c.sess.ID, Resumed: f.resume != "", Earlier: len(c.sess.Typed),
 		Model: spec, Sandbox: c.sess.Sandbox, Dir: c.paths.dir})
-	c.in = newChatInput(stdin)
+	if fromSignal != nil {
+		c.in = newChatInputFrom(ctx, fromSignal)
+		c.tell(fmt.Sprintf("IronCurtain: %s %s. Send a task; /help lists the commands, /quit ends the session.", strings.ToLower(verb), c.sess.ID))
+	} else {
+		c.in = newChatInput(stdin)
+	}
 	code = c.loop(ctx)
 	if ctx.Err() != nil {
 		_ = c.st.RecordEvent(context.WithoutCancel(ctx), ironcurtain.AuditEvent{Kind: "chat-interrupted", Message: "the session was interrupted (Ctrl-C or SIGTERM)"})
@@ -278,6 +315,25 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fmt.Fprintf(c.out, "Session %s saved; continue it with: ironcurtain chat --resume %s\n", c.sess.ID, c.sess.ID)
 	c.rep.event(chatEndEvent{Type: "end", ID: c.sess.ID, Exit: code})
 	return code
+}
+
+// maxQueuedMessages bounds the Signal messages waiting to be read.
+const maxQueuedMessages = 64
+
+// maxTold bounds one message sent by Signal.
+const maxTold = 4000
+
+// tell sends text to the person by Signal, in --approver signal mode; it
+// is made inert (inert.Text) and cut to a bound first.
+func (c *chat) tell(text string) {
+	if c.notify == nil {
+		return
+	}
+	text = termText(text)
+	if len(text) > maxTold {
+		text = strings.ToValidUTF8(text[:maxTold], "") + "\n… (cut)"
+	}
+	c.notify(text)
 }
 
 // instruction is the auto-approver's Instruction: the person's own
@@ -312,7 +368,7 @@ func (c *chat) loop(ctx context.Context) int {
 		switch {
 		case text == "":
 		case strings.HasPrefix(text, "/"):
-			c.command(text)
+			c.runCommand(text)
 		default:
 			if err := c.turn(ctx, text); err != nil {
 				fmt.Fprintf(c.out, "Error: %s\n", termLine(err.Error()))
@@ -332,6 +388,7 @@ func (c *chat) turn(ctx context.Context, text string) error {
 	c.mu.Unlock()
 	c.rep.newTurn()
 	c.rep.event(chatTurnEvent{Type: "turn", Turn: turn, Text: text})
+	c.tell("Working on it.")
 	tctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sub *approve.Subscription
@@ -400,7 +457,7 @@ func (c *chat) turn(ctx context.Context, text string) error {
 func (c *chat) duringTurn(asked *chatAsked, l chatLine) {
 	text := strings.TrimSpace(l.text)
 	if text == "/pending" {
-		c.command(text)
+		c.runCommand(text)
 		return
 	}
 	if p, ok := asked.oldest(); ok {
@@ -416,6 +473,7 @@ func (c *chat) duringTurn(asked *chatAsked, l chatLine) {
 	if text != "" {
 		c.queue = append(c.queue, text)
 		fmt.Fprintln(c.out, "  (the agent is working: that line is taken after this turn)")
+		c.tell("The agent is working: your message is taken after this turn.")
 	}
 }
 
@@ -502,7 +560,18 @@ func (c *chat) endTurn(ctx context.Context, turn int, tr agent.Transcript, err e
 	case tr.Stop != agent.StopAnswered:
 		fmt.Fprintf(c.out, "The turn stopped: %s (%s)\n", tr.Stop, termLine(tr.Detail))
 	}
-	fmt.Fprintf(c.out, "(%d steps, %d tokens, %s)\n", len(tr.Steps), tr.Usage.Total(), formatCost(costOrNil(tr.Cost)))
+	figures := fmt.Sprintf("(%d steps, %d tokens, %s)", len(tr.Steps), tr.Usage.Total(), formatCost(costOrNil(tr.Cost)))
+	fmt.Fprintln(c.out, figures)
+	told := tr.Answer
+	switch {
+	case err != nil:
+		told = "Error: " + err.Error()
+	case tr.Stop != agent.StopAnswered:
+		told = strings.TrimSpace(fmt.Sprintf("%s\n\nThe turn stopped: %s (%s)", told, tr.Stop, tr.Detail))
+	}
+	if ctx.Err() == nil {
+		c.tell(told + "\n\n" + figures)
+	}
 	c.rep.event(chatTurnEndEvent{Type: "turn_end", Turn: turn, Stop: string(tr.Stop), Detail: tr.Detail, Steps: len(tr.Steps),
 		TokensIn: tr.Usage.InputTokens, TokensOut: tr.Usage.OutputTokens, Cost: costOrNil(tr.Cost)})
 }

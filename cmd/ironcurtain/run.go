@@ -17,7 +17,6 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/agent"
 	"github.com/ironcurtain-go/ironcurtain/agent/models"
 	"github.com/ironcurtain-go/ironcurtain/approve"
-	"github.com/ironcurtain-go/ironcurtain/approve/signal"
 	"github.com/ironcurtain-go/ironcurtain/audit"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
@@ -90,11 +89,11 @@ Flags:`
 type runFlags struct {
 	modelFlags
 	budgetFlags
-	sandbox, auditFile, approver                         string
-	signalNumber, signalSocket, signalTCP, signalAccount string
-	autoApprove, jsonOut, unjailed                       bool
-	maxCost                                              float64
-	task                                                 string
+	signalFlags
+	sandbox, auditFile, approver   string
+	autoApprove, jsonOut, unjailed bool
+	maxCost                        float64
+	task                           string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
@@ -106,10 +105,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	f.modelFlags.register(fs, "default: from the API keys set")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the task clearly asks for; it never denies, the approver decides the rest")
 	fs.StringVar(&f.approver, "approver", "terminal", "who answers escalations: terminal (the controlling terminal), web (a loopback approval page whose URL is printed at start), signal (a phone, through signal-cli's daemon) or none (escalations are denied)")
-	fs.StringVar(&f.signalNumber, "signal-number", "", "with --approver signal: the only number that may answer, and the one asked (+15551234567)")
-	fs.StringVar(&f.signalSocket, "signal-socket", "", "with --approver signal: signal-cli daemon's Unix socket (signal-cli -a ACCOUNT daemon --socket PATH)")
-	fs.StringVar(&f.signalTCP, "signal-tcp", "", "with --approver signal: signal-cli daemon's loopback host:port (daemon --tcp), instead of --signal-socket")
-	fs.StringVar(&f.signalAccount, "signal-account", "", "with --approver signal: the account, when signal-cli's daemon serves several")
+	f.signalFlags.register(fs)
 	fs.BoolVar(&f.jsonOut, "json", false, "write the progress and the summary as JSON lines (see above)")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	f.budgetFlags.register(fs, "the run")
@@ -187,8 +183,8 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		defer broker.Close()
 		human = broker.Broker
 	case "signal":
-		b, err := startSignal(ctx, f)
-		if err != nil {
+		b := approve.NewBroker(approve.BrokerOptions{})
+		if _, err := f.signalFlags.start(ctx, b, nil, stderr); err != nil {
 			return fail(err)
 		}
 		human = b
@@ -406,23 +402,4 @@ func formatCost(c *float64) string {
 		return "cost unknown"
 	}
 	return "$" + strconv.FormatFloat(*c, 'f', 4, 64)
-}
-
-// startSignal starts a Signal approver for --approver signal; it stops when
-// ctx is done.
-func startSignal(ctx context.Context, f runFlags) (*approve.Broker, error) {
-	o := signal.Options{Network: "unix", Address: f.signalSocket, Number: f.signalNumber, Account: f.signalAccount}
-	if f.signalTCP != "" {
-		if f.signalSocket != "" {
-			return nil, errors.New("--approver signal: give --signal-socket or --signal-tcp, not both")
-		}
-		o.Network, o.Address = "tcp", f.signalTCP
-	}
-	b := approve.NewBroker(approve.BrokerOptions{})
-	a, err := signal.New(b, o)
-	if err != nil {
-		return nil, fmt.Errorf("--approver signal: %w (give --signal-number and --signal-socket or --signal-tcp)", err)
-	}
-	go func() { _ = a.Run(ctx) }()
-	return b, nil
 }
