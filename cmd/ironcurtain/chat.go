@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -89,8 +88,7 @@ type chatFlags struct {
 
 func parseChatFlags(args []string, stderr io.Writer) (chatFlags, int, bool) {
 	var f chatFlags
-	fs := flag.NewFlagSet("ironcurtain chat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ironcurtain chat", chatHelp, stderr)
 	fs.StringVar(&f.resume, "resume", "", "continue the session with this ID")
 	fs.StringVar(&f.sandbox, "sandbox", "", "the agent's sandbox directory (default: a new temporary directory; a resumed session's own)")
 	f.modelFlags.register(fs, "default: a resumed session's, or from the API keys set")
@@ -101,15 +99,8 @@ func parseChatFlags(args []string, stderr io.Writer) (chatFlags, int, bool) {
 	fs.BoolVar(&f.jsonOut, "json", false, "write the session as JSON lines on standard output (see above); prompts and commands' output go to standard error")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	f.budgetFlags.register(fs, "a turn")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, chatHelp)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return f, 0, false
-		}
-		return f, runExitUsage, false
+		return f, parseExit(err), false
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "ironcurtain chat: the tasks are typed in the session, not given as arguments")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -98,8 +97,7 @@ type runFlags struct {
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	var f runFlags
-	fs := flag.NewFlagSet("ironcurtain run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ironcurtain run", runHelp, stderr)
 	fs.StringVar(&f.sandbox, "sandbox", "", "the agent's sandbox directory, created if missing (default: a new temporary directory)")
 	fs.StringVar(&f.auditFile, "audit", "", "the audit log file (default: a new file under the user's state directory)")
 	f.modelFlags.register(fs, "default: from the API keys set")
@@ -110,15 +108,8 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	f.budgetFlags.register(fs, "the run")
 	fs.Float64Var(&f.maxCost, "max-cost", 0, "the most the model calls may cost, in US dollars (0: no cost budget)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, runHelp)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return f, 0, false
-		}
-		return f, runExitUsage, false
+		return f, parseExit(err), false
 	}
 	f.task = strings.TrimSpace(strings.Join(fs.Args(), " "))
 	if f.task == "" {
