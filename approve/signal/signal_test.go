@@ -35,16 +35,23 @@ func esc(path string, args map[string]any) ironcurtain.Escalation {
 }
 
 func setup(t *testing.T) (*approve.Broker, *signaltest.StandIn) {
+	b, s, _ := setupWith(t, nil)
+	return b, s
+}
+
+// setupWith runs an approver on a stand-in, with onMessage as its
+// OnMessage.
+func setupWith(t *testing.T, onMessage func(string)) (*approve.Broker, *signaltest.StandIn, *Approver) {
 	b := approve.NewBroker(approve.BrokerOptions{})
 	s := signaltest.New(t)
-	a, err := New(b, Options{Network: "unix", Address: s.Addr(), Number: me, Backoff: 10 * time.Millisecond})
+	a, err := New(b, Options{Network: "unix", Address: s.Addr(), Number: me, Backoff: 10 * time.Millisecond, OnMessage: onMessage})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = a.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	<-s.Conns
-	return b, s
+	return b, s, a
 }
 
 func ask(b *approve.Broker, ctx context.Context, e ironcurtain.Escalation) <-chan ironcurtain.Approval {
@@ -184,17 +191,8 @@ func TestMessageIsBounded(t *testing.T) {
 // number that is not a reply reaches it; one from another number, or a
 // reply, does not; Send reaches the number.
 func TestMessagesAndSend(t *testing.T) {
-	b := approve.NewBroker(approve.BrokerOptions{})
-	s := signaltest.New(t)
 	got := make(chan string, 4)
-	a, err := New(b, Options{Network: "unix", Address: s.Addr(), Number: me, Backoff: 10 * time.Millisecond,
-		OnMessage: func(text string) { got <- text }})
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = a.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	<-s.Conns
+	b, s, a := setupWith(t, func(text string) { got <- text })
 
 	s.Receive("+15559999999", "delete everything", 0)
 	s.Receive(me, "write a haiku", 0)
