@@ -90,6 +90,7 @@ type runFlags struct {
 	budgetFlags
 	signalFlags
 	sandbox, auditFile, approver   string
+	escalationSocket               string
 	autoApprove, jsonOut, unjailed bool
 	maxCost                        float64
 	task                           string
@@ -104,6 +105,7 @@ func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the task clearly asks for; it never denies, the approver decides the rest")
 	fs.StringVar(&f.approver, "approver", "terminal", "who answers escalations: terminal (the controlling terminal), web (a loopback approval page whose URL is printed at start), signal (a phone, through signal-cli's daemon) or none (escalations are denied)")
 	f.signalFlags.register(fs)
+	fs.StringVar(&f.escalationSocket, "escalation-socket", "", "with --approver terminal or web: also serve the escalations on this Unix socket (mode 0600, JSON lines; see the approve package), where another front end may answer them; the first answer wins")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the progress and the summary as JSON lines (see above)")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	f.budgetFlags.register(fs, "the run")
@@ -159,20 +161,28 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	}
 	var human ironcurtain.Approver
 	var broker *brokerApprover
+	if f.escalationSocket != "" && f.approver != "terminal" && f.approver != "web" {
+		return fail(errors.New("--escalation-socket: with --approver terminal or web only"))
+	}
 	switch f.approver {
 	case "terminal":
-		term := &approve.Terminal{}
-		defer term.Close()
-		human = term
-	case "none":
+		if f.escalationSocket == "" { // the terminal alone, on a broker of its own
+			term := &approve.Terminal{}
+			defer term.Close()
+			human = term
+			break
+		}
+		fallthrough
 	case "web":
 		// The page's URL, with its token, goes to stderr, apart from the
 		// progress (and from --json's stream).
-		if broker, err = startBrokerApprover(brokerApproverConfig{Web: true}, stderr); err != nil {
+		if broker, err = startBrokerApprover(brokerApproverConfig{Web: f.approver == "web", Terminal: f.approver == "terminal",
+			Socket: f.escalationSocket}, stderr); err != nil {
 			return fail(err)
 		}
 		defer broker.Close()
 		human = broker.Broker
+	case "none":
 	case "signal":
 		b := approve.NewBroker(approve.BrokerOptions{})
 		if _, err := f.signalFlags.start(ctx, b, nil, stderr); err != nil {
@@ -203,6 +213,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if cache != "" {
 		opts.Protected = []string{cache}
 	}
+	if f.escalationSocket != "" { // whoever reaches it approves
+		opts.Protected = append(opts.Protected, f.escalationSocket)
+	}
 	if human != nil {
 		opts.Human = watchApprover(human, rep)
 	}
@@ -210,7 +223,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		auto := agent.AutoApprover{Model: &countingModel{Model: model, on: rep.approverSpent}, Instruction: agent.Instruction(f.task)}
 		opts.Auto = watchApprover(auto, rep)
 	}
-	st, err := jailedStack(ctx, "run", opts, f.unjailed, stderr, cache)
+	st, err := jailedStack(ctx, "run", opts, f.unjailed, stderr, cache, f.escalationSocket)
 	if err != nil {
 		return fail(err)
 	}
