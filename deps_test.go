@@ -50,6 +50,7 @@ var layers = []layer{
 	{pkgs: "internal/...", ours: []string{"", "internal/..."}, never: []string{"third-party"}},
 	// The Gate's collaborators build on the root alone.
 	{pkgs: "approve", ours: []string{"", "internal/inert"}, never: []string{"third-party"}},
+	{pkgs: "approve/signal/signaltest", never: []string{"third-party"}},
 	{pkgs: "approve/...", ours: []string{"", "approve", "approve/...", "internal/..."}, never: heavy},
 	{pkgs: "audit", ours: []string{"", "internal/redact"}, never: []string{"third-party"}},
 	{pkgs: "vault", ours: []string{""}, never: []string{"third-party"}},

@@ -112,6 +112,10 @@ type BrokerDecision struct {
 	// Digest must be the presentation's Digest for an approval. A denial
 	// needs none, and ignores Scope and TTL.
 	Digest string `json:"digest,omitempty"`
+	// Reason, for a denial, says why, for the audit log; "" means "denied
+	// by" the front end. Only a front end in this process can give one: it
+	// is not read from JSON.
+	Reason string `json:"-"`
 }
 
 // Duration is a time.Duration that JSON encodes as Go writes it ("1h30m")
@@ -313,7 +317,10 @@ func (b *Broker) Decide(by string, d BrokerDecision) error {
 	var a ironcurtain.Approval
 	switch d.Decision {
 	case "deny": // its scope, TTL and digest do not matter
-		a = ironcurtain.Approval{Answer: ironcurtain.Reject, By: by, Reason: "denied by " + by}
+		a = ironcurtain.Approval{Answer: ironcurtain.Reject, By: by, Reason: d.Reason}
+		if a.Reason == "" {
+			a.Reason = "denied by " + by
+		}
 	case "approve":
 		if d.Digest != p.info.Presentation.Digest {
 			return ErrDigestMismatch

@@ -26,10 +26,11 @@
 // argument cut on its own, everything escaped, and the arguments' digest,
 // to which [Presentation.Approval] binds the approval.
 //
-// Front ends away from the terminal (the web page in package approve/web, a
-// messenger, a program of your own) are built on a [Broker]: the Chain's
-// Human, it holds each escalation under a random id until a front end
-// decides, refuses an approval that does not carry the digest of what was
+// Every front end — the [Terminal], the web page in package approve/web,
+// the Signal approver in approve/signal, a program of your own — is built on
+// a [Broker]: the Chain's Human, it holds each escalation under a random id
+// until a front end decides (the first answer wins, and the others see the
+// escalation resolved), refuses an approval that does not carry the digest of what was
 // presented, and denies when the deadline passes. [Broker.Serve] offers the
 // same on a Unix socket, one JSON object a line:
 //

@@ -38,7 +38,17 @@ type Options struct {
 	Backoff time.Duration
 	// Logger receives ignored messages and transport errors; nil is silent.
 	Logger *slog.Logger
+	// OnMessage, when set, receives the text of each message from Number
+	// that is not a reply to an escalation (ParseReply does not understand
+	// it): a task or a follow-up, say. It is called on Run's goroutine, so
+	// it must not block. Messages from other numbers never reach it. Unset,
+	// such a message is answered "Not understood".
+	OnMessage func(text string)
 }
+
+// maxQueued bounds the messages [Approver.Send] holds while signal-cli is
+// not connected or slow; past it a message is dropped (and logged).
+const maxQueued = 64
 
 // Approver answers a Broker's escalations from a person's phone. Run it in
 // one goroutine; it is not otherwise used concurrently.
@@ -53,6 +63,7 @@ type Approver struct {
 	ts    map[int64]string  // sent message timestamp → escalation id
 	reqs  map[int64]string  // JSON-RPC id of a send → escalation id
 	next  int64
+	out   chan string // queued by Send
 }
 
 // New returns an approver for b. Number and Address are required; a TCP
@@ -78,7 +89,21 @@ func New(b *approve.Broker, o Options) (*Approver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Approver{b: b, o: o, log: log, codes: map[string]string{}, ids: map[string]string{}}, nil
+	return &Approver{b: b, o: o, log: log, codes: map[string]string{}, ids: map[string]string{}, out: make(chan string, maxQueued)}, nil
+}
+
+// Send queues text to be sent to Number. It never blocks: while signal-cli
+// is out of reach messages wait, up to a bound past which they are
+// dropped; it reports whether text was queued. It is safe for concurrent
+// use.
+func (a *Approver) Send(text string) bool {
+	select {
+	case a.out <- text:
+		return true
+	default:
+		a.log.Warn("signal: too many messages queued; one was dropped")
+		return false
+	}
 }
 
 // Run serves until ctx is done, reconnecting to signal-cli after any
@@ -182,6 +207,10 @@ func (a *Approver) serve(ctx context.Context, c net.Conn) error {
 			if err := a.handle(c, l); err != nil {
 				return err
 			}
+		case text := <-a.out:
+			if _, err := a.send(c, text); err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -267,6 +296,10 @@ func (a *Approver) handle(c net.Conn, line []byte) error {
 	}
 	dm := env.Envelope.DataMessage
 	r, err := ParseReply(dm.Message)
+	if err != nil && a.o.OnMessage != nil && strings.TrimSpace(dm.Message) != "" {
+		a.o.OnMessage(dm.Message)
+		return nil
+	}
 	id := ""
 	if err == nil {
 		switch {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,20 +26,12 @@ const maxAnnotationsBytes = 64 << 20
 // and left out so that serve refuses the tool until a person gives them
 // one), 2 bad usage or set-up.
 func runAnnotate(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ironcurtain annotate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ironcurtain annotate", "usage: ironcurtain annotate [--annotations FILE] [--config FILE] [-o FILE]", stderr)
 	from := fs.String("annotations", "", "the tool-annotations.json to start from (default: the built-in tools' annotations)")
 	configFile := fs.String("config", "", "a serve configuration: annotate its servers (default: the built-in filesystem, git and fetch servers)")
 	outFile := fs.String("o", "", "write the annotations here (default: standard output)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain annotate [--annotations FILE] [--config FILE] [-o FILE]")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ironcurtain annotate: unexpected argument %q\n", fs.Arg(0))

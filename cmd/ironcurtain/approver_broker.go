@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,9 +13,9 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/internal/unixsock"
 )
 
-// brokerApprover is an approver whose escalations a person answers away
-// from the terminal: on the web approval page, on the escalation socket, or
-// both. Its Broker is the Chain's Human; once the grant store exists,
+// brokerApprover is an approver whose escalations a person answers on the
+// terminal, on the web approval page, on the escalation socket, or on
+// several of them (the first answer wins). Its Broker is the Chain's Human; once the grant store exists,
 // Attach it so that the front ends list and revoke its grants.
 //
 // serve uses it for "approver": "web" and "socket"; ironcurtain run and
@@ -27,6 +28,9 @@ import (
 //	defer ba.Close()
 type brokerApprover struct {
 	Broker *approve.Broker
+	term   *approve.Terminal
+	stop   context.CancelFunc // ends the terminal's front end
+	termed chan error
 	page   *web.Server
 	sock   net.Listener
 	served chan error
@@ -42,6 +46,9 @@ type brokerApproverConfig struct {
 	// Socket, when set, serves the escalation socket (JSON lines, mode
 	// 0600) at this path.
 	Socket string
+	// Terminal shows the escalations on the controlling terminal too (and
+	// offers grants lasting GrantTTL there).
+	Terminal bool
 	// GrantTTL caps the grants a front end may ask for; zero means the
 	// grant store's own cap.
 	GrantTTL time.Duration
@@ -49,8 +56,8 @@ type brokerApproverConfig struct {
 
 // startBrokerApprover starts the broker and its front ends.
 func startBrokerApprover(cfg brokerApproverConfig, stderr io.Writer) (_ *brokerApprover, err error) {
-	if !cfg.Web && cfg.Socket == "" {
-		return nil, errors.New("approver: neither the web page nor the escalation socket is configured")
+	if !cfg.Web && cfg.Socket == "" && !cfg.Terminal {
+		return nil, errors.New("approver: neither the terminal, the web page nor the escalation socket is configured")
 	}
 	ba := &brokerApprover{Broker: approve.NewBroker(approve.BrokerOptions{MaxTTL: cfg.GrantTTL})}
 	defer func() {
@@ -72,6 +79,18 @@ func startBrokerApprover(cfg brokerApproverConfig, stderr io.Writer) (_ *brokerA
 		}
 		fmt.Fprintf(stderr, "ironcurtain: approve escalations at %s\n", ba.page.URL())
 	}
+	if cfg.Terminal {
+		ba.term = &approve.Terminal{GrantTTL: cfg.GrantTTL}
+		ctx, stop := context.WithCancel(context.Background())
+		ba.stop, ba.termed = stop, make(chan error, 1)
+		go func() {
+			err := ba.term.Serve(ctx, ba.Broker)
+			if ctx.Err() == nil {
+				fmt.Fprintf(stderr, "ironcurtain: the terminal answers no escalations: %v\n", err)
+			}
+			ba.termed <- err
+		}()
+	}
 	return ba, nil
 }
 
@@ -85,6 +104,11 @@ func (ba *brokerApprover) Attach(g *approve.Grants) {
 // Close stops the front ends. Escalations still pending are denied when
 // their deadlines pass.
 func (ba *brokerApprover) Close() {
+	if ba.term != nil {
+		ba.stop()
+		<-ba.termed
+		ba.term.Close()
+	}
 	if ba.page != nil {
 		ba.page.Close()
 	}

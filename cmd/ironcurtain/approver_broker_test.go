@@ -118,15 +118,21 @@ func TestServeWebApprover(t *testing.T) {
 func TestServeApproverConfig(t *testing.T) {
 	for _, tt := range []struct{ json, err string }{
 		{`{"approver":"socket"}`, `needs "escalationSocket"`},
-		{`{"approver":"terminal","escalationSocket":"s.sock"}`, "escalationSocket"},
+		{`{"approver":"deny","escalationSocket":"s.sock"}`, "escalationSocket"},
 		{`{"approver":"deny","webAddr":"127.0.0.1:0"}`, "webAddr"},
 		{`{"approver":"signal"}`, `approver: "signal"`},
 	} {
 		_, err := decodeServeConfig("c.json", []byte(tt.json))
 		require.ErrorContains(t, err, tt.err, tt.json)
 	}
-	_, err := decodeServeConfig("c.json", []byte(`{"approver":"web","webAddr":"127.0.0.1:0","escalationSocket":"s.sock"}`))
-	require.NoError(t, err)
+	for _, ok := range []string{
+		`{"approver":"web","webAddr":"127.0.0.1:0","escalationSocket":"s.sock"}`,
+		`{"approver":"terminal","escalationSocket":"s.sock"}`, // the socket beside the terminal
+		`{"escalationSocket":"s.sock"}`,
+	} {
+		_, err := decodeServeConfig("c.json", []byte(ok))
+		require.NoError(t, err, ok)
+	}
 }
 
 // pageDecide posts a decision to the approval page at page (its URL with

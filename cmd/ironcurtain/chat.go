@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +37,15 @@ the next line typed after the question answers it: y approves once, e and s
 approve with a grant (these exact arguments, or the scope shown) lasting
 --grant-ttl, anything else denies. A line typed before the question appeared
 never answers it. --approver terminal asks on the controlling terminal
-instead; none denies every escalation. With --auto-approve, a model may
+instead; none denies every escalation.
+
+With --approver signal the session is held by Signal, through signal-cli's
+daemon (--signal-number, --signal-socket or --signal-tcp): the tasks,
+follow-ups and commands are the messages sent from --signal-number (messages
+from any other number are ignored, and logged to standard error), the
+agent's answer and the turn's figures are sent back, and escalations are
+asked by Signal (answered "approve CODE", "deny CODE" or "approve CODE for
+1h"). Standard input is not read then; /quit by Signal or Ctrl-C ends it. With --auto-approve, a model may
 approve what the person's own messages clearly ask for; nothing the agent or
 a tool wrote is shown to it as the person's words.
 
@@ -49,6 +56,20 @@ the grants. The agent cannot reach it (it is a protected path and may not be
 inside the sandbox). --resume ID continues a session: the model is given the
 earlier conversation, the audit log's chain goes on, the grants still hold.
 
+With --json, standard output is a stream of JSON objects, one per line,
+each with a "type": those of ironcurtain run --json (step, call, approval,
+result, answer, error) and
+  session     the session begins: id, resumed, earlier (messages), model,
+              sandbox, dir
+  turn        a message of the person's is sent: turn, text
+  escalation  a call waits for an answer in the chat: id, server, tool,
+              rule, reason, digest
+  turn_end    the agent's turn ended: turn, stop, detail, steps, tokens_in,
+              tokens_out, cost
+  end         the session ends: id, exit
+Prompts, escalations' questions and the output of commands go to standard
+error then.
+
 Budgets (--max-steps, --max-tokens, --max-time) bound each turn. Ctrl-C ends
 the session cleanly: the conversation is saved and the audit log sealed.
 
@@ -58,32 +79,28 @@ Flags:`
 type chatFlags struct {
 	modelFlags
 	budgetFlags
+	signalFlags
 	resume, sandbox, approver string
 	autoApprove, unjailed     bool
+	jsonOut                   bool
 	grantTTL                  time.Duration
 }
 
 func parseChatFlags(args []string, stderr io.Writer) (chatFlags, int, bool) {
 	var f chatFlags
-	fs := flag.NewFlagSet("ironcurtain chat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ironcurtain chat", chatHelp, stderr)
 	fs.StringVar(&f.resume, "resume", "", "continue the session with this ID")
 	fs.StringVar(&f.sandbox, "sandbox", "", "the agent's sandbox directory (default: a new temporary directory; a resumed session's own)")
 	f.modelFlags.register(fs, "default: a resumed session's, or from the API keys set")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the person's messages clearly ask for")
-	fs.StringVar(&f.approver, "approver", "chat", "who answers escalations: chat (in the session), terminal (the controlling terminal) or none")
+	fs.StringVar(&f.approver, "approver", "chat", "who answers escalations: chat (in the session), terminal (the controlling terminal), signal (the person's phone, which also sends the tasks) or none")
+	f.signalFlags.register(fs)
 	fs.DurationVar(&f.grantTTL, "grant-ttl", time.Hour, "how long a grant made with e or s lasts (0: no grants offered)")
+	fs.BoolVar(&f.jsonOut, "json", false, "write the session as JSON lines on standard output (see above); prompts and commands' output go to standard error")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	f.budgetFlags.register(fs, "a turn")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, chatHelp)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return f, 0, false
-		}
-		return f, runExitUsage, false
+		return f, parseExit(err), false
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "ironcurtain chat: the tasks are typed in the session, not given as arguments")
@@ -111,6 +128,7 @@ type chat struct {
 	rep     *runReporter
 	st      *stack.Stack
 	broker  *approve.Broker // nil unless --approver chat
+	notify  func(string)    // sends to the person by Signal; nil unless --approver signal
 	paths   chatPaths
 	sess    *chatSession
 	in      *chatInput
@@ -138,6 +156,10 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fail(fmt.Errorf("the state directory: %w", err))
 	}
 	c := &chat{f: f, out: &lockedWriter{w: stdout}}
+	events := io.Writer(c.out)
+	if f.jsonOut { // standard output is the event stream alone
+		events, c.out = stdout, &lockedWriter{w: stderr}
+	}
 	if f.resume != "" {
 		c.paths = chatPathsFor(root, f.resume)
 		if c.sess, err = loadChatSession(c.paths.conversation); err != nil {
@@ -166,7 +188,11 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	c.sess.Model, c.sess.BaseURL, c.sess.KeyEnv = spec, f.baseURL, f.keyEnv
 
+	ctx, cancel := context.WithCancel(ctx) // ends Signal's goroutines with the session
+	defer cancel()
 	var human ironcurtain.Approver
+	var signalled *approve.Broker
+	var fromSignal chan string
 	switch f.approver {
 	case "chat":
 		c.broker = approve.NewBroker(approve.BrokerOptions{MaxTTL: max(f.grantTTL, time.Second)})
@@ -175,9 +201,24 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		term := &approve.Terminal{GrantTTL: f.grantTTL}
 		defer term.Close()
 		human = term
+	case "signal":
+		signalled = approve.NewBroker(approve.BrokerOptions{MaxTTL: max(f.grantTTL, time.Second)})
+		fromSignal = make(chan string, maxQueuedMessages)
+		sa, err := f.signalFlags.start(ctx, signalled, func(text string) {
+			select {
+			case fromSignal <- text:
+			default: // never block Signal's goroutine
+				fmt.Fprintln(stderr, "ironcurtain chat: too many messages waiting; one from Signal was dropped")
+			}
+		}, stderr)
+		if err != nil {
+			return fail(err)
+		}
+		c.notify = func(text string) { sa.Send(text) }
+		human = signalled
 	case "none":
 	default:
-		return fail(fmt.Errorf("--approver %q: want chat, terminal or none", f.approver))
+		return fail(fmt.Errorf("--approver %q: want chat, terminal, signal or none", f.approver))
 	}
 	if f.resume == "" {
 		if f.sandbox == "" {
@@ -193,7 +234,7 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		}
 	}
 
-	c.rep = newRunReporter(c.out, false, c.price)
+	c.rep = newRunReporter(events, f.jsonOut, c.price)
 	opts := stack.Options{Sandbox: c.sess.Sandbox, Audit: c.paths.audit, GrantsFile: c.paths.grants, Protected: []string{c.paths.dir}}
 	cache := startCodeMode("chat", stderr)
 	protected := []string{c.paths.dir}
@@ -217,8 +258,10 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fail(err)
 	}
 	defer c.st.Close()
-	if c.broker != nil {
-		c.broker.SetGrants(c.st.Grants)
+	for _, b := range []*approve.Broker{c.broker, signalled} {
+		if b != nil {
+			b.SetGrants(c.st.Grants)
+		}
 	}
 	// Read the conversation again now that the audit log is locked: another
 	// process may have continued it meanwhile.
@@ -243,7 +286,14 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	fmt.Fprintf(c.out, "%s %s (%d earlier messages)\nModel: %s\nSandbox: %s\nSession directory: %s\nType a task, /help for commands, /quit to end.\n",
 		verb, c.sess.ID, len(c.sess.Typed), termLine(spec), termLine(c.sess.Sandbox), termLine(c.paths.dir))
-	c.in = newChatInput(stdin)
+	c.rep.event(chatSessionEvent{Type: "session", ID: c.sess.ID, Resumed: f.resume != "", Earlier: len(c.sess.Typed),
+		Model: spec, Sandbox: c.sess.Sandbox, Dir: c.paths.dir})
+	if fromSignal != nil {
+		c.in = newChatInputFrom(ctx, fromSignal)
+		c.tell(fmt.Sprintf("IronCurtain: %s %s. Send a task; /help lists the commands, /quit ends the session.", strings.ToLower(verb), c.sess.ID))
+	} else {
+		c.in = newChatInput(stdin)
+	}
 	code = c.loop(ctx)
 	if ctx.Err() != nil {
 		_ = c.st.RecordEvent(context.WithoutCancel(ctx), ironcurtain.AuditEvent{Kind: "chat-interrupted", Message: "the session was interrupted (Ctrl-C or SIGTERM)"})
@@ -254,7 +304,27 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		code = runExitStopped
 	}
 	fmt.Fprintf(c.out, "Session %s saved; continue it with: ironcurtain chat --resume %s\n", c.sess.ID, c.sess.ID)
+	c.rep.event(chatEndEvent{Type: "end", ID: c.sess.ID, Exit: code})
 	return code
+}
+
+// maxQueuedMessages bounds the Signal messages waiting to be read.
+const maxQueuedMessages = 64
+
+// maxTold bounds one message sent by Signal.
+const maxTold = 4000
+
+// tell sends text to the person by Signal, in --approver signal mode; it
+// is made inert (inert.Text) and cut to a bound first.
+func (c *chat) tell(text string) {
+	if c.notify == nil {
+		return
+	}
+	text = termText(text)
+	if len(text) > maxTold {
+		text = strings.ToValidUTF8(text[:maxTold], "") + "\n… (cut)"
+	}
+	c.notify(text)
 }
 
 // instruction is the auto-approver's Instruction: the person's own
@@ -289,7 +359,7 @@ func (c *chat) loop(ctx context.Context) int {
 		switch {
 		case text == "":
 		case strings.HasPrefix(text, "/"):
-			c.command(text)
+			c.runCommand(text)
 		default:
 			if err := c.turn(ctx, text); err != nil {
 				fmt.Fprintf(c.out, "Error: %s\n", termLine(err.Error()))
@@ -305,8 +375,11 @@ func (c *chat) loop(ctx context.Context) int {
 func (c *chat) turn(ctx context.Context, text string) error {
 	c.mu.Lock()
 	c.sess.Typed = append(c.sess.Typed, text)
+	turn := len(c.sess.Typed)
 	c.mu.Unlock()
 	c.rep.newTurn()
+	c.rep.event(chatTurnEvent{Type: "turn", Turn: turn, Text: text})
+	c.tell("Working on it.")
 	tctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var sub *approve.Subscription
@@ -335,7 +408,7 @@ func (c *chat) turn(ctx context.Context, text string) error {
 	for {
 		select {
 		case r := <-done:
-			c.endTurn(ctx, r.tr, r.err)
+			c.endTurn(ctx, turn, r.tr, r.err)
 			return c.sess.save(c.paths.conversation)
 		case ev, ok := <-events:
 			if !ok { // fell behind: subscribe again and show what waits
@@ -375,7 +448,7 @@ func (c *chat) turn(ctx context.Context, text string) error {
 func (c *chat) duringTurn(asked *chatAsked, l chatLine) {
 	text := strings.TrimSpace(l.text)
 	if text == "/pending" {
-		c.command(text)
+		c.runCommand(text)
 		return
 	}
 	if p, ok := asked.oldest(); ok {
@@ -391,6 +464,7 @@ func (c *chat) duringTurn(asked *chatAsked, l chatLine) {
 	if text != "" {
 		c.queue = append(c.queue, text)
 		fmt.Fprintln(c.out, "  (the agent is working: that line is taken after this turn)")
+		c.tell("The agent is working: your message is taken after this turn.")
 	}
 }
 
@@ -423,6 +497,8 @@ func (c *chat) ask(asked *chatAsked, p approve.Pending) {
 	}
 	b.WriteString("[n] deny (the default)\napprove? ")
 	io.WriteString(c.out, b.String())
+	c.rep.event(chatEscalationEvent{Type: "escalation", ID: p.ID, Server: p.Presentation.Server, Tool: p.Presentation.Tool,
+		Rule: p.Presentation.Rule, Reason: p.Presentation.Reason, Digest: p.Presentation.Digest})
 	// Only lines read from now on answer it.
 	asked.add(p, c.in.next())
 }
@@ -461,7 +537,7 @@ func (c *chat) answer(asked *chatAsked, p chatPending, text string) {
 }
 
 // endTurn reports how the turn ended and keeps its conversation.
-func (c *chat) endTurn(ctx context.Context, tr agent.Transcript, err error) {
+func (c *chat) endTurn(ctx context.Context, turn int, tr agent.Transcript, err error) {
 	if len(tr.Messages) > 0 {
 		c.sess.setHistory(tr.Messages)
 	}
@@ -475,7 +551,20 @@ func (c *chat) endTurn(ctx context.Context, tr agent.Transcript, err error) {
 	case tr.Stop != agent.StopAnswered:
 		fmt.Fprintf(c.out, "The turn stopped: %s (%s)\n", tr.Stop, termLine(tr.Detail))
 	}
-	fmt.Fprintf(c.out, "(%d steps, %d tokens, %s)\n", len(tr.Steps), tr.Usage.Total(), formatCost(costOrNil(tr.Cost)))
+	figures := fmt.Sprintf("(%d steps, %d tokens, %s)", len(tr.Steps), tr.Usage.Total(), formatCost(costOrNil(tr.Cost)))
+	fmt.Fprintln(c.out, figures)
+	told := tr.Answer
+	switch {
+	case err != nil:
+		told = "Error: " + err.Error()
+	case tr.Stop != agent.StopAnswered:
+		told = strings.TrimSpace(fmt.Sprintf("%s\n\nThe turn stopped: %s (%s)", told, tr.Stop, tr.Detail))
+	}
+	if ctx.Err() == nil {
+		c.tell(told + "\n\n" + figures)
+	}
+	c.rep.event(chatTurnEndEvent{Type: "turn_end", Turn: turn, Stop: string(tr.Stop), Detail: tr.Detail, Steps: len(tr.Steps),
+		TokensIn: tr.Usage.InputTokens, TokensOut: tr.Usage.OutputTokens, Cost: costOrNil(tr.Cost)})
 }
 
 // newTurn starts the step count again for a chat's next turn.
@@ -496,4 +585,55 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// The events of ironcurtain chat --json beyond run's; chatHelp documents
+// them.
+type (
+	chatSessionEvent struct {
+		Type    string `json:"type"`
+		ID      string `json:"id"`
+		Resumed bool   `json:"resumed"`
+		Earlier int    `json:"earlier"`
+		Model   string `json:"model"`
+		Sandbox string `json:"sandbox"`
+		Dir     string `json:"dir"`
+	}
+	chatTurnEvent struct {
+		Type string `json:"type"`
+		Turn int    `json:"turn"`
+		Text string `json:"text"`
+	}
+	chatEscalationEvent struct {
+		Type   string `json:"type"`
+		ID     string `json:"id"`
+		Server string `json:"server"`
+		Tool   string `json:"tool"`
+		Rule   string `json:"rule"`
+		Reason string `json:"reason"`
+		Digest string `json:"digest"`
+	}
+	chatTurnEndEvent struct {
+		Type      string   `json:"type"`
+		Turn      int      `json:"turn"`
+		Stop      string   `json:"stop"`
+		Detail    string   `json:"detail,omitempty"`
+		Steps     int      `json:"steps"`
+		TokensIn  int64    `json:"tokens_in"`
+		TokensOut int64    `json:"tokens_out"`
+		Cost      *float64 `json:"cost"`
+	}
+	chatEndEvent struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+		Exit int    `json:"exit"`
+	}
+)
+
+// event writes an event of the JSON stream; text output has none (the
+// chat writes its own lines).
+func (r *runReporter) event(ev any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.emit(ev, func(io.Writer) {})
 }

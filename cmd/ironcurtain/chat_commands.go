@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -25,11 +26,26 @@ const chatCommandsHelp = `Commands:
 // defaultDecisions is how many calls /decisions lists.
 const defaultDecisions = 10
 
-// command runs a slash command. It reports whether the session ends.
-func (c *chat) command(line string) (quit bool) {
+// runCommand runs a slash command; in --approver signal mode its output
+// is also sent back by Signal.
+func (c *chat) runCommand(line string) {
+	if c.notify == nil {
+		c.command(c.out, line)
+		return
+	}
+	var b strings.Builder
+	c.command(&b, line)
+	io.WriteString(c.out, b.String())
+	if b.Len() > 0 {
+		c.tell(b.String())
+	}
+}
+
+// command runs a slash command, writing its output to w. It reports
+// whether the session ends.
+func (c *chat) command(w io.Writer, line string) (quit bool) {
 	fields := strings.Fields(line)
 	name, args := fields[0], fields[1:]
-	w := c.out
 	switch name {
 	case "/help":
 		fmt.Fprint(w, chatCommandsHelp)
@@ -81,9 +97,9 @@ func (c *chat) command(line string) (quit bool) {
 			}
 			n = v
 		}
-		c.decisions(n)
+		c.decisions(w, n)
 	case "/policy":
-		c.policy()
+		c.policy(w)
 	default:
 		fmt.Fprintf(w, "Unknown command %s; /help lists them.\n", termLine(name))
 	}
@@ -91,10 +107,10 @@ func (c *chat) command(line string) (quit bool) {
 }
 
 // decisions lists the last n calls of the session's audit log.
-func (c *chat) decisions(n int) {
+func (c *chat) decisions(w io.Writer, n int) {
 	b, err := os.ReadFile(c.paths.audit)
 	if err != nil {
-		fmt.Fprintf(c.out, "The audit log cannot be read: %s\n", termLine(err.Error()))
+		fmt.Fprintf(w, "The audit log cannot be read: %s\n", termLine(err.Error()))
 		return
 	}
 	// The Gate may be writing a record: only whole lines count.
@@ -105,11 +121,11 @@ func (c *chat) decisions(n int) {
 	}
 	var calls []ironcurtain.AuditEntry
 	if err := eachAuditCall(bytes.NewReader(b), func(e ironcurtain.AuditEntry) { calls = append(calls, e) }); err != nil {
-		fmt.Fprintf(c.out, "The audit log cannot be read: %s\n", termLine(err.Error()))
+		fmt.Fprintf(w, "The audit log cannot be read: %s\n", termLine(err.Error()))
 		return
 	}
 	if len(calls) == 0 {
-		fmt.Fprintln(c.out, "No tool call yet.")
+		fmt.Fprintln(w, "No tool call yet.")
 		return
 	}
 	if len(calls) > n {
@@ -120,20 +136,19 @@ func (c *chat) decisions(n int) {
 		if e.Escalated && e.Verdict == ironcurtain.Allow {
 			verdict = "approved"
 		}
-		fmt.Fprintf(c.out, "%s  %-8s %s/%s  %s", e.Time.Local().Format(time.TimeOnly), verdict, termLine(e.Server), termLine(e.Tool), termLine(e.Rule))
+		fmt.Fprintf(w, "%s  %-8s %s/%s  %s", e.Time.Local().Format(time.TimeOnly), verdict, termLine(e.Server), termLine(e.Tool), termLine(e.Rule))
 		if e.Reason != "" && e.Verdict != ironcurtain.Allow || e.Escalated {
-			fmt.Fprintf(c.out, ": %s", termLine(e.Reason))
+			fmt.Fprintf(w, ": %s", termLine(e.Reason))
 		}
 		if e.Approval != nil && e.Approval.By != "" {
-			fmt.Fprintf(c.out, " [%s by %s]", termLine(e.Approval.Answer.String()), termLine(e.Approval.By))
+			fmt.Fprintf(w, " [%s by %s]", termLine(e.Approval.Answer.String()), termLine(e.Approval.By))
 		}
-		fmt.Fprintln(c.out)
+		fmt.Fprintln(w)
 	}
 }
 
 // policy shows the policy in force.
-func (c *chat) policy() {
-	w := c.out
+func (c *chat) policy(w io.Writer) {
 	fmt.Fprintf(w, "Principles:\n  %s\n", strings.ReplaceAll(termText(strings.TrimSpace(policy.DefaultConstitution())), "\n", "\n  "))
 	fmt.Fprintf(w, "Before any rule: protected paths are denied (%s), calls to unknown tools are denied, paths inside the sandbox (%s) are allowed for the built-in servers, and URLs outside a server's allowed domains escalate.\n",
 		termLine(strings.Join(c.st.Policy.ProtectedPaths(), ", ")), termLine(c.st.Policy.Sandbox()))

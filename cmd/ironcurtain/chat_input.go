@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"slices"
 	"sync/atomic"
@@ -34,6 +35,27 @@ func newChatInput(r io.Reader) *chatInput {
 		sc.Buffer(make([]byte, 64<<10), maxChatLine)
 		for sc.Scan() {
 			in.lines <- chatLine{text: sc.Text(), gen: in.gen.Load()}
+		}
+	}()
+	return in
+}
+
+// newChatInputFrom takes the person's lines from src (messages received by
+// Signal) until ctx is done; its lines never end before that.
+func newChatInputFrom(ctx context.Context, src <-chan string) *chatInput {
+	in := &chatInput{lines: make(chan chatLine)}
+	go func() {
+		for {
+			select {
+			case text := <-src:
+				select {
+				case in.lines <- chatLine{text: text, gen: in.gen.Load()}:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return in

@@ -450,3 +450,62 @@ func TestChatInterrupt(t *testing.T) {
 	require.Equal(t, []string{"Think hard."}, s.Typed)
 	require.Equal(t, "Task:\n\nThink hard.", s.Messages[0].Text)
 }
+
+// TestChatJSON: with --json standard output is the session as JSON lines
+// and nothing else; the person's prompts go to standard error.
+func TestChatJSON(t *testing.T) {
+	e := newChatEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
+		if n == 0 {
+			return say(llmtest.Code(`filesystem.write_file({ path: "a.txt", content: "a" }); return 1;`), 10, 5)
+		}
+		return say("Wrote a.txt.", 10, 5)
+	})
+	code, stdout, stderr := runCLI(t, "Write a.txt.\n/grants\n", e.args("--approver", "none", "--json")...)
+	require.Equal(t, 0, code, "%s\n%s", stdout, stderr)
+	var types []string
+	var evs []map[string]any
+	for _, l := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
+		var ev map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &ev), "every line of stdout is a JSON event: %q", l)
+		types = append(types, ev["type"].(string))
+		evs = append(evs, ev)
+	}
+	require.Equal(t, []string{"session", "turn", "step", "call", "result", "step", "answer", "turn_end", "end"}, types)
+	require.Equal(t, e.sandbox, evs[0]["sandbox"])
+	require.Equal(t, "Write a.txt.", evs[1]["text"])
+	require.Equal(t, "filesystem", evs[3]["server"])
+	require.Equal(t, "allow", evs[3]["decision"])
+	require.Equal(t, "structural-sandbox-allow", evs[3]["rule"])
+	require.Equal(t, "Wrote a.txt.", evs[6]["text"])
+	require.Equal(t, "answered", evs[7]["stop"])
+	require.EqualValues(t, 30, evs[7]["tokens_in"].(float64)+evs[7]["tokens_out"].(float64))
+	require.Equal(t, evs[0]["id"], evs[8]["id"])
+	require.Contains(t, stderr, "No grant is in force.", "commands answer on standard error")
+	require.Contains(t, stderr, "> ")
+}
+
+// TestChatCommands: each command a session offers answers, and bad uses
+// are told how to use them.
+func TestChatCommands(t *testing.T) {
+	e := newChatEnv(t, func(int, llmtest.Request) llmtest.Reply { return say("hi", 1, 1) })
+	in := "/help\n/policy\n/pending\n/grants\n/decisions\n/revoke\n/revoke 0123\n/decisions x\n/quit\nnot sent\n"
+	code, stdout, stderr := runCLI(t, in, e.args("--approver", "none")...)
+	require.Equal(t, 0, code, "%s\n%s", stdout, stderr)
+	for _, want := range []string{
+		"  /pending        escalations waiting for an answer\n",
+		"Principles:\n  ",
+		"Before any rule: protected paths are denied (",
+		"Rules, first match wins:\n",
+		"escalate-read-outside-sandbox: ",
+		"  deny     default-deny: nothing matched\n",
+		"Escalations are not answered in the chat (--approver none).\n",
+		"No grant is in force.\n",
+		"No tool call yet.\n",
+		"usage: /revoke ID (see /grants)\n",
+		"No grant 0123.\n",
+		"usage: /decisions [N], N a positive number\n",
+	} {
+		require.Contains(t, stdout, want)
+	}
+	require.Empty(t, e.srv.Requests(), "no command, and nothing after /quit, reached the model")
+}

@@ -36,12 +36,7 @@ import (
 const maxConstitution = 8 << 20
 
 func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ironcurtain compile", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain compile CONSTITUTION.md -o DIR [flags]   (CONSTITUTION.md may be - for stdin)")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("ironcurtain compile", "usage: ironcurtain compile CONSTITUTION.md -o DIR [flags]   (CONSTITUTION.md may be - for stdin)", stderr)
 	out := fs.String("o", "", "the directory to write the artifacts into (required)")
 	model := fs.String("model", "", "the model for sentences outside the controlled English, as anthropic:MODEL-ID or openai:MODEL-ID (default: none, offline)")
 	annotations := fs.String("annotations", "", "tool-annotations.json (default: the built-in tools)")
@@ -57,10 +52,7 @@ func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	verbose := fs.Bool("v", false, "also print notes: how each sentence was read, and the prose read as commentary")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	if len(pos) != 1 || *out == "" {
 		fs.Usage()

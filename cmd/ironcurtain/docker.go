@@ -16,7 +16,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -60,8 +59,7 @@ func runDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 }
 
 func dockerBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ironcurtain docker build", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ironcurtain docker build", "", stderr)
 	tag := fs.String("tag", "", "the image's name, such as ironcurtain-claude-code:1 (required)")
 	base := fs.String("base", "", "the image to start from (default: scratch, only the bridge)")
 	network := fs.Bool("network", false, "let the build steps reach the network")
@@ -70,10 +68,7 @@ func dockerBuild(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.Var(&steps, "step", `a Dockerfile line after FROM, such as "RUN npm install -g @anthropic-ai/claude-code@2.0.0" (repeatable)`)
 	fs.Var(&files, "file", "SRC:DST, a host file to put in the image (repeatable)")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	if *tag == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: ironcurtain docker build --tag TAG [--base IMAGE] [--step LINE]... [--network] [--file SRC:DST]...")
@@ -120,8 +115,7 @@ func dockerClean(ctx context.Context, stdout, stderr io.Writer) int {
 }
 
 func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
-	fs := flag.NewFlagSet("ironcurtain docker run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ironcurtain docker run", "", stderr)
 	image := fs.String("image", "", "the image to run (see docker build) (required)")
 	agentName := fs.String("agent", "claude-code", "the agent: claude-code, goose, codex, or command")
 	command := fs.String("command", "", `with --agent command: the program and its arguments, such as "/usr/local/bin/agent --verbose"`)
@@ -134,10 +128,7 @@ func dockerRun(ctx context.Context, args []string, stdout, stderr io.Writer) (co
 	caDir := fs.String("ca", "", "the LLM proxy's CA directory (default: ~/.config/ironcurtain/ca, a protected path)")
 	unjailed := fs.Bool("unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	task := strings.Join(fs.Args(), " ")
 	if *image == "" || *workspace == "" || strings.TrimSpace(task) == "" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,8 +43,7 @@ type execCall struct {
 // with the built-in tools rooted at the sandbox. Exit codes: 0 the script
 // ran to completion, 1 it threw or hit a limit, 2 bad usage or set-up.
 func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	fs := flag.NewFlagSet("ironcurtain exec", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ironcurtain exec", "usage: ironcurtain exec [--sandbox DIR] [--audit FILE] [--timeout D] [--memory BYTES] [--unjailed-git] [--auto-approve MODEL --instruction TEXT] SCRIPT.ts", stderr)
 	sandbox := fs.String("sandbox", "", "the agent's sandbox directory (default: a new temporary directory)")
 	auditFile := fs.String("audit", "", "the audit log file")
 	timeout := fs.Duration("timeout", codemode.DefaultTimeout, "the script's time limit, not counting time in tool calls")
@@ -53,15 +51,8 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	unjailed := fs.Bool("unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	autoModel := fs.String("auto-approve", "", "let this model (anthropic:MODEL-ID or openai:MODEL-ID) approve escalated calls that --instruction clearly asks for; it never denies, the terminal decides the rest")
 	instruction := fs.String("instruction", "", "your instruction, the only thing the --auto-approve model trusts")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain exec [--sandbox DIR] [--audit FILE] [--timeout D] [--memory BYTES] [--unjailed-git] [--auto-approve MODEL --instruction TEXT] SCRIPT.ts")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

@@ -42,10 +42,7 @@ func runPolicy(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	pf.register(fs)
 	jsonOut := fs.Bool("json", false, "lint: print findings as JSON lines")
 	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ironcurtain policy %s: unexpected argument %q\n", sub, fs.Arg(0))

@@ -112,21 +112,13 @@ func (f *envFlags) config(fresh bool) (cfg policy.Config, cleanup func(), err er
 }
 
 func runPolicyTest(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ironcurtain policy test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain policy test DIR [flags]   replay DIR/test-scenarios.json on DIR's policy")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("ironcurtain policy test", "usage: ironcurtain policy test DIR [flags]   replay DIR/test-scenarios.json on DIR's policy", stderr)
 	var ef envFlags
 	ef.register(fs)
 	verbose := fs.Bool("v", false, "show passing scenarios too")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	if len(pos) != 1 {
 		fs.Usage()
@@ -194,23 +186,15 @@ func runPolicyTest(ctx context.Context, args []string, stdin io.Reader, stdout, 
 }
 
 func runPolicyDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ironcurtain policy diff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain policy diff OLD NEW [--calls AUDIT.jsonl] [flags]\n"+
-			"  lists the calls whose decision changes; exit 0 none, 1 some, 2 trouble")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("ironcurtain policy diff", "usage: ironcurtain policy diff OLD NEW [--calls AUDIT.jsonl] [flags]\n"+
+		"  lists the calls whose decision changes; exit 0 none, 1 some, 2 trouble", stderr)
 	var ef envFlags
 	ef.register(fs)
 	calls := fs.String("calls", "", `an audit log (JSON Lines) whose calls to replay, "-" for stdin (default: both policies' scenarios and probe calls of every tool)`)
 	rules := fs.Bool("rules", false, "also list calls decided by another rule with the same verdict")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	if len(pos) != 2 {
 		fs.Usage()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -17,7 +16,6 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/agent"
 	"github.com/ironcurtain-go/ironcurtain/agent/models"
 	"github.com/ironcurtain-go/ironcurtain/approve"
-	"github.com/ironcurtain-go/ironcurtain/approve/signal"
 	"github.com/ironcurtain-go/ironcurtain/audit"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
@@ -90,39 +88,30 @@ Flags:`
 type runFlags struct {
 	modelFlags
 	budgetFlags
-	sandbox, auditFile, approver                         string
-	signalNumber, signalSocket, signalTCP, signalAccount string
-	autoApprove, jsonOut, unjailed                       bool
-	maxCost                                              float64
-	task                                                 string
+	signalFlags
+	sandbox, auditFile, approver   string
+	escalationSocket               string
+	autoApprove, jsonOut, unjailed bool
+	maxCost                        float64
+	task                           string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (runFlags, int, bool) {
 	var f runFlags
-	fs := flag.NewFlagSet("ironcurtain run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ironcurtain run", runHelp, stderr)
 	fs.StringVar(&f.sandbox, "sandbox", "", "the agent's sandbox directory, created if missing (default: a new temporary directory)")
 	fs.StringVar(&f.auditFile, "audit", "", "the audit log file (default: a new file under the user's state directory)")
 	f.modelFlags.register(fs, "default: from the API keys set")
 	fs.BoolVar(&f.autoApprove, "auto-approve", false, "let the model approve escalated calls the task clearly asks for; it never denies, the approver decides the rest")
 	fs.StringVar(&f.approver, "approver", "terminal", "who answers escalations: terminal (the controlling terminal), web (a loopback approval page whose URL is printed at start), signal (a phone, through signal-cli's daemon) or none (escalations are denied)")
-	fs.StringVar(&f.signalNumber, "signal-number", "", "with --approver signal: the only number that may answer, and the one asked (+15551234567)")
-	fs.StringVar(&f.signalSocket, "signal-socket", "", "with --approver signal: signal-cli daemon's Unix socket (signal-cli -a ACCOUNT daemon --socket PATH)")
-	fs.StringVar(&f.signalTCP, "signal-tcp", "", "with --approver signal: signal-cli daemon's loopback host:port (daemon --tcp), instead of --signal-socket")
-	fs.StringVar(&f.signalAccount, "signal-account", "", "with --approver signal: the account, when signal-cli's daemon serves several")
+	f.signalFlags.register(fs)
+	fs.StringVar(&f.escalationSocket, "escalation-socket", "", "with --approver terminal or web: also serve the escalations on this Unix socket (mode 0600, JSON lines; see the approve package), where another front end may answer them; the first answer wins")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the progress and the summary as JSON lines (see above)")
 	fs.BoolVar(&f.unjailed, "unjailed-git", false, "run git without its jail where the kernel cannot enforce one (recorded in the audit log)")
 	f.budgetFlags.register(fs, "the run")
 	fs.Float64Var(&f.maxCost, "max-cost", 0, "the most the model calls may cost, in US dollars (0: no cost budget)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, runHelp)
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return f, 0, false
-		}
-		return f, runExitUsage, false
+		return f, parseExit(err), false
 	}
 	f.task = strings.TrimSpace(strings.Join(fs.Args(), " "))
 	if f.task == "" {
@@ -172,23 +161,31 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	}
 	var human ironcurtain.Approver
 	var broker *brokerApprover
+	if f.escalationSocket != "" && f.approver != "terminal" && f.approver != "web" {
+		return fail(errors.New("--escalation-socket: with --approver terminal or web only"))
+	}
 	switch f.approver {
 	case "terminal":
-		term := &approve.Terminal{}
-		defer term.Close()
-		human = term
-	case "none":
+		if f.escalationSocket == "" { // the terminal alone, on a broker of its own
+			term := &approve.Terminal{}
+			defer term.Close()
+			human = term
+			break
+		}
+		fallthrough
 	case "web":
 		// The page's URL, with its token, goes to stderr, apart from the
 		// progress (and from --json's stream).
-		if broker, err = startBrokerApprover(brokerApproverConfig{Web: true}, stderr); err != nil {
+		if broker, err = startBrokerApprover(brokerApproverConfig{Web: f.approver == "web", Terminal: f.approver == "terminal",
+			Socket: f.escalationSocket}, stderr); err != nil {
 			return fail(err)
 		}
 		defer broker.Close()
 		human = broker.Broker
+	case "none":
 	case "signal":
-		b, err := startSignal(ctx, f)
-		if err != nil {
+		b := approve.NewBroker(approve.BrokerOptions{})
+		if _, err := f.signalFlags.start(ctx, b, nil, stderr); err != nil {
 			return fail(err)
 		}
 		human = b
@@ -216,6 +213,9 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if cache != "" {
 		opts.Protected = []string{cache}
 	}
+	if f.escalationSocket != "" { // whoever reaches it approves
+		opts.Protected = append(opts.Protected, f.escalationSocket)
+	}
 	if human != nil {
 		opts.Human = watchApprover(human, rep)
 	}
@@ -223,7 +223,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 		auto := agent.AutoApprover{Model: &countingModel{Model: model, on: rep.approverSpent}, Instruction: agent.Instruction(f.task)}
 		opts.Auto = watchApprover(auto, rep)
 	}
-	st, err := jailedStack(ctx, "run", opts, f.unjailed, stderr, cache)
+	st, err := jailedStack(ctx, "run", opts, f.unjailed, stderr, cache, f.escalationSocket)
 	if err != nil {
 		return fail(err)
 	}
@@ -406,23 +406,4 @@ func formatCost(c *float64) string {
 		return "cost unknown"
 	}
 	return "$" + strconv.FormatFloat(*c, 'f', 4, 64)
-}
-
-// startSignal starts a Signal approver for --approver signal; it stops when
-// ctx is done.
-func startSignal(ctx context.Context, f runFlags) (*approve.Broker, error) {
-	o := signal.Options{Network: "unix", Address: f.signalSocket, Number: f.signalNumber, Account: f.signalAccount}
-	if f.signalTCP != "" {
-		if f.signalSocket != "" {
-			return nil, errors.New("--approver signal: give --signal-socket or --signal-tcp, not both")
-		}
-		o.Network, o.Address = "tcp", f.signalTCP
-	}
-	b := approve.NewBroker(approve.BrokerOptions{})
-	a, err := signal.New(b, o)
-	if err != nil {
-		return nil, fmt.Errorf("--approver signal: %w (give --signal-number and --signal-socket or --signal-tcp)", err)
-	}
-	go func() { _ = a.Run(ctx) }()
-	return b, nil
 }

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -73,6 +79,70 @@ func TestRunWebApprover(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("run did not end after the approval")
 	}
+	require.Contains(t, stdout.String(), "1 escalated (1 approved)")
+	require.Contains(t, e.srv.Requests()[1].Last(), "not for the agent", "the approved read ran")
+}
+
+// TestRunEscalationSocket: with --escalation-socket beside the terminal, a
+// program of its own answers an escalation over the socket, and the run
+// goes on with its approval.
+func TestRunEscalationSocket(t *testing.T) {
+	var e *runEnv
+	var mu sync.Mutex
+	loop := 0
+	e = newRunEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		loop++
+		if loop == 1 {
+			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 100, 10)
+		}
+		return say("done", 100, 10)
+	})
+	dir, err := os.MkdirTemp("", "ic") // short: a socket's path is bounded
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "esc.sock")
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), e.args("Read "+e.outside+"/secret.txt", "--approver", "terminal", "--escalation-socket", sock),
+			strings.NewReader(""), &stdout, &stderr)
+	}()
+	var c net.Conn
+	require.Eventually(t, func() bool {
+		var err error
+		c, err = net.Dial("unix", sock)
+		return err == nil
+	}, 20*time.Second, 10*time.Millisecond, "the socket is served")
+	defer c.Close()
+	fi, err := os.Stat(sock)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	sc := bufio.NewScanner(c)
+	sc.Buffer(nil, 1<<20)
+	_, err = io.WriteString(c, `{"op":"subscribe"}`+"\n")
+	require.NoError(t, err)
+	var esc struct {
+		Event      string `json:"event"`
+		Escalation struct {
+			ID           string                  `json:"id"`
+			Presentation struct{ Digest string } `json:"presentation"`
+		} `json:"escalation"`
+	}
+	for esc.Event != "escalation" {
+		require.True(t, sc.Scan(), "the escalation reaches the socket: %v", sc.Err())
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &esc))
+	}
+	_, err = fmt.Fprintf(c, `{"op":"decide","id":%q,"decision":"approve","digest":%q}`+"\n", esc.Escalation.ID, esc.Escalation.Presentation.Digest)
+	require.NoError(t, err)
+	select {
+	case code := <-done:
+		require.Equal(t, 0, code, "%s\n%s", stdout.String(), stderr.String())
+	case <-time.After(60 * time.Second):
+		t.Fatal("run did not end after the approval")
+	}
+	require.Contains(t, stdout.String(), "approve by socket")
 	require.Contains(t, stdout.String(), "1 escalated (1 approved)")
 	require.Contains(t, e.srv.Requests()[1].Last(), "not for the agent", "the approved read ran")
 }

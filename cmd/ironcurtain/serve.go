@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -104,17 +103,18 @@ func startServe(ctx context.Context, cfg *serveConfig, stderr io.Writer, log *sl
 			opts.Policy = policyDirFiles(p.Dir)
 		}
 	}
-	switch cfg.Approver {
-	case "deny":
-	case "web", "socket":
+	switch {
+	case cfg.Approver == "deny":
+	case cfg.Approver == "web" || cfg.EscalationSocket != "":
 		rt.approver, err = startBrokerApprover(brokerApproverConfig{
 			Web: cfg.Approver == "web", WebAddr: cfg.WebAddr, Socket: cfg.EscalationSocket, GrantTTL: time.Duration(cfg.GrantTTL),
+			Terminal: cfg.Approver == "" || cfg.Approver == "terminal",
 		}, stderr)
 		if err != nil {
 			return nil, err
 		}
 		opts.Human = rt.approver.Broker
-	default:
+	default: // the terminal alone: it holds escalations in a broker of its own
 		opts.Human = &approve.Terminal{GrantTTL: time.Duration(cfg.GrantTTL)}
 	}
 	if a := cfg.AutoApprove; a != nil {
@@ -349,23 +349,15 @@ func jailHint(err error) error {
 
 // runServe is the serve command.
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	flags := flag.NewFlagSet("ironcurtain serve", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := newFlags("ironcurtain serve", "usage: ironcurtain serve --sandbox DIR [--audit FILE] [--approver terminal|web|deny] [--auto-approve MODEL --instruction TEXT]\n       ironcurtain serve --config FILE [--approver terminal|web|socket|deny] [--auto-approve MODEL --instruction TEXT]", stderr)
 	configFile := flags.String("config", "", "the JSON configuration file")
 	sandbox := flags.String("sandbox", "", "the agent's sandbox directory (without --config)")
 	auditFile := flags.String("audit", "", "the audit log file (without --config)")
 	approver := flags.String("approver", "", "who answers escalations: terminal, web (a loopback page; its URL is printed), socket or deny (overrides the configuration's)")
 	autoModel := flags.String("auto-approve", "", "let this model (anthropic:MODEL-ID or openai:MODEL-ID) approve escalated calls that --instruction clearly asks for; it never denies, the person decides the rest")
 	instruction := flags.String("instruction", "", "your instruction, the only thing the --auto-approve model trusts")
-	flags.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ironcurtain serve --sandbox DIR [--audit FILE] [--approver terminal|web|deny] [--auto-approve MODEL --instruction TEXT]\n       ironcurtain serve --config FILE [--approver terminal|web|socket|deny] [--auto-approve MODEL --instruction TEXT]")
-		flags.PrintDefaults()
-	}
 	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+		return parseExit(err)
 	}
 	var cfg *serveConfig
 	switch {

@@ -13,7 +13,8 @@ package main
 // they are shown instead on a local approval page (loopback only; its URL,
 // with a random token, is printed to standard error at start), and with an
 // "escalationSocket" any front end can answer them over a Unix socket of
-// mode 0600 speaking JSON lines (see approve.Broker.Serve).
+// mode 0600 speaking JSON lines (see approve.Broker.Serve), beside the web
+// page or the terminal (the first answer wins).
 //
 // With --config it reads a JSON file, decoded strictly (an unknown field is
 // an error naming the file and the field). Relative paths in it are taken
@@ -38,7 +39,7 @@ package main
 //	  "grantTTL": "8h",             // the terminal offers standing grants this long; web and socket grants last at most this
 //	  "webAddr": "127.0.0.1:8788",  // the web approval page's loopback address; default a free port
 //	  "escalationSocket": "/run/user/1000/ironcurtain-escalations.sock",
-//	      // front ends answer escalations here (JSON lines, mode 0600); needed by "socket", optional with "web"
+//	      // front ends answer escalations here (JSON lines, mode 0600); needed by "socket", optional with "web" and "terminal"
 //	  "grants": "grants.json",      // standing grants kept across restarts (mode 0600)
 //	  "vault": {"file": "secrets.json", "env": ["GITHUB_TOKEN"]},
 //	  "session": "claude-code",
@@ -314,8 +315,8 @@ func (c *serveConfig) checkApprover() error {
 	if c.Approver == "socket" && c.EscalationSocket == "" {
 		return errors.New(`approver: "socket" needs "escalationSocket", the socket's path`)
 	}
-	if c.EscalationSocket != "" && c.Approver != "web" && c.Approver != "socket" {
-		return errors.New(`escalationSocket: the escalation socket serves the web and socket approvers only`)
+	if c.EscalationSocket != "" && c.Approver == "deny" {
+		return errors.New(`escalationSocket: the "deny" approver answers no escalation, so serves none`)
 	}
 	if c.WebAddr != "" && c.Approver != "web" {
 		return errors.New(`webAddr: set only with "approver": "web"`)
