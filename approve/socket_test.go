@@ -22,6 +22,10 @@ type socketClient struct {
 	t  *testing.T
 	c  net.Conn
 	sc *bufio.Scanner
+	// events are the events reply read past while it waited for its
+	// reply; next returns them first, in order. The broker may send an
+	// event (a resolution) before the reply to the decision that caused it.
+	events []map[string]any
 }
 
 func dialSocket(t *testing.T, path string) *socketClient {
@@ -41,6 +45,17 @@ func (s *socketClient) send(line string) {
 // next reads the next line as a generic object.
 func (s *socketClient) next() map[string]any {
 	s.t.Helper()
+	if len(s.events) > 0 {
+		m := s.events[0]
+		s.events = s.events[1:]
+		return m
+	}
+	return s.read()
+}
+
+// read reads the next line from the socket.
+func (s *socketClient) read() map[string]any {
+	s.t.Helper()
 	require.NoError(s.t, s.c.SetReadDeadline(time.Now().Add(10*time.Second)))
 	require.True(s.t, s.sc.Scan(), "no line: %v", s.sc.Err())
 	var m map[string]any
@@ -52,9 +67,12 @@ func (s *socketClient) next() map[string]any {
 func (s *socketClient) reply(op string) map[string]any {
 	s.t.Helper()
 	for {
-		m := s.next()
+		m := s.read()
 		if m["reply"] == op || m["reply"] == "error" {
 			return m
+		}
+		if m["event"] != nil {
+			s.events = append(s.events, m)
 		}
 	}
 }
