@@ -156,7 +156,7 @@ func (s *Server) branch(ctx context.Context, args map[string]any) (ironcurtain.R
 		cmd = []string{"branch", "--show-current"}
 	case "create":
 		if err := checkBranchName("branchName", a.BranchName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"branch"}
 		if a.Force {
@@ -165,13 +165,13 @@ func (s *Server) branch(ctx context.Context, args map[string]any) (ironcurtain.R
 		cmd = append(cmd, "--end-of-options", a.BranchName)
 		if a.StartPoint != "" {
 			if err := checkRevision("startPoint", a.StartPoint); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, a.StartPoint)
 		}
 	case "delete":
 		if err := checkRefName("branchName", a.BranchName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"branch", "--delete"}
 		if a.Force {
@@ -183,7 +183,7 @@ func (s *Server) branch(ctx context.Context, args map[string]any) (ironcurtain.R
 		cmd = append(cmd, "--end-of-options", a.BranchName)
 	case "rename":
 		if err := checkBranchName("newBranchName", a.NewBranchName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"branch", "--move"}
 		if a.Force {
@@ -192,13 +192,13 @@ func (s *Server) branch(ctx context.Context, args map[string]any) (ironcurtain.R
 		cmd = append(cmd, "--end-of-options")
 		if a.BranchName != "" {
 			if err := checkRefName("branchName", a.BranchName); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, a.BranchName)
 		}
 		cmd = append(cmd, a.NewBranchName)
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
@@ -228,7 +228,7 @@ func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Resu
 	marker := newMarker()
 	cmd := []string{"for-each-ref", "--format=" + branchFormat(marker)}
 	if a.Limit < 0 {
-		return ironcurtain.Result{}, userErrorf("limit must be positive")
+		return ironcurtain.Result{}, toolset.Failf("limit must be positive")
 	}
 	if a.Limit > 0 {
 		cmd = append(cmd, "--count="+strconv.Itoa(a.Limit))
@@ -243,7 +243,7 @@ func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Resu
 			cmd = append(cmd, f.flag+"=HEAD")
 		default:
 			if err := checkRevision(f.flag[2:], f.v.rev); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, f.flag+"="+f.v.rev)
 		}

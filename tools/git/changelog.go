@@ -63,11 +63,11 @@ func (s *Server) changelog(ctx context.Context, args map[string]any) (ironcurtai
 		return ironcurtain.Result{}, err
 	}
 	if len(a.ReviewTypes) == 0 {
-		return ironcurtain.Result{}, userErrorf("reviewTypes must name at least one of %s", strings.Join(reviewTypes, ", "))
+		return ironcurtain.Result{}, toolset.Failf("reviewTypes must name at least one of %s", strings.Join(reviewTypes, ", "))
 	}
 	for _, t := range a.ReviewTypes {
 		if !slices.Contains(reviewTypes, t) {
-			return ironcurtain.Result{}, userErrorf("unknown review type %q (want %s)", t, strings.Join(reviewTypes, ", "))
+			return ironcurtain.Result{}, toolset.Failf("unknown review type %q (want %s)", t, strings.Join(reviewTypes, ", "))
 		}
 	}
 	maxCommits, maxTags := 200, 100
@@ -78,19 +78,19 @@ func (s *Server) changelog(ctx context.Context, args map[string]any) (ironcurtai
 		maxTags = *a.MaxTags
 	}
 	if maxCommits < 1 || maxCommits > 5000 || maxTags < 0 || maxTags > 1000 {
-		return ironcurtain.Result{}, userErrorf("maxCommits must be 1 to 5000 and maxTags 0 to 1000")
+		return ironcurtain.Result{}, toolset.Failf("maxCommits must be 1 to 5000 and maxTags 0 to 1000")
 	}
 	rev := "HEAD"
 	if a.Branch != "" {
 		if err := checkRevision("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		rev = a.Branch
 	}
 	rng := rev
 	if a.SinceTag != "" {
 		if err := checkRefName("sinceTag", a.SinceTag); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		rng = "refs/tags/" + a.SinceTag + ".." + rev
 	}

@@ -56,15 +56,15 @@ func (s *Server) checkout(ctx context.Context, args map[string]any) (ironcurtain
 	switch {
 	case a.CreateBranch:
 		if len(paths) > 0 {
-			return ironcurtain.Result{}, userErrorf("createBranch cannot be combined with paths")
+			return ironcurtain.Result{}, toolset.Failf("createBranch cannot be combined with paths")
 		}
 		if err := checkBranchName("target", a.Target); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, "-b", a.Target)
 	default:
 		if err := checkRevision("target", a.Target); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(append(cmd, a.Target, "--"), paths...)
 	}
@@ -126,28 +126,28 @@ func (s *Server) reset(ctx context.Context, args map[string]any) (ironcurtain.Re
 	switch mode {
 	case "soft", "mixed", "hard", "merge", "keep":
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
 	target := a.Target
 	if target == "" {
 		target = "HEAD"
 	}
 	if err := checkRevision("target", target); err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
 	if mode == "hard" && !a.Confirmed {
-		return ironcurtain.Result{}, userErrorf("a hard reset discards uncommitted changes; call again with confirmed=true if that is intended")
+		return ironcurtain.Result{}, toolset.Failf("a hard reset discards uncommitted changes; call again with confirmed=true if that is intended")
 	}
 	// Like checkout, reset in git 2.39 rejects --end-of-options after a
 	// mode; the leading-dash check and the trailing "--" stand in for it.
 	var cmd []string
 	if len(paths) > 0 {
 		if mode != "mixed" {
-			return ironcurtain.Result{}, userErrorf("paths can only be reset in mixed mode")
+			return ironcurtain.Result{}, toolset.Failf("paths can only be reset in mixed mode")
 		}
 		cmd = append([]string{"reset", "--quiet", target, "--"}, paths...)
 	} else {
@@ -206,7 +206,7 @@ func (s *Server) cleanFiles(ctx context.Context, args map[string]any) (ironcurta
 	case a.Force:
 		cmd = append(cmd, "--force")
 	default:
-		return ironcurtain.Result{}, userErrorf("git_clean deletes untracked files for good; set force=true to delete, or dryRun=true to see what would be deleted")
+		return ironcurtain.Result{}, toolset.Failf("git_clean deletes untracked files for good; set force=true to delete, or dryRun=true to see what would be deleted")
 	}
 	if a.Directories {
 		cmd = append(cmd, "-d")

@@ -34,7 +34,7 @@ func (s *Server) add(ctx context.Context, args map[string]any) (ironcurtain.Resu
 		return ironcurtain.Result{}, err
 	}
 	if a.Update && a.All {
-		return ironcurtain.Result{}, userErrorf("update and all cannot be combined")
+		return ironcurtain.Result{}, toolset.Failf("update and all cannot be combined")
 	}
 	cmd := []string{"add"}
 	switch {
@@ -88,7 +88,7 @@ func (s *Server) stagedSummary(ctx context.Context, r *repo) (string, error) {
 func pathspecs(what string, paths []string) ([]string, error) {
 	for _, p := range paths {
 		if err := checkPathspec(what, p); err != nil {
-			return nil, userErr(err)
+			return nil, err
 		}
 	}
 	return paths, nil
@@ -137,15 +137,15 @@ func (s *Server) commit(ctx context.Context, args map[string]any) (ironcurtain.R
 		return ironcurtain.Result{}, err
 	}
 	if strings.TrimSpace(a.Message) == "" {
-		return ironcurtain.Result{}, userErrorf("message must not be empty")
+		return ironcurtain.Result{}, toolset.Failf("message must not be empty")
 	}
 	if strings.ContainsRune(a.Message, 0) {
-		return ironcurtain.Result{}, userErrorf("message contains NUL")
+		return ironcurtain.Result{}, toolset.Failf("message contains NUL")
 	}
 	cmd := []string{"commit", "--no-gpg-sign", "--file=-"}
 	if a.Author != nil {
 		if err := validateIdentity(Identity(*a.Author)); err != nil {
-			return ironcurtain.Result{}, userErrorf("author: %v", err)
+			return ironcurtain.Result{}, toolset.Failf("author: %v", err)
 		}
 		cmd = append(cmd, "--author="+a.Author.Name+" <"+a.Author.Email+">")
 	}

@@ -66,13 +66,13 @@ func (s *Server) diff(ctx context.Context, args map[string]any) (ironcurtain.Res
 		ctxLines = *a.ContextLines
 	}
 	if ctxLines < 0 || ctxLines > 10000 {
-		return ironcurtain.Result{}, userErrorf("contextLines must be between 0 and 10000")
+		return ironcurtain.Result{}, toolset.Failf("contextLines must be between 0 and 10000")
 	}
 	if a.Source != "" && a.Target == "" {
 		a.Target, a.Source = a.Source, ""
 	}
 	if a.Staged && a.Source != "" {
-		return ironcurtain.Result{}, userErrorf("staged compares the index with one commit; it cannot be combined with source")
+		return ironcurtain.Result{}, toolset.Failf("staged compares the index with one commit; it cannot be combined with source")
 	}
 	format := []string{"--unified=" + strconv.Itoa(ctxLines)}
 	switch {
@@ -93,7 +93,7 @@ func (s *Server) diff(ctx context.Context, args map[string]any) (ironcurtain.Res
 			continue
 		}
 		if err := checkRevision(rv.name, rv.v); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, rv.v)
 	}
@@ -194,7 +194,7 @@ func (s *Server) show(ctx context.Context, args map[string]any) (ironcurtain.Res
 		return ironcurtain.Result{}, err
 	}
 	if err := checkRevision("object", a.Object); err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	cmd := append([]string{"show"}, diffFlags...)
 	switch a.Format {
@@ -202,7 +202,7 @@ func (s *Server) show(ctx context.Context, args map[string]any) (ironcurtain.Res
 	case "raw":
 		cmd = append(cmd, "--format=raw")
 	default:
-		return ironcurtain.Result{}, userErrorf("format must be \"raw\"")
+		return ironcurtain.Result{}, toolset.Failf("format must be \"raw\"")
 	}
 	if a.Stat {
 		cmd = append(cmd, "--stat")
@@ -210,7 +210,7 @@ func (s *Server) show(ctx context.Context, args map[string]any) (ironcurtain.Res
 	obj := a.Object
 	if a.FilePath != "" {
 		if err := checkPathspec("filePath", a.FilePath); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		obj += ":" + a.FilePath
 	}
@@ -243,7 +243,7 @@ func (s *Server) blame(ctx context.Context, args map[string]any) (ironcurtain.Re
 		return ironcurtain.Result{}, err
 	}
 	if err := checkPathspec("filePath", a.FilePath); err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"blame", "--no-textconv", "--date=short"}
 	if a.IgnoreWhitespace {
@@ -251,9 +251,9 @@ func (s *Server) blame(ctx context.Context, args map[string]any) (ironcurtain.Re
 	}
 	switch {
 	case a.StartLine < 0 || a.EndLine < 0:
-		return ironcurtain.Result{}, userErrorf("startLine and endLine must be positive")
+		return ironcurtain.Result{}, toolset.Failf("startLine and endLine must be positive")
 	case a.StartLine > 0 && a.EndLine > 0 && a.EndLine < a.StartLine:
-		return ironcurtain.Result{}, userErrorf("endLine must not be before startLine")
+		return ironcurtain.Result{}, toolset.Failf("endLine must not be before startLine")
 	case a.StartLine > 0 || a.EndLine > 0:
 		start, end := "1", ""
 		if a.StartLine > 0 {
@@ -297,10 +297,10 @@ func (s *Server) reflog(ctx context.Context, args map[string]any) (ironcurtain.R
 		count = *a.MaxCount
 	}
 	if count < 1 || count > maxLogCount {
-		return ironcurtain.Result{}, userErrorf("maxCount must be between 1 and %d", maxLogCount)
+		return ironcurtain.Result{}, toolset.Failf("maxCount must be between 1 and %d", maxLogCount)
 	}
 	if err := checkRevision("ref", ref); err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"reflog", "show", "--no-color", "--format=%h %gd: %gs (%ar)", "-n", strconv.Itoa(count), "--end-of-options", ref, "--"}
 	r, err := s.openRepo(ctx, a.Path)

@@ -195,10 +195,10 @@ func (s *Server) log(ctx context.Context, args map[string]any) (ironcurtain.Resu
 		count = *a.MaxCount
 	}
 	if count < 1 || count > maxLogCount {
-		return ironcurtain.Result{}, userErrorf("maxCount must be between 1 and %d", maxLogCount)
+		return ironcurtain.Result{}, toolset.Failf("maxCount must be between 1 and %d", maxLogCount)
 	}
 	if a.Skip < 0 {
-		return ironcurtain.Result{}, userErrorf("skip must not be negative")
+		return ironcurtain.Result{}, toolset.Failf("skip must not be negative")
 	}
 	marker := newMarker()
 	cmd := []string{"log", "--no-color", "--no-ext-diff", "--no-textconv", "--format=" + logFormat(marker, a.ShowSignature), "-n", strconv.Itoa(count)}
@@ -213,7 +213,7 @@ func (s *Server) log(ctx context.Context, args map[string]any) (ironcurtain.Resu
 			continue
 		}
 		if hasControl(f.v) || len(f.v) > maxArgLen {
-			return ironcurtain.Result{}, userErrorf("%s contains a control character or is too long", f.name)
+			return ironcurtain.Result{}, toolset.Failf("%s contains a control character or is too long", f.name)
 		}
 		cmd = append(cmd, f.flag+f.v)
 	}
@@ -226,14 +226,14 @@ func (s *Server) log(ctx context.Context, args map[string]any) (ironcurtain.Resu
 	cmd = append(cmd, "--end-of-options")
 	if a.Branch != "" {
 		if err := checkRevision("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, a.Branch)
 	}
 	cmd = append(cmd, "--")
 	if a.FilePath != "" {
 		if err := checkPathspec("filePath", a.FilePath); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, a.FilePath)
 	}

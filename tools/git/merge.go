@@ -61,7 +61,7 @@ func (s *Server) outcome(ctx context.Context, r *repo, cmd []string, out output,
 
 func checkStrategy(st string) error {
 	if st != "" && !slices.Contains(strategies, st) {
-		return userErrorf("strategy must be one of %s", strings.Join(strategies, ", "))
+		return toolset.Failf("strategy must be one of %s", strings.Join(strategies, ", "))
 	}
 	return nil
 }
@@ -99,7 +99,7 @@ func (s *Server) merge(ctx context.Context, args map[string]any) (ironcurtain.Re
 		cmd = []string{"merge", "--abort"}
 	} else {
 		if err := checkRevision("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		if err := checkStrategy(a.Strategy); err != nil {
 			return ironcurtain.Result{}, err
@@ -116,7 +116,7 @@ func (s *Server) merge(ctx context.Context, args map[string]any) (ironcurtain.Re
 		}
 		if a.Message != "" {
 			if strings.ContainsRune(a.Message, 0) {
-				return ironcurtain.Result{}, userErrorf("message contains NUL")
+				return ironcurtain.Result{}, toolset.Failf("message contains NUL")
 			}
 			cmd = append(cmd, "-m", a.Message)
 		}
@@ -175,7 +175,7 @@ func (s *Server) rebase(ctx context.Context, args map[string]any) (ironcurtain.R
 		cmd = []string{"rebase", "--no-gpg-sign"}
 		if a.Onto != "" {
 			if err := checkRevision("onto", a.Onto); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, "--onto="+a.Onto)
 		}
@@ -187,21 +187,21 @@ func (s *Server) rebase(ctx context.Context, args map[string]any) (ironcurtain.R
 		}
 		cmd = append(cmd, "--end-of-options")
 		if a.Branch != "" && a.Upstream == "" {
-			return ironcurtain.Result{}, userErrorf("branch needs upstream")
+			return ironcurtain.Result{}, toolset.Failf("branch needs upstream")
 		}
 		for _, rv := range []struct{ name, v string }{{"upstream", a.Upstream}, {"branch", a.Branch}} {
 			if rv.v == "" {
 				continue
 			}
 			if err := checkRevision(rv.name, rv.v); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, rv.v)
 		}
 	case "continue", "abort", "skip":
 		cmd = []string{"rebase", "--" + a.Mode}
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
 	r, err := s.openWorkRepo(ctx, a.Path)
 	if err != nil {
@@ -254,14 +254,14 @@ func (s *Server) cherryPick(ctx context.Context, args map[string]any) (ironcurta
 	var cmd []string
 	switch {
 	case a.Abort && a.ContinueOperation:
-		return ironcurtain.Result{}, userErrorf("abort and continueOperation cannot be combined")
+		return ironcurtain.Result{}, toolset.Failf("abort and continueOperation cannot be combined")
 	case a.Abort:
 		cmd = []string{"cherry-pick", "--abort"}
 	case a.ContinueOperation:
 		cmd = []string{"cherry-pick", "--continue"}
 	default:
 		if len(a.Commits) == 0 {
-			return ironcurtain.Result{}, userErrorf("commits must name at least one commit")
+			return ironcurtain.Result{}, toolset.Failf("commits must name at least one commit")
 		}
 		if err := checkStrategy(a.Strategy); err != nil {
 			return ironcurtain.Result{}, err
@@ -271,7 +271,7 @@ func (s *Server) cherryPick(ctx context.Context, args map[string]any) (ironcurta
 			cmd = append(cmd, "--no-commit")
 		}
 		if a.Mainline < 0 {
-			return ironcurtain.Result{}, userErrorf("mainline must be positive")
+			return ironcurtain.Result{}, toolset.Failf("mainline must be positive")
 		}
 		if a.Mainline > 0 {
 			cmd = append(cmd, "--mainline="+strconv.Itoa(a.Mainline))
@@ -285,7 +285,7 @@ func (s *Server) cherryPick(ctx context.Context, args map[string]any) (ironcurta
 		cmd = append(cmd, "--end-of-options")
 		for _, c := range a.Commits {
 			if err := checkRevision("commit", c); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, c)
 		}

@@ -136,6 +136,7 @@ var allowedEnvGit = []string{"GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "GIT_HTTP_USER_
 // config is Options after validation, with defaults filled in.
 type config struct {
 	roots       []string // canonical
+	givenRoots  []string // as given, cleaned
 	defaultDir  string   // canonical, "" when there are no roots
 	git         string   // absolute
 	vault       ironcurtain.CredentialVault
@@ -173,6 +174,7 @@ func (o Options) validate() (*config, error) {
 			return nil, fmt.Errorf("git: root %q is not a directory", r)
 		}
 		c.roots = append(c.roots, filepath.Clean(canon))
+		c.givenRoots = append(c.givenRoots, filepath.Clean(r))
 	}
 	switch {
 	case o.DefaultDir != "":

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // canonical returns the absolute, cleaned form of p with every symbolic
@@ -76,14 +78,14 @@ func rootOf(roots []string, p string) (string, bool) {
 }
 
 // confine resolves an absolute path and checks that it lies inside a root.
-// The error text is fit for the model: it names the path the agent gave.
+// The error is a *toolset.Error naming the path the agent gave.
 func (s *Server) confine(p string) (string, error) {
 	canon, err := canonical(p)
 	if err != nil {
-		return "", fmt.Errorf("invalid path %q: %v", p, err)
+		return "", toolset.Wrapf(err, "cannot use path %q: %s", p, pathReason(err))
 	}
 	if !withinAny(s.cfg.roots, canon) {
-		return "", fmt.Errorf("path %q is outside the directories this git server may use", p)
+		return "", toolset.Failf("path %q is outside the directories this git server may use", p)
 	}
 	return canon, nil
 }

@@ -89,7 +89,7 @@ func (s *Server) remote(ctx context.Context, args map[string]any) (ironcurtain.R
 		cmd = []string{"remote", "--verbose"}
 	case "add", "set-url":
 		if err := checkRefName("name", a.Name); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"remote", mode}
 		if mode == "set-url" && a.Push {
@@ -98,7 +98,7 @@ func (s *Server) remote(ctx context.Context, args map[string]any) (ironcurtain.R
 		cmd = append(cmd, "--end-of-options", a.Name, a.URL)
 	case "remove", "get-url":
 		if err := checkRefName("name", a.Name); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"remote", mode}
 		if mode == "get-url" && a.Push {
@@ -107,14 +107,14 @@ func (s *Server) remote(ctx context.Context, args map[string]any) (ironcurtain.R
 		cmd = append(cmd, "--end-of-options", a.Name)
 	case "rename":
 		if err := checkRefName("name", a.Name); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		if err := checkRefName("newName", a.NewName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"remote", "rename", "--end-of-options", a.Name, a.NewName}
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {

@@ -12,19 +12,11 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
-// userError is a failure the model should see as a tool result: a refused
-// argument, a git error, a path outside the roots.
-type userError struct{ msg string }
-
-func (e *userError) Error() string { return e.msg }
-
-func userErrorf(format string, a ...any) error { return &userError{fmt.Sprintf(format, a...)} }
-
-func userErr(err error) error { return &userError{err.Error()} }
-
-// handler is a tool's implementation. Errors of type *userError, time
-// limits, output caps and invalid arguments become IsError results;
-// anything else (a cancelled ctx, a closed server) stays a Go error.
+// handler is a tool's implementation. A failure the model should see is
+// returned as a *toolset.Error, built from a public message only (the
+// cause, with host paths and raw OS errors, stays in Cause); time limits
+// and output caps become such errors in wrap. Anything else (a cancelled
+// ctx, a closed server) stays a Go error.
 type handler func(ctx context.Context, args map[string]any) (ironcurtain.Result, error)
 
 func wrap(h handler) toolset.Handler {
@@ -33,24 +25,24 @@ func wrap(h handler) toolset.Handler {
 		if err == nil {
 			return res, nil
 		}
-		var ue *userError
+		if _, ok := toolset.AsError(err); ok {
+			return ironcurtain.Result{}, err
+		}
 		var te *timeoutError
-		switch {
-		case errors.As(err, &ue):
-			return toolset.Errorf("%s", ue.msg), nil
-		case errors.As(err, &te), errors.Is(err, ironcurtain.ErrLimit), errors.Is(err, ironcurtain.ErrInvalidArguments):
-			return toolset.Errorf("%s", err.Error()), nil
+		if errors.As(err, &te) || errors.Is(err, ironcurtain.ErrLimit) {
+			// Their texts are the server's own, naming no path.
+			return ironcurtain.Result{}, toolset.Wrapf(err, "%s", err.Error())
 		}
 		return ironcurtain.Result{}, err
 	}
 }
 
 // decode turns arguments into a typed struct; a mismatch is shown to the
-// model.
+// model (toolset.Decode words it for the model).
 func decode[T any](args map[string]any) (T, error) {
 	v, err := toolset.Decode[T](args)
 	if err != nil {
-		return v, userErr(err)
+		return v, toolset.Wrapf(err, "%s", err.Error())
 	}
 	return v, nil
 }
@@ -61,7 +53,7 @@ func (s *Server) gitFailed(args []string, out output) error {
 	if msg == "" {
 		msg = s.clean(out.stdout)
 	}
-	return userErrorf("git %s failed (exit status %d): %s", subcommand(args), out.code, msg)
+	return toolset.Wrapf(errors.New(strings.TrimSpace(string(out.stderr))), "git %s failed (exit status %d): %s", subcommand(args), out.code, msg)
 }
 
 // userinfoRE finds the password part of URLs in free text.

@@ -70,7 +70,7 @@ func (s *Server) stash(ctx context.Context, args map[string]any) (ironcurtain.Re
 	ref := a.StashRef
 	if ref != "" {
 		if !stashRefRE.MatchString(ref) {
-			return ironcurtain.Result{}, userErrorf(`stashRef must be "stash@{N}" or a number N, not %q`, ref)
+			return ironcurtain.Result{}, toolset.Failf(`stashRef must be "stash@{N}" or a number N, not %q`, ref)
 		}
 		if !strings.HasPrefix(ref, "stash@") {
 			ref = "stash@{" + ref + "}"
@@ -83,7 +83,7 @@ func (s *Server) stash(ctx context.Context, args map[string]any) (ironcurtain.Re
 	switch a.Mode {
 	case "list":
 		if a.Limit < 0 {
-			return ironcurtain.Result{}, userErrorf("limit must be positive")
+			return ironcurtain.Result{}, toolset.Failf("limit must be positive")
 		}
 		marker := newMarker()
 		cmd := []string{"stash", "list", "--format=%x1e" + marker[1:] + "%gd%x00%H%x00%gs"}
@@ -110,7 +110,7 @@ func (s *Server) stash(ctx context.Context, args map[string]any) (ironcurtain.Re
 		cmd := []string{"stash", "push"}
 		if a.Message != "" {
 			if strings.ContainsRune(a.Message, 0) {
-				return ironcurtain.Result{}, userErrorf("message contains NUL")
+				return ironcurtain.Result{}, toolset.Failf("message contains NUL")
 			}
 			cmd = append(cmd, "--message="+a.Message)
 		}
@@ -152,5 +152,5 @@ func (s *Server) stash(ctx context.Context, args map[string]any) (ironcurtain.Re
 		}
 		return textResult("Removed every stash entry."), nil
 	}
-	return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 }

@@ -220,7 +220,7 @@ func (s *Server) status(ctx context.Context, args map[string]any) (ironcurtain.R
 		return ironcurtain.Result{}, err
 	}
 	if r.bare {
-		return ironcurtain.Result{}, userErrorf("%s is a bare repository; it has no working tree status", r.dir)
+		return ironcurtain.Result{}, toolset.Failf("%s is a bare repository; it has no working tree status", r.dir)
 	}
 	st, err := s.readStatus(ctx, r, a.IncludeUntracked == nil || *a.IncludeUntracked)
 	if err != nil {

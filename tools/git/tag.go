@@ -100,19 +100,19 @@ func (s *Server) tag(ctx context.Context, args map[string]any) (ironcurtain.Resu
 	switch a.Mode {
 	case "", "list":
 		if a.Limit < 0 {
-			return ironcurtain.Result{}, userErrorf("limit must be positive")
+			return ironcurtain.Result{}, toolset.Failf("limit must be positive")
 		}
 	case "create":
 		if err := checkRefName("tagName", a.TagName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"tag", "--no-sign"}
 		if a.Annotated && a.Message == "" {
-			return ironcurtain.Result{}, userErrorf("an annotated tag needs a message")
+			return ironcurtain.Result{}, toolset.Failf("an annotated tag needs a message")
 		}
 		if a.Message != "" {
 			if strings.ContainsRune(a.Message, 0) {
-				return ironcurtain.Result{}, userErrorf("message contains NUL")
+				return ironcurtain.Result{}, toolset.Failf("message contains NUL")
 			}
 			cmd = append(cmd, "--annotate", "-m", a.Message)
 		}
@@ -122,17 +122,17 @@ func (s *Server) tag(ctx context.Context, args map[string]any) (ironcurtain.Resu
 		cmd = append(cmd, "--end-of-options", a.TagName)
 		if a.Commit != "" {
 			if err := checkRevision("commit", a.Commit); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, a.Commit)
 		}
 	case "delete", "verify":
 		if err := checkRefName("tagName", a.TagName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"tag", "--" + a.Mode, "--end-of-options", a.TagName}
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
@@ -162,7 +162,7 @@ func (s *Server) tag(ctx context.Context, args map[string]any) (ironcurtain.Resu
 	}
 	if !out.ok() {
 		if a.Mode == "verify" {
-			return ironcurtain.Result{}, userErrorf("tag %s could not be verified: the server's git has no signature-verification program or keys. git said: %s",
+			return ironcurtain.Result{}, toolset.Failf("tag %s could not be verified: the server's git has no signature-verification program or keys. git said: %s",
 				a.TagName, s.clean(out.stderr))
 		}
 		return ironcurtain.Result{}, s.gitFailed(cmd, out)

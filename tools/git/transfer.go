@@ -18,7 +18,7 @@ import (
 func (s *Server) checkRemoteURL(what, u, relBase string) (string, error) {
 	proto, err := checkURL(what, u, s.cfg.protocols)
 	if err != nil {
-		return "", userErr(err)
+		return "", err
 	}
 	if proto != "file" {
 		return proto, nil
@@ -26,12 +26,12 @@ func (s *Server) checkRemoteURL(what, u, relBase string) (string, error) {
 	p := u
 	if rest, ok := strings.CutPrefix(u, "file://"); ok {
 		if !strings.HasPrefix(rest, "/") {
-			return "", userErrorf("%s %q names a host; file URLs must be file:///path", what, u)
+			return "", toolset.Failf("%s %q names a host; file URLs must be file:///path", what, u)
 		}
 		p = rest
 	}
 	if _, err := s.confine(resolveAgainst(relBase, p)); err != nil {
-		return "", userErrorf("%s %q is a local repository outside the allowed directories", what, u)
+		return "", toolset.Failf("%s %q is a local repository outside the allowed directories", what, u)
 	}
 	return proto, nil
 }
@@ -50,7 +50,7 @@ func (s *Server) resolveRemote(ctx context.Context, r *repo, remote string, push
 		return remote, proto == "file", err
 	}
 	if err := checkRefName("remote", remote); err != nil {
-		return "", false, userErr(err)
+		return "", false, err
 	}
 	cmd := []string{"remote", "get-url", "--all"}
 	if push {
@@ -61,7 +61,7 @@ func (s *Server) resolveRemote(ctx context.Context, r *repo, remote string, push
 		return "", false, err
 	}
 	if !out.ok() {
-		return "", false, userErrorf("no remote named %q", remote)
+		return "", false, toolset.Failf("no remote named %q", remote)
 	}
 	local := false
 	for u := range strings.SplitSeq(strings.TrimSpace(string(out.stdout)), "\n") {
@@ -136,18 +136,18 @@ func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Re
 		return ironcurtain.Result{}, err
 	}
 	if a.Path == "" {
-		return ironcurtain.Result{}, userErrorf("path (the destination) is required")
+		return ironcurtain.Result{}, toolset.Failf("path (the destination) is required")
 	}
 	abs, err := s.absPath(sessionOf(ctx), a.Path)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	dest, err := s.confine(abs)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	if empty, err := isEmptyDir(dest); err != nil || !empty {
-		return ironcurtain.Result{}, userErrorf("destination %s exists and is not an empty directory", abs)
+		return ironcurtain.Result{}, toolset.Failf("destination %s exists and is not an empty directory", abs)
 	}
 	if _, err := s.checkRemoteURL("url", a.URL, s.home); err != nil {
 		return ironcurtain.Result{}, err
@@ -155,7 +155,7 @@ func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Re
 	cmd := []string{"clone", "--no-recurse-submodules", "--upload-pack=git-upload-pack"}
 	switch {
 	case a.Bare && a.Mirror:
-		return ironcurtain.Result{}, userErrorf("bare and mirror cannot be combined (a mirror is bare)")
+		return ironcurtain.Result{}, toolset.Failf("bare and mirror cannot be combined (a mirror is bare)")
 	case a.Bare:
 		cmd = append(cmd, "--bare")
 	case a.Mirror:
@@ -163,12 +163,12 @@ func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Re
 	}
 	if a.Branch != "" {
 		if err := checkRefName("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, "--branch="+a.Branch)
 	}
 	if a.Depth < 0 {
-		return ironcurtain.Result{}, userErrorf("depth must be positive")
+		return ironcurtain.Result{}, toolset.Failf("depth must be positive")
 	}
 	if a.Depth > 0 {
 		cmd = append(cmd, "--depth="+strconv.Itoa(a.Depth))
@@ -222,7 +222,7 @@ func (s *Server) fetch(ctx context.Context, args map[string]any) (ironcurtain.Re
 		cmd = append(cmd, "--tags")
 	}
 	if a.Depth < 0 {
-		return ironcurtain.Result{}, userErrorf("depth must be positive")
+		return ironcurtain.Result{}, toolset.Failf("depth must be positive")
 	}
 	if a.Depth > 0 {
 		cmd = append(cmd, "--depth="+strconv.Itoa(a.Depth))
@@ -257,7 +257,7 @@ func checkRemoteArg(remote string) error {
 		return nil
 	}
 	if err := checkNotOption("remote", remote); err != nil {
-		return userErr(err)
+		return err
 	}
 	return nil
 }
@@ -301,7 +301,7 @@ func (s *Server) pull(ctx context.Context, args map[string]any) (ironcurtain.Res
 	}
 	if a.Branch != "" {
 		if err := checkRefName("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 	}
 	r, err := s.openWorkRepo(ctx, a.Path)
@@ -367,12 +367,12 @@ func (s *Server) push(ctx context.Context, args map[string]any) (ironcurtain.Res
 		return ironcurtain.Result{}, err
 	}
 	if (a.Force || a.ForceWithLease || a.Delete) && !a.Confirmed {
-		return ironcurtain.Result{}, userErrorf("force pushes and deletions rewrite or remove the remote's history; call again with confirmed=true if that is intended")
+		return ironcurtain.Result{}, toolset.Failf("force pushes and deletions rewrite or remove the remote's history; call again with confirmed=true if that is intended")
 	}
 	for _, b := range []struct{ name, v string }{{"branch", a.Branch}, {"remoteBranch", a.RemoteBranch}} {
 		if b.v != "" && b.v != "HEAD" {
 			if err := checkRefName(b.name, b.v); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 		}
 	}
@@ -400,7 +400,7 @@ func (s *Server) push(ctx context.Context, args map[string]any) (ironcurtain.Res
 			target = a.Branch
 		}
 		if target == "" || target == "HEAD" {
-			return ironcurtain.Result{}, userErrorf("delete needs remoteBranch (or branch) naming the remote branch")
+			return ironcurtain.Result{}, toolset.Failf("delete needs remoteBranch (or branch) naming the remote branch")
 		}
 		cmd = append(cmd, "--delete")
 		refspec = []string{target}

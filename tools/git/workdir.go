@@ -3,6 +3,8 @@ package git
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -31,16 +33,16 @@ func (s *Server) setWorkingDir(ctx context.Context, args map[string]any) (ironcu
 		return ironcurtain.Result{}, err
 	}
 	if a.Path == "" {
-		return ironcurtain.Result{}, userErrorf("path is required")
+		return ironcurtain.Result{}, toolset.Failf("path is required")
 	}
 	session := sessionOf(ctx)
 	abs, err := s.absPath(session, a.Path)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	dir, err := s.confine(abs)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	validate := a.ValidateGitRepo == nil || *a.ValidateGitRepo
 	var r *repo
@@ -57,10 +59,10 @@ func (s *Server) setWorkingDir(ctx context.Context, args map[string]any) (ironcu
 		}
 		initialized = true
 		if dir, err = s.confine(abs); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 	} else if !isDir(dir) {
-		return ironcurtain.Result{}, userErrorf("%s is not a directory", abs)
+		return ironcurtain.Result{}, toolset.Failf("there is no directory at %s", abs)
 	}
 	s.rememberDir(session, dir)
 	text := "Working directory set to " + dir + "."
@@ -90,7 +92,7 @@ func (s *Server) clearWorkingDir(ctx context.Context, args map[string]any) (iron
 	switch a.Confirm {
 	case "Y", "y", "Yes", "yes":
 	default:
-		return ironcurtain.Result{}, userErrorf(`confirm must be "Y", "y", "Yes" or "yes"`)
+		return ironcurtain.Result{}, toolset.Failf(`confirm must be "Y", "y", "Yes" or "yes"`)
 	}
 	s.forgetDir(sessionOf(ctx))
 	if s.cfg.defaultDir == "" {
@@ -121,11 +123,11 @@ func (s *Server) initialize(ctx context.Context, args map[string]any) (ironcurta
 	}
 	abs, err := s.absPath(sessionOf(ctx), a.Path)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	dir, err := s.confine(abs)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	out, err := s.initRepo(ctx, dir, a.InitialBranch, a.Bare)
 	if err != nil {
@@ -143,9 +145,17 @@ func (s *Server) initRepo(ctx context.Context, dir, branch string, bare bool) (o
 	}
 	if branch != "" {
 		if err := checkBranchName("initialBranch", branch); err != nil {
-			return output{}, userErr(err)
+			return output{}, err
 		}
 		cmd = append(cmd, "--initial-branch="+branch)
+	}
+	// git init in a directory that has a .git reinitialises the repository
+	// it names, wherever that is: only one that opens, every location of
+	// it inside the root, may be reinitialised.
+	if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+		if _, err := s.openRepo(ctx, dir); err != nil {
+			return output{}, err
+		}
 	}
 	cmd = append(cmd, "--end-of-options", dir)
 	out, err := s.exec(ctx, invocation{dir: s.home, ceiling: s.base, args: cmd})
@@ -180,7 +190,7 @@ func (s *Server) wrapup(_ context.Context, args map[string]any) (ironcurtain.Res
 	switch a.Acknowledgement {
 	case "Y", "y", "Yes", "yes":
 	default:
-		return ironcurtain.Result{}, userErrorf(`acknowledgement must be "Y", "y", "Yes" or "yes"`)
+		return ironcurtain.Result{}, toolset.Failf(`acknowledgement must be "Y", "y", "Yes" or "yes"`)
 	}
 	steps := []string{
 		"Look at what changed: git_status for the overview, then git_diff (and git_diff with staged=true) for the detail. Every change should belong to the task.",

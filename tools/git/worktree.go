@@ -96,11 +96,11 @@ func (s *Server) worktreeTool() toolset.Tool {
 // worktreeDir resolves and confines a worktree path argument.
 func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
 	if err := checkPathspec(what, p); err != nil {
-		return "", userErr(err)
+		return "", err
 	}
 	dir, err := s.confine(resolveAgainst(r.dir, p))
 	if err != nil {
-		return "", userErr(err)
+		return "", err
 	}
 	return dir, nil
 }
@@ -150,7 +150,7 @@ func (s *Server) worktree(ctx context.Context, args map[string]any) (ironcurtain
 			return ironcurtain.Result{}, err
 		}
 		if empty, err := isEmptyDir(dir); err != nil || !empty {
-			return ironcurtain.Result{}, userErrorf("worktreePath %s exists and is not empty", a.WorktreePath)
+			return ironcurtain.Result{}, toolset.Failf("worktreePath %s exists and is not empty", a.WorktreePath)
 		}
 		cmd = []string{"worktree", "add"}
 		if a.Force {
@@ -159,19 +159,19 @@ func (s *Server) worktree(ctx context.Context, args map[string]any) (ironcurtain
 		var commitish string
 		if a.Commitish != "" {
 			if err := checkRevision("commitish", a.Commitish); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			commitish = a.Commitish
 		}
 		switch {
 		case a.Detach:
 			if a.Branch != "" {
-				return ironcurtain.Result{}, userErrorf("detach cannot be combined with branch")
+				return ironcurtain.Result{}, toolset.Failf("detach cannot be combined with branch")
 			}
 			cmd = append(cmd, "--detach")
 		case a.Branch != "":
 			if err := checkBranchName("branch", a.Branch); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			exists, err := s.git(ctx, r, "rev-parse", "--verify", "--quiet", "--end-of-options", "refs/heads/"+a.Branch)
 			if err != nil {
@@ -179,7 +179,7 @@ func (s *Server) worktree(ctx context.Context, args map[string]any) (ironcurtain
 			}
 			if exists.ok() {
 				if commitish != "" {
-					return ironcurtain.Result{}, userErrorf("branch %s already exists; leave commitish empty to check it out", a.Branch)
+					return ironcurtain.Result{}, toolset.Failf("branch %s already exists; leave commitish empty to check it out", a.Branch)
 				}
 				commitish = a.Branch
 			} else {
@@ -223,7 +223,7 @@ func (s *Server) worktree(ctx context.Context, args map[string]any) (ironcurtain
 			cmd = append(cmd, "--verbose")
 		}
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
 	out, err := s.mustGit(ctx, r, cmd...)
 	if err != nil {
