@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 )
 
 // hostPathMarker replaces a host path outside the roots in what the model
@@ -127,9 +128,9 @@ func pathReason(err error) string {
 		return "the git server may not read a directory on the way"
 	case errors.As(err, &errno) && errno == syscall.ENOTDIR:
 		return "a part of it is a file, not a folder"
-	case errors.As(err, &errno) && errno == syscall.ELOOP:
+	case errors.Is(err, realpath.ErrLoop), errors.As(err, &errno) && errno == syscall.ELOOP:
 		return "its symbolic links loop or go too deep"
-	case errors.As(err, &errno) && errno == syscall.ENAMETOOLONG:
+	case errors.Is(err, realpath.ErrTooLong), errors.As(err, &errno) && errno == syscall.ENAMETOOLONG:
 		return "it is too long"
 	case errors.Is(err, errNotRegular):
 		return "it is not a regular file"

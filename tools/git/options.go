@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
@@ -166,7 +167,7 @@ func (o Options) validate() (*config, error) {
 		if !filepath.IsAbs(r) {
 			return nil, fmt.Errorf("git: root %q is not an absolute path", r)
 		}
-		canon, err := filepath.EvalSymlinks(r)
+		canon, _, err := realpath.Resolve(r, nil)
 		if err != nil {
 			return nil, fmt.Errorf("git: root %q: %w", r, err)
 		}

@@ -8,12 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
-// canonical returns the absolute, cleaned form of p with every symbolic
-// link in its existing part resolved. The part that does not exist yet
-// (a clone destination) is appended as written, after cleaning.
+// canonical returns the canonical form of the absolute path p, resolved
+// as the kernel resolves it (package internal/realpath, as the policy
+// resolves it): every symbolic link followed, also a dangling one, to
+// where its target would be; ".." applied after the links before it; the
+// part that does not exist yet (a clone destination) appended as written.
 func canonical(p string) (string, error) {
 	if p == "" {
 		return "", errors.New("empty path")
@@ -24,24 +27,8 @@ func canonical(p string) (string, error) {
 	if !filepath.IsAbs(p) {
 		return "", fmt.Errorf("path %q is not absolute", p)
 	}
-	p = filepath.Clean(p)
-	var rest []string
-	cur := p
-	for {
-		resolved, err := filepath.EvalSymlinks(cur)
-		if err == nil {
-			return filepath.Join(append([]string{resolved}, rest...)...), nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return "", err
-		}
-		parent := filepath.Dir(cur)
-		if parent == cur {
-			return "", err
-		}
-		rest = append([]string{filepath.Base(cur)}, rest...)
-		cur = parent
-	}
+	c, _, err := realpath.Resolve(p, nil)
+	return c, err
 }
 
 // within reports whether the canonical path p is root or lies below it,
