@@ -2,7 +2,6 @@ package git
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,65 +88,27 @@ func parseTrack(t string, b *Branch) error {
 	return nil
 }
 
-// boolOrString is an argument that is either a boolean or a revision.
-type boolOrString struct {
-	set bool
-	rev string
-}
-
-func (v *boolOrString) UnmarshalJSON(b []byte) error {
-	var on bool
-	if err := json.Unmarshal(b, &on); err == nil {
-		v.set = on
-		return nil
-	}
-	if err := json.Unmarshal(b, &v.rev); err != nil {
-		return fmt.Errorf("must be a boolean or a commit")
-	}
-	v.set = true
-	return nil
-}
-
 type branchArgs struct {
-	Path          string        `json:"path"`
-	Mode          string        `json:"mode"`
-	BranchName    string        `json:"branchName"`
-	NewBranchName string        `json:"newBranchName"`
-	StartPoint    string        `json:"startPoint"`
-	Force         bool          `json:"force"`
-	All           bool          `json:"all"`
-	Remote        bool          `json:"remote"`
-	Merged        *boolOrString `json:"merged"`
-	NoMerged      *boolOrString `json:"noMerged"`
-	Limit         int           `json:"limit"`
+	repoPath
+	Mode          string        `json:"mode,omitempty" desc:"Operation." schema:"default=list,enum=list|create|delete|rename|show-current"`
+	BranchName    string        `json:"branchName,omitempty" desc:"Branch to create, delete or rename (rename: default the current branch)."`
+	NewBranchName string        `json:"newBranchName,omitempty" desc:"New name, for rename."`
+	StartPoint    string        `json:"startPoint,omitempty" desc:"Commit the new branch starts at (create; default HEAD)."`
+	Force         bool          `json:"force,omitempty" desc:"create: reset an existing branch; delete: delete even if unmerged; rename: overwrite." schema:"default=false"`
+	All           bool          `json:"all,omitempty" desc:"list: local and remote-tracking branches." schema:"default=false"`
+	Remote        bool          `json:"remote,omitempty" desc:"list: remote-tracking branches only; delete: delete a remote-tracking branch." schema:"default=false"`
+	Merged        *boolOrString `json:"merged,omitempty" desc:"list: only branches merged into HEAD (true) or into this commit."`
+	NoMerged      *boolOrString `json:"noMerged,omitempty" desc:"list: only branches not merged into HEAD (true) or into this commit."`
+	Limit         int           `json:"limit,omitempty" desc:"list: at most this many branches." schema:"minimum=1"`
 }
 
 func (s *Server) branchTool() toolset.Tool {
-	boolOrRev := func(name, desc string) prop {
-		return prop{name: name, schema: map[string]any{"description": desc,
-			"anyOf": []any{map[string]any{"type": "boolean"}, map[string]any{"type": "string"}}}}
-	}
-	return tool("git_branch", "Branches",
+	return typedTool("git_branch", "Branches",
 		"List, create, delete or rename branches, or show the current one. list returns text and structured content; delete with force removes unmerged work.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "create", "delete", "rename", "show-current").def("list"),
-			pStr("branchName", "Branch to create, delete or rename (rename: default the current branch)."),
-			pStr("newBranchName", "New name, for rename."),
-			pStr("startPoint", "Commit the new branch starts at (create; default HEAD)."),
-			pBool("force", "create: reset an existing branch; delete: delete even if unmerged; rename: overwrite.").def(false),
-			pBool("all", "list: local and remote-tracking branches.").def(false),
-			pBool("remote", "list: remote-tracking branches only; delete: delete a remote-tracking branch.").def(false),
-			boolOrRev("merged", "list: only branches merged into HEAD (true) or into this commit."),
-			boolOrRev("noMerged", "list: only branches not merged into HEAD (true) or into this commit."),
-			pInt("limit", "list: at most this many branches.", 1),
-		), s.branch)
+		annDestructive, s.branch)
 }
 
-func (s *Server) branch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[branchArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	switch a.Mode {
 	case "", "list":

@@ -67,33 +67,22 @@ func checkStrategy(st string) error {
 }
 
 type mergeArgs struct {
-	Path          string `json:"path"`
-	Branch        string `json:"branch"`
-	Strategy      string `json:"strategy"`
-	NoFastForward bool   `json:"noFastForward"`
-	Squash        bool   `json:"squash"`
-	Message       string `json:"message"`
-	Abort         bool   `json:"abort"`
+	repoPath
+	Branch        string `json:"branch,omitempty" desc:"Branch or commit to merge (not needed with abort)."`
+	Strategy      string `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
+	NoFastForward bool   `json:"noFastForward,omitempty" desc:"Always create a merge commit." schema:"default=false"`
+	Squash        bool   `json:"squash,omitempty" desc:"Stage the combined changes without committing or recording a merge." schema:"default=false"`
+	Message       string `json:"message,omitempty" desc:"Message of the merge commit."`
+	Abort         bool   `json:"abort,omitempty" desc:"Abandon a merge that stopped on conflicts." schema:"default=false"`
 }
 
 func (s *Server) mergeTool() toolset.Tool {
-	return tool("git_merge", "Merge",
+	return typedTool("git_merge", "Merge",
 		"Merge branch into the current branch. On conflicts the merge stops and the conflicted files are listed: resolve them, stage with git_add and finish with git_commit, or call again with abort=true.",
-		annDestructive, object(pRepo(),
-			pStr("branch", "Branch or commit to merge (not needed with abort)."),
-			pEnum("strategy", "Merge strategy.", strategies...),
-			pBool("noFastForward", "Always create a merge commit.").def(false),
-			pBool("squash", "Stage the combined changes without committing or recording a merge.").def(false),
-			pStr("message", "Message of the merge commit."),
-			pBool("abort", "Abandon a merge that stopped on conflicts.").def(false),
-		), s.merge)
+		annDestructive, s.merge)
 }
 
-func (s *Server) merge(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[mergeArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	if a.Abort {
 		cmd = []string{"merge", "--abort"}
@@ -141,34 +130,23 @@ func (s *Server) merge(ctx context.Context, args map[string]any) (ironcurtain.Re
 }
 
 type rebaseArgs struct {
-	Path        string `json:"path"`
-	Mode        string `json:"mode"`
-	Upstream    string `json:"upstream"`
-	Branch      string `json:"branch"`
-	Interactive bool   `json:"interactive"`
-	Onto        string `json:"onto"`
-	Preserve    bool   `json:"preserve"`
+	repoPath
+	Mode        string `json:"mode,omitempty" desc:"Operation." schema:"default=start,enum=start|continue|abort|skip"`
+	Upstream    string `json:"upstream,omitempty" desc:"Branch or commit to rebase onto (start; default the upstream of the branch)."`
+	Branch      string `json:"branch,omitempty" desc:"Branch to rebase (start; default the current branch)."`
+	Interactive bool   `json:"interactive,omitempty" desc:"Use the interactive machinery with its default plan." schema:"default=false"`
+	Onto        string `json:"onto,omitempty" desc:"Start the replayed commits at this commit instead of upstream."`
+	Preserve    bool   `json:"preserve,omitempty" desc:"Keep merge commits (--rebase-merges)." schema:"default=false"`
 }
 
 func (s *Server) rebaseTool() toolset.Tool {
-	return tool("git_rebase", "Rebase",
+	return typedTool("git_rebase", "Rebase",
 		"Replay the current branch (or branch) on top of upstream. On conflicts the rebase stops: resolve, stage with git_add, then mode=continue; or mode=skip to drop the commit, mode=abort to go back. "+
 			"interactive runs the default plan unchanged (no editor is available); preserve keeps merge commits.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "start", "continue", "abort", "skip").def("start"),
-			pStr("upstream", "Branch or commit to rebase onto (start; default the upstream of the branch)."),
-			pStr("branch", "Branch to rebase (start; default the current branch)."),
-			pBool("interactive", "Use the interactive machinery with its default plan.").def(false),
-			pStr("onto", "Start the replayed commits at this commit instead of upstream."),
-			pBool("preserve", "Keep merge commits (--rebase-merges).").def(false),
-		), s.rebase)
+		annDestructive, s.rebase)
 }
 
-func (s *Server) rebase(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[rebaseArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) rebase(ctx context.Context, a rebaseArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	switch a.Mode {
 	case "", "start":
@@ -222,35 +200,23 @@ func (s *Server) rebase(ctx context.Context, args map[string]any) (ironcurtain.R
 }
 
 type cherryPickArgs struct {
-	Path              string   `json:"path"`
-	Commits           []string `json:"commits"`
-	NoCommit          bool     `json:"noCommit"`
-	ContinueOperation bool     `json:"continueOperation"`
-	Abort             bool     `json:"abort"`
-	Mainline          int      `json:"mainline"`
-	Strategy          string   `json:"strategy"`
-	Signoff           bool     `json:"signoff"`
+	repoPath
+	Commits           []string `json:"commits,omitempty" desc:"Commits to apply, in order (not needed with continueOperation or abort)."`
+	NoCommit          bool     `json:"noCommit,omitempty" desc:"Apply the changes to the index and work tree without committing." schema:"default=false"`
+	ContinueOperation bool     `json:"continueOperation,omitempty" desc:"Continue after resolving conflicts." schema:"default=false"`
+	Abort             bool     `json:"abort,omitempty" desc:"Abandon the cherry-pick in progress." schema:"default=false"`
+	Mainline          int      `json:"mainline,omitempty" desc:"Parent number (1-based) to diff against when picking a merge commit." schema:"minimum=1"`
+	Strategy          string   `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
+	Signoff           bool     `json:"signoff,omitempty" desc:"Add a Signed-off-by trailer." schema:"default=false"`
 }
 
 func (s *Server) cherryPickTool() toolset.Tool {
-	return tool("git_cherry_pick", "Cherry-pick",
+	return typedTool("git_cherry_pick", "Cherry-pick",
 		"Apply the changes of existing commits onto the current branch, each as a new commit. On conflicts it stops: resolve, stage with git_add, then continueOperation=true; or abort=true.",
-		annDestructive, object(pRepo(),
-			pStrs("commits", "Commits to apply, in order (not needed with continueOperation or abort)."),
-			pBool("noCommit", "Apply the changes to the index and work tree without committing.").def(false),
-			pBool("continueOperation", "Continue after resolving conflicts.").def(false),
-			pBool("abort", "Abandon the cherry-pick in progress.").def(false),
-			pInt("mainline", "Parent number (1-based) to diff against when picking a merge commit.", 1),
-			pEnum("strategy", "Merge strategy.", strategies...),
-			pBool("signoff", "Add a Signed-off-by trailer.").def(false),
-		), s.cherryPick)
+		annDestructive, s.cherryPick)
 }
 
-func (s *Server) cherryPick(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[cherryPickArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	switch {
 	case a.Abort && a.ContinueOperation:

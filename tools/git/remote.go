@@ -54,31 +54,21 @@ func parseRemotes(out string) ([]Remote, error) {
 }
 
 type remoteArgs struct {
-	Path    string `json:"path"`
-	Mode    string `json:"mode"`
-	Name    string `json:"name"`
-	URL     string `json:"url"`
-	NewName string `json:"newName"`
-	Push    bool   `json:"push"`
+	repoPath
+	Mode    string `json:"mode,omitempty" desc:"Operation." schema:"default=list,enum=list|add|remove|rename|get-url|set-url"`
+	Name    string `json:"name,omitempty" desc:"Remote name (all modes but list)."`
+	URL     string `json:"url,omitempty" desc:"Remote URL (add, set-url)."`
+	NewName string `json:"newName,omitempty" desc:"New name (rename)."`
+	Push    bool   `json:"push,omitempty" desc:"get-url, set-url: the push URL instead of the fetch URL." schema:"default=false"`
 }
 
 func (s *Server) remoteTool() toolset.Tool {
-	return tool("git_remote", "Remotes",
+	return typedTool("git_remote", "Remotes",
 		"List remotes, add one, remove or rename one, or get or set a remote's URL (push=true for the push URL). URLs must use a transport the server allows.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "add", "remove", "rename", "get-url", "set-url").def("list"),
-			pStr("name", "Remote name (all modes but list)."),
-			pStr("url", "Remote URL (add, set-url)."),
-			pStr("newName", "New name (rename)."),
-			pBool("push", "get-url, set-url: the push URL instead of the fetch URL.").def(false),
-		), s.remote)
+		annDestructive, s.remote)
 }
 
-func (s *Server) remote(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[remoteArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) remote(ctx context.Context, a remoteArgs) (ironcurtain.Result, error) {
 	mode := a.Mode
 	if mode == "" {
 		mode = "list"

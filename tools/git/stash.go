@@ -40,33 +40,22 @@ func parseStashList(out, marker string) ([]StashEntry, error) {
 }
 
 type stashArgs struct {
-	Path             string `json:"path"`
-	Mode             string `json:"mode"`
-	Message          string `json:"message"`
-	StashRef         string `json:"stashRef"`
-	IncludeUntracked bool   `json:"includeUntracked"`
-	KeepIndex        bool   `json:"keepIndex"`
-	Limit            int    `json:"limit"`
+	repoPath
+	Mode             string `json:"mode,omitempty" desc:"Operation." schema:"default=push,enum=list|push|pop|apply|drop|clear"`
+	Message          string `json:"message,omitempty" desc:"push: description of the entry."`
+	StashRef         string `json:"stashRef,omitempty" desc:"pop, apply, drop: the entry, \"stash@{N}\" or N (default the latest)."`
+	IncludeUntracked bool   `json:"includeUntracked,omitempty" desc:"push: also stash untracked files." schema:"default=false"`
+	KeepIndex        bool   `json:"keepIndex,omitempty" desc:"push: leave staged changes in place." schema:"default=false"`
+	Limit            int    `json:"limit,omitempty" desc:"list: at most this many entries." schema:"minimum=1"`
 }
 
 func (s *Server) stashTool() toolset.Tool {
-	return tool("git_stash", "Stash changes",
+	return typedTool("git_stash", "Stash changes",
 		"Set local changes aside and bring them back: push (default) saves and cleans the work tree, list shows the stash, apply and pop restore an entry (pop also drops it), drop deletes one entry, clear deletes all.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "push", "pop", "apply", "drop", "clear").def("push"),
-			pStr("message", "push: description of the entry."),
-			pStr("stashRef", `pop, apply, drop: the entry, "stash@{N}" or N (default the latest).`),
-			pBool("includeUntracked", "push: also stash untracked files.").def(false),
-			pBool("keepIndex", "push: leave staged changes in place.").def(false),
-			pInt("limit", "list: at most this many entries.", 1),
-		), s.stash)
+		annDestructive, s.stash)
 }
 
-func (s *Server) stash(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[stashArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) stash(ctx context.Context, a stashArgs) (ironcurtain.Result, error) {
 	ref := a.StashRef
 	if ref != "" {
 		if !stashRefRE.MatchString(ref) {

@@ -67,35 +67,23 @@ func (s *Server) listTags(ctx context.Context, r *repo, limit int) ([]Tag, error
 }
 
 type tagArgs struct {
-	Path      string `json:"path"`
-	Mode      string `json:"mode"`
-	TagName   string `json:"tagName"`
-	Commit    string `json:"commit"`
-	Message   string `json:"message"`
-	Annotated bool   `json:"annotated"`
-	Force     bool   `json:"force"`
-	Limit     int    `json:"limit"`
+	repoPath
+	Mode      string `json:"mode,omitempty" desc:"Operation." schema:"default=list,enum=list|create|delete|verify"`
+	TagName   string `json:"tagName,omitempty" desc:"Tag to create, delete or verify."`
+	Commit    string `json:"commit,omitempty" desc:"create: commit to tag (default HEAD)."`
+	Message   string `json:"message,omitempty" desc:"create: message; makes the tag annotated."`
+	Annotated bool   `json:"annotated,omitempty" desc:"create: make an annotated tag (needs message)." schema:"default=false"`
+	Force     bool   `json:"force,omitempty" desc:"create: replace an existing tag." schema:"default=false"`
+	Limit     int    `json:"limit,omitempty" desc:"list: at most this many tags." schema:"minimum=1"`
 }
 
 func (s *Server) tagTool() toolset.Tool {
-	return tool("git_tag", "Tags",
+	return typedTool("git_tag", "Tags",
 		"List tags (newest first), create a lightweight or annotated tag, delete a tag, or verify a tag's signature. Tags are never signed.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "create", "delete", "verify").def("list"),
-			pStr("tagName", "Tag to create, delete or verify."),
-			pStr("commit", "create: commit to tag (default HEAD)."),
-			pStr("message", "create: message; makes the tag annotated."),
-			pBool("annotated", "create: make an annotated tag (needs message).").def(false),
-			pBool("force", "create: replace an existing tag.").def(false),
-			pInt("limit", "list: at most this many tags.", 1),
-		), s.tag)
+		annDestructive, s.tag)
 }
 
-func (s *Server) tag(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[tagArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) tag(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	switch a.Mode {
 	case "", "list":

@@ -109,32 +109,21 @@ func (s *Server) receivePack() string {
 }
 
 type cloneArgs struct {
-	URL    string `json:"url"`
-	Path   string `json:"path"`
-	Branch string `json:"branch"`
-	Depth  int    `json:"depth"`
-	Bare   bool   `json:"bare"`
-	Mirror bool   `json:"mirror"`
+	URL    string `json:"url" desc:"Repository URL (https unless the server allows more)."`
+	Path   string `json:"path" desc:"Destination directory; must not exist or be empty."`
+	Branch string `json:"branch,omitempty" desc:"Branch or tag to check out."`
+	Depth  int    `json:"depth,omitempty" desc:"Shallow clone with this many commits." schema:"minimum=1"`
+	Bare   bool   `json:"bare,omitempty" desc:"Make a bare repository." schema:"default=false"`
+	Mirror bool   `json:"mirror,omitempty" desc:"Make a bare mirror of every ref." schema:"default=false"`
 }
 
 func (s *Server) cloneTool() toolset.Tool {
-	return tool("git_clone", "Clone a repository",
+	return typedTool("git_clone", "Clone a repository",
 		"Clone a remote repository into a new directory path (relative paths are relative to the working directory). Credentials, if any, are supplied by the server. The working directory is not changed.",
-		annNetwork, object(
-			pStr("url", "Repository URL (https unless the server allows more).").req(),
-			pStr("path", "Destination directory; must not exist or be empty.").req(),
-			pStr("branch", "Branch or tag to check out."),
-			pInt("depth", "Shallow clone with this many commits.", 1),
-			pBool("bare", "Make a bare repository.").def(false),
-			pBool("mirror", "Make a bare mirror of every ref.").def(false),
-		), s.clone)
+		annNetwork, s.clone)
 }
 
-func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[cloneArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, error) {
 	if a.Path == "" {
 		return ironcurtain.Result{}, toolset.Failf("path (the destination) is required")
 	}
@@ -188,29 +177,20 @@ func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Re
 }
 
 type fetchArgs struct {
-	Path   string `json:"path"`
-	Remote string `json:"remote"`
-	Prune  bool   `json:"prune"`
-	Tags   bool   `json:"tags"`
-	Depth  int    `json:"depth"`
+	repoPath
+	Remote string `json:"remote,omitempty" desc:"Remote name or URL."`
+	Prune  bool   `json:"prune,omitempty" desc:"Remove remote-tracking branches that no longer exist on the remote." schema:"default=false"`
+	Tags   bool   `json:"tags,omitempty" desc:"Fetch every tag." schema:"default=false"`
+	Depth  int    `json:"depth,omitempty" desc:"Deepen or shorten a shallow history to this many commits." schema:"minimum=1"`
 }
 
 func (s *Server) fetchTool() toolset.Tool {
-	return tool("git_fetch", "Fetch",
+	return typedTool("git_fetch", "Fetch",
 		"Download commits and refs from a remote (default: the current branch's remote, else origin) without changing local branches. prune deletes remote-tracking branches that are gone.",
-		annNetDestroy, object(pRepo(),
-			pStr("remote", "Remote name or URL."),
-			pBool("prune", "Remove remote-tracking branches that no longer exist on the remote.").def(false),
-			pBool("tags", "Fetch every tag.").def(false),
-			pInt("depth", "Deepen or shorten a shallow history to this many commits.", 1),
-		), s.fetch)
+		annNetDestroy, s.fetch)
 }
 
-func (s *Server) fetch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[fetchArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) fetch(ctx context.Context, a fetchArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -263,29 +243,20 @@ func checkRemoteArg(remote string) error {
 }
 
 type pullArgs struct {
-	Path            string `json:"path"`
-	Remote          string `json:"remote"`
-	Branch          string `json:"branch"`
-	Rebase          bool   `json:"rebase"`
-	FastForwardOnly bool   `json:"fastForwardOnly"`
+	repoPath
+	Remote          string `json:"remote,omitempty" desc:"Remote name or URL (default: the current branch's remote, else origin)."`
+	Branch          string `json:"branch,omitempty" desc:"Remote branch to integrate (default: the current branch's upstream)."`
+	Rebase          bool   `json:"rebase,omitempty" desc:"Rebase local commits onto the fetched branch instead of merging." schema:"default=false"`
+	FastForwardOnly bool   `json:"fastForwardOnly,omitempty" desc:"Refuse unless the branch can be fast-forwarded." schema:"default=false"`
 }
 
 func (s *Server) pullTool() toolset.Tool {
-	return tool("git_pull", "Pull",
+	return typedTool("git_pull", "Pull",
 		"Fetch from a remote and integrate into the current branch by merge (default), rebase, or fast-forward only. Conflicts stop the operation and are listed.",
-		annNetDestroy, object(pRepo(),
-			pStr("remote", "Remote name or URL (default: the current branch's remote, else origin)."),
-			pStr("branch", "Remote branch to integrate (default: the current branch's upstream)."),
-			pBool("rebase", "Rebase local commits onto the fetched branch instead of merging.").def(false),
-			pBool("fastForwardOnly", "Refuse unless the branch can be fast-forwarded.").def(false),
-		), s.pull)
+		annNetDestroy, s.pull)
 }
 
-func (s *Server) pull(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[pullArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) pull(ctx context.Context, a pullArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -328,41 +299,26 @@ func (s *Server) pull(ctx context.Context, args map[string]any) (ironcurtain.Res
 }
 
 type pushArgs struct {
-	Path           string `json:"path"`
-	Remote         string `json:"remote"`
-	Branch         string `json:"branch"`
-	Force          bool   `json:"force"`
-	ForceWithLease bool   `json:"forceWithLease"`
-	SetUpstream    bool   `json:"setUpstream"`
-	Tags           bool   `json:"tags"`
-	DryRun         bool   `json:"dryRun"`
-	Delete         bool   `json:"delete"`
-	RemoteBranch   string `json:"remoteBranch"`
-	Confirmed      bool   `json:"confirmed"`
+	repoPath
+	Remote         string `json:"remote,omitempty" desc:"Remote name or URL."`
+	Branch         string `json:"branch,omitempty" desc:"Local branch to push."`
+	Force          bool   `json:"force,omitempty" desc:"Overwrite the remote branch even if history diverges." schema:"default=false"`
+	ForceWithLease bool   `json:"forceWithLease,omitempty" desc:"Overwrite only if the remote branch is where this repository last saw it." schema:"default=false"`
+	SetUpstream    bool   `json:"setUpstream,omitempty" desc:"Make the remote branch the upstream of the local one." schema:"default=false"`
+	Tags           bool   `json:"tags,omitempty" desc:"Also push every tag." schema:"default=false"`
+	DryRun         bool   `json:"dryRun,omitempty" desc:"Show what would be pushed without pushing." schema:"default=false"`
+	Delete         bool   `json:"delete,omitempty" desc:"Delete remoteBranch (or branch) on the remote." schema:"default=false"`
+	RemoteBranch   string `json:"remoteBranch,omitempty" desc:"Branch name on the remote."`
+	Confirmed      bool   `json:"confirmed,omitempty" desc:"Confirms a force push or a deletion." schema:"default=false"`
 }
 
 func (s *Server) pushTool() toolset.Tool {
-	return tool("git_push", "Push",
+	return typedTool("git_push", "Push",
 		"Send local commits to a remote (default: the branch's push remote, else origin). branch is the local branch (default the current one), remoteBranch the name on the remote. force, forceWithLease and delete rewrite or remove remote history and need confirmed=true.",
-		annNetDestroy, object(pRepo(),
-			pStr("remote", "Remote name or URL."),
-			pStr("branch", "Local branch to push."),
-			pBool("force", "Overwrite the remote branch even if history diverges.").def(false),
-			pBool("forceWithLease", "Overwrite only if the remote branch is where this repository last saw it.").def(false),
-			pBool("setUpstream", "Make the remote branch the upstream of the local one.").def(false),
-			pBool("tags", "Also push every tag.").def(false),
-			pBool("dryRun", "Show what would be pushed without pushing.").def(false),
-			pBool("delete", "Delete remoteBranch (or branch) on the remote.").def(false),
-			pStr("remoteBranch", "Branch name on the remote."),
-			pBool("confirmed", "Confirms a force push or a deletion.").def(false),
-		), s.push)
+		annNetDestroy, s.push)
 }
 
-func (s *Server) push(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[pushArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) push(ctx context.Context, a pushArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
 	}

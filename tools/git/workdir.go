@@ -12,26 +12,18 @@ import (
 )
 
 type setWorkingDirArgs struct {
-	Path                   string `json:"path"`
-	ValidateGitRepo        *bool  `json:"validateGitRepo"`
-	InitializeIfNotPresent bool   `json:"initializeIfNotPresent"`
+	Path                   string `json:"path" desc:"Directory to work in; relative paths are resolved against the current working directory."`
+	ValidateGitRepo        *bool  `json:"validateGitRepo,omitempty" desc:"Require the directory to be in a git repository." schema:"default=true"`
+	InitializeIfNotPresent bool   `json:"initializeIfNotPresent,omitempty" desc:"Run git init there if it is not a repository yet." schema:"default=false"`
 }
 
 func (s *Server) setWorkingDirTool() toolset.Tool {
-	return tool("git_set_working_dir", "Set the working directory",
+	return typedTool("git_set_working_dir", "Set the working directory",
 		`Choose the directory that path "." means for the other git tools in this session. By default it must be inside a git repository; initializeIfNotPresent creates one there if needed.`,
-		annIdempotent, object(
-			pStr("path", "Directory to work in; relative paths are resolved against the current working directory.").req(),
-			pBool("validateGitRepo", "Require the directory to be in a git repository.").def(true),
-			pBool("initializeIfNotPresent", "Run git init there if it is not a repository yet.").def(false),
-		), s.setWorkingDir)
+		annIdempotent, s.setWorkingDir)
 }
 
-func (s *Server) setWorkingDir(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[setWorkingDirArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) setWorkingDir(ctx context.Context, a setWorkingDirArgs) (ironcurtain.Result, error) {
 	if a.Path == "" {
 		return ironcurtain.Result{}, toolset.Failf("path is required")
 	}
@@ -73,22 +65,16 @@ func (s *Server) setWorkingDir(ctx context.Context, args map[string]any) (ironcu
 }
 
 type clearWorkingDirArgs struct {
-	Confirm string `json:"confirm"`
+	Confirm string `json:"confirm" desc:"Confirms the reset." schema:"enum=Y|y|Yes|yes"`
 }
 
 func (s *Server) clearWorkingDirTool() toolset.Tool {
-	return tool("git_clear_working_dir", "Clear the working directory",
+	return typedTool("git_clear_working_dir", "Clear the working directory",
 		`Forget the working directory set by git_set_working_dir; "." then means the server's default directory again.`,
-		annIdempotent, object(
-			pEnum("confirm", "Confirms the reset.", "Y", "y", "Yes", "yes").req(),
-		), s.clearWorkingDir)
+		annIdempotent, s.clearWorkingDir)
 }
 
-func (s *Server) clearWorkingDir(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[clearWorkingDirArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) clearWorkingDir(ctx context.Context, a clearWorkingDirArgs) (ironcurtain.Result, error) {
 	switch a.Confirm {
 	case "Y", "y", "Yes", "yes":
 	default:
@@ -102,25 +88,18 @@ func (s *Server) clearWorkingDir(ctx context.Context, args map[string]any) (iron
 }
 
 type initArgs struct {
-	Path          string `json:"path"`
-	InitialBranch string `json:"initialBranch"`
-	Bare          bool   `json:"bare"`
+	repoPath
+	InitialBranch string `json:"initialBranch,omitempty" desc:"Name of the first branch (default \"main\")."`
+	Bare          bool   `json:"bare,omitempty" desc:"Create a bare repository (no work tree)." schema:"default=false"`
 }
 
 func (s *Server) initTool() toolset.Tool {
-	return tool("git_init", "Create a repository",
+	return typedTool("git_init", "Create a repository",
 		"Create an empty git repository in path (created if missing), or reinitialise an existing one without changing its history.",
-		annIdempotent, object(pRepo(),
-			pStr("initialBranch", `Name of the first branch (default "main").`),
-			pBool("bare", "Create a bare repository (no work tree).").def(false),
-		), s.initialize)
+		annIdempotent, s.initialize)
 }
 
-func (s *Server) initialize(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[initArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) initialize(ctx context.Context, a initArgs) (ironcurtain.Result, error) {
 	abs, err := s.absPath(sessionOf(ctx), a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -169,24 +148,17 @@ func (s *Server) initRepo(ctx context.Context, dir, branch string, bare bool) (o
 }
 
 type wrapupArgs struct {
-	Acknowledgement string `json:"acknowledgement"`
-	CreateTag       *bool  `json:"createTag"`
+	Acknowledgement string `json:"acknowledgement" desc:"Confirms you will follow the checklist." schema:"enum=Y|y|Yes|yes"`
+	CreateTag       *bool  `json:"createTag,omitempty" desc:"Include a step for tagging the result."`
 }
 
 func (s *Server) wrapupTool() toolset.Tool {
-	return tool("git_wrapup_instructions", "Finishing checklist",
+	return typedTool("git_wrapup_instructions", "Finishing checklist",
 		"Return a checklist for finishing a piece of work in git: review, verify, commit, and optionally tag. It changes nothing.",
-		annRead, object(
-			pEnum("acknowledgement", "Confirms you will follow the checklist.", "Y", "y", "Yes", "yes").req(),
-			pBool("createTag", "Include a step for tagging the result."),
-		), s.wrapup)
+		annRead, s.wrapup)
 }
 
-func (s *Server) wrapup(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[wrapupArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) wrapup(_ context.Context, a wrapupArgs) (ironcurtain.Result, error) {
 	switch a.Acknowledgement {
 	case "Y", "y", "Yes", "yes":
 	default:

@@ -65,32 +65,22 @@ func parseWorktrees(out []byte) ([]Worktree, error) {
 }
 
 type worktreeArgs struct {
-	Path         string `json:"path"`
-	Mode         string `json:"mode"`
-	WorktreePath string `json:"worktreePath"`
-	Branch       string `json:"branch"`
-	Commitish    string `json:"commitish"`
-	Force        bool   `json:"force"`
-	NewPath      string `json:"newPath"`
-	Detach       bool   `json:"detach"`
-	Verbose      bool   `json:"verbose"`
-	DryRun       bool   `json:"dryRun"`
+	repoPath
+	Mode         string `json:"mode,omitempty" desc:"Operation." schema:"default=list,enum=list|add|remove|move|prune"`
+	WorktreePath string `json:"worktreePath,omitempty" desc:"The worktree's directory (add, remove, move); relative paths are relative to the repository."`
+	Branch       string `json:"branch,omitempty" desc:"add: branch to check out, created if it does not exist."`
+	Commitish    string `json:"commitish,omitempty" desc:"add: commit to start from."`
+	Force        bool   `json:"force,omitempty" desc:"add, remove, move: override git's safety checks." schema:"default=false"`
+	NewPath      string `json:"newPath,omitempty" desc:"move: the new directory."`
+	Detach       bool   `json:"detach,omitempty" desc:"add: check out a detached HEAD." schema:"default=false"`
+	Verbose      bool   `json:"verbose,omitempty" desc:"prune: report what is removed." schema:"default=false"`
+	DryRun       bool   `json:"dryRun,omitempty" desc:"prune: only report." schema:"default=false"`
 }
 
 func (s *Server) worktreeTool() toolset.Tool {
-	return tool("git_worktree", "Worktrees",
+	return typedTool("git_worktree", "Worktrees",
 		"Manage additional work trees of a repository: list them, add one (checking out branch, creating it from commitish if it does not exist, or a detached commitish), remove one, move one to newPath, or prune stale entries. Paths must lie in the allowed directories.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "add", "remove", "move", "prune").def("list"),
-			pStr("worktreePath", "The worktree's directory (add, remove, move); relative paths are relative to the repository."),
-			pStr("branch", "add: branch to check out, created if it does not exist."),
-			pStr("commitish", "add: commit to start from."),
-			pBool("force", "add, remove, move: override git's safety checks.").def(false),
-			pStr("newPath", "move: the new directory."),
-			pBool("detach", "add: check out a detached HEAD.").def(false),
-			pBool("verbose", "prune: report what is removed.").def(false),
-			pBool("dryRun", "prune: only report.").def(false),
-		), s.worktree)
+		annDestructive, s.worktree)
 }
 
 // worktreeDir resolves and confines a worktree path argument.
@@ -105,11 +95,7 @@ func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
 	return dir, nil
 }
 
-func (s *Server) worktree(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[worktreeArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) worktree(ctx context.Context, a worktreeArgs) (ironcurtain.Result, error) {
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
