@@ -38,16 +38,12 @@ func branchFormat(marker string) string {
 
 // parseBranches parses for-each-ref output made with branchFormat.
 func parseBranches(out, marker string) ([]Branch, error) {
-	branches := []Branch{}
-	recs := strings.Split(out, marker)
-	if strings.TrimSpace(recs[0]) != "" {
-		return nil, fmt.Errorf("unexpected branch listing %q", recs[0])
+	recs, err := splitRecords(out, marker, "branch", 7)
+	if err != nil {
+		return nil, err
 	}
-	for _, rec := range recs[1:] {
-		f := strings.Split(strings.TrimSuffix(rec, "\n"), "\x00")
-		if len(f) != 7 {
-			return nil, fmt.Errorf("malformed branch record %q", rec)
-		}
+	branches := []Branch{}
+	for _, f := range recs {
 		b := Branch{
 			Name: f[1], Remote: strings.HasPrefix(f[0], "refs/remotes/"), Commit: f[2],
 			Current: f[3] == "*", Upstream: f[4], Subject: f[6],
@@ -188,12 +184,7 @@ func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, 
 func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
 	marker := newMarker()
 	cmd := []string{"for-each-ref", "--format=" + branchFormat(marker)}
-	if a.Limit < 0 {
-		return ironcurtain.Result{}, toolset.Failf("limit must be positive")
-	}
-	if a.Limit > 0 {
-		cmd = append(cmd, "--count="+strconv.Itoa(a.Limit))
-	}
+	cmd = append(cmd, countFlag("--count=", a.Limit)...)
 	for _, f := range []struct {
 		flag string
 		v    *boolOrString

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -111,7 +110,16 @@ func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, er
 		}
 		cmd = append(cmd, "--end-of-options", a.Branch)
 	}
-	r, err := s.openWorkRepo(ctx, a.Path)
+	return s.runStoppable(ctx, a.Path, cmd, a.Abort, "Merge aborted; the branch is back where it was.",
+		"Resolve the conflicts, stage the files with git_add and finish with git_commit, or call git_merge with abort=true.")
+}
+
+// runStoppable runs a merge, rebase or cherry-pick command, one that may
+// stop on conflicts, in the work tree at path. An abort that succeeds
+// reports aborted; anything else reports its outcome, with hint when it
+// stopped on conflicts.
+func (s *Server) runStoppable(ctx context.Context, path string, cmd []string, abort bool, aborted, hint string) (ironcurtain.Result, error) {
+	r, err := s.openWorkRepo(ctx, path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -119,14 +127,13 @@ func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, er
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	if a.Abort {
+	if abort {
 		if !out.ok() {
 			return ironcurtain.Result{}, s.gitFailed(cmd, out)
 		}
-		return structuredResult("Merge aborted; the branch is back where it was.", Outcome{Status: "ok"})
+		return structuredResult(aborted, Outcome{Status: "ok"})
 	}
-	return s.outcome(ctx, r, cmd, out,
-		"Resolve the conflicts, stage the files with git_add and finish with git_commit, or call git_merge with abort=true.")
+	return s.outcome(ctx, r, cmd, out, hint)
 }
 
 type rebaseArgs struct {
@@ -181,21 +188,7 @@ func (s *Server) rebase(ctx context.Context, a rebaseArgs) (ironcurtain.Result, 
 	default:
 		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
-	r, err := s.openWorkRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.git(ctx, r, cmd...)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	if a.Mode == "abort" {
-		if !out.ok() {
-			return ironcurtain.Result{}, s.gitFailed(cmd, out)
-		}
-		return structuredResult("Rebase aborted; the branch is back where it was.", Outcome{Status: "ok"})
-	}
-	return s.outcome(ctx, r, cmd, out,
+	return s.runStoppable(ctx, a.Path, cmd, a.Mode == "abort", "Rebase aborted; the branch is back where it was.",
 		"Resolve the conflicts and stage the files with git_add, then call git_rebase with mode=continue; or mode=skip to drop this commit, mode=abort to return to the state before the rebase.")
 }
 
@@ -236,12 +229,7 @@ func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.
 		if a.NoCommit {
 			cmd = append(cmd, "--no-commit")
 		}
-		if a.Mainline < 0 {
-			return ironcurtain.Result{}, toolset.Failf("mainline must be positive")
-		}
-		if a.Mainline > 0 {
-			cmd = append(cmd, "--mainline="+strconv.Itoa(a.Mainline))
-		}
+		cmd = append(cmd, countFlag("--mainline=", a.Mainline)...)
 		if a.Strategy != "" {
 			cmd = append(cmd, "--strategy="+a.Strategy)
 		}
@@ -256,20 +244,6 @@ func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.
 			cmd = append(cmd, c)
 		}
 	}
-	r, err := s.openWorkRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.git(ctx, r, cmd...)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	if a.Abort {
-		if !out.ok() {
-			return ironcurtain.Result{}, s.gitFailed(cmd, out)
-		}
-		return structuredResult("Cherry-pick aborted.", Outcome{Status: "ok"})
-	}
-	return s.outcome(ctx, r, cmd, out,
+	return s.runStoppable(ctx, a.Path, cmd, a.Abort, "Cherry-pick aborted.",
 		"Resolve the conflicts and stage the files with git_add, then call git_cherry_pick with continueOperation=true, or with abort=true to give up.")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -79,6 +80,36 @@ func structuredResult(text string, v any) (ironcurtain.Result, error) {
 	r := ironcurtain.TextResult(text)
 	r.Structured = b
 	return r, nil
+}
+
+// splitRecords splits a listing made with a format that starts each
+// record with marker and separates its n fields with NUL (the last field
+// may hold NULs). Text before the first record, or a record of fewer
+// fields, is an error: the listing is not what the format makes.
+func splitRecords(out, marker, what string, n int) ([][]string, error) {
+	recs := strings.Split(out, marker)
+	if strings.TrimSpace(recs[0]) != "" {
+		return nil, fmt.Errorf("unexpected %s listing %q", what, recs[0])
+	}
+	fields := make([][]string, 0, len(recs)-1)
+	for _, rec := range recs[1:] {
+		f := strings.SplitN(strings.TrimSuffix(rec, "\n"), "\x00", n)
+		if len(f) != n {
+			return nil, fmt.Errorf("malformed %s record %q", what, rec)
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// countFlag returns flag with n appended, as the one element of a slice,
+// or nothing when n is not positive (the argument was left out; the
+// schema admits no negative count).
+func countFlag(flag string, n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	return []string{flag + strconv.Itoa(n)}
 }
 
 // orNone returns s, or "(none)" when it is empty.

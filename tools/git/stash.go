@@ -24,16 +24,12 @@ var stashRefRE = regexp.MustCompile(`^(stash@\{[0-9]{1,6}\}|[0-9]{1,6})$`)
 
 // parseStashList parses `git stash list --format=<marker>%gd%x00%H%x00%gs`.
 func parseStashList(out, marker string) ([]StashEntry, error) {
-	entries := []StashEntry{}
-	recs := strings.Split(out, marker)
-	if strings.TrimSpace(recs[0]) != "" {
-		return nil, fmt.Errorf("unexpected stash listing %q", recs[0])
+	recs, err := splitRecords(out, marker, "stash", 3)
+	if err != nil {
+		return nil, err
 	}
-	for _, rec := range recs[1:] {
-		f := strings.SplitN(strings.TrimSuffix(rec, "\n"), "\x00", 3)
-		if len(f) != 3 {
-			return nil, fmt.Errorf("malformed stash record %q", rec)
-		}
+	entries := []StashEntry{}
+	for _, f := range recs {
 		entries = append(entries, StashEntry{Ref: f[0], Commit: f[1], Message: f[2]})
 	}
 	return entries, nil
@@ -71,9 +67,6 @@ func (s *Server) stash(ctx context.Context, a stashArgs) (ironcurtain.Result, er
 	}
 	switch a.Mode {
 	case "list":
-		if a.Limit < 0 {
-			return ironcurtain.Result{}, toolset.Failf("limit must be positive")
-		}
 		marker := newMarker()
 		cmd := []string{"stash", "list", "--format=%x1e" + marker[1:] + "%gd%x00%H%x00%gs"}
 		if a.Limit > 0 {

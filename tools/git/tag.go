@@ -29,16 +29,12 @@ func tagFormat(marker string) string {
 
 // parseTags parses for-each-ref output made with tagFormat.
 func parseTags(out, marker string) ([]Tag, error) {
-	tags := []Tag{}
-	recs := strings.Split(out, marker)
-	if strings.TrimSpace(recs[0]) != "" {
-		return nil, fmt.Errorf("unexpected tag listing %q", recs[0])
+	recs, err := splitRecords(out, marker, "tag", 6)
+	if err != nil {
+		return nil, err
 	}
-	for _, rec := range recs[1:] {
-		f := strings.SplitN(strings.TrimSuffix(rec, "\n"), "\x00", 6)
-		if len(f) != 6 {
-			return nil, fmt.Errorf("malformed tag record %q", rec)
-		}
+	tags := []Tag{}
+	for _, f := range recs {
 		t := Tag{Name: f[0], Annotated: f[1] == "tag", Commit: f[2], Date: f[4]}
 		if t.Annotated {
 			t.Commit, t.Subject = f[3], f[5]
@@ -87,9 +83,6 @@ func (s *Server) tag(ctx context.Context, a tagArgs) (ironcurtain.Result, error)
 	var cmd []string
 	switch a.Mode {
 	case "", "list":
-		if a.Limit < 0 {
-			return ironcurtain.Result{}, toolset.Failf("limit must be positive")
-		}
 	case "create":
 		if err := checkRefName("tagName", a.TagName); err != nil {
 			return ironcurtain.Result{}, err

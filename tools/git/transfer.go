@@ -3,7 +3,6 @@ package git
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -156,12 +155,7 @@ func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, er
 		}
 		cmd = append(cmd, "--branch="+a.Branch)
 	}
-	if a.Depth < 0 {
-		return ironcurtain.Result{}, toolset.Failf("depth must be positive")
-	}
-	if a.Depth > 0 {
-		cmd = append(cmd, "--depth="+strconv.Itoa(a.Depth))
-	}
+	cmd = append(cmd, countFlag("--depth=", a.Depth)...)
 	cmd = append(cmd, "--end-of-options", a.URL, dest)
 	// git runs in the server's own empty home, with discovery stopped
 	// there, so no repository around the caller is read.
@@ -201,17 +195,8 @@ func (s *Server) fetch(ctx context.Context, a fetchArgs) (ironcurtain.Result, er
 	if a.Tags {
 		cmd = append(cmd, "--tags")
 	}
-	if a.Depth < 0 {
-		return ironcurtain.Result{}, toolset.Failf("depth must be positive")
-	}
-	if a.Depth > 0 {
-		cmd = append(cmd, "--depth="+strconv.Itoa(a.Depth))
-	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	remote, _, err := s.resolveRemote(ctx, r, a.Remote, false)
+	cmd = append(cmd, countFlag("--depth=", a.Depth)...)
+	r, remote, _, err := s.openRemote(ctx, a.Path, a.Remote, false, false)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -228,6 +213,22 @@ func (s *Server) fetch(ctx context.Context, a fetchArgs) (ironcurtain.Result, er
 		text = "Already up to date with " + remote + "."
 	}
 	return textResult(text), nil
+}
+
+// openRemote opens the repository at path for a transfer (with its work
+// tree neutralised too when work is set) and resolves its remote argument
+// (see resolveRemote).
+func (s *Server) openRemote(ctx context.Context, path, remoteArg string, work, push bool) (r *repo, remote string, local bool, err error) {
+	if work {
+		r, err = s.openWorkRepo(ctx, path)
+	} else {
+		r, err = s.openRepo(ctx, path)
+	}
+	if err != nil {
+		return nil, "", false, err
+	}
+	remote, local, err = s.resolveRemote(ctx, r, remoteArg, push)
+	return r, remote, local, err
 }
 
 // checkRemoteArg refuses a dash-leading or NUL-holding remote before any
@@ -275,11 +276,7 @@ func (s *Server) pull(ctx context.Context, a pullArgs) (ironcurtain.Result, erro
 			return ironcurtain.Result{}, err
 		}
 	}
-	r, err := s.openWorkRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	remote, _, err := s.resolveRemote(ctx, r, a.Remote, false)
+	r, remote, _, err := s.openRemote(ctx, a.Path, a.Remote, true, false)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -369,11 +366,7 @@ func (s *Server) push(ctx context.Context, a pushArgs) (ironcurtain.Result, erro
 	case a.SetUpstream:
 		refspec = []string{"HEAD"}
 	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	remote, local, err := s.resolveRemote(ctx, r, a.Remote, true)
+	r, remote, local, err := s.openRemote(ctx, a.Path, a.Remote, false, true)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
