@@ -157,11 +157,7 @@ func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, 
 	default:
 		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.mustGit(ctx, r, cmd...)
+	out, err := s.mustGitAt(ctx, a.Path, cmd)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -209,11 +205,7 @@ func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Resu
 	default:
 		cmd = append(cmd, "refs/heads/")
 	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.mustGit(ctx, r, cmd...)
+	out, err := s.mustGitAt(ctx, a.Path, cmd)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}

@@ -187,11 +187,7 @@ func (s *Server) cleanFiles(ctx context.Context, a cleanArgs) (ironcurtain.Resul
 		cmd = append(cmd, "-x")
 	}
 	cmd = append(cmd, "--")
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.mustGit(ctx, r, cmd...)
+	out, err := s.mustGitAt(ctx, a.Path, cmd)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}

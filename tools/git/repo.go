@@ -332,6 +332,15 @@ func (s *Server) gitNetwork(ctx context.Context, r *repo, args ...string) (outpu
 	return s.run(ctx, r, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, network: true})
 }
 
+// mustGitAt opens the repository at path and runs mustGit there.
+func (s *Server) mustGitAt(ctx context.Context, path string, args []string) (output, error) {
+	r, err := s.openRepo(ctx, path)
+	if err != nil {
+		return output{}, err
+	}
+	return s.mustGit(ctx, r, args...)
+}
+
 // mustGit runs a local command and turns a non-zero exit into a tool
 // error carrying git's message.
 func (s *Server) mustGit(ctx context.Context, r *repo, args ...string) (output, error) {

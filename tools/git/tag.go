@@ -79,80 +79,101 @@ func (s *Server) tagTool() toolset.Tool {
 		annDestructive, s.tag)
 }
 
+// tag runs one mode of git_tag, each in its own handler: list only
+// reads, create and delete change refs, verify runs the signature check.
 func (s *Server) tag(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
-	var cmd []string
 	switch a.Mode {
 	case "", "list":
+		return s.tagList(ctx, a)
 	case "create":
-		if err := checkRefName("tagName", a.TagName); err != nil {
+		return s.tagCreate(ctx, a)
+	case "delete":
+		return s.tagDelete(ctx, a)
+	case "verify":
+		return s.tagVerify(ctx, a)
+	}
+	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+}
+
+func (s *Server) tagList(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	r, err := s.openRepo(ctx, a.Path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	tags, err := s.listTags(ctx, r, a.Limit)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	var b strings.Builder
+	for _, t := range tags {
+		fmt.Fprintf(&b, "%s %s %s", t.Name, short(t.Commit), t.Date)
+		if t.Subject != "" {
+			b.WriteString(" " + t.Subject)
+		}
+		b.WriteString("\n")
+	}
+	if len(tags) == 0 {
+		b.WriteString("No tags.")
+	}
+	return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"tags": tags})
+}
+
+func (s *Server) tagCreate(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("tagName", a.TagName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"tag", "--no-sign"}
+	if a.Annotated && a.Message == "" {
+		return ironcurtain.Result{}, toolset.Failf("an annotated tag needs a message")
+	}
+	if a.Message != "" {
+		if strings.ContainsRune(a.Message, 0) {
+			return ironcurtain.Result{}, toolset.Failf("message contains NUL")
+		}
+		cmd = append(cmd, "--annotate", "-m", a.Message)
+	}
+	if a.Force {
+		cmd = append(cmd, "--force")
+	}
+	cmd = append(cmd, "--end-of-options", a.TagName)
+	if a.Commit != "" {
+		if err := checkRevision("commit", a.Commit); err != nil {
 			return ironcurtain.Result{}, err
 		}
-		cmd = []string{"tag", "--no-sign"}
-		if a.Annotated && a.Message == "" {
-			return ironcurtain.Result{}, toolset.Failf("an annotated tag needs a message")
-		}
-		if a.Message != "" {
-			if strings.ContainsRune(a.Message, 0) {
-				return ironcurtain.Result{}, toolset.Failf("message contains NUL")
-			}
-			cmd = append(cmd, "--annotate", "-m", a.Message)
-		}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		cmd = append(cmd, "--end-of-options", a.TagName)
-		if a.Commit != "" {
-			if err := checkRevision("commit", a.Commit); err != nil {
-				return ironcurtain.Result{}, err
-			}
-			cmd = append(cmd, a.Commit)
-		}
-	case "delete", "verify":
-		if err := checkRefName("tagName", a.TagName); err != nil {
-			return ironcurtain.Result{}, err
-		}
-		cmd = []string{"tag", "--" + a.Mode, "--end-of-options", a.TagName}
-	default:
-		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+		cmd = append(cmd, a.Commit)
+	}
+	if _, err := s.mustGitAt(ctx, a.Path, cmd); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(fmt.Sprintf("Created tag %s.", a.TagName)), nil
+}
+
+func (s *Server) tagDelete(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("tagName", a.TagName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	out, err := s.mustGitAt(ctx, a.Path, []string{"tag", "--delete", "--end-of-options", a.TagName})
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(orNone(s.clean(out.stdout))), nil
+}
+
+func (s *Server) tagVerify(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("tagName", a.TagName); err != nil {
+		return ironcurtain.Result{}, err
 	}
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	if cmd == nil {
-		tags, err := s.listTags(ctx, r, a.Limit)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		var b strings.Builder
-		for _, t := range tags {
-			fmt.Fprintf(&b, "%s %s %s", t.Name, short(t.Commit), t.Date)
-			if t.Subject != "" {
-				b.WriteString(" " + t.Subject)
-			}
-			b.WriteString("\n")
-		}
-		if len(tags) == 0 {
-			b.WriteString("No tags.")
-		}
-		return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"tags": tags})
-	}
-	out, err := s.git(ctx, r, cmd...)
+	out, err := s.git(ctx, r, "tag", "--verify", "--end-of-options", a.TagName)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
 	if !out.ok() {
-		if a.Mode == "verify" {
-			return ironcurtain.Result{}, toolset.Failf("tag %s could not be verified: the server's git has no signature-verification program or keys. git said: %s",
-				a.TagName, s.clean(out.stderr))
-		}
-		return ironcurtain.Result{}, s.gitFailed(cmd, out)
-	}
-	switch a.Mode {
-	case "create":
-		return textResult(fmt.Sprintf("Created tag %s.", a.TagName)), nil
-	case "delete":
-		return textResult(orNone(s.clean(out.stdout))), nil
+		return ironcurtain.Result{}, toolset.Failf("tag %s could not be verified: the server's git has no signature-verification program or keys. git said: %s",
+			a.TagName, s.clean(out.stderr))
 	}
 	return textResult(orNone(strings.TrimSpace(s.clean(out.stdout) + "\n" + s.clean(out.stderr)))), nil
 }
