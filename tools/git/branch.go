@@ -115,16 +115,9 @@ func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, 
 		if err := checkBranchName("branchName", a.BranchName); err != nil {
 			return ironcurtain.Result{}, err
 		}
-		cmd = []string{"branch"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		cmd = append(cmd, "--end-of-options", a.BranchName)
-		if a.StartPoint != "" {
-			if err := checkRevision("startPoint", a.StartPoint); err != nil {
-				return ironcurtain.Result{}, err
-			}
-			cmd = append(cmd, a.StartPoint)
+		var err error
+		if cmd, err = refCommand([]string{"branch"}, a.Force, a.BranchName, "startPoint", a.StartPoint); err != nil {
+			return ironcurtain.Result{}, err
 		}
 	case "delete":
 		if err := checkRefName("branchName", a.BranchName); err != nil {

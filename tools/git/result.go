@@ -38,16 +38,6 @@ func wrap(h handler) toolset.Handler {
 	}
 }
 
-// decode turns arguments into a typed struct; a mismatch is shown to the
-// model (toolset.Decode words it for the model).
-func decode[T any](args map[string]any) (T, error) {
-	v, err := toolset.Decode[T](args)
-	if err != nil {
-		return v, toolset.Wrapf(err, "%s", err.Error())
-	}
-	return v, nil
-}
-
 // gitFailed turns a non-zero exit into a tool error with git's message.
 func (s *Server) gitFailed(args []string, out output) error {
 	msg := s.clean(out.stderr)

@@ -132,15 +132,9 @@ func (s *Server) tagCreate(ctx context.Context, a tagArgs) (ironcurtain.Result, 
 		}
 		cmd = append(cmd, "--annotate", "-m", a.Message)
 	}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
-	cmd = append(cmd, "--end-of-options", a.TagName)
-	if a.Commit != "" {
-		if err := checkRevision("commit", a.Commit); err != nil {
-			return ironcurtain.Result{}, err
-		}
-		cmd = append(cmd, a.Commit)
+	cmd, err := refCommand(cmd, a.Force, a.TagName, "commit", a.Commit)
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
 	if _, err := s.mustGitAt(ctx, a.Path, cmd); err != nil {
 		return ironcurtain.Result{}, err

@@ -71,6 +71,23 @@ func checkBranchName(what, name string) error {
 	return nil
 }
 
+// refCommand finishes cmd, a command that creates the ref name (checked
+// already): --force when force is set, then name, then start when it is
+// not empty, checked as the revision argument what.
+func refCommand(cmd []string, force bool, name, what, start string) ([]string, error) {
+	if force {
+		cmd = append(cmd, "--force")
+	}
+	cmd = append(cmd, "--end-of-options", name)
+	if start == "" {
+		return cmd, nil
+	}
+	if err := checkRevision(what, start); err != nil {
+		return nil, err
+	}
+	return append(cmd, start), nil
+}
+
 // checkRevision checks a revision the tool reads (a commit, branch, tag,
 // "HEAD~2", "main@{1}", "v1.0^{/fix}"): not empty, not an option, no
 // control characters.
