@@ -104,70 +104,87 @@ func (s *Server) branchTool() toolset.Tool {
 		annDestructive, s.branch)
 }
 
+// branch runs one mode of git_branch, each in its own handler: list and
+// show-current only read, create, delete and rename change refs.
 func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
-	var cmd []string
 	switch a.Mode {
 	case "", "list":
 		return s.branchList(ctx, a)
 	case "show-current":
-		cmd = []string{"branch", "--show-current"}
+		return s.branchShowCurrent(ctx, a)
 	case "create":
-		if err := checkBranchName("branchName", a.BranchName); err != nil {
-			return ironcurtain.Result{}, err
-		}
-		var err error
-		if cmd, err = refCommand([]string{"branch"}, a.Force, a.BranchName, "startPoint", a.StartPoint); err != nil {
-			return ironcurtain.Result{}, err
-		}
+		return s.branchCreate(ctx, a)
 	case "delete":
-		if err := checkRefName("branchName", a.BranchName); err != nil {
-			return ironcurtain.Result{}, err
-		}
-		cmd = []string{"branch", "--delete"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		if a.Remote {
-			cmd = append(cmd, "--remotes")
-		}
-		cmd = append(cmd, "--end-of-options", a.BranchName)
+		return s.branchDelete(ctx, a)
 	case "rename":
-		if err := checkBranchName("newBranchName", a.NewBranchName); err != nil {
-			return ironcurtain.Result{}, err
-		}
-		cmd = []string{"branch", "--move"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		cmd = append(cmd, "--end-of-options")
-		if a.BranchName != "" {
-			if err := checkRefName("branchName", a.BranchName); err != nil {
-				return ironcurtain.Result{}, err
-			}
-			cmd = append(cmd, a.BranchName)
-		}
-		cmd = append(cmd, a.NewBranchName)
-	default:
-		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+		return s.branchRename(ctx, a)
 	}
-	out, err := s.mustGitAt(ctx, a.Path, cmd)
+	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+}
+
+func (s *Server) branchShowCurrent(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	out, err := s.mustGitAt(ctx, a.Path, []string{"branch", "--show-current"})
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	switch a.Mode {
-	case "show-current":
-		cur := strings.TrimSpace(string(out.stdout))
-		if cur == "" {
-			return textResult("HEAD is detached (no current branch)."), nil
-		}
-		return textResult(cur), nil
-	case "create":
-		return textResult(fmt.Sprintf("Created branch %s.", a.BranchName)), nil
-	case "delete":
-		return textResult(orNone(s.clean(out.stdout))), nil
-	default:
-		return textResult(fmt.Sprintf("Renamed branch to %s.", a.NewBranchName)), nil
+	cur := strings.TrimSpace(string(out.stdout))
+	if cur == "" {
+		return textResult("HEAD is detached (no current branch)."), nil
 	}
+	return textResult(cur), nil
+}
+
+func (s *Server) branchCreate(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	if err := checkBranchName("branchName", a.BranchName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd, err := refCommand([]string{"branch"}, a.Force, a.BranchName, "startPoint", a.StartPoint)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if _, err := s.mustGitAt(ctx, a.Path, cmd); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(fmt.Sprintf("Created branch %s.", a.BranchName)), nil
+}
+
+func (s *Server) branchDelete(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("branchName", a.BranchName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"branch", "--delete"}
+	if a.Force {
+		cmd = append(cmd, "--force")
+	}
+	if a.Remote {
+		cmd = append(cmd, "--remotes")
+	}
+	out, err := s.mustGitAt(ctx, a.Path, append(cmd, "--end-of-options", a.BranchName))
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(orNone(s.clean(out.stdout))), nil
+}
+
+func (s *Server) branchRename(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	if err := checkBranchName("newBranchName", a.NewBranchName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"branch", "--move"}
+	if a.Force {
+		cmd = append(cmd, "--force")
+	}
+	cmd = append(cmd, "--end-of-options")
+	if a.BranchName != "" {
+		if err := checkRefName("branchName", a.BranchName); err != nil {
+			return ironcurtain.Result{}, err
+		}
+		cmd = append(cmd, a.BranchName)
+	}
+	if _, err := s.mustGitAt(ctx, a.Path, append(cmd, a.NewBranchName)); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(fmt.Sprintf("Renamed branch to %s.", a.NewBranchName)), nil
 }
 
 func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
