@@ -51,6 +51,9 @@ func (s *Server) stashTool() toolset.Tool {
 		annDestructive, s.stash)
 }
 
+// stash runs one mode of git_stash, each in its own handler: list only
+// reads; push, pop, apply, drop and clear change the work tree or the
+// stash.
 func (s *Server) stash(ctx context.Context, a stashArgs) (ironcurtain.Result, error) {
 	ref := a.StashRef
 	if ref != "" {
@@ -61,78 +64,102 @@ func (s *Server) stash(ctx context.Context, a stashArgs) (ironcurtain.Result, er
 			ref = "stash@{" + ref + "}"
 		}
 	}
+	var run func(context.Context, *repo, stashArgs, string) (ironcurtain.Result, error)
+	switch a.Mode {
+	case "list":
+		run = s.stashList
+	case "", "push":
+		run = s.stashPush
+	case "pop", "apply":
+		run = s.stashRestore
+	case "drop":
+		run = s.stashDrop
+	case "clear":
+		run = s.stashClear
+	default:
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	}
 	r, err := s.openWorkRepo(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	switch a.Mode {
-	case "list":
-		marker := newMarker()
-		cmd := []string{"stash", "list", "--format=%x1e" + marker[1:] + "%gd%x00%H%x00%gs"}
-		if a.Limit > 0 {
-			cmd = append(cmd, "-n", strconv.Itoa(a.Limit))
-		}
-		out, err := s.mustGit(ctx, r, cmd...)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		entries, err := parseStashList(string(out.stdout), marker)
-		if err != nil {
-			return ironcurtain.Result{}, fmt.Errorf("git: %w", err)
-		}
-		var b strings.Builder
-		for _, e := range entries {
-			fmt.Fprintf(&b, "%s: %s\n", e.Ref, e.Message)
-		}
-		if len(entries) == 0 {
-			b.WriteString("The stash is empty.")
-		}
-		return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"entries": entries})
-	case "", "push":
-		cmd := []string{"stash", "push"}
-		if a.Message != "" {
-			if strings.ContainsRune(a.Message, 0) {
-				return ironcurtain.Result{}, toolset.Failf("message contains NUL")
-			}
-			cmd = append(cmd, "--message="+a.Message)
-		}
-		if a.IncludeUntracked {
-			cmd = append(cmd, "--include-untracked")
-		}
-		if a.KeepIndex {
-			cmd = append(cmd, "--keep-index")
-		}
-		out, err := s.mustGit(ctx, r, append(cmd, "--")...)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		return textResult(orNone(s.clean(out.stdout))), nil
-	case "pop", "apply":
-		cmd := []string{"stash", a.Mode}
-		if ref != "" {
-			cmd = append(cmd, ref)
-		}
-		out, err := s.git(ctx, r, cmd...)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		return s.outcome(ctx, r, cmd, out,
-			"Resolve the conflicts and stage the files with git_add; the stash entry was kept, drop it with mode=drop once done.")
-	case "drop":
-		cmd := []string{"stash", "drop"}
-		if ref != "" {
-			cmd = append(cmd, ref)
-		}
-		out, err := s.mustGit(ctx, r, cmd...)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		return textResult(orNone(s.clean(out.stdout))), nil
-	case "clear":
-		if _, err := s.mustGit(ctx, r, "stash", "clear"); err != nil {
-			return ironcurtain.Result{}, err
-		}
-		return textResult("Removed every stash entry."), nil
+	return run(ctx, r, a, ref)
+}
+
+func (s *Server) stashList(ctx context.Context, r *repo, a stashArgs, _ string) (ironcurtain.Result, error) {
+	marker := newMarker()
+	cmd := []string{"stash", "list", "--format=%x1e" + marker[1:] + "%gd%x00%H%x00%gs"}
+	if a.Limit > 0 {
+		cmd = append(cmd, "-n", strconv.Itoa(a.Limit))
 	}
-	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	out, err := s.mustGit(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	entries, err := parseStashList(string(out.stdout), marker)
+	if err != nil {
+		return ironcurtain.Result{}, fmt.Errorf("git: %w", err)
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		fmt.Fprintf(&b, "%s: %s\n", e.Ref, e.Message)
+	}
+	if len(entries) == 0 {
+		b.WriteString("The stash is empty.")
+	}
+	return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"entries": entries})
+}
+
+func (s *Server) stashPush(ctx context.Context, r *repo, a stashArgs, _ string) (ironcurtain.Result, error) {
+	cmd := []string{"stash", "push"}
+	if a.Message != "" {
+		if strings.ContainsRune(a.Message, 0) {
+			return ironcurtain.Result{}, toolset.Failf("message contains NUL")
+		}
+		cmd = append(cmd, "--message="+a.Message)
+	}
+	if a.IncludeUntracked {
+		cmd = append(cmd, "--include-untracked")
+	}
+	if a.KeepIndex {
+		cmd = append(cmd, "--keep-index")
+	}
+	out, err := s.mustGit(ctx, r, append(cmd, "--")...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(orNone(s.clean(out.stdout))), nil
+}
+
+// stashRestore is pop and apply: it may stop on conflicts.
+func (s *Server) stashRestore(ctx context.Context, r *repo, a stashArgs, ref string) (ironcurtain.Result, error) {
+	cmd := []string{"stash", a.Mode}
+	if ref != "" {
+		cmd = append(cmd, ref)
+	}
+	out, err := s.git(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return s.outcome(ctx, r, cmd, out,
+		"Resolve the conflicts and stage the files with git_add; the stash entry was kept, drop it with mode=drop once done.")
+}
+
+func (s *Server) stashDrop(ctx context.Context, r *repo, _ stashArgs, ref string) (ironcurtain.Result, error) {
+	cmd := []string{"stash", "drop"}
+	if ref != "" {
+		cmd = append(cmd, ref)
+	}
+	out, err := s.mustGit(ctx, r, cmd...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(orNone(s.clean(out.stdout))), nil
+}
+
+func (s *Server) stashClear(ctx context.Context, r *repo, _ stashArgs, _ string) (ironcurtain.Result, error) {
+	if _, err := s.mustGit(ctx, r, "stash", "clear"); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult("Removed every stash entry."), nil
 }
