@@ -75,10 +75,7 @@ func checkBranchName(what, name string) error {
 // already): --force when force is set, then name, then start when it is
 // not empty, checked as the revision argument what.
 func refCommand(cmd []string, force bool, name, what, start string) ([]string, error) {
-	if force {
-		cmd = append(cmd, "--force")
-	}
-	cmd = append(cmd, "--end-of-options", name)
+	cmd = append(forceFlag(cmd, force), "--end-of-options", name)
 	if start == "" {
 		return cmd, nil
 	}
@@ -86,6 +83,14 @@ func refCommand(cmd []string, force bool, name, what, start string) ([]string, e
 		return nil, err
 	}
 	return append(cmd, start), nil
+}
+
+// forceFlag appends --force to cmd when force is set.
+func forceFlag(cmd []string, force bool) []string {
+	if force {
+		return append(cmd, "--force")
+	}
+	return cmd
 }
 
 // checkRevision checks a revision the tool reads (a commit, branch, tag,
