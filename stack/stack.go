@@ -90,7 +90,8 @@ type Options struct {
 	// policy like the first URL.
 	Fetch web.Options
 	// Git configures the git server beyond its roots and default directory,
-	// which the stack sets.
+	// which the stack sets; when Git.Jail is set, every path the policy
+	// protects is added to its Protected (masked inside the roots).
 	Git git.Options
 	// Vault holds credentials; the audit log redacts every value in it.
 	Vault ironcurtain.CredentialVault
@@ -276,6 +277,13 @@ func (s *Stack) builtin(name, sandbox string, opts Options, log *slog.Logger) (i
 	}
 	o := opts.Git
 	o.Roots, o.DefaultDir = roots, s.Policy.Sandbox()
+	if o.Jail != nil {
+		// Every path the policy protects is protected in git's jail too, a
+		// second layer: masked where it lies inside a root.
+		jp := *o.Jail
+		jp.Protected = append(slices.Clone(jp.Protected), s.Policy.ProtectedPaths()...)
+		o.Jail = &jp
+	}
 	return git.New(o)
 }
 

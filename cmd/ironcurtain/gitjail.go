@@ -13,8 +13,9 @@ import (
 
 // jailedStack assembles the trusted side of a command (exec, docker run)
 // with every git invocation in its jail, as serve runs it: the audit log,
-// the grants file and the further protected files out of reach, no network beyond what a
-// transfer needs. Where the kernel cannot enforce the jail it fails unless
+// the grants file and the further protected files out of reach (the stack
+// adds every path its policy protects, masked inside the sandbox), no
+// network beyond what a transfer needs. Where the kernel cannot enforce the jail it fails unless
 // unjailed accepts running git without it, a choice written to the audit
 // log and to stderr.
 func jailedStack(ctx context.Context, cmd string, opts stack.Options, unjailed bool, stderr io.Writer, protected ...string) (*stack.Stack, error) {

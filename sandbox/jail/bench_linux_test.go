@@ -5,6 +5,7 @@ package jail
 import (
 	"context"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -39,6 +40,34 @@ func BenchmarkLauncherStartup(b *testing.B) {
 		b.Run(p.name+"/jailed", func(b *testing.B) {
 			for b.Loop() {
 				c, err := Command(context.Background(), Policy{}, p.argv[0], p.argv[1:]...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// With a masked file and a masked directory in a granted one: the
+		// private namespace and root, and the masks.
+		b.Run(p.name+"/jailed-masked", func(b *testing.B) {
+			if !namespacesWork() {
+				b.Skip("no user and mount namespaces here")
+			}
+			dir := b.TempDir()
+			secret := filepath.Join(dir, "sub", "secret")
+			if err := os.MkdirAll(filepath.Join(dir, "private"), 0o700); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Dir(secret), 0o700); err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(secret, []byte("x"), 0o600); err != nil {
+				b.Fatal(err)
+			}
+			pol := Policy{ReadWrite: []string{dir}, Masked: []string{secret, filepath.Join(dir, "private")}}
+			for b.Loop() {
+				c, err := Command(context.Background(), pol, p.argv[0], p.argv[1:]...)
 				if err != nil {
 					b.Fatal(err)
 				}

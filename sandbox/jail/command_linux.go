@@ -21,7 +21,7 @@ func (c *Cmd) setup(ctx context.Context, g grants, exe, path string, argv []stri
 		ABI: e.Landlock, Seccomp: e.Seccomp,
 		RO: g.ro, RW: g.rw, Exec: g.exec, ExecOnly: g.execOnly,
 		Connect: g.connect, Bind: g.bind,
-		Unix: len(g.unix) > 0, Sockets: g.unix, Confine: e.UnixPaths,
+		Unix: len(g.unix) > 0, Sockets: g.unix, Confine: e.UnixPaths || e.Masked,
 		AnyPort: slices.Contains(e.Missing, ProtectTCPPorts),
 	}
 	if p.Confine {
@@ -30,6 +30,9 @@ func (c *Cmd) setup(ctx context.Context, g grants, exe, path string, argv []stri
 			return fmt.Errorf("jail: %w", err)
 		}
 		p.ParentNS = ns
+	}
+	if e.Masked {
+		p.Masked = g.masked
 	}
 	p.normalise()
 	b, err := p.encode()
@@ -67,10 +70,10 @@ func (c *Cmd) prepare() {
 }
 
 // detectFor is detect, plus the namespace probe when g grants Unix
-// sockets (only then is it needed, and it costs a process).
+// sockets or masks paths (only then is it needed, and it costs a process).
 func detectFor(g grants) kernel {
 	k := detect()
-	if len(g.unix) > 0 {
+	if len(g.unix) > 0 || len(g.masked) > 0 {
 		k.mountns = namespacesWork()
 	}
 	return k

@@ -39,7 +39,9 @@ const probeArg = "__ironcurtain_jail_probe__"
 
 // applyNamespaces makes attr start the process in a new user and mount
 // namespace, keeping the caller's other attributes (a process group).
-// The user's own uid and gid are mapped to themselves; for root, every
+// The user's own uid and gid are mapped to themselves; for root starting
+// the program as another user (a Credential without groups), that user is
+// the namespace's root; for root otherwise, every
 // id is, so that file ownership looks as it does outside.
 func applyNamespaces(attr *syscall.SysProcAttr) *syscall.SysProcAttr {
 	if attr == nil {
@@ -47,6 +49,17 @@ func applyNamespaces(attr *syscall.SysProcAttr) *syscall.SysProcAttr {
 	}
 	attr.Cloneflags |= confineFlags
 	uid, gid := os.Getuid(), os.Getgid()
+	if cr := attr.Credential; cr != nil && uid == 0 && len(cr.Groups) == 0 {
+		// Root starting the program as another user: that user is the
+		// namespace's root, so that the launcher, which becomes it before
+		// exec (supplementary groups cleared), keeps the capabilities it
+		// confines with, and the program acts on files as that user.
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(cr.Uid), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: int(cr.Gid), Size: 1}}
+		attr.GidMappingsEnableSetgroups = true
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{}}
+		return attr
+	}
 	if uid == 0 {
 		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
 		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
@@ -149,7 +162,7 @@ func confine(p *plan) error {
 	if p.Path != "" {
 		grants = append(grants, p.Path)
 	}
-	grants = append(append(append(grants, p.RO...), p.RW...), p.Sockets...)
+	grants = append(append(append(append(grants, p.RO...), p.RW...), p.Exec...), p.Sockets...)
 	for _, path := range grants {
 		f, dir, err := pin(path)
 		if err != nil {
@@ -211,6 +224,9 @@ func confine(p *plan) error {
 		if err != nil {
 			return fmt.Errorf("confine: binding %s: %w", s.path, err)
 		}
+	}
+	if err := maskPaths(root, rootSt.Dev, p.Path, p.Masked); err != nil {
+		return err
 	}
 	if err := unix.Fchdir(root); err != nil {
 		return fmt.Errorf("confine: %w", err)

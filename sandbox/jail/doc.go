@@ -83,15 +83,30 @@
 // namespace, so a Cmd whose SysProcAttr lost the clone flags fails closed
 // (Start puts them back; starting the embedded exec.Cmd does not).
 //
+// # Masked paths
+//
+// Landlock cannot deny a path beneath a granted directory, so a Policy
+// with Masked paths runs in the same private namespace and root, in which
+// the launcher covers each masked path with an empty read-only node of
+// mode 0 (a file over a file, a directory over a directory), resolving
+// and mounting by descriptor without following any link. The program can
+// neither read, list nor write a masked path, nor rename, delete or
+// replace it (a mount point is busy), nor move a directory between it and
+// its grant (each is made a mount point too); a masked path that does not
+// exist cannot be created, its deepest existing ancestor being read-only.
+// A masked file with other hard links is refused. Where the namespaces
+// cannot be made, masks need Accept to name masked-paths.
+//
 // # Kernel support, and running without
 //
 // [Check] and [Command] detect the Landlock ABI, seccomp and, for a Policy
-// with UnixSockets, whether the namespaces can be made (one probe process
+// with UnixSockets or Masked, whether the namespaces can be made (one probe process
 // per program run). A jail the kernel cannot enforce as written is
 // refused, never silently weakened: each [Protection] the Policy needs and
 // the kernel lacks — landlock, seccomp, tcp-ports (ABI 4), signal-scope
 // (ABI 6), abstract-unix-scope (ABI 6, with UnixSockets),
-// unix-socket-paths (namespaces and Landlock, with UnixSockets) — makes
+// unix-socket-paths (namespaces and Landlock, with UnixSockets),
+// masked-paths (namespaces and Landlock, with Masked) — makes
 // Command fail with [ErrUnsupported] unless Policy.Accept names it, or
 // Policy.Unsandboxed accepts whatever is missing; what ran without is
 // listed in [Enforcement].Missing for the caller's audit log. The launcher enforces the exact ABI the parent chose (not "best
@@ -104,7 +119,7 @@
 // binary again (/proc/self/exe) in launcher mode. This package's init
 // function recognises the mode before main runs, reads the plan (the
 // program, its grants, the ABI) from an inherited sealed memory file,
-// builds the private root (with UnixSockets), sets no_new_privs, drops
+// builds the private root (with UnixSockets or Masked), sets no_new_privs, drops
 // every capability, applies Landlock to all threads, installs the seccomp
 // filter, writes one byte on a status pipe and execs the program. The program and every grant travel in canonical
 // form (symbolic links resolved by the parent, where the credential check

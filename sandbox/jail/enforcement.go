@@ -42,11 +42,16 @@ const (
 	// program may connect to any socket its user can reach by path, the
 	// Docker daemon's included.
 	ProtectUnixPaths Protection = "unix-socket-paths"
+	// ProtectMaskedPaths: the Masked paths covered, in a private user and
+	// mount namespace, needed by Masked; like ProtectUnixPaths it also
+	// needs Landlock. Without it the program may read, write, rename and
+	// delete the masked paths inside its grants.
+	ProtectMaskedPaths Protection = "masked-paths"
 )
 
 // protections are all of them, in the order they are reported.
 var protections = []Protection{ProtectLandlock, ProtectSeccomp, ProtectTCPPorts, ProtectSignals,
-	ProtectAbstractUnix, ProtectUnixPaths}
+	ProtectAbstractUnix, ProtectUnixPaths, ProtectMaskedPaths}
 
 // Enforcement reports what a jail enforces on this machine. Record it
 // when a jailed server starts; Unsandboxed and Missing in particular are
@@ -64,6 +69,9 @@ type Enforcement struct {
 	// in which only the granted Unix socket paths exist (set with
 	// UnixSockets).
 	UnixPaths bool
+	// Masked reports that the Masked paths are covered (set with Masked
+	// entries inside the grants).
+	Masked bool
 	// Unsandboxed reports that protections the Policy needs are missing
 	// because the kernel lacks them, and the Policy accepted running
 	// without them (Accept or Unsandboxed).
@@ -85,6 +93,9 @@ func (e Enforcement) String() string {
 	}
 	if e.UnixPaths {
 		parts = append(parts, "unix socket paths")
+	}
+	if e.Masked {
+		parts = append(parts, "masked paths")
 	}
 	s := strings.Join(parts, ", ")
 	if s == "" {
@@ -141,7 +152,8 @@ func decide(p Policy, g grants, k kernel) (Enforcement, error) {
 		ProtectAbstractUnix: sockets && e.Landlock < scopeABI,
 		// Without Landlock, /proc/<pid>/root of the user's other processes
 		// would lead out of the private root.
-		ProtectUnixPaths: sockets && (!k.mountns || e.Landlock == 0),
+		ProtectUnixPaths:   sockets && (!k.mountns || e.Landlock == 0),
+		ProtectMaskedPaths: len(g.masked) > 0 && (!k.mountns || e.Landlock == 0),
 	}
 	var missing, refused []Protection
 	for _, pr := range protections {
@@ -158,6 +170,7 @@ func decide(p Policy, g grants, k kernel) (Enforcement, error) {
 			"name them in Policy.Accept to run with less", ErrUnsupported, joinProtections(refused), k.abi, k.seccomp, k.mountns)
 	}
 	e.UnixPaths = sockets && !lacks[ProtectUnixPaths]
+	e.Masked = len(g.masked) > 0 && !lacks[ProtectMaskedPaths]
 	if len(missing) > 0 {
 		e.Unsandboxed, e.Missing = true, missing
 	}

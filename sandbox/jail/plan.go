@@ -37,6 +37,9 @@ type plan struct {
 	// system paths, the grants and these.
 	Sockets []string `json:"sockets,omitempty"`
 	Confine bool     `json:"confine,omitempty"`
+	// Masked are the paths the launcher covers in the private root
+	// (canonical, sorted); they need Confine.
+	Masked []string `json:"masked,omitempty"`
 	// ParentNS identifies the parent's mount namespace (device and inode
 	// of /proc/self/ns/mnt): the launcher confines only in another one.
 	ParentNS [2]uint64 `json:"parentns,omitzero"`
@@ -123,6 +126,9 @@ func (p *plan) normalise() {
 	if len(p.Sockets) == 0 {
 		p.Sockets = nil
 	}
+	if len(p.Masked) == 0 {
+		p.Masked = nil
+	}
 }
 
 // check validates a plan on either side.
@@ -144,13 +150,16 @@ func (p *plan) check() error {
 	if p.ABI < 0 || p.ABI > maxABI {
 		return fmt.Errorf("landlock ABI %d out of range", p.ABI)
 	}
-	if p.Confine && (!p.Unix || len(p.Sockets) == 0) || len(p.Sockets) > 0 && !p.Unix {
-		return errors.New("socket grants need Unix sockets, and confinement socket grants")
+	if p.Confine && (!p.Unix || len(p.Sockets) == 0) && len(p.Masked) == 0 || len(p.Sockets) > 0 && !p.Unix {
+		return errors.New("socket grants need Unix sockets, and confinement socket grants or masks")
+	}
+	if len(p.Masked) > 0 && !p.Confine {
+		return errors.New("masked paths need confinement")
 	}
 	if len(p.Exec) > 0 && !p.ExecOnly {
 		return errors.New("plan lists executables without limiting execution to them")
 	}
-	for _, l := range [][]string{p.RO, p.RW, p.Sockets, p.Exec} {
+	for _, l := range [][]string{p.RO, p.RW, p.Sockets, p.Exec, p.Masked} {
 		for _, x := range l {
 			if err := planPath(x); err != nil {
 				return fmt.Errorf("grant %q: %w", x, err)

@@ -80,6 +80,20 @@ type Policy struct {
 	// Protected are further absolute paths that no ReadOnly or ReadWrite
 	// entry may contain or lie inside, in addition to [CredentialPaths].
 	Protected []string
+	// Masked are absolute paths inside ReadOnly or ReadWrite grants that
+	// the program may not touch although their directory is granted: it
+	// can neither read, list, write, rename, delete nor replace them, nor
+	// rename a directory between them and the grant. The program runs in
+	// a private user and mount namespace (as with UnixSockets) in which
+	// each is covered by an empty read-only node of mode 0; see
+	// ProtectMaskedPaths. A masked path that does not exist cannot be
+	// created: its deepest existing ancestor is read-only to the program
+	// (the whole grant, when that ancestor is the grant). Masking is by
+	// path: a masked file with other hard links is refused, and the same
+	// directory reached by another granted path (a bind mount of it) is
+	// not masked there. A Masked entry that is or contains a grant is
+	// refused; one inside no grant is already out of reach and ignored.
+	Masked []string
 
 	// Unsandboxed accepts running the program without whatever protection
 	// the kernel lacks — Landlock altogether (Linux before 5.13, Landlock
@@ -142,6 +156,7 @@ type grants struct {
 	execOnly      bool     // Execute was set: nothing else is executable
 	connect, bind []uint16
 	unix          []string // canonical socket paths and directories
+	masked        []string // canonical, inside ro or rw, sorted
 	env           []string
 }
 
@@ -179,6 +194,9 @@ func (p Policy) validate(homes []string) (grants, error) {
 		return grants{}, err
 	}
 	if g.unix, err = canonicalSockets(p.UnixSockets); err != nil {
+		return grants{}, err
+	}
+	if g.masked, err = canonicalMasked(p.Masked, slices.Concat(g.ro, g.rw), slices.Concat(g.exec, g.unix)); err != nil {
 		return grants{}, err
 	}
 	if len(g.unix) > 0 {

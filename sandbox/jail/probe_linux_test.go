@@ -63,6 +63,15 @@ func probe(verb, x string) error {
 	case "link":
 		from, to, _ := strings.Cut(x, ">")
 		return os.Link(from, to)
+	case "rename":
+		from, to, _ := strings.Cut(x, ">")
+		return os.Rename(from, to)
+	case "remove":
+		return syscall.Unlink(x)
+	case "rmdir":
+		return syscall.Rmdir(x)
+	case "chmod":
+		return syscall.Chmod(x, 0o644)
 	case "symlink-read":
 		from, to, _ := strings.Cut(x, ">")
 		if err := os.Symlink(from, to); err != nil {

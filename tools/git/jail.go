@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
@@ -19,35 +21,45 @@ var protocolPorts = map[string]uint16{"https": 443, "http": 80, "ssh": 22, "git"
 
 // gitJail is the sandbox every git invocation runs in when Options.Jail is
 // set: one policy for local invocations, one for clone, fetch, pull and
-// push.
+// push. Both are complete only once ready has run: git's exec path, which
+// takes a git process to learn, is asked at the first git call rather than
+// when the server starts.
 type gitJail struct {
 	local, network jail.Policy
 	enforcement    jail.Enforcement
+	// ready completes the policies, once, and checks the jailed git; every
+	// jailed invocation waits for it, and its error fails every one.
+	ready func() error
+}
+
+// jailStage marks the invocations ready makes itself: the exec-path
+// question, asked without the jail, and the version check, asked in the
+// jail ready is completing. Its type is this package's, so no caller can
+// set it.
+type jailStage struct {
+	j        *gitJail
+	unjailed bool
 }
 
 // setupJail derives the two policies from the server's configuration and
-// extra (Options.Jail), and checks them against the kernel once.
+// extra (Options.Jail), and checks them against the kernel at once, so
+// that New fails on a kernel that cannot enforce them.
 //
 // Both grant the roots read-write and, read-only, the server's private
 // directory (HOME, hooks, templates, credential sockets), git's exec path
 // and the files GIT_SSL_CAINFO and GIT_SSL_CAPATH name, plus extra's
-// ReadOnly and ReadWrite. The network policy adds TCP connections to the
-// well-known ports of the allowed transports, to the ports of the hosts
-// in Credentials and to extra's ConnectTCP, and Unix sockets when the
-// credential helper or an ssh agent needs them. Local invocations get no
-// network at all.
+// ReadOnly and ReadWrite. The protected paths of extra that lie inside a
+// root are masked (jail.Policy.Masked): git can neither read, write,
+// rename nor delete them although their root is granted. The network
+// policy adds TCP connections to the well-known ports of the allowed
+// transports, to the ports of the hosts in Credentials and to extra's
+// ConnectTCP, and Unix sockets when the credential helper or an ssh agent
+// needs them. Local invocations get no network at all.
 func (s *Server) setupJail(extra *jail.Policy) error {
 	if extra == nil {
 		return nil
 	}
-	// Asked before s.jail is set, so through the hardened exec without a
-	// sandbox: fixed environment, private HOME, nothing of this process's.
-	out, err := s.exec(context.Background(), invocation{dir: s.home, ceiling: s.base, args: []string{"--exec-path"}})
-	execPath := strings.TrimSpace(string(out.stdout))
-	if err != nil || !out.ok() || !filepath.IsAbs(execPath) {
-		return fmt.Errorf("git: asking %s for its exec path: %v %s", s.cfg.git, err, s.clean(out.stderr))
-	}
-	ro := append([]string{s.base, execPath}, extra.ReadOnly...)
+	ro := append([]string{s.base}, extra.ReadOnly...)
 	for _, kv := range s.cfg.env {
 		k, v, _ := strings.Cut(kv, "=")
 		if (k == "GIT_SSL_CAINFO" || k == "GIT_SSL_CAPATH") && filepath.IsAbs(v) {
@@ -58,16 +70,18 @@ func (s *Server) setupJail(extra *jail.Policy) error {
 		ReadOnly:         ro,
 		ReadWrite:        append(slices.Clone(s.cfg.roots), extra.ReadWrite...),
 		AllowCredentials: extra.AllowCredentials,
-		Protected:        extra.Protected,
 		Unsandboxed:      extra.Unsandboxed,
+		Accept:           extra.Accept,
 	}
+	local.Masked, local.Protected = splitProtected(extra.Protected, s.cfg.roots)
+	local.Masked = append(local.Masked, extra.Masked...)
 	// git and its own programs, nothing else: no shell, so no filter,
 	// textconv, merge driver, hook or helper a repository names can
 	// start, even one the server's key scan did not see. Hooks enabled
 	// by the operator are programs the repository chose (shell scripts,
 	// usually), so they keep the jail without this limit.
 	if !s.cfg.enableHooks {
-		local.Execute = append([]string{s.cfg.git, execPath}, extra.Execute...)
+		local.Execute = append([]string{s.cfg.git}, extra.Execute...)
 	}
 	network := local
 	if !s.cfg.enableHooks {
@@ -111,8 +125,52 @@ func (s *Server) setupJail(extra *jail.Policy) error {
 	if err != nil {
 		return fmt.Errorf("git: jail: %w", err)
 	}
-	s.jail = &gitJail{local: local, network: network, enforcement: e}
+	j := &gitJail{local: local, network: network, enforcement: e}
+	j.ready = sync.OnceValue(func() error { return s.completeJail(j) })
+	s.jail = j
 	return nil
+}
+
+// completeJail asks git for its exec path (through the hardened exec
+// without a sandbox: fixed environment, private HOME, nothing of this
+// process's), grants it to both policies, and checks that the jailed git
+// runs and is recent enough.
+func (s *Server) completeJail(j *gitJail) error {
+	ctx := context.WithValue(context.Background(), jailStage{}, jailStage{j: j, unjailed: true})
+	out, err := s.exec(ctx, invocation{dir: s.home, ceiling: s.base, args: []string{"--exec-path"}})
+	execPath := strings.TrimSpace(string(out.stdout))
+	if err != nil || !out.ok() || !filepath.IsAbs(execPath) {
+		return fmt.Errorf("git: asking %s for its exec path: %v %s", s.cfg.git, err, s.clean(out.stderr))
+	}
+	for _, p := range []*jail.Policy{&j.local, &j.network} {
+		p.ReadOnly = append(slices.Clone(p.ReadOnly), execPath)
+		if p.Execute != nil {
+			p.Execute = append(slices.Clone(p.Execute), execPath)
+		}
+		if _, err := jail.Check(*p); err != nil {
+			return fmt.Errorf("git: jail: %w", err)
+		}
+	}
+	return s.checkVersion(context.WithValue(context.Background(), jailStage{}, jailStage{j: j}))
+}
+
+// splitProtected returns the protected paths that lie inside a root (the
+// jail masks them) and the others (no grant may hold them).
+func splitProtected(protected, roots []string) (inside, outside []string) {
+	for _, p := range protected {
+		c := filepath.Clean(p)
+		if r, err := filepath.EvalSymlinks(c); err == nil {
+			c = r
+		} else if d, err := filepath.EvalSymlinks(filepath.Dir(c)); err == nil {
+			c = filepath.Join(d, filepath.Base(c))
+		}
+		if slices.ContainsFunc(roots, func(r string) bool { return c != r && realpath.Within(realpath.Fold(c), realpath.Fold(r)) }) {
+			inside = append(inside, p)
+		} else {
+			outside = append(outside, p)
+		}
+	}
+	return inside, outside
 }
 
 // jailSSH prepares ssh transports for a jail that executes no shell: git
@@ -165,8 +223,14 @@ type gitCmd struct {
 
 // command builds the process for git args.
 func (s *Server) command(ctx context.Context, network bool, args []string) (gitCmd, error) {
-	if s.jail == nil {
+	stage, _ := ctx.Value(jailStage{}).(jailStage)
+	if s.jail == nil || stage.j == s.jail && stage.unjailed {
 		return gitCmd{Cmd: exec.CommandContext(ctx, s.cfg.git, args...)}, nil
+	}
+	if stage.j != s.jail {
+		if err := s.jail.ready(); err != nil {
+			return gitCmd{}, err
+		}
 	}
 	p := s.jail.local
 	if network {

@@ -48,6 +48,11 @@ type Options struct {
 	// only trusts host keys found in the server's own (empty) home
 	// directory, so an operator who allows ssh sets this, for example to
 	// "ssh -F /dev/null -o BatchMode=yes -o UserKnownHostsFile=/etc/agent/known_hosts -i /etc/agent/id_ed25519".
+	// With Jail set and hooks off, git's jail executes no shell, so git
+	// must run the ssh program directly: the default is replaced by the ssh
+	// program alone (its options are what the jail enforces anyway), and
+	// an SSHCommand with arguments of its own is refused by New; name the
+	// program alone, and give the files it needs in Jail.ReadOnly.
 	SSHCommand string
 
 	// Timeout bounds every local git invocation; default 30s.
@@ -61,8 +66,12 @@ type Options struct {
 
 	// EnableHooks lets the repositories' own hooks run. It is off by
 	// default: a hook is a program chosen by whoever wrote the repository.
-	// With hooks on, a hook run during a push or fetch can also reach the
-	// credential helper of that invocation.
+	// With hooks on, a hook run during a push or fetch inherits that
+	// invocation's environment, which carries the credential git presents
+	// to the host; and git's jail no longer limits what may be executed
+	// (hooks are usually shell scripts), so a filter, driver or helper the
+	// repository names can run too, within the jail's file and network
+	// rules.
 	EnableHooks bool
 	// Identity is the author and committer of the commits the agent makes,
 	// unless git_commit names another author. Default "IronCurtain Agent"
@@ -73,11 +82,19 @@ type Options struct {
 	// the server's private directory and the CA files named in Env
 	// read-only; no network, except for clone, fetch, pull and push, which
 	// may connect to the well-known ports of AllowedProtocols (https 443,
-	// http 80, ssh 22, git 9418) and the ports of the hosts in Credentials.
-	// The Policy given adds to that — for example the key and known-hosts
-	// files an SSHCommand names, or the port of a forge on a non-standard
-	// one — and decides Unsandboxed; its Env is ignored (git's environment
-	// is fixed). New fails when the kernel cannot enforce the jail.
+	// http 80, ssh 22, git 9418), the ports of the hosts in Credentials and
+	// the ssh agent's socket (SSH_AUTH_SOCK in Env). Unless EnableHooks is
+	// set, only git and its exec path may be executed (and the ssh program
+	// when "ssh" is allowed, /bin/sh when "file" is). The Policy given adds
+	// to that — for example the key and known-hosts files an SSHCommand
+	// names, or the port of a forge on a non-standard one — and decides
+	// Unsandboxed and Accept; its Env is ignored (git's environment is
+	// fixed). Its Protected paths that lie inside a root are masked
+	// (jail.Policy.Masked: git can neither read, list, write, rename nor
+	// delete them, nor create one that does not exist yet); the others no
+	// grant may hold. New fails when the kernel cannot enforce the jail;
+	// git's exec path and the jailed git's version are checked at the first
+	// git call, once, and a failure there fails every call.
 	Jail *jail.Policy
 
 	// RunAs, when set, runs every git invocation as this user and group

@@ -66,4 +66,22 @@ func TestRunAs(t *testing.T) {
 
 	_, err = New(Options{Roots: []string{ws}, RunAs: &User{UID: 0, GID: 0}})
 	require.Error(t, err, "RunAs root is refused")
+
+	// A protected file inside the root is masked, which takes a private
+	// namespace: git still runs there as the user, and cannot read it.
+	masked := filepath.Join(ws, "r", "secret.env")
+	require.NoError(t, os.WriteFile(masked, []byte("TOPSECRET-c9\n"), 0o644))
+	sm, err := New(Options{Roots: []string{ws}, Jail: &jail.Policy{Protected: []string{masked}}, RunAs: &User{UID: uid, GID: gid}})
+	require.NoError(t, err)
+	defer sm.Close()
+	res = init(sm, filepath.Join(ws, "r2"))
+	require.False(t, res.IsError, res.Text())
+	fi, err := os.Stat(filepath.Join(ws, "r2", ".git", "HEAD"))
+	require.NoError(t, err)
+	require.EqualValues(t, uid, fi.Sys().(*syscall.Stat_t).Uid)
+	res, err = sm.Call(context.Background(), ironcurtain.ToolCall{Server: ServerName, Tool: "git_diff",
+		Arguments: map[string]any{"path": filepath.Join(ws, "r"), "includeUntracked": true}})
+	require.NoError(t, err)
+	require.NotContains(t, res.Text(), "TOPSECRET")
+	require.Contains(t, res.Text(), "secret.env\"): Permission denied", "git meets the mask")
 }

@@ -104,9 +104,11 @@ func New(opts Options) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.checkVersion(); err != nil {
-		s.Close()
-		return nil, err
+	if s.jail == nil { // a jailed git is checked at its first call
+		if err := s.checkVersion(context.Background()); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -124,8 +126,8 @@ func parseVersion(out string) (major, minor int, ok bool) {
 	return major, minor, err1 == nil && err2 == nil
 }
 
-func (s *Server) checkVersion() error {
-	out, err := s.exec(context.Background(), invocation{dir: s.home, ceiling: s.base, args: []string{"version"}})
+func (s *Server) checkVersion(ctx context.Context) error {
+	out, err := s.exec(ctx, invocation{dir: s.home, ceiling: s.base, args: []string{"version"}})
 	if err != nil {
 		return fmt.Errorf("git: running %s: %w", s.cfg.git, err)
 	}
