@@ -30,7 +30,9 @@ import (
 )
 
 // Handler runs one tool. A failure the model should see is a Result with
-// IsError (see [Errorf]); an error return means the tool could not be run.
+// IsError (see [Errorf]) or an [*Error] returned as the error, which [Set.Call]
+// turns into such a Result; any other error return means the tool could not
+// be run.
 type Handler func(ctx context.Context, args map[string]any) (ironcurtain.Result, error)
 
 // Tool is one entry of a [Set]: its definition and its handler.
@@ -76,8 +78,9 @@ func (s *Set) Tools(context.Context) ([]ironcurtain.Tool, error) {
 }
 
 // Call runs the named tool. An unknown tool is an error wrapping
-// [ironcurtain.ErrUnknownTool]. A handler that panics is reported as an error,
-// never as a crash of the caller.
+// [ironcurtain.ErrUnknownTool]. A handler's [*Error] becomes a tool-level
+// error result showing only its public text. A handler that panics is
+// reported as an error, never as a crash of the caller.
 func (s *Set) Call(ctx context.Context, call ironcurtain.ToolCall) (res ironcurtain.Result, err error) {
 	h, ok := s.handlers[call.Tool]
 	if !ok {
@@ -95,7 +98,11 @@ func (s *Set) Call(ctx context.Context, call ironcurtain.ToolCall) (res ironcurt
 	if args == nil {
 		args = map[string]any{}
 	}
-	return h(ctx, args)
+	res, err = h(ctx, args)
+	if e, ok := AsError(err); ok {
+		return e.Result(), nil
+	}
+	return res, err
 }
 
 // Errorf returns a tool-level error result: text for the model.

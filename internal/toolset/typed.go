@@ -54,8 +54,11 @@ func Typed[In any](def ironcurtain.Tool, handle func(ctx context.Context, in In)
 // float64 are "string", "boolean", "integer" and "number"; a slice is an
 // array of its element's schema; a map with string keys is an object whose
 // members have its element's schema; a pointer has its element's schema
-// (null is not admitted: leave the member out instead). Other types, embedded
-// fields and recursive types are refused, and so is a type that decodes
+// (null is not admitted: leave the member out instead). The fields of an
+// embedded struct without a json name are the struct's own, at its place,
+// as encoding/json decodes them (an argument many tools share is declared
+// once so). Other types, other embedded fields and recursive types are
+// refused, and so is a type that decodes
 // itself (json.Unmarshaler) unless it also implements [SchemaProvider].
 //
 // Two tags add to a field's schema:

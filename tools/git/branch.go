@@ -2,7 +2,6 @@ package git
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -39,16 +38,12 @@ func branchFormat(marker string) string {
 
 // parseBranches parses for-each-ref output made with branchFormat.
 func parseBranches(out, marker string) ([]Branch, error) {
-	branches := []Branch{}
-	recs := strings.Split(out, marker)
-	if strings.TrimSpace(recs[0]) != "" {
-		return nil, fmt.Errorf("unexpected branch listing %q", recs[0])
+	recs, err := splitRecords(out, marker, "branch", 7)
+	if err != nil {
+		return nil, err
 	}
-	for _, rec := range recs[1:] {
-		f := strings.Split(strings.TrimSuffix(rec, "\n"), "\x00")
-		if len(f) != 7 {
-			return nil, fmt.Errorf("malformed branch record %q", rec)
-		}
+	branches := []Branch{}
+	for _, f := range recs {
 		b := Branch{
 			Name: f[1], Remote: strings.HasPrefix(f[0], "refs/remotes/"), Commit: f[2],
 			Current: f[3] == "*", Upstream: f[4], Subject: f[6],
@@ -89,150 +84,113 @@ func parseTrack(t string, b *Branch) error {
 	return nil
 }
 
-// boolOrString is an argument that is either a boolean or a revision.
-type boolOrString struct {
-	set bool
-	rev string
-}
-
-func (v *boolOrString) UnmarshalJSON(b []byte) error {
-	var on bool
-	if err := json.Unmarshal(b, &on); err == nil {
-		v.set = on
-		return nil
-	}
-	if err := json.Unmarshal(b, &v.rev); err != nil {
-		return fmt.Errorf("must be a boolean or a commit")
-	}
-	v.set = true
-	return nil
-}
-
 type branchArgs struct {
-	Path          string        `json:"path"`
-	Mode          string        `json:"mode"`
-	BranchName    string        `json:"branchName"`
-	NewBranchName string        `json:"newBranchName"`
-	StartPoint    string        `json:"startPoint"`
-	Force         bool          `json:"force"`
-	All           bool          `json:"all"`
-	Remote        bool          `json:"remote"`
-	Merged        *boolOrString `json:"merged"`
-	NoMerged      *boolOrString `json:"noMerged"`
-	Limit         int           `json:"limit"`
+	repoPath
+	Mode          string        `json:"mode,omitempty" desc:"Operation." schema:"default=list,enum=list|create|delete|rename|show-current"`
+	BranchName    string        `json:"branchName,omitempty" desc:"Branch to create, delete or rename (rename: default the current branch)."`
+	NewBranchName string        `json:"newBranchName,omitempty" desc:"New name, for rename."`
+	StartPoint    string        `json:"startPoint,omitempty" desc:"Commit the new branch starts at (create; default HEAD)."`
+	Force         bool          `json:"force,omitempty" desc:"create: reset an existing branch; delete: delete even if unmerged; rename: overwrite." schema:"default=false"`
+	All           bool          `json:"all,omitempty" desc:"list: local and remote-tracking branches." schema:"default=false"`
+	Remote        bool          `json:"remote,omitempty" desc:"list: remote-tracking branches only; delete: delete a remote-tracking branch." schema:"default=false"`
+	Merged        *boolOrString `json:"merged,omitempty" desc:"list: only branches merged into HEAD (true) or into this commit."`
+	NoMerged      *boolOrString `json:"noMerged,omitempty" desc:"list: only branches not merged into HEAD (true) or into this commit."`
+	Limit         int           `json:"limit,omitempty" desc:"list: at most this many branches." schema:"minimum=1"`
 }
 
 func (s *Server) branchTool() toolset.Tool {
-	boolOrRev := func(name, desc string) prop {
-		return prop{name: name, schema: map[string]any{"description": desc,
-			"anyOf": []any{map[string]any{"type": "boolean"}, map[string]any{"type": "string"}}}}
-	}
-	return tool("git_branch", "Branches",
+	return typedTool("git_branch", "Branches",
 		"List, create, delete or rename branches, or show the current one. list returns text and structured content; delete with force removes unmerged work.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "create", "delete", "rename", "show-current").def("list"),
-			pStr("branchName", "Branch to create, delete or rename (rename: default the current branch)."),
-			pStr("newBranchName", "New name, for rename."),
-			pStr("startPoint", "Commit the new branch starts at (create; default HEAD)."),
-			pBool("force", "create: reset an existing branch; delete: delete even if unmerged; rename: overwrite.").def(false),
-			pBool("all", "list: local and remote-tracking branches.").def(false),
-			pBool("remote", "list: remote-tracking branches only; delete: delete a remote-tracking branch.").def(false),
-			boolOrRev("merged", "list: only branches merged into HEAD (true) or into this commit."),
-			boolOrRev("noMerged", "list: only branches not merged into HEAD (true) or into this commit."),
-			pInt("limit", "list: at most this many branches.", 1),
-		), s.branch)
+		annDestructive, s.branch)
 }
 
-func (s *Server) branch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[branchArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	var cmd []string
+// branch runs one mode of git_branch, each in its own handler: list and
+// show-current only read, create, delete and rename change refs.
+func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
 	switch a.Mode {
 	case "", "list":
 		return s.branchList(ctx, a)
 	case "show-current":
-		cmd = []string{"branch", "--show-current"}
+		return s.branchShowCurrent(ctx, a)
 	case "create":
-		if err := checkBranchName("branchName", a.BranchName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
-		}
-		cmd = []string{"branch"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		cmd = append(cmd, "--end-of-options", a.BranchName)
-		if a.StartPoint != "" {
-			if err := checkRevision("startPoint", a.StartPoint); err != nil {
-				return ironcurtain.Result{}, userErr(err)
-			}
-			cmd = append(cmd, a.StartPoint)
-		}
+		return s.branchCreate(ctx, a)
 	case "delete":
-		if err := checkRefName("branchName", a.BranchName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
-		}
-		cmd = []string{"branch", "--delete"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		if a.Remote {
-			cmd = append(cmd, "--remotes")
-		}
-		cmd = append(cmd, "--end-of-options", a.BranchName)
+		return s.branchDelete(ctx, a)
 	case "rename":
-		if err := checkBranchName("newBranchName", a.NewBranchName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
-		}
-		cmd = []string{"branch", "--move"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		cmd = append(cmd, "--end-of-options")
-		if a.BranchName != "" {
-			if err := checkRefName("branchName", a.BranchName); err != nil {
-				return ironcurtain.Result{}, userErr(err)
-			}
-			cmd = append(cmd, a.BranchName)
-		}
-		cmd = append(cmd, a.NewBranchName)
-	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return s.branchRename(ctx, a)
 	}
-	r, err := s.openRepo(ctx, a.Path)
+	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+}
+
+func (s *Server) branchShowCurrent(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	out, err := s.mustGitAt(ctx, a.Path, []string{"branch", "--show-current"})
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	out, err := s.mustGit(ctx, r, cmd...)
+	cur := strings.TrimSpace(string(out.stdout))
+	if cur == "" {
+		return textResult("HEAD is detached (no current branch)."), nil
+	}
+	return textResult(cur), nil
+}
+
+func (s *Server) branchCreate(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	if err := checkBranchName("branchName", a.BranchName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd, err := refCommand([]string{"branch"}, a.Force, a.BranchName, "startPoint", a.StartPoint)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	switch a.Mode {
-	case "show-current":
-		cur := strings.TrimSpace(string(out.stdout))
-		if cur == "" {
-			return textResult("HEAD is detached (no current branch)."), nil
-		}
-		return textResult(cur), nil
-	case "create":
-		return textResult(fmt.Sprintf("Created branch %s.", a.BranchName)), nil
-	case "delete":
-		return textResult(orNone(s.clean(out.stdout))), nil
-	default:
-		return textResult(fmt.Sprintf("Renamed branch to %s.", a.NewBranchName)), nil
+	if _, err := s.mustGitAt(ctx, a.Path, cmd); err != nil {
+		return ironcurtain.Result{}, err
 	}
+	return textResult(fmt.Sprintf("Created branch %s.", a.BranchName)), nil
+}
+
+func (s *Server) branchDelete(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("branchName", a.BranchName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"branch", "--delete"}
+	if a.Force {
+		cmd = append(cmd, "--force")
+	}
+	if a.Remote {
+		cmd = append(cmd, "--remotes")
+	}
+	out, err := s.mustGitAt(ctx, a.Path, append(cmd, "--end-of-options", a.BranchName))
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(orNone(s.clean(out.stdout))), nil
+}
+
+func (s *Server) branchRename(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
+	if err := checkBranchName("newBranchName", a.NewBranchName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"branch", "--move"}
+	if a.Force {
+		cmd = append(cmd, "--force")
+	}
+	cmd = append(cmd, "--end-of-options")
+	if a.BranchName != "" {
+		if err := checkRefName("branchName", a.BranchName); err != nil {
+			return ironcurtain.Result{}, err
+		}
+		cmd = append(cmd, a.BranchName)
+	}
+	if _, err := s.mustGitAt(ctx, a.Path, append(cmd, a.NewBranchName)); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(fmt.Sprintf("Renamed branch to %s.", a.NewBranchName)), nil
 }
 
 func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
 	marker := newMarker()
 	cmd := []string{"for-each-ref", "--format=" + branchFormat(marker)}
-	if a.Limit < 0 {
-		return ironcurtain.Result{}, userErrorf("limit must be positive")
-	}
-	if a.Limit > 0 {
-		cmd = append(cmd, "--count="+strconv.Itoa(a.Limit))
-	}
+	cmd = append(cmd, countFlag("--count=", a.Limit)...)
 	for _, f := range []struct {
 		flag string
 		v    *boolOrString
@@ -243,7 +201,7 @@ func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Resu
 			cmd = append(cmd, f.flag+"=HEAD")
 		default:
 			if err := checkRevision(f.flag[2:], f.v.rev); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, f.flag+"="+f.v.rev)
 		}
@@ -257,11 +215,7 @@ func (s *Server) branchList(ctx context.Context, a branchArgs) (ironcurtain.Resu
 	default:
 		cmd = append(cmd, "refs/heads/")
 	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.mustGit(ctx, r, cmd...)
+	out, err := s.mustGitAt(ctx, a.Path, cmd)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}

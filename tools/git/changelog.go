@@ -34,40 +34,27 @@ type Changelog struct {
 }
 
 type changelogArgs struct {
-	Path        string   `json:"path"`
-	ReviewTypes []string `json:"reviewTypes"`
-	MaxCommits  *int     `json:"maxCommits"`
-	MaxTags     *int     `json:"maxTags"`
-	SinceTag    string   `json:"sinceTag"`
-	Branch      string   `json:"branch"`
+	repoPath
+	ReviewTypes []string `json:"reviewTypes" desc:"Kinds of review to prepare material for." schema:"items.enum=security|features|storyline|gaps|breaking_changes|quality,minItems=1"`
+	MaxCommits  *int     `json:"maxCommits,omitempty" desc:"At most this many commits (up to 5000)." schema:"default=200,minimum=1"`
+	MaxTags     *int     `json:"maxTags,omitempty" desc:"At most this many tags (up to 1000)." schema:"default=100,minimum=0"`
+	SinceTag    string   `json:"sinceTag,omitempty" desc:"Only commits after this tag."`
+	Branch      string   `json:"branch,omitempty" desc:"Branch or commit to read (default HEAD)."`
 }
 
 func (s *Server) changelogTool() toolset.Tool {
-	types := prop{name: "reviewTypes", schema: map[string]any{
-		"type": "array", "minItems": 1, "description": "Kinds of review to prepare material for.",
-		"items": map[string]any{"type": "string", "enum": reviewTypes},
-	}}
-	return tool("git_changelog_analyze", "Gather history for review",
+	return typedTool("git_changelog_analyze", "Gather history for review",
 		"Collect commits and tags (optionally only those after sinceTag) with guidance for the requested kinds of review, for you to analyse. It changes nothing and does not analyse by itself.",
-		annRead, object(pRepo(), types.req(),
-			pInt("maxCommits", "At most this many commits (up to 5000).", 1).def(200),
-			pInt("maxTags", "At most this many tags (up to 1000).", 0).def(100),
-			pStr("sinceTag", "Only commits after this tag."),
-			pStr("branch", "Branch or commit to read (default HEAD)."),
-		), s.changelog)
+		annRead, s.changelog)
 }
 
-func (s *Server) changelog(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[changelogArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) changelog(ctx context.Context, a changelogArgs) (ironcurtain.Result, error) {
 	if len(a.ReviewTypes) == 0 {
-		return ironcurtain.Result{}, userErrorf("reviewTypes must name at least one of %s", strings.Join(reviewTypes, ", "))
+		return ironcurtain.Result{}, toolset.Failf("reviewTypes must name at least one of %s", strings.Join(reviewTypes, ", "))
 	}
 	for _, t := range a.ReviewTypes {
 		if !slices.Contains(reviewTypes, t) {
-			return ironcurtain.Result{}, userErrorf("unknown review type %q (want %s)", t, strings.Join(reviewTypes, ", "))
+			return ironcurtain.Result{}, toolset.Failf("unknown review type %q (want %s)", t, strings.Join(reviewTypes, ", "))
 		}
 	}
 	maxCommits, maxTags := 200, 100
@@ -78,19 +65,19 @@ func (s *Server) changelog(ctx context.Context, args map[string]any) (ironcurtai
 		maxTags = *a.MaxTags
 	}
 	if maxCommits < 1 || maxCommits > 5000 || maxTags < 0 || maxTags > 1000 {
-		return ironcurtain.Result{}, userErrorf("maxCommits must be 1 to 5000 and maxTags 0 to 1000")
+		return ironcurtain.Result{}, toolset.Failf("maxCommits must be 1 to 5000 and maxTags 0 to 1000")
 	}
 	rev := "HEAD"
 	if a.Branch != "" {
 		if err := checkRevision("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		rev = a.Branch
 	}
 	rng := rev
 	if a.SinceTag != "" {
 		if err := checkRefName("sinceTag", a.SinceTag); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		rng = "refs/tags/" + a.SinceTag + ".." + rev
 	}

@@ -10,31 +10,21 @@ import (
 )
 
 type checkoutArgs struct {
-	Path         string   `json:"path"`
-	Target       string   `json:"target"`
-	CreateBranch bool     `json:"createBranch"`
-	Force        bool     `json:"force"`
-	Paths        []string `json:"paths"`
-	Track        *bool    `json:"track"`
+	repoPath
+	Target       string   `json:"target" desc:"Branch, tag or commit to switch to; the new branch's name with createBranch; the source of the files with paths."`
+	CreateBranch bool     `json:"createBranch,omitempty" desc:"Create target as a new branch." schema:"default=false"`
+	Force        bool     `json:"force,omitempty" desc:"Discard local changes that would be overwritten." schema:"default=false"`
+	Paths        []string `json:"paths,omitempty" desc:"Restore only these files from target."`
+	Track        *bool    `json:"track,omitempty" desc:"Set (true) or do not set (false) the upstream of a branch created from a remote-tracking branch."`
 }
 
 func (s *Server) checkoutTool() toolset.Tool {
-	return tool("git_checkout", "Switch branches or restore files",
+	return typedTool("git_checkout", "Switch branches or restore files",
 		"Switch to a branch, tag or commit; with createBranch, create target as a new branch at HEAD and switch to it; with paths, restore those files from target instead. force discards local changes.",
-		annDestructive, object(pRepo(),
-			pStr("target", "Branch, tag or commit to switch to; the new branch's name with createBranch; the source of the files with paths.").req(),
-			pBool("createBranch", "Create target as a new branch.").def(false),
-			pBool("force", "Discard local changes that would be overwritten.").def(false),
-			pStrs("paths", "Restore only these files from target."),
-			pBool("track", "Set (true) or do not set (false) the upstream of a branch created from a remote-tracking branch."),
-		), s.checkout)
+		annDestructive, s.checkout)
 }
 
-func (s *Server) checkout(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[checkoutArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) checkout(ctx context.Context, a checkoutArgs) (ironcurtain.Result, error) {
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -56,15 +46,15 @@ func (s *Server) checkout(ctx context.Context, args map[string]any) (ironcurtain
 	switch {
 	case a.CreateBranch:
 		if len(paths) > 0 {
-			return ironcurtain.Result{}, userErrorf("createBranch cannot be combined with paths")
+			return ironcurtain.Result{}, toolset.Failf("createBranch cannot be combined with paths")
 		}
 		if err := checkBranchName("target", a.Target); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, "-b", a.Target)
 	default:
 		if err := checkRevision("target", a.Target); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(append(cmd, a.Target, "--"), paths...)
 	}
@@ -96,29 +86,20 @@ func (s *Server) checkout(ctx context.Context, args map[string]any) (ironcurtain
 }
 
 type resetArgs struct {
-	Path      string   `json:"path"`
-	Mode      string   `json:"mode"`
-	Target    string   `json:"target"`
-	Paths     []string `json:"paths"`
-	Confirmed bool     `json:"confirmed"`
+	repoPath
+	Mode      string   `json:"mode,omitempty" desc:"Reset mode." schema:"default=mixed,enum=soft|mixed|hard|merge|keep"`
+	Target    string   `json:"target,omitempty" desc:"Commit to reset to." schema:"default=HEAD"`
+	Paths     []string `json:"paths,omitempty" desc:"Unstage only these paths (mixed mode)."`
+	Confirmed bool     `json:"confirmed,omitempty" desc:"Required for hard resets, which discard uncommitted work." schema:"default=false"`
 }
 
 func (s *Server) resetTool() toolset.Tool {
-	return tool("git_reset", "Reset HEAD",
+	return typedTool("git_reset", "Reset HEAD",
 		"Move the current branch to target (default HEAD). soft keeps index and work tree; mixed (default) resets the index; hard also discards work-tree changes and needs confirmed=true; merge and keep reset while keeping local changes. With paths, unstage those files only.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Reset mode.", "soft", "mixed", "hard", "merge", "keep").def("mixed"),
-			pStr("target", "Commit to reset to.").def("HEAD"),
-			pStrs("paths", "Unstage only these paths (mixed mode)."),
-			pBool("confirmed", "Required for hard resets, which discard uncommitted work.").def(false),
-		), s.reset)
+		annDestructive, s.reset)
 }
 
-func (s *Server) reset(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[resetArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) reset(ctx context.Context, a resetArgs) (ironcurtain.Result, error) {
 	mode := a.Mode
 	if mode == "" {
 		mode = "mixed"
@@ -126,28 +107,28 @@ func (s *Server) reset(ctx context.Context, args map[string]any) (ironcurtain.Re
 	switch mode {
 	case "soft", "mixed", "hard", "merge", "keep":
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
 	target := a.Target
 	if target == "" {
 		target = "HEAD"
 	}
 	if err := checkRevision("target", target); err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
 	if mode == "hard" && !a.Confirmed {
-		return ironcurtain.Result{}, userErrorf("a hard reset discards uncommitted changes; call again with confirmed=true if that is intended")
+		return ironcurtain.Result{}, toolset.Failf("a hard reset discards uncommitted changes; call again with confirmed=true if that is intended")
 	}
 	// Like checkout, reset in git 2.39 rejects --end-of-options after a
 	// mode; the leading-dash check and the trailing "--" stand in for it.
 	var cmd []string
 	if len(paths) > 0 {
 		if mode != "mixed" {
-			return ironcurtain.Result{}, userErrorf("paths can only be reset in mixed mode")
+			return ironcurtain.Result{}, toolset.Failf("paths can only be reset in mixed mode")
 		}
 		cmd = append([]string{"reset", "--quiet", target, "--"}, paths...)
 	} else {
@@ -176,29 +157,20 @@ func (s *Server) reset(ctx context.Context, args map[string]any) (ironcurtain.Re
 }
 
 type cleanArgs struct {
-	Path        string `json:"path"`
-	Force       bool   `json:"force"`
-	DryRun      bool   `json:"dryRun"`
-	Directories bool   `json:"directories"`
-	Ignored     bool   `json:"ignored"`
+	repoPath
+	Force       bool `json:"force,omitempty" desc:"Really delete." schema:"default=false"`
+	DryRun      bool `json:"dryRun,omitempty" desc:"Only list what would be deleted." schema:"default=false"`
+	Directories bool `json:"directories,omitempty" desc:"Also remove untracked directories." schema:"default=false"`
+	Ignored     bool `json:"ignored,omitempty" desc:"Also remove ignored files." schema:"default=false"`
 }
 
 func (s *Server) cleanTool() toolset.Tool {
-	return tool("git_clean", "Remove untracked files",
+	return typedTool("git_clean", "Remove untracked files",
 		"Delete untracked files from the work tree. Needs force=true (or dryRun=true to only list what would go). directories also removes untracked directories; ignored also removes ignored files. Nested repositories are never removed.",
-		annDestructive, object(pRepo(),
-			pBool("force", "Really delete.").def(false),
-			pBool("dryRun", "Only list what would be deleted.").def(false),
-			pBool("directories", "Also remove untracked directories.").def(false),
-			pBool("ignored", "Also remove ignored files.").def(false),
-		), s.cleanFiles)
+		annDestructive, s.cleanFiles)
 }
 
-func (s *Server) cleanFiles(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[cleanArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) cleanFiles(ctx context.Context, a cleanArgs) (ironcurtain.Result, error) {
 	cmd := []string{"clean"}
 	switch {
 	case a.DryRun:
@@ -206,7 +178,7 @@ func (s *Server) cleanFiles(ctx context.Context, args map[string]any) (ironcurta
 	case a.Force:
 		cmd = append(cmd, "--force")
 	default:
-		return ironcurtain.Result{}, userErrorf("git_clean deletes untracked files for good; set force=true to delete, or dryRun=true to see what would be deleted")
+		return ironcurtain.Result{}, toolset.Failf("git_clean deletes untracked files for good; set force=true to delete, or dryRun=true to see what would be deleted")
 	}
 	if a.Directories {
 		cmd = append(cmd, "-d")
@@ -215,11 +187,7 @@ func (s *Server) cleanFiles(ctx context.Context, args map[string]any) (ironcurta
 		cmd = append(cmd, "-x")
 	}
 	cmd = append(cmd, "--")
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.mustGit(ctx, r, cmd...)
+	out, err := s.mustGitAt(ctx, a.Path, cmd)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}

@@ -10,31 +10,22 @@ import (
 )
 
 type addArgs struct {
-	Path   string   `json:"path"`
-	Paths  []string `json:"paths"`
-	Update bool     `json:"update"`
-	All    bool     `json:"all"`
-	Force  bool     `json:"force"`
+	repoPath
+	Paths  []string `json:"paths,omitempty" desc:"Files or directories to stage, relative to the repository."`
+	Update bool     `json:"update,omitempty" desc:"Stage modifications and deletions of tracked files only." schema:"default=false"`
+	All    bool     `json:"all,omitempty" desc:"Stage every change in the work tree, including untracked files and deletions." schema:"default=false"`
+	Force  bool     `json:"force,omitempty" desc:"Also stage ignored files." schema:"default=false"`
 }
 
 func (s *Server) addTool() toolset.Tool {
-	return tool("git_add", "Stage changes",
+	return typedTool("git_add", "Stage changes",
 		`Stage files for the next commit. paths are relative to the repository (default ["."]); update stages only tracked files, all stages every change including deletions; force adds ignored files.`,
-		annIdempotent, object(pRepo(),
-			pStrs("paths", "Files or directories to stage, relative to the repository."),
-			pBool("update", "Stage modifications and deletions of tracked files only.").def(false),
-			pBool("all", "Stage every change in the work tree, including untracked files and deletions.").def(false),
-			pBool("force", "Also stage ignored files.").def(false),
-		), s.add)
+		annIdempotent, s.add)
 }
 
-func (s *Server) add(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[addArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) add(ctx context.Context, a addArgs) (ironcurtain.Result, error) {
 	if a.Update && a.All {
-		return ironcurtain.Result{}, userErrorf("update and all cannot be combined")
+		return ironcurtain.Result{}, toolset.Failf("update and all cannot be combined")
 	}
 	cmd := []string{"add"}
 	switch {
@@ -88,7 +79,7 @@ func (s *Server) stagedSummary(ctx context.Context, r *repo) (string, error) {
 func pathspecs(what string, paths []string) ([]string, error) {
 	for _, p := range paths {
 		if err := checkPathspec(what, p); err != nil {
-			return nil, userErr(err)
+			return nil, err
 		}
 	}
 	return paths, nil
@@ -101,51 +92,32 @@ type authorArg struct {
 }
 
 type commitArgs struct {
-	Path         string     `json:"path"`
-	Message      string     `json:"message"`
-	Author       *authorArg `json:"author"`
-	Amend        bool       `json:"amend"`
-	AllowEmpty   bool       `json:"allowEmpty"`
-	NoVerify     bool       `json:"noVerify"`
-	FilesToStage []string   `json:"filesToStage"`
+	repoPath
+	Message      string     `json:"message" desc:"Commit message."`
+	Author       *authorArg `json:"author,omitempty" desc:"Author of the commit, instead of the server's identity."`
+	Amend        bool       `json:"amend,omitempty" desc:"Replace the last commit instead of adding one." schema:"default=false"`
+	AllowEmpty   bool       `json:"allowEmpty,omitempty" desc:"Allow a commit with no changes." schema:"default=false"`
+	NoVerify     bool       `json:"noVerify,omitempty" desc:"Skip pre-commit and commit-msg hooks (they are off unless the server enables them)." schema:"default=false"`
+	FilesToStage []string   `json:"filesToStage,omitempty" desc:"Files to stage before committing, relative to the repository."`
 }
 
 func (s *Server) commitTool() toolset.Tool {
-	author := prop{name: "author", schema: map[string]any{
-		"type": "object", "description": "Author of the commit, instead of the server's identity.",
-		"properties": map[string]any{
-			"name":  map[string]any{"type": "string"},
-			"email": map[string]any{"type": "string"},
-		},
-		"required": []string{"name", "email"}, "additionalProperties": false,
-	}}
-	return tool("git_commit", "Commit",
+	return typedTool("git_commit", "Commit",
 		"Record the staged changes as a new commit (optionally staging filesToStage first). amend replaces the last commit. Hooks never run unless the server enables them; commits are never signed.",
-		annDestructive, object(pRepo(),
-			pStr("message", "Commit message.").req(),
-			author,
-			pBool("amend", "Replace the last commit instead of adding one.").def(false),
-			pBool("allowEmpty", "Allow a commit with no changes.").def(false),
-			pBool("noVerify", "Skip pre-commit and commit-msg hooks (they are off unless the server enables them).").def(false),
-			pStrs("filesToStage", "Files to stage before committing, relative to the repository."),
-		), s.commit)
+		annDestructive, s.commit)
 }
 
-func (s *Server) commit(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[commitArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) commit(ctx context.Context, a commitArgs) (ironcurtain.Result, error) {
 	if strings.TrimSpace(a.Message) == "" {
-		return ironcurtain.Result{}, userErrorf("message must not be empty")
+		return ironcurtain.Result{}, toolset.Failf("message must not be empty")
 	}
 	if strings.ContainsRune(a.Message, 0) {
-		return ironcurtain.Result{}, userErrorf("message contains NUL")
+		return ironcurtain.Result{}, toolset.Failf("message contains NUL")
 	}
 	cmd := []string{"commit", "--no-gpg-sign", "--file=-"}
 	if a.Author != nil {
 		if err := validateIdentity(Identity(*a.Author)); err != nil {
-			return ironcurtain.Result{}, userErrorf("author: %v", err)
+			return ironcurtain.Result{}, toolset.Failf("author: %v", err)
 		}
 		cmd = append(cmd, "--author="+a.Author.Name+" <"+a.Author.Email+">")
 	}

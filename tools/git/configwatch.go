@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain/internal/gitrepo"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // The overrides of a call come from a scan of the repository's
@@ -76,7 +77,7 @@ func stateOf(path string) (fileState, error) {
 		return st, err
 	}
 	if !ti.Mode().IsRegular() {
-		return st, fmt.Errorf("%s is not a regular file", path)
+		return st, fmt.Errorf("%s is not a regular file: %w", path, errNotRegular)
 	}
 	b, err := gitrepo.ReadFile(path, maxWatchedConfig)
 	if err != nil {
@@ -94,7 +95,7 @@ func watchConfig(gitDir, commonDir string) (*configWatch, error) {
 	for _, p := range slices.Compact(paths) {
 		st, err := stateOf(p)
 		if err != nil {
-			return nil, userErrorf("refused: cannot read the repository configuration: %v", err)
+			return nil, toolset.Wrapf(err, "refused: cannot read the repository configuration (%s): %s", filepath.Base(p), pathReason(err))
 		}
 		w.files = append(w.files, st)
 	}
@@ -108,11 +109,11 @@ func (w *configWatch) checkKeys(keys []string) error {
 	for _, k := range keys {
 		lk := strings.ToLower(k)
 		if strings.HasPrefix(lk, "include.") || strings.HasPrefix(lk, "includeif.") {
-			return userErrorf("refused: the repository configuration includes other files (%s); the server acts only on "+
+			return toolset.Failf("refused: the repository configuration includes other files (%s); the server acts only on "+
 				"a repository whose configuration is one file it can hold still during the call", k)
 		}
 		if lk == "extensions.worktreeconfig" && len(w.files) > 1 && !w.files[1].exists {
-			return userErrorf("refused: the repository uses a worktree configuration (extensions.worktreeConfig) but " +
+			return toolset.Failf("refused: the repository uses a worktree configuration (extensions.worktreeConfig) but " +
 				"has none; create it (git config --worktree) or turn the extension off")
 		}
 	}
@@ -128,7 +129,7 @@ func (w *configWatch) check() error {
 	for _, old := range w.files {
 		now, err := stateOf(old.path)
 		if err != nil || now != old {
-			return userErrorf("refused: the repository configuration (%s) changed while git was running; the call is "+
+			return toolset.Failf("refused: the repository configuration (%s) changed while git was running; the call is "+
 				"stopped and its result withheld, since git may have read settings the server did not neutralise",
 				filepath.Base(old.path))
 		}

@@ -27,52 +27,38 @@ var autoExcluded = []string{
 const maxUntrackedDiffs = 50
 
 type diffArgs struct {
-	Path             string   `json:"path"`
-	Target           string   `json:"target"`
-	Source           string   `json:"source"`
-	Paths            []string `json:"paths"`
-	Staged           bool     `json:"staged"`
-	IncludeUntracked bool     `json:"includeUntracked"`
-	NameOnly         bool     `json:"nameOnly"`
-	Stat             bool     `json:"stat"`
-	ContextLines     *int     `json:"contextLines"`
-	AutoExclude      *bool    `json:"autoExclude"`
+	repoPath
+	Target           string   `json:"target,omitempty" desc:"Commit, branch or tag to compare against; with source, the end of the range."`
+	Source           string   `json:"source,omitempty" desc:"Start of the range when target is also given."`
+	Paths            []string `json:"paths,omitempty" desc:"Limit the diff to these paths."`
+	Staged           bool     `json:"staged,omitempty" desc:"Compare the index (staged changes) instead of the work tree." schema:"default=false"`
+	IncludeUntracked bool     `json:"includeUntracked,omitempty" desc:"Also show untracked files as additions." schema:"default=false"`
+	NameOnly         bool     `json:"nameOnly,omitempty" desc:"List changed file names only." schema:"default=false"`
+	Stat             bool     `json:"stat,omitempty" desc:"Show a per-file summary instead of the patch." schema:"default=false"`
+	ContextLines     *int     `json:"contextLines,omitempty" desc:"Lines of context around each change." schema:"default=3,minimum=0"`
+	AutoExclude      *bool    `json:"autoExclude,omitempty" desc:"Leave out lock files and minified assets." schema:"default=true"`
 }
 
 func (s *Server) diffTool() toolset.Tool {
-	return tool("git_diff", "Show changes",
+	return typedTool("git_diff", "Show changes",
 		"Show changes: work tree against the index (default), the index against HEAD (staged), the work tree or index against target, or from source to target. "+
 			"Lock files and minified assets are left out unless autoExclude is false. Long output is cut and marked.",
-		annRead, object(pRepo(),
-			pStr("target", "Commit, branch or tag to compare against; with source, the end of the range."),
-			pStr("source", "Start of the range when target is also given."),
-			pStrs("paths", "Limit the diff to these paths."),
-			pBool("staged", "Compare the index (staged changes) instead of the work tree.").def(false),
-			pBool("includeUntracked", "Also show untracked files as additions.").def(false),
-			pBool("nameOnly", "List changed file names only.").def(false),
-			pBool("stat", "Show a per-file summary instead of the patch.").def(false),
-			pInt("contextLines", "Lines of context around each change.", 0).def(3),
-			pBool("autoExclude", "Leave out lock files and minified assets.").def(true),
-		), s.diff)
+		annRead, s.diff)
 }
 
-func (s *Server) diff(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[diffArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) diff(ctx context.Context, a diffArgs) (ironcurtain.Result, error) {
 	ctxLines := 3
 	if a.ContextLines != nil {
 		ctxLines = *a.ContextLines
 	}
 	if ctxLines < 0 || ctxLines > 10000 {
-		return ironcurtain.Result{}, userErrorf("contextLines must be between 0 and 10000")
+		return ironcurtain.Result{}, toolset.Failf("contextLines must be between 0 and 10000")
 	}
 	if a.Source != "" && a.Target == "" {
 		a.Target, a.Source = a.Source, ""
 	}
 	if a.Staged && a.Source != "" {
-		return ironcurtain.Result{}, userErrorf("staged compares the index with one commit; it cannot be combined with source")
+		return ironcurtain.Result{}, toolset.Failf("staged compares the index with one commit; it cannot be combined with source")
 	}
 	format := []string{"--unified=" + strconv.Itoa(ctxLines)}
 	switch {
@@ -93,7 +79,7 @@ func (s *Server) diff(ctx context.Context, args map[string]any) (ironcurtain.Res
 			continue
 		}
 		if err := checkRevision(rv.name, rv.v); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, rv.v)
 	}
@@ -170,31 +156,22 @@ func (s *Server) untrackedDiffs(ctx context.Context, r *repo, paths, format []st
 }
 
 type showArgs struct {
-	Path     string `json:"path"`
-	Object   string `json:"object"`
-	Format   string `json:"format"`
-	Stat     bool   `json:"stat"`
-	FilePath string `json:"filePath"`
+	repoPath
+	Object   string `json:"object" desc:"Commit, tag, tree or blob to show (for example HEAD, v1.2, a1b2c3d)."`
+	Format   string `json:"format,omitempty" desc:"raw shows the object's raw headers." schema:"enum=raw"`
+	Stat     bool   `json:"stat,omitempty" desc:"Show a per-file summary instead of the patch." schema:"default=false"`
+	FilePath string `json:"filePath,omitempty" desc:"Show this file's contents at object."`
 }
 
 func (s *Server) showTool() toolset.Tool {
-	return tool("git_show", "Show an object",
+	return typedTool("git_show", "Show an object",
 		"Show a commit (message and patch), tag, tree or file contents. With filePath, show that file as it is in object. Long output is cut and marked.",
-		annRead, object(pRepo(),
-			pStr("object", "Commit, tag, tree or blob to show (for example HEAD, v1.2, a1b2c3d).").req(),
-			pEnum("format", "raw shows the object's raw headers.", "raw"),
-			pBool("stat", "Show a per-file summary instead of the patch.").def(false),
-			pStr("filePath", "Show this file's contents at object."),
-		), s.show)
+		annRead, s.show)
 }
 
-func (s *Server) show(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[showArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) show(ctx context.Context, a showArgs) (ironcurtain.Result, error) {
 	if err := checkRevision("object", a.Object); err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	cmd := append([]string{"show"}, diffFlags...)
 	switch a.Format {
@@ -202,7 +179,7 @@ func (s *Server) show(ctx context.Context, args map[string]any) (ironcurtain.Res
 	case "raw":
 		cmd = append(cmd, "--format=raw")
 	default:
-		return ironcurtain.Result{}, userErrorf("format must be \"raw\"")
+		return ironcurtain.Result{}, toolset.Failf("format must be \"raw\"")
 	}
 	if a.Stat {
 		cmd = append(cmd, "--stat")
@@ -210,7 +187,7 @@ func (s *Server) show(ctx context.Context, args map[string]any) (ironcurtain.Res
 	obj := a.Object
 	if a.FilePath != "" {
 		if err := checkPathspec("filePath", a.FilePath); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		obj += ":" + a.FilePath
 	}
@@ -219,31 +196,22 @@ func (s *Server) show(ctx context.Context, args map[string]any) (ironcurtain.Res
 }
 
 type blameArgs struct {
-	Path             string `json:"path"`
-	FilePath         string `json:"filePath"`
-	StartLine        int    `json:"startLine"`
-	EndLine          int    `json:"endLine"`
-	IgnoreWhitespace bool   `json:"ignoreWhitespace"`
+	repoPath
+	FilePath         string `json:"filePath" desc:"File to annotate, relative to the repository."`
+	StartLine        int    `json:"startLine,omitempty" desc:"First line (1-based)." schema:"minimum=1"`
+	EndLine          int    `json:"endLine,omitempty" desc:"Last line (1-based)." schema:"minimum=1"`
+	IgnoreWhitespace bool   `json:"ignoreWhitespace,omitempty" desc:"Ignore whitespace changes when assigning lines." schema:"default=false"`
 }
 
 func (s *Server) blameTool() toolset.Tool {
-	return tool("git_blame", "Line authorship",
+	return typedTool("git_blame", "Line authorship",
 		"Show who last changed each line of a file, and in which commit. Long output is cut and marked.",
-		annRead, object(pRepo(),
-			pStr("filePath", "File to annotate, relative to the repository.").req(),
-			pInt("startLine", "First line (1-based).", 1),
-			pInt("endLine", "Last line (1-based).", 1),
-			pBool("ignoreWhitespace", "Ignore whitespace changes when assigning lines.").def(false),
-		), s.blame)
+		annRead, s.blame)
 }
 
-func (s *Server) blame(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[blameArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) blame(ctx context.Context, a blameArgs) (ironcurtain.Result, error) {
 	if err := checkPathspec("filePath", a.FilePath); err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"blame", "--no-textconv", "--date=short"}
 	if a.IgnoreWhitespace {
@@ -251,9 +219,9 @@ func (s *Server) blame(ctx context.Context, args map[string]any) (ironcurtain.Re
 	}
 	switch {
 	case a.StartLine < 0 || a.EndLine < 0:
-		return ironcurtain.Result{}, userErrorf("startLine and endLine must be positive")
+		return ironcurtain.Result{}, toolset.Failf("startLine and endLine must be positive")
 	case a.StartLine > 0 && a.EndLine > 0 && a.EndLine < a.StartLine:
-		return ironcurtain.Result{}, userErrorf("endLine must not be before startLine")
+		return ironcurtain.Result{}, toolset.Failf("endLine must not be before startLine")
 	case a.StartLine > 0 || a.EndLine > 0:
 		start, end := "1", ""
 		if a.StartLine > 0 {
@@ -270,25 +238,18 @@ func (s *Server) blame(ctx context.Context, args map[string]any) (ironcurtain.Re
 }
 
 type reflogArgs struct {
-	Path     string `json:"path"`
-	Ref      string `json:"ref"`
-	MaxCount *int   `json:"maxCount"`
+	repoPath
+	Ref      string `json:"ref,omitempty" desc:"Ref whose log to show." schema:"default=HEAD"`
+	MaxCount *int   `json:"maxCount,omitempty" desc:"Number of entries (at most 10000)." schema:"default=25,minimum=1"`
 }
 
 func (s *Server) reflogTool() toolset.Tool {
-	return tool("git_reflog", "Reference log",
+	return typedTool("git_reflog", "Reference log",
 		"Show where a ref (default HEAD) has pointed, newest first: commits, checkouts, resets, rebases. Useful to find lost commits.",
-		annRead, object(pRepo(),
-			pStr("ref", "Ref whose log to show.").def("HEAD"),
-			pInt("maxCount", "Number of entries (at most 10000).", 1).def(25),
-		), s.reflog)
+		annRead, s.reflog)
 }
 
-func (s *Server) reflog(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[reflogArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) reflog(ctx context.Context, a reflogArgs) (ironcurtain.Result, error) {
 	ref, count := "HEAD", 25
 	if a.Ref != "" {
 		ref = a.Ref
@@ -297,10 +258,10 @@ func (s *Server) reflog(ctx context.Context, args map[string]any) (ironcurtain.R
 		count = *a.MaxCount
 	}
 	if count < 1 || count > maxLogCount {
-		return ironcurtain.Result{}, userErrorf("maxCount must be between 1 and %d", maxLogCount)
+		return ironcurtain.Result{}, toolset.Failf("maxCount must be between 1 and %d", maxLogCount)
 	}
 	if err := checkRevision("ref", ref); err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"reflog", "show", "--no-color", "--format=%h %gd: %gs (%ar)", "-n", strconv.Itoa(count), "--end-of-options", ref, "--"}
 	r, err := s.openRepo(ctx, a.Path)

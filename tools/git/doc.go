@@ -28,7 +28,12 @@
 //     branch and tag names starting with "-" are refused before git runs,
 //     and created refs must pass git's ref-name rules.
 //   - Repository paths, clone destinations and worktrees must lie inside
-//     [Options.Roots]; so must the git directory and work tree git finds.
+//     [Options.Roots], resolved as the kernel resolves them (".." after
+//     the symbolic links before it); so must the git directory and work
+//     tree git finds.
+//   - A failure is shown to the agent as a tool error built from a public
+//     message: no raw operating-system error, and no host path outside the
+//     roots (git's own messages are kept, with such paths redacted).
 //   - Each invocation has a time limit (the whole process group is killed)
 //     and an output cap.
 //

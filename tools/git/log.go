@@ -148,57 +148,40 @@ func signatureText(letter, signer string) string {
 }
 
 type logArgs struct {
-	Path          string `json:"path"`
-	MaxCount      *int   `json:"maxCount"`
-	Skip          int    `json:"skip"`
-	Since         string `json:"since"`
-	Until         string `json:"until"`
-	Author        string `json:"author"`
-	Grep          string `json:"grep"`
-	Branch        string `json:"branch"`
-	FilePath      string `json:"filePath"`
-	Oneline       bool   `json:"oneline"`
-	Stat          bool   `json:"stat"`
-	Patch         bool   `json:"patch"`
-	ShowSignature bool   `json:"showSignature"`
+	repoPath
+	MaxCount      *int   `json:"maxCount,omitempty" desc:"Number of commits to show (at most 10000)." schema:"default=10,minimum=1"`
+	Skip          int    `json:"skip,omitempty" desc:"Skip this many commits first." schema:"minimum=0"`
+	Since         string `json:"since,omitempty" desc:"Only commits after this date (\"2024-01-31\", \"2 weeks ago\")."`
+	Until         string `json:"until,omitempty" desc:"Only commits before this date."`
+	Author        string `json:"author,omitempty" desc:"Only commits whose author matches this pattern."`
+	Grep          string `json:"grep,omitempty" desc:"Only commits whose message matches this pattern."`
+	Branch        string `json:"branch,omitempty" desc:"Branch, tag or revision range to list (default HEAD)."`
+	FilePath      string `json:"filePath,omitempty" desc:"Only commits touching this path."`
+	Oneline       bool   `json:"oneline,omitempty" desc:"One line per commit." schema:"default=false"`
+	Stat          bool   `json:"stat,omitempty" desc:"Show changed files per commit." schema:"default=false"`
+	Patch         bool   `json:"patch,omitempty" desc:"Show the patch of each commit." schema:"default=false"`
+	ShowSignature bool   `json:"showSignature,omitempty" desc:"Report each commit's signature status." schema:"default=false"`
 }
 
 // maxLogCount bounds maxCount.
 const maxLogCount = 10000
 
 func (s *Server) logTool() toolset.Tool {
-	return tool("git_log", "Commit history",
+	return typedTool("git_log", "Commit history",
 		"Show commits, newest first, optionally filtered by date, author, message text, branch or file, with per-commit stat or patch. Returns text and structured content (hash, author, date, subject, body).",
-		annRead, object(pRepo(),
-			pInt("maxCount", "Number of commits to show (at most 10000).", 1).def(10),
-			pInt("skip", "Skip this many commits first.", 0),
-			pStr("since", `Only commits after this date ("2024-01-31", "2 weeks ago").`),
-			pStr("until", "Only commits before this date."),
-			pStr("author", "Only commits whose author matches this pattern."),
-			pStr("grep", "Only commits whose message matches this pattern."),
-			pStr("branch", "Branch, tag or revision range to list (default HEAD)."),
-			pStr("filePath", "Only commits touching this path."),
-			pBool("oneline", "One line per commit.").def(false),
-			pBool("stat", "Show changed files per commit.").def(false),
-			pBool("patch", "Show the patch of each commit.").def(false),
-			pBool("showSignature", "Report each commit's signature status.").def(false),
-		), s.log)
+		annRead, s.log)
 }
 
-func (s *Server) log(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[logArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) log(ctx context.Context, a logArgs) (ironcurtain.Result, error) {
 	count := 10
 	if a.MaxCount != nil {
 		count = *a.MaxCount
 	}
 	if count < 1 || count > maxLogCount {
-		return ironcurtain.Result{}, userErrorf("maxCount must be between 1 and %d", maxLogCount)
+		return ironcurtain.Result{}, toolset.Failf("maxCount must be between 1 and %d", maxLogCount)
 	}
 	if a.Skip < 0 {
-		return ironcurtain.Result{}, userErrorf("skip must not be negative")
+		return ironcurtain.Result{}, toolset.Failf("skip must not be negative")
 	}
 	marker := newMarker()
 	cmd := []string{"log", "--no-color", "--no-ext-diff", "--no-textconv", "--format=" + logFormat(marker, a.ShowSignature), "-n", strconv.Itoa(count)}
@@ -213,7 +196,7 @@ func (s *Server) log(ctx context.Context, args map[string]any) (ironcurtain.Resu
 			continue
 		}
 		if hasControl(f.v) || len(f.v) > maxArgLen {
-			return ironcurtain.Result{}, userErrorf("%s contains a control character or is too long", f.name)
+			return ironcurtain.Result{}, toolset.Failf("%s contains a control character or is too long", f.name)
 		}
 		cmd = append(cmd, f.flag+f.v)
 	}
@@ -226,14 +209,14 @@ func (s *Server) log(ctx context.Context, args map[string]any) (ironcurtain.Resu
 	cmd = append(cmd, "--end-of-options")
 	if a.Branch != "" {
 		if err := checkRevision("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, a.Branch)
 	}
 	cmd = append(cmd, "--")
 	if a.FilePath != "" {
 		if err := checkPathspec("filePath", a.FilePath); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, a.FilePath)
 	}

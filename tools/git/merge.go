@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -61,45 +60,34 @@ func (s *Server) outcome(ctx context.Context, r *repo, cmd []string, out output,
 
 func checkStrategy(st string) error {
 	if st != "" && !slices.Contains(strategies, st) {
-		return userErrorf("strategy must be one of %s", strings.Join(strategies, ", "))
+		return toolset.Failf("strategy must be one of %s", strings.Join(strategies, ", "))
 	}
 	return nil
 }
 
 type mergeArgs struct {
-	Path          string `json:"path"`
-	Branch        string `json:"branch"`
-	Strategy      string `json:"strategy"`
-	NoFastForward bool   `json:"noFastForward"`
-	Squash        bool   `json:"squash"`
-	Message       string `json:"message"`
-	Abort         bool   `json:"abort"`
+	repoPath
+	Branch        string `json:"branch,omitempty" desc:"Branch or commit to merge (not needed with abort)."`
+	Strategy      string `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
+	NoFastForward bool   `json:"noFastForward,omitempty" desc:"Always create a merge commit." schema:"default=false"`
+	Squash        bool   `json:"squash,omitempty" desc:"Stage the combined changes without committing or recording a merge." schema:"default=false"`
+	Message       string `json:"message,omitempty" desc:"Message of the merge commit."`
+	Abort         bool   `json:"abort,omitempty" desc:"Abandon a merge that stopped on conflicts." schema:"default=false"`
 }
 
 func (s *Server) mergeTool() toolset.Tool {
-	return tool("git_merge", "Merge",
+	return typedTool("git_merge", "Merge",
 		"Merge branch into the current branch. On conflicts the merge stops and the conflicted files are listed: resolve them, stage with git_add and finish with git_commit, or call again with abort=true.",
-		annDestructive, object(pRepo(),
-			pStr("branch", "Branch or commit to merge (not needed with abort)."),
-			pEnum("strategy", "Merge strategy.", strategies...),
-			pBool("noFastForward", "Always create a merge commit.").def(false),
-			pBool("squash", "Stage the combined changes without committing or recording a merge.").def(false),
-			pStr("message", "Message of the merge commit."),
-			pBool("abort", "Abandon a merge that stopped on conflicts.").def(false),
-		), s.merge)
+		annDestructive, s.merge)
 }
 
-func (s *Server) merge(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[mergeArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	if a.Abort {
 		cmd = []string{"merge", "--abort"}
 	} else {
 		if err := checkRevision("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		if err := checkStrategy(a.Strategy); err != nil {
 			return ironcurtain.Result{}, err
@@ -116,13 +104,22 @@ func (s *Server) merge(ctx context.Context, args map[string]any) (ironcurtain.Re
 		}
 		if a.Message != "" {
 			if strings.ContainsRune(a.Message, 0) {
-				return ironcurtain.Result{}, userErrorf("message contains NUL")
+				return ironcurtain.Result{}, toolset.Failf("message contains NUL")
 			}
 			cmd = append(cmd, "-m", a.Message)
 		}
 		cmd = append(cmd, "--end-of-options", a.Branch)
 	}
-	r, err := s.openWorkRepo(ctx, a.Path)
+	return s.runStoppable(ctx, a.Path, cmd, a.Abort, "Merge aborted; the branch is back where it was.",
+		"Resolve the conflicts, stage the files with git_add and finish with git_commit, or call git_merge with abort=true.")
+}
+
+// runStoppable runs a merge, rebase or cherry-pick command, one that may
+// stop on conflicts, in the work tree at path. An abort that succeeds
+// reports aborted; anything else reports its outcome, with hint when it
+// stopped on conflicts.
+func (s *Server) runStoppable(ctx context.Context, path string, cmd []string, abort bool, aborted, hint string) (ironcurtain.Result, error) {
+	r, err := s.openWorkRepo(ctx, path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -130,52 +127,40 @@ func (s *Server) merge(ctx context.Context, args map[string]any) (ironcurtain.Re
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	if a.Abort {
+	if abort {
 		if !out.ok() {
 			return ironcurtain.Result{}, s.gitFailed(cmd, out)
 		}
-		return structuredResult("Merge aborted; the branch is back where it was.", Outcome{Status: "ok"})
+		return structuredResult(aborted, Outcome{Status: "ok"})
 	}
-	return s.outcome(ctx, r, cmd, out,
-		"Resolve the conflicts, stage the files with git_add and finish with git_commit, or call git_merge with abort=true.")
+	return s.outcome(ctx, r, cmd, out, hint)
 }
 
 type rebaseArgs struct {
-	Path        string `json:"path"`
-	Mode        string `json:"mode"`
-	Upstream    string `json:"upstream"`
-	Branch      string `json:"branch"`
-	Interactive bool   `json:"interactive"`
-	Onto        string `json:"onto"`
-	Preserve    bool   `json:"preserve"`
+	repoPath
+	Mode        string `json:"mode,omitempty" desc:"Operation." schema:"default=start,enum=start|continue|abort|skip"`
+	Upstream    string `json:"upstream,omitempty" desc:"Branch or commit to rebase onto (start; default the upstream of the branch)."`
+	Branch      string `json:"branch,omitempty" desc:"Branch to rebase (start; default the current branch)."`
+	Interactive bool   `json:"interactive,omitempty" desc:"Use the interactive machinery with its default plan." schema:"default=false"`
+	Onto        string `json:"onto,omitempty" desc:"Start the replayed commits at this commit instead of upstream."`
+	Preserve    bool   `json:"preserve,omitempty" desc:"Keep merge commits (--rebase-merges)." schema:"default=false"`
 }
 
 func (s *Server) rebaseTool() toolset.Tool {
-	return tool("git_rebase", "Rebase",
+	return typedTool("git_rebase", "Rebase",
 		"Replay the current branch (or branch) on top of upstream. On conflicts the rebase stops: resolve, stage with git_add, then mode=continue; or mode=skip to drop the commit, mode=abort to go back. "+
 			"interactive runs the default plan unchanged (no editor is available); preserve keeps merge commits.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "start", "continue", "abort", "skip").def("start"),
-			pStr("upstream", "Branch or commit to rebase onto (start; default the upstream of the branch)."),
-			pStr("branch", "Branch to rebase (start; default the current branch)."),
-			pBool("interactive", "Use the interactive machinery with its default plan.").def(false),
-			pStr("onto", "Start the replayed commits at this commit instead of upstream."),
-			pBool("preserve", "Keep merge commits (--rebase-merges).").def(false),
-		), s.rebase)
+		annDestructive, s.rebase)
 }
 
-func (s *Server) rebase(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[rebaseArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) rebase(ctx context.Context, a rebaseArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	switch a.Mode {
 	case "", "start":
 		cmd = []string{"rebase", "--no-gpg-sign"}
 		if a.Onto != "" {
 			if err := checkRevision("onto", a.Onto); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, "--onto="+a.Onto)
 		}
@@ -187,81 +172,55 @@ func (s *Server) rebase(ctx context.Context, args map[string]any) (ironcurtain.R
 		}
 		cmd = append(cmd, "--end-of-options")
 		if a.Branch != "" && a.Upstream == "" {
-			return ironcurtain.Result{}, userErrorf("branch needs upstream")
+			return ironcurtain.Result{}, toolset.Failf("branch needs upstream")
 		}
 		for _, rv := range []struct{ name, v string }{{"upstream", a.Upstream}, {"branch", a.Branch}} {
 			if rv.v == "" {
 				continue
 			}
 			if err := checkRevision(rv.name, rv.v); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, rv.v)
 		}
 	case "continue", "abort", "skip":
 		cmd = []string{"rebase", "--" + a.Mode}
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
-	r, err := s.openWorkRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.git(ctx, r, cmd...)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	if a.Mode == "abort" {
-		if !out.ok() {
-			return ironcurtain.Result{}, s.gitFailed(cmd, out)
-		}
-		return structuredResult("Rebase aborted; the branch is back where it was.", Outcome{Status: "ok"})
-	}
-	return s.outcome(ctx, r, cmd, out,
+	return s.runStoppable(ctx, a.Path, cmd, a.Mode == "abort", "Rebase aborted; the branch is back where it was.",
 		"Resolve the conflicts and stage the files with git_add, then call git_rebase with mode=continue; or mode=skip to drop this commit, mode=abort to return to the state before the rebase.")
 }
 
 type cherryPickArgs struct {
-	Path              string   `json:"path"`
-	Commits           []string `json:"commits"`
-	NoCommit          bool     `json:"noCommit"`
-	ContinueOperation bool     `json:"continueOperation"`
-	Abort             bool     `json:"abort"`
-	Mainline          int      `json:"mainline"`
-	Strategy          string   `json:"strategy"`
-	Signoff           bool     `json:"signoff"`
+	repoPath
+	Commits           []string `json:"commits,omitempty" desc:"Commits to apply, in order (not needed with continueOperation or abort)."`
+	NoCommit          bool     `json:"noCommit,omitempty" desc:"Apply the changes to the index and work tree without committing." schema:"default=false"`
+	ContinueOperation bool     `json:"continueOperation,omitempty" desc:"Continue after resolving conflicts." schema:"default=false"`
+	Abort             bool     `json:"abort,omitempty" desc:"Abandon the cherry-pick in progress." schema:"default=false"`
+	Mainline          int      `json:"mainline,omitempty" desc:"Parent number (1-based) to diff against when picking a merge commit." schema:"minimum=1"`
+	Strategy          string   `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
+	Signoff           bool     `json:"signoff,omitempty" desc:"Add a Signed-off-by trailer." schema:"default=false"`
 }
 
 func (s *Server) cherryPickTool() toolset.Tool {
-	return tool("git_cherry_pick", "Cherry-pick",
+	return typedTool("git_cherry_pick", "Cherry-pick",
 		"Apply the changes of existing commits onto the current branch, each as a new commit. On conflicts it stops: resolve, stage with git_add, then continueOperation=true; or abort=true.",
-		annDestructive, object(pRepo(),
-			pStrs("commits", "Commits to apply, in order (not needed with continueOperation or abort)."),
-			pBool("noCommit", "Apply the changes to the index and work tree without committing.").def(false),
-			pBool("continueOperation", "Continue after resolving conflicts.").def(false),
-			pBool("abort", "Abandon the cherry-pick in progress.").def(false),
-			pInt("mainline", "Parent number (1-based) to diff against when picking a merge commit.", 1),
-			pEnum("strategy", "Merge strategy.", strategies...),
-			pBool("signoff", "Add a Signed-off-by trailer.").def(false),
-		), s.cherryPick)
+		annDestructive, s.cherryPick)
 }
 
-func (s *Server) cherryPick(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[cherryPickArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	switch {
 	case a.Abort && a.ContinueOperation:
-		return ironcurtain.Result{}, userErrorf("abort and continueOperation cannot be combined")
+		return ironcurtain.Result{}, toolset.Failf("abort and continueOperation cannot be combined")
 	case a.Abort:
 		cmd = []string{"cherry-pick", "--abort"}
 	case a.ContinueOperation:
 		cmd = []string{"cherry-pick", "--continue"}
 	default:
 		if len(a.Commits) == 0 {
-			return ironcurtain.Result{}, userErrorf("commits must name at least one commit")
+			return ironcurtain.Result{}, toolset.Failf("commits must name at least one commit")
 		}
 		if err := checkStrategy(a.Strategy); err != nil {
 			return ironcurtain.Result{}, err
@@ -270,12 +229,7 @@ func (s *Server) cherryPick(ctx context.Context, args map[string]any) (ironcurta
 		if a.NoCommit {
 			cmd = append(cmd, "--no-commit")
 		}
-		if a.Mainline < 0 {
-			return ironcurtain.Result{}, userErrorf("mainline must be positive")
-		}
-		if a.Mainline > 0 {
-			cmd = append(cmd, "--mainline="+strconv.Itoa(a.Mainline))
-		}
+		cmd = append(cmd, countFlag("--mainline=", a.Mainline)...)
 		if a.Strategy != "" {
 			cmd = append(cmd, "--strategy="+a.Strategy)
 		}
@@ -285,25 +239,11 @@ func (s *Server) cherryPick(ctx context.Context, args map[string]any) (ironcurta
 		cmd = append(cmd, "--end-of-options")
 		for _, c := range a.Commits {
 			if err := checkRevision("commit", c); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 			cmd = append(cmd, c)
 		}
 	}
-	r, err := s.openWorkRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.git(ctx, r, cmd...)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	if a.Abort {
-		if !out.ok() {
-			return ironcurtain.Result{}, s.gitFailed(cmd, out)
-		}
-		return structuredResult("Cherry-pick aborted.", Outcome{Status: "ok"})
-	}
-	return s.outcome(ctx, r, cmd, out,
+	return s.runStoppable(ctx, a.Path, cmd, a.Abort, "Cherry-pick aborted.",
 		"Resolve the conflicts and stage the files with git_add, then call git_cherry_pick with continueOperation=true, or with abort=true to give up.")
 }

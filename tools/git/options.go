@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
@@ -155,6 +156,7 @@ var allowedEnvGit = []string{"GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "GIT_HTTP_USER_
 // config is Options after validation, with defaults filled in.
 type config struct {
 	roots       []string // canonical
+	givenRoots  []string // as given, cleaned
 	defaultDir  string   // canonical, "" when there are no roots
 	git         string   // absolute
 	vault       ironcurtain.CredentialVault
@@ -184,7 +186,7 @@ func (o Options) validate() (*config, error) {
 		if !filepath.IsAbs(r) {
 			return nil, fmt.Errorf("git: root %q is not an absolute path", r)
 		}
-		canon, err := filepath.EvalSymlinks(r)
+		canon, _, err := realpath.Resolve(r, nil)
 		if err != nil {
 			return nil, fmt.Errorf("git: root %q: %w", r, err)
 		}
@@ -192,6 +194,7 @@ func (o Options) validate() (*config, error) {
 			return nil, fmt.Errorf("git: root %q is not a directory", r)
 		}
 		c.roots = append(c.roots, filepath.Clean(canon))
+		c.givenRoots = append(c.givenRoots, filepath.Clean(r))
 	}
 	switch {
 	case o.DefaultDir != "":

@@ -7,11 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
-// canonical returns the absolute, cleaned form of p with every symbolic
-// link in its existing part resolved. The part that does not exist yet
-// (a clone destination) is appended as written, after cleaning.
+// canonical returns the canonical form of the absolute path p, resolved
+// as the kernel resolves it (package internal/realpath, as the policy
+// resolves it): every symbolic link followed, also a dangling one, to
+// where its target would be; ".." applied after the links before it; the
+// part that does not exist yet (a clone destination) appended as written.
 func canonical(p string) (string, error) {
 	if p == "" {
 		return "", errors.New("empty path")
@@ -22,24 +27,8 @@ func canonical(p string) (string, error) {
 	if !filepath.IsAbs(p) {
 		return "", fmt.Errorf("path %q is not absolute", p)
 	}
-	p = filepath.Clean(p)
-	var rest []string
-	cur := p
-	for {
-		resolved, err := filepath.EvalSymlinks(cur)
-		if err == nil {
-			return filepath.Join(append([]string{resolved}, rest...)...), nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return "", err
-		}
-		parent := filepath.Dir(cur)
-		if parent == cur {
-			return "", err
-		}
-		rest = append([]string{filepath.Base(cur)}, rest...)
-		cur = parent
-	}
+	c, _, err := realpath.Resolve(p, nil)
+	return c, err
 }
 
 // within reports whether the canonical path p is root or lies below it,
@@ -76,14 +65,14 @@ func rootOf(roots []string, p string) (string, bool) {
 }
 
 // confine resolves an absolute path and checks that it lies inside a root.
-// The error text is fit for the model: it names the path the agent gave.
+// The error is a *toolset.Error naming the path the agent gave.
 func (s *Server) confine(p string) (string, error) {
 	canon, err := canonical(p)
 	if err != nil {
-		return "", fmt.Errorf("invalid path %q: %v", p, err)
+		return "", toolset.Wrapf(err, "cannot use path %q: %s", p, pathReason(err))
 	}
 	if !withinAny(s.cfg.roots, canon) {
-		return "", fmt.Errorf("path %q is outside the directories this git server may use", p)
+		return "", toolset.Failf("path %q is outside the directories this git server may use", p)
 	}
 	return canon, nil
 }

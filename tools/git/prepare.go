@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"path/filepath"
+	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
 )
@@ -21,9 +22,10 @@ var (
 // (including git_clone's destination and git_set_working_dir's target) is
 // resolved against it; git_worktree's worktreePath and newPath are
 // resolved against the repository path, as git would. Paths are made
-// absolute and cleaned, not resolved through symbolic links — the policy
-// does that, and the tools check the resolved path against the roots
-// again. call.Arguments is never modified; a changed call gets a new map.
+// absolute and resolved as the kernel resolves them (internal/realpath:
+// ".." after the symbolic links before it, never lexically first), as
+// the policy resolves them; the tools resolve them again when they run
+// and check the result against the roots. call.Arguments is never modified; a changed call gets a new map.
 //
 // PrepareCall fails, denying the call, when a path must be resolved and
 // the session has no working directory.
@@ -46,13 +48,14 @@ func (s *Server) PrepareCall(_ context.Context, call ironcurtain.ToolCall) (iron
 		if err != nil {
 			return call, err
 		}
+		abs = resolved(abs)
 		if !present || abs != p {
 			args["path"], changed = abs, true
 		}
 		if call.Tool == "git_worktree" {
 			for _, k := range []string{"worktreePath", "newPath"} {
 				if v, ok := args[k].(string); ok && v != "" {
-					if w := resolveAgainst(abs, v); w != v {
+					if w := resolved(resolveAgainst(abs, v)); w != v {
 						args[k], changed = w, true
 					}
 				}
@@ -67,10 +70,11 @@ func (s *Server) PrepareCall(_ context.Context, call ironcurtain.ToolCall) (iron
 
 // absPath resolves a path argument: "" and "." mean the session's working
 // directory, a relative path is relative to it. The result is absolute
-// and cleaned.
+// and otherwise as written: ".." is not applied lexically, since after a
+// symbolic link it names something else; [canonical] resolves it.
 func (s *Server) absPath(session, p string) (string, error) {
 	if filepath.IsAbs(p) {
-		return filepath.Clean(p), nil
+		return p, nil
 	}
 	wd, err := s.workingDir(session)
 	if err != nil {
@@ -79,10 +83,25 @@ func (s *Server) absPath(session, p string) (string, error) {
 	return resolveAgainst(wd, p), nil
 }
 
-// resolveAgainst makes p absolute relative to dir.
-func resolveAgainst(dir, p string) string {
-	if filepath.IsAbs(p) {
-		return filepath.Clean(p)
+// resolved returns the canonical form of the absolute path p, or p when
+// it cannot be resolved (the policy and the tool refuse it then).
+func resolved(p string) string {
+	if c, err := canonical(p); err == nil {
+		return c
 	}
-	return filepath.Join(dir, p)
+	return p
+}
+
+// resolveAgainst makes p absolute relative to dir, without cleaning it
+// (see absPath).
+func resolveAgainst(dir, p string) string {
+	switch {
+	case filepath.IsAbs(p):
+		return p
+	case p == "" || p == ".":
+		return dir
+	case strings.HasPrefix(p, "./"):
+		p = strings.TrimLeft(p[2:], "/")
+	}
+	return strings.TrimSuffix(dir, "/") + "/" + p
 }

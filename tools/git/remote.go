@@ -54,103 +54,114 @@ func parseRemotes(out string) ([]Remote, error) {
 }
 
 type remoteArgs struct {
-	Path    string `json:"path"`
-	Mode    string `json:"mode"`
-	Name    string `json:"name"`
-	URL     string `json:"url"`
-	NewName string `json:"newName"`
-	Push    bool   `json:"push"`
+	repoPath
+	Mode    string `json:"mode,omitempty" desc:"Operation." schema:"default=list,enum=list|add|remove|rename|get-url|set-url"`
+	Name    string `json:"name,omitempty" desc:"Remote name (all modes but list)."`
+	URL     string `json:"url,omitempty" desc:"Remote URL (add, set-url)."`
+	NewName string `json:"newName,omitempty" desc:"New name (rename)."`
+	Push    bool   `json:"push,omitempty" desc:"get-url, set-url: the push URL instead of the fetch URL." schema:"default=false"`
 }
 
 func (s *Server) remoteTool() toolset.Tool {
-	return tool("git_remote", "Remotes",
+	return typedTool("git_remote", "Remotes",
 		"List remotes, add one, remove or rename one, or get or set a remote's URL (push=true for the push URL). URLs must use a transport the server allows.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "add", "remove", "rename", "get-url", "set-url").def("list"),
-			pStr("name", "Remote name (all modes but list)."),
-			pStr("url", "Remote URL (add, set-url)."),
-			pStr("newName", "New name (rename)."),
-			pBool("push", "get-url, set-url: the push URL instead of the fetch URL.").def(false),
-		), s.remote)
+		annDestructive, s.remote)
 }
 
-func (s *Server) remote(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[remoteArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	mode := a.Mode
-	if mode == "" {
-		mode = "list"
-	}
-	var cmd []string
-	switch mode {
-	case "list":
-		cmd = []string{"remote", "--verbose"}
+// remote runs one mode of git_remote, each in its own handler: list and
+// get-url only read; add and set-url point a remote at a URL, which must
+// use an allowed transport; remove and rename change the configuration.
+func (s *Server) remote(ctx context.Context, a remoteArgs) (ironcurtain.Result, error) {
+	var run func(context.Context, *repo, remoteArgs) (ironcurtain.Result, error)
+	switch a.Mode {
+	case "", "list":
+		run = s.remoteList
+	case "get-url":
+		run = s.remoteGetURL
 	case "add", "set-url":
-		if err := checkRefName("name", a.Name); err != nil {
-			return ironcurtain.Result{}, userErr(err)
-		}
-		cmd = []string{"remote", mode}
-		if mode == "set-url" && a.Push {
-			cmd = append(cmd, "--push")
-		}
-		cmd = append(cmd, "--end-of-options", a.Name, a.URL)
-	case "remove", "get-url":
-		if err := checkRefName("name", a.Name); err != nil {
-			return ironcurtain.Result{}, userErr(err)
-		}
-		cmd = []string{"remote", mode}
-		if mode == "get-url" && a.Push {
-			cmd = append(cmd, "--push")
-		}
-		cmd = append(cmd, "--end-of-options", a.Name)
+		run = s.remoteSetURL
+	case "remove":
+		run = s.remoteRemove
 	case "rename":
-		if err := checkRefName("name", a.Name); err != nil {
-			return ironcurtain.Result{}, userErr(err)
-		}
-		if err := checkRefName("newName", a.NewName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
-		}
-		cmd = []string{"remote", "rename", "--end-of-options", a.Name, a.NewName}
+		run = s.remoteRename
 	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	}
+	if a.Mode != "" && a.Mode != "list" {
+		if err := checkRefName("name", a.Name); err != nil {
+			return ironcurtain.Result{}, err
+		}
 	}
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	if mode == "add" || mode == "set-url" {
-		if _, err := s.checkRemoteURL("url", a.URL, r.dir); err != nil {
-			return ironcurtain.Result{}, err
-		}
-	}
-	out, err := s.mustGit(ctx, r, cmd...)
+	return run(ctx, r, a)
+}
+
+func (s *Server) remoteList(ctx context.Context, r *repo, _ remoteArgs) (ironcurtain.Result, error) {
+	out, err := s.mustGit(ctx, r, "remote", "--verbose")
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	switch mode {
-	case "list":
-		remotes, err := parseRemotes(string(out.stdout))
-		if err != nil {
-			return ironcurtain.Result{}, fmt.Errorf("git: %w", err)
-		}
-		var b strings.Builder
-		for _, rm := range remotes {
-			fmt.Fprintf(&b, "%s\t%s (fetch)\n%s\t%s (push)\n", rm.Name, rm.FetchURL, rm.Name, rm.PushURL)
-		}
-		if len(remotes) == 0 {
-			b.WriteString("No remotes.")
-		}
-		return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"remotes": remotes})
-	case "get-url":
-		return textResult(redactURL(strings.TrimSpace(string(out.stdout)))), nil
-	case "add":
+	remotes, err := parseRemotes(string(out.stdout))
+	if err != nil {
+		return ironcurtain.Result{}, fmt.Errorf("git: %w", err)
+	}
+	var b strings.Builder
+	for _, rm := range remotes {
+		fmt.Fprintf(&b, "%s\t%s (fetch)\n%s\t%s (push)\n", rm.Name, rm.FetchURL, rm.Name, rm.PushURL)
+	}
+	if len(remotes) == 0 {
+		b.WriteString("No remotes.")
+	}
+	return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"remotes": remotes})
+}
+
+// urlCommand is "git remote <mode> [--push] --end-of-options <name>".
+func urlCommand(mode string, push bool, name string) []string {
+	cmd := []string{"remote", mode}
+	if push {
+		cmd = append(cmd, "--push")
+	}
+	return append(cmd, "--end-of-options", name)
+}
+
+func (s *Server) remoteGetURL(ctx context.Context, r *repo, a remoteArgs) (ironcurtain.Result, error) {
+	out, err := s.mustGit(ctx, r, urlCommand("get-url", a.Push, a.Name)...)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(redactURL(strings.TrimSpace(string(out.stdout)))), nil
+}
+
+// remoteSetURL is add and set-url.
+func (s *Server) remoteSetURL(ctx context.Context, r *repo, a remoteArgs) (ironcurtain.Result, error) {
+	if _, err := s.checkRemoteURL("url", a.URL, r.dir); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if _, err := s.mustGit(ctx, r, append(urlCommand(a.Mode, a.Mode == "set-url" && a.Push, a.Name), a.URL)...); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if a.Mode == "add" {
 		return textResult(fmt.Sprintf("Added remote %s (%s).", a.Name, redactURL(a.URL))), nil
-	case "set-url":
-		return textResult(fmt.Sprintf("Set the URL of %s to %s.", a.Name, redactURL(a.URL))), nil
-	case "remove":
-		return textResult(fmt.Sprintf("Removed remote %s.", a.Name)), nil
+	}
+	return textResult(fmt.Sprintf("Set the URL of %s to %s.", a.Name, redactURL(a.URL))), nil
+}
+
+func (s *Server) remoteRemove(ctx context.Context, r *repo, a remoteArgs) (ironcurtain.Result, error) {
+	if _, err := s.mustGit(ctx, r, "remote", "remove", "--end-of-options", a.Name); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(fmt.Sprintf("Removed remote %s.", a.Name)), nil
+}
+
+func (s *Server) remoteRename(ctx context.Context, r *repo, a remoteArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("newName", a.NewName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if _, err := s.mustGit(ctx, r, "remote", "rename", "--end-of-options", a.Name, a.NewName); err != nil {
+		return ironcurtain.Result{}, err
 	}
 	return textResult(fmt.Sprintf("Renamed remote %s to %s.", a.Name, a.NewName)), nil
 }

@@ -2,6 +2,7 @@ package git
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/gitrepo"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // repo is a repository the server has located and checked for one call.
@@ -84,14 +86,14 @@ func parseLocation(out string) (location, error) {
 func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 	abs, err := s.absPath(sessionOf(ctx), pathArg)
 	if err != nil {
-		return nil, userErr(err)
+		return nil, err
 	}
 	dir, err := s.confine(abs)
 	if err != nil {
-		return nil, userErr(err)
+		return nil, err
 	}
 	if !isDir(dir) {
-		return nil, userErrorf("%s is not a directory", abs)
+		return nil, toolset.Failf("there is no directory at %s", abs)
 	}
 	r := &repo{dir: dir, ceiling: s.ceilingFor(dir)}
 	inv := invocation{dir: dir, ceiling: r.ceiling}
@@ -125,15 +127,15 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 		return nil, locErr
 	}
 	if !locOut.ok() {
-		return nil, userErrorf("%s is not in a git repository (or the repository is outside the allowed directories): %s",
+		return nil, toolset.Failf("%s is not in a git repository (or the repository is outside the allowed directories): %s",
 			abs, s.clean(locOut.stderr))
 	}
 	loc, err := parseLocation(string(locOut.stdout))
 	if err != nil {
-		return nil, userErrorf("refused: cannot determine the repository of %s", abs)
+		return nil, toolset.Failf("refused: cannot determine the repository of %s", abs)
 	}
 	if !loc.bare && !loc.inside {
-		return nil, userErrorf("%s is inside a .git directory or outside its repository's work tree; name the work tree instead", abs)
+		return nil, toolset.Failf("%s is inside a .git directory or outside its repository's work tree; name the work tree instead", abs)
 	}
 	r.bare = loc.bare
 	commonDir := loc.commonDir
@@ -153,7 +155,7 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 	for _, p := range check {
 		canon, err := canonical(*p)
 		if err != nil || !within(root, canon) {
-			return nil, userErrorf("refused: the repository at %s keeps its git directory or work tree outside the allowed directory %s", abs, root)
+			return nil, toolset.Failf("refused: the repository at %s keeps its git directory or work tree outside the allowed directory %s", abs, root)
 		}
 		*p = canon
 	}
@@ -162,14 +164,14 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 	// can move, is git's own answer, checked above), and every location of it (object
 	// directories and alternates included) must lie in the same root.
 	if foundErr != nil {
-		return nil, userErrorf("refused: cannot resolve the repository of %s: %v", abs, foundErr)
+		return nil, toolset.Wrapf(foundErr, "refused: cannot resolve the repository of %s", abs)
 	}
 	if found.GitDir != r.gitDir || found.CommonDir != r.commonDir || (!r.bare && !found.IncludesSkipped && found.WorkTree != r.top) {
-		return nil, userErrorf("refused: the repository of %s does not resolve unambiguously", abs)
+		return nil, toolset.Failf("refused: the repository of %s does not resolve unambiguously", abs)
 	}
 	for _, loc := range found.Locations() {
 		if !within(root, loc) {
-			return nil, userErrorf("refused: the repository at %s uses %s, outside the allowed directory %s", abs, loc, root)
+			return nil, toolset.Wrapf(errors.New(loc), "refused: the repository at %s uses a directory outside the allowed directory %s (an alternate object store or a git directory elsewhere)", abs, root)
 		}
 	}
 
@@ -177,11 +179,11 @@ func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
 		return nil, kErr
 	}
 	if !kOut.ok() {
-		return nil, userErrorf("cannot read the repository configuration: %s", s.clean(kOut.stderr))
+		return nil, toolset.Failf("cannot read the repository configuration: %s", s.clean(kOut.stderr))
 	}
 	keys, err := parseConfigKeys(kOut.stdout)
 	if err != nil {
-		return nil, userErrorf("refused: %v", err)
+		return nil, toolset.Failf("refused: %v", err)
 	}
 	if err := r.watch.checkKeys(keys); err != nil {
 		return nil, err
@@ -232,11 +234,11 @@ func (s *Server) rewatch(ctx context.Context, r *repo) error {
 		return err
 	}
 	if !out.ok() {
-		return userErrorf("cannot read the repository configuration: %s", s.clean(out.stderr))
+		return toolset.Failf("cannot read the repository configuration: %s", s.clean(out.stderr))
 	}
 	keys, err := parseConfigKeys(out.stdout)
 	if err != nil {
-		return userErrorf("refused: %v", err)
+		return toolset.Failf("refused: %v", err)
 	}
 	if err := w.checkKeys(keys); err != nil {
 		return err
@@ -247,12 +249,12 @@ func (s *Server) rewatch(ctx context.Context, r *repo) error {
 	over := overridesFor(keys)
 	for _, e := range over.config {
 		if !slices.Contains(r.over.config, e) {
-			return userErrorf("refused: the repository configuration gained %s while git was running; the call is stopped", e.key)
+			return toolset.Failf("refused: the repository configuration gained %s while git was running; the call is stopped", e.key)
 		}
 	}
 	for _, k := range over.refuse {
 		if !slices.Contains(r.over.refuse, k) {
-			return userErrorf("refused: the repository configuration gained %s while git was running; the call is stopped", k)
+			return toolset.Failf("refused: the repository configuration gained %s while git was running; the call is stopped", k)
 		}
 	}
 	r.watch = w
@@ -325,9 +327,18 @@ func (s *Server) mustGitTruncating(ctx context.Context, r *repo, args ...string)
 // repository's configuration would steer the transfer.
 func (s *Server) gitNetwork(ctx context.Context, r *repo, args ...string) (output, error) {
 	if len(r.over.refuse) > 0 {
-		return output{}, userErrorf("%s", refusalText(r.over.refuse))
+		return output{}, toolset.Failf("%s", refusalText(r.over.refuse))
 	}
 	return s.run(ctx, r, invocation{dir: r.dir, ceiling: r.ceiling, config: r.over.config, args: args, network: true})
+}
+
+// mustGitAt opens the repository at path and runs mustGit there.
+func (s *Server) mustGitAt(ctx context.Context, path string, args []string) (output, error) {
+	r, err := s.openRepo(ctx, path)
+	if err != nil {
+		return output{}, err
+	}
+	return s.mustGit(ctx, r, args...)
 }
 
 // mustGit runs a local command and turns a non-zero exit into a tool

@@ -6,25 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
-// userError is a failure the model should see as a tool result: a refused
-// argument, a git error, a path outside the roots.
-type userError struct{ msg string }
-
-func (e *userError) Error() string { return e.msg }
-
-func userErrorf(format string, a ...any) error { return &userError{fmt.Sprintf(format, a...)} }
-
-func userErr(err error) error { return &userError{err.Error()} }
-
-// handler is a tool's implementation. Errors of type *userError, time
-// limits, output caps and invalid arguments become IsError results;
-// anything else (a cancelled ctx, a closed server) stays a Go error.
+// handler is a tool's implementation. A failure the model should see is
+// returned as a *toolset.Error, built from a public message only (the
+// cause, with host paths and raw OS errors, stays in Cause); time limits
+// and output caps become such errors in wrap. Anything else (a cancelled
+// ctx, a closed server) stays a Go error.
 type handler func(ctx context.Context, args map[string]any) (ironcurtain.Result, error)
 
 func wrap(h handler) toolset.Handler {
@@ -33,26 +26,16 @@ func wrap(h handler) toolset.Handler {
 		if err == nil {
 			return res, nil
 		}
-		var ue *userError
+		if _, ok := toolset.AsError(err); ok {
+			return ironcurtain.Result{}, err
+		}
 		var te *timeoutError
-		switch {
-		case errors.As(err, &ue):
-			return toolset.Errorf("%s", ue.msg), nil
-		case errors.As(err, &te), errors.Is(err, ironcurtain.ErrLimit), errors.Is(err, ironcurtain.ErrInvalidArguments):
-			return toolset.Errorf("%s", err.Error()), nil
+		if errors.As(err, &te) || errors.Is(err, ironcurtain.ErrLimit) {
+			// Their texts are the server's own, naming no path.
+			return ironcurtain.Result{}, toolset.Wrapf(err, "%s", err.Error())
 		}
 		return ironcurtain.Result{}, err
 	}
-}
-
-// decode turns arguments into a typed struct; a mismatch is shown to the
-// model.
-func decode[T any](args map[string]any) (T, error) {
-	v, err := toolset.Decode[T](args)
-	if err != nil {
-		return v, userErr(err)
-	}
-	return v, nil
 }
 
 // gitFailed turns a non-zero exit into a tool error with git's message.
@@ -61,7 +44,7 @@ func (s *Server) gitFailed(args []string, out output) error {
 	if msg == "" {
 		msg = s.clean(out.stdout)
 	}
-	return userErrorf("git %s failed (exit status %d): %s", subcommand(args), out.code, msg)
+	return toolset.Wrapf(errors.New(strings.TrimSpace(string(out.stderr))), "git %s failed (exit status %d): %s", subcommand(args), out.code, msg)
 }
 
 // userinfoRE finds the password part of URLs in free text.
@@ -87,6 +70,36 @@ func structuredResult(text string, v any) (ironcurtain.Result, error) {
 	r := ironcurtain.TextResult(text)
 	r.Structured = b
 	return r, nil
+}
+
+// splitRecords splits a listing made with a format that starts each
+// record with marker and separates its n fields with NUL (the last field
+// may hold NULs). Text before the first record, or a record of fewer
+// fields, is an error: the listing is not what the format makes.
+func splitRecords(out, marker, what string, n int) ([][]string, error) {
+	recs := strings.Split(out, marker)
+	if strings.TrimSpace(recs[0]) != "" {
+		return nil, fmt.Errorf("unexpected %s listing %q", what, recs[0])
+	}
+	fields := make([][]string, 0, len(recs)-1)
+	for _, rec := range recs[1:] {
+		f := strings.SplitN(strings.TrimSuffix(rec, "\n"), "\x00", n)
+		if len(f) != n {
+			return nil, fmt.Errorf("malformed %s record %q", what, rec)
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// countFlag returns flag with n appended, as the one element of a slice,
+// or nothing when n is not positive (the argument was left out; the
+// schema admits no negative count).
+func countFlag(flag string, n int) []string {
+	if n <= 0 {
+		return nil
+	}
+	return []string{flag + strconv.Itoa(n)}
 }
 
 // orNone returns s, or "(none)" when it is empty.

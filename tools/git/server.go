@@ -2,7 +2,6 @@ package git
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -164,7 +163,8 @@ func (s *Server) Call(ctx context.Context, call ironcurtain.ToolCall) (ironcurta
 	s.inflight.Add(1)
 	s.mu.Unlock()
 	defer s.inflight.Done()
-	return s.set.Call(context.WithValue(ctx, sessionKey{}, call.Session), call)
+	res, err := s.set.Call(context.WithValue(ctx, sessionKey{}, call.Session), call)
+	return s.redactResult(res, call.Arguments), err
 }
 
 // Close stops running git invocations, waits for the calls in flight and
@@ -198,7 +198,7 @@ func (s *Server) workingDir(session string) (string, error) {
 	return s.cfg.defaultDir, nil
 }
 
-var errNoWorkingDir = errors.New("no working directory is set: call git_set_working_dir first, or pass an absolute path")
+var errNoWorkingDir = toolset.Failf("no working directory is set: call git_set_working_dir first, or pass an absolute path")
 
 func (s *Server) rememberDir(session, dir string) {
 	s.mu.Lock()

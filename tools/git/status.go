@@ -200,27 +200,23 @@ func short(h string) string {
 }
 
 type statusArgs struct {
-	Path             string `json:"path"`
-	IncludeUntracked *bool  `json:"includeUntracked"`
+	repoPath
+	IncludeUntracked *bool `json:"includeUntracked,omitempty" desc:"List untracked files." schema:"default=true"`
 }
 
 func (s *Server) statusTool() toolset.Tool {
-	return tool("git_status", "Working tree status",
+	return typedTool("git_status", "Working tree status",
 		"Show the current branch, its upstream, and the staged, unstaged, untracked and conflicted files. Returns text and structured content.",
-		annRead, object(pRepo(), pBool("includeUntracked", "List untracked files.").def(true)), s.status)
+		annRead, s.status)
 }
 
-func (s *Server) status(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[statusArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) status(ctx context.Context, a statusArgs) (ironcurtain.Result, error) {
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
 	if r.bare {
-		return ironcurtain.Result{}, userErrorf("%s is a bare repository; it has no working tree status", r.dir)
+		return ironcurtain.Result{}, toolset.Failf("%s is a bare repository; it has no working tree status", r.dir)
 	}
 	st, err := s.readStatus(ctx, r, a.IncludeUntracked == nil || *a.IncludeUntracked)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // Several commands (add -A/-u, stash) check a populated submodule for
@@ -94,7 +96,7 @@ func (s *Server) withSubmodules(ctx context.Context, r *repo) error {
 			return s.gitFailed([]string{"ls-files"}, out)
 		}
 		if g.tooMany {
-			return userErrorf("refused: the repository has more than %d submodules", maxSubmodules)
+			return toolset.Failf("refused: the repository has more than %d submodules", maxSubmodules)
 		}
 		for _, p := range g.paths {
 			dir := filepath.Join(top, p)
@@ -103,10 +105,10 @@ func (s *Server) withSubmodules(ctx context.Context, r *repo) error {
 			}
 			canon, err := canonical(dir)
 			if err != nil || !withinAny(s.cfg.roots, canon) {
-				return userErrorf("refused: submodule %s lies outside the allowed directories", p)
+				return toolset.Failf("refused: submodule %s lies outside the allowed directories", p)
 			}
 			if seen++; seen > maxSubmodules || depth >= maxSubmoduleDepth {
-				return userErrorf("refused: the repository's submodules are nested too deeply or too many")
+				return toolset.Failf("refused: the repository's submodules are nested too deeply or too many")
 			}
 			keys, err := s.exec(ctx, invocation{dir: canon, ceiling: filepath.Dir(canon), config: r.over.config,
 				args: []string{"config", "--list", "--name-only", "-z", "--includes"}})
@@ -114,11 +116,11 @@ func (s *Server) withSubmodules(ctx context.Context, r *repo) error {
 				return err
 			}
 			if !keys.ok() {
-				return userErrorf("refused: cannot read the configuration of submodule %s: %s", p, s.clean(keys.stderr))
+				return toolset.Failf("refused: cannot read the configuration of submodule %s: %s", p, s.clean(keys.stderr))
 			}
 			names, err := parseConfigKeys(keys.stdout)
 			if err != nil {
-				return userErrorf("refused: submodule %s: %v", p, err)
+				return toolset.Failf("refused: submodule %s: %v", p, err)
 			}
 			r.over.config = mergeOverrides(r.over.config, overridesFor(names).config)
 			if err := walk(canon, depth+1); err != nil {

@@ -29,16 +29,12 @@ func tagFormat(marker string) string {
 
 // parseTags parses for-each-ref output made with tagFormat.
 func parseTags(out, marker string) ([]Tag, error) {
-	tags := []Tag{}
-	recs := strings.Split(out, marker)
-	if strings.TrimSpace(recs[0]) != "" {
-		return nil, fmt.Errorf("unexpected tag listing %q", recs[0])
+	recs, err := splitRecords(out, marker, "tag", 6)
+	if err != nil {
+		return nil, err
 	}
-	for _, rec := range recs[1:] {
-		f := strings.SplitN(strings.TrimSuffix(rec, "\n"), "\x00", 6)
-		if len(f) != 6 {
-			return nil, fmt.Errorf("malformed tag record %q", rec)
-		}
+	tags := []Tag{}
+	for _, f := range recs {
 		t := Tag{Name: f[0], Annotated: f[1] == "tag", Commit: f[2], Date: f[4]}
 		if t.Annotated {
 			t.Commit, t.Subject = f[3], f[5]
@@ -67,111 +63,111 @@ func (s *Server) listTags(ctx context.Context, r *repo, limit int) ([]Tag, error
 }
 
 type tagArgs struct {
-	Path      string `json:"path"`
-	Mode      string `json:"mode"`
-	TagName   string `json:"tagName"`
-	Commit    string `json:"commit"`
-	Message   string `json:"message"`
-	Annotated bool   `json:"annotated"`
-	Force     bool   `json:"force"`
-	Limit     int    `json:"limit"`
+	repoPath
+	Mode      string `json:"mode,omitempty" desc:"Operation." schema:"default=list,enum=list|create|delete|verify"`
+	TagName   string `json:"tagName,omitempty" desc:"Tag to create, delete or verify."`
+	Commit    string `json:"commit,omitempty" desc:"create: commit to tag (default HEAD)."`
+	Message   string `json:"message,omitempty" desc:"create: message; makes the tag annotated."`
+	Annotated bool   `json:"annotated,omitempty" desc:"create: make an annotated tag (needs message)." schema:"default=false"`
+	Force     bool   `json:"force,omitempty" desc:"create: replace an existing tag." schema:"default=false"`
+	Limit     int    `json:"limit,omitempty" desc:"list: at most this many tags." schema:"minimum=1"`
 }
 
 func (s *Server) tagTool() toolset.Tool {
-	return tool("git_tag", "Tags",
+	return typedTool("git_tag", "Tags",
 		"List tags (newest first), create a lightweight or annotated tag, delete a tag, or verify a tag's signature. Tags are never signed.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "create", "delete", "verify").def("list"),
-			pStr("tagName", "Tag to create, delete or verify."),
-			pStr("commit", "create: commit to tag (default HEAD)."),
-			pStr("message", "create: message; makes the tag annotated."),
-			pBool("annotated", "create: make an annotated tag (needs message).").def(false),
-			pBool("force", "create: replace an existing tag.").def(false),
-			pInt("limit", "list: at most this many tags.", 1),
-		), s.tag)
+		annDestructive, s.tag)
 }
 
-func (s *Server) tag(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[tagArgs](args)
+// tag runs one mode of git_tag, each in its own handler: list only
+// reads, create and delete change refs, verify runs the signature check.
+func (s *Server) tag(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	switch a.Mode {
+	case "", "list":
+		return s.tagList(ctx, a)
+	case "create":
+		return s.tagCreate(ctx, a)
+	case "delete":
+		return s.tagDelete(ctx, a)
+	case "verify":
+		return s.tagVerify(ctx, a)
+	}
+	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+}
+
+func (s *Server) tagList(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	var cmd []string
-	switch a.Mode {
-	case "", "list":
-		if a.Limit < 0 {
-			return ironcurtain.Result{}, userErrorf("limit must be positive")
+	tags, err := s.listTags(ctx, r, a.Limit)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	var b strings.Builder
+	for _, t := range tags {
+		fmt.Fprintf(&b, "%s %s %s", t.Name, short(t.Commit), t.Date)
+		if t.Subject != "" {
+			b.WriteString(" " + t.Subject)
 		}
-	case "create":
-		if err := checkRefName("tagName", a.TagName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+		b.WriteString("\n")
+	}
+	if len(tags) == 0 {
+		b.WriteString("No tags.")
+	}
+	return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"tags": tags})
+}
+
+func (s *Server) tagCreate(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("tagName", a.TagName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	cmd := []string{"tag", "--no-sign"}
+	if a.Annotated && a.Message == "" {
+		return ironcurtain.Result{}, toolset.Failf("an annotated tag needs a message")
+	}
+	if a.Message != "" {
+		if strings.ContainsRune(a.Message, 0) {
+			return ironcurtain.Result{}, toolset.Failf("message contains NUL")
 		}
-		cmd = []string{"tag", "--no-sign"}
-		if a.Annotated && a.Message == "" {
-			return ironcurtain.Result{}, userErrorf("an annotated tag needs a message")
-		}
-		if a.Message != "" {
-			if strings.ContainsRune(a.Message, 0) {
-				return ironcurtain.Result{}, userErrorf("message contains NUL")
-			}
-			cmd = append(cmd, "--annotate", "-m", a.Message)
-		}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		cmd = append(cmd, "--end-of-options", a.TagName)
-		if a.Commit != "" {
-			if err := checkRevision("commit", a.Commit); err != nil {
-				return ironcurtain.Result{}, userErr(err)
-			}
-			cmd = append(cmd, a.Commit)
-		}
-	case "delete", "verify":
-		if err := checkRefName("tagName", a.TagName); err != nil {
-			return ironcurtain.Result{}, userErr(err)
-		}
-		cmd = []string{"tag", "--" + a.Mode, "--end-of-options", a.TagName}
-	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+		cmd = append(cmd, "--annotate", "-m", a.Message)
+	}
+	cmd, err := refCommand(cmd, a.Force, a.TagName, "commit", a.Commit)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if _, err := s.mustGitAt(ctx, a.Path, cmd); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(fmt.Sprintf("Created tag %s.", a.TagName)), nil
+}
+
+func (s *Server) tagDelete(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("tagName", a.TagName); err != nil {
+		return ironcurtain.Result{}, err
+	}
+	out, err := s.mustGitAt(ctx, a.Path, []string{"tag", "--delete", "--end-of-options", a.TagName})
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return textResult(orNone(s.clean(out.stdout))), nil
+}
+
+func (s *Server) tagVerify(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
+	if err := checkRefName("tagName", a.TagName); err != nil {
+		return ironcurtain.Result{}, err
 	}
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	if cmd == nil {
-		tags, err := s.listTags(ctx, r, a.Limit)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		var b strings.Builder
-		for _, t := range tags {
-			fmt.Fprintf(&b, "%s %s %s", t.Name, short(t.Commit), t.Date)
-			if t.Subject != "" {
-				b.WriteString(" " + t.Subject)
-			}
-			b.WriteString("\n")
-		}
-		if len(tags) == 0 {
-			b.WriteString("No tags.")
-		}
-		return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"tags": tags})
-	}
-	out, err := s.git(ctx, r, cmd...)
+	out, err := s.git(ctx, r, "tag", "--verify", "--end-of-options", a.TagName)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
 	if !out.ok() {
-		if a.Mode == "verify" {
-			return ironcurtain.Result{}, userErrorf("tag %s could not be verified: the server's git has no signature-verification program or keys. git said: %s",
-				a.TagName, s.clean(out.stderr))
-		}
-		return ironcurtain.Result{}, s.gitFailed(cmd, out)
-	}
-	switch a.Mode {
-	case "create":
-		return textResult(fmt.Sprintf("Created tag %s.", a.TagName)), nil
-	case "delete":
-		return textResult(orNone(s.clean(out.stdout))), nil
+		return ironcurtain.Result{}, toolset.Failf("tag %s could not be verified: the server's git has no signature-verification program or keys. git said: %s",
+			a.TagName, s.clean(out.stderr))
 	}
 	return textResult(orNone(strings.TrimSpace(s.clean(out.stdout) + "\n" + s.clean(out.stderr)))), nil
 }

@@ -3,7 +3,6 @@ package git
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -18,7 +17,7 @@ import (
 func (s *Server) checkRemoteURL(what, u, relBase string) (string, error) {
 	proto, err := checkURL(what, u, s.cfg.protocols)
 	if err != nil {
-		return "", userErr(err)
+		return "", err
 	}
 	if proto != "file" {
 		return proto, nil
@@ -26,12 +25,12 @@ func (s *Server) checkRemoteURL(what, u, relBase string) (string, error) {
 	p := u
 	if rest, ok := strings.CutPrefix(u, "file://"); ok {
 		if !strings.HasPrefix(rest, "/") {
-			return "", userErrorf("%s %q names a host; file URLs must be file:///path", what, u)
+			return "", toolset.Failf("%s %q names a host; file URLs must be file:///path", what, u)
 		}
 		p = rest
 	}
 	if _, err := s.confine(resolveAgainst(relBase, p)); err != nil {
-		return "", userErrorf("%s %q is a local repository outside the allowed directories", what, u)
+		return "", toolset.Failf("%s %q is a local repository outside the allowed directories", what, u)
 	}
 	return proto, nil
 }
@@ -51,7 +50,7 @@ func (s *Server) resolveRemote(ctx context.Context, r *repo, remote string, push
 		return remote, proto == "file", err
 	}
 	if err := checkRefName("remote", remote); err != nil {
-		return "", false, userErr(err)
+		return "", false, err
 	}
 	cmd := []string{"remote", "get-url", "--all"}
 	if push {
@@ -62,7 +61,7 @@ func (s *Server) resolveRemote(ctx context.Context, r *repo, remote string, push
 		return "", false, err
 	}
 	if !out.ok() {
-		return "", false, userErrorf("no remote named %q", remote)
+		return "", false, toolset.Failf("no remote named %q", remote)
 	}
 	local := false
 	for u := range strings.SplitSeq(strings.TrimSpace(string(out.stdout)), "\n") {
@@ -111,45 +110,34 @@ func (s *Server) receivePack() string {
 }
 
 type cloneArgs struct {
-	URL    string `json:"url"`
-	Path   string `json:"path"`
-	Branch string `json:"branch"`
-	Depth  int    `json:"depth"`
-	Bare   bool   `json:"bare"`
-	Mirror bool   `json:"mirror"`
+	URL    string `json:"url" desc:"Repository URL (https unless the server allows more)."`
+	Path   string `json:"path" desc:"Destination directory; must not exist or be empty."`
+	Branch string `json:"branch,omitempty" desc:"Branch or tag to check out."`
+	Depth  int    `json:"depth,omitempty" desc:"Shallow clone with this many commits." schema:"minimum=1"`
+	Bare   bool   `json:"bare,omitempty" desc:"Make a bare repository." schema:"default=false"`
+	Mirror bool   `json:"mirror,omitempty" desc:"Make a bare mirror of every ref." schema:"default=false"`
 }
 
 func (s *Server) cloneTool() toolset.Tool {
-	return tool("git_clone", "Clone a repository",
+	return typedTool("git_clone", "Clone a repository",
 		"Clone a remote repository into a new directory path (relative paths are relative to the working directory). Credentials, if any, are supplied by the server. The working directory is not changed.",
-		annNetwork, object(
-			pStr("url", "Repository URL (https unless the server allows more).").req(),
-			pStr("path", "Destination directory; must not exist or be empty.").req(),
-			pStr("branch", "Branch or tag to check out."),
-			pInt("depth", "Shallow clone with this many commits.", 1),
-			pBool("bare", "Make a bare repository.").def(false),
-			pBool("mirror", "Make a bare mirror of every ref.").def(false),
-		), s.clone)
+		annNetwork, s.clone)
 }
 
-func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[cloneArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, error) {
 	if a.Path == "" {
-		return ironcurtain.Result{}, userErrorf("path (the destination) is required")
+		return ironcurtain.Result{}, toolset.Failf("path (the destination) is required")
 	}
 	abs, err := s.absPath(sessionOf(ctx), a.Path)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	dest, err := s.confine(abs)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	if empty, err := isEmptyDir(dest); err != nil || !empty {
-		return ironcurtain.Result{}, userErrorf("destination %s exists and is not an empty directory", abs)
+		return ironcurtain.Result{}, toolset.Failf("destination %s exists and is not an empty directory", abs)
 	}
 	if _, err := s.checkRemoteURL("url", a.URL, s.home); err != nil {
 		return ironcurtain.Result{}, err
@@ -157,7 +145,7 @@ func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Re
 	cmd := []string{"clone", "--no-recurse-submodules", "--upload-pack=git-upload-pack"}
 	switch {
 	case a.Bare && a.Mirror:
-		return ironcurtain.Result{}, userErrorf("bare and mirror cannot be combined (a mirror is bare)")
+		return ironcurtain.Result{}, toolset.Failf("bare and mirror cannot be combined (a mirror is bare)")
 	case a.Bare:
 		cmd = append(cmd, "--bare")
 	case a.Mirror:
@@ -165,16 +153,11 @@ func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Re
 	}
 	if a.Branch != "" {
 		if err := checkRefName("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 		cmd = append(cmd, "--branch="+a.Branch)
 	}
-	if a.Depth < 0 {
-		return ironcurtain.Result{}, userErrorf("depth must be positive")
-	}
-	if a.Depth > 0 {
-		cmd = append(cmd, "--depth="+strconv.Itoa(a.Depth))
-	}
+	cmd = append(cmd, countFlag("--depth=", a.Depth)...)
 	cmd = append(cmd, "--end-of-options", a.URL, dest)
 	// git runs in the server's own empty home, with discovery stopped
 	// there, so no repository around the caller is read.
@@ -190,29 +173,20 @@ func (s *Server) clone(ctx context.Context, args map[string]any) (ironcurtain.Re
 }
 
 type fetchArgs struct {
-	Path   string `json:"path"`
-	Remote string `json:"remote"`
-	Prune  bool   `json:"prune"`
-	Tags   bool   `json:"tags"`
-	Depth  int    `json:"depth"`
+	repoPath
+	Remote string `json:"remote,omitempty" desc:"Remote name or URL."`
+	Prune  bool   `json:"prune,omitempty" desc:"Remove remote-tracking branches that no longer exist on the remote." schema:"default=false"`
+	Tags   bool   `json:"tags,omitempty" desc:"Fetch every tag." schema:"default=false"`
+	Depth  int    `json:"depth,omitempty" desc:"Deepen or shorten a shallow history to this many commits." schema:"minimum=1"`
 }
 
 func (s *Server) fetchTool() toolset.Tool {
-	return tool("git_fetch", "Fetch",
+	return typedTool("git_fetch", "Fetch",
 		"Download commits and refs from a remote (default: the current branch's remote, else origin) without changing local branches. prune deletes remote-tracking branches that are gone.",
-		annNetDestroy, object(pRepo(),
-			pStr("remote", "Remote name or URL."),
-			pBool("prune", "Remove remote-tracking branches that no longer exist on the remote.").def(false),
-			pBool("tags", "Fetch every tag.").def(false),
-			pInt("depth", "Deepen or shorten a shallow history to this many commits.", 1),
-		), s.fetch)
+		annNetDestroy, s.fetch)
 }
 
-func (s *Server) fetch(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[fetchArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) fetch(ctx context.Context, a fetchArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -223,18 +197,9 @@ func (s *Server) fetch(ctx context.Context, args map[string]any) (ironcurtain.Re
 	if a.Tags {
 		cmd = append(cmd, "--tags")
 	}
-	if a.Depth < 0 {
-		return ironcurtain.Result{}, userErrorf("depth must be positive")
-	}
-	if a.Depth > 0 {
-		cmd = append(cmd, "--depth="+strconv.Itoa(a.Depth))
-	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+	cmd = append(cmd, countFlag("--depth=", a.Depth)...)
 	ctx = withRemotes(ctx)
-	remote, _, err := s.resolveRemote(ctx, r, a.Remote, false)
+	r, remote, _, err := s.openRemote(ctx, a.Path, a.Remote, false, false)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -253,6 +218,22 @@ func (s *Server) fetch(ctx context.Context, args map[string]any) (ironcurtain.Re
 	return textResult(text), nil
 }
 
+// openRemote opens the repository at path for a transfer (with its work
+// tree neutralised too when work is set) and resolves its remote argument
+// (see resolveRemote).
+func (s *Server) openRemote(ctx context.Context, path, remoteArg string, work, push bool) (r *repo, remote string, local bool, err error) {
+	if work {
+		r, err = s.openWorkRepo(ctx, path)
+	} else {
+		r, err = s.openRepo(ctx, path)
+	}
+	if err != nil {
+		return nil, "", false, err
+	}
+	remote, local, err = s.resolveRemote(ctx, r, remoteArg, push)
+	return r, remote, local, err
+}
+
 // checkRemoteArg refuses a dash-leading or NUL-holding remote before any
 // repository work; resolveRemote checks the rest.
 func checkRemoteArg(remote string) error {
@@ -260,35 +241,26 @@ func checkRemoteArg(remote string) error {
 		return nil
 	}
 	if err := checkNotOption("remote", remote); err != nil {
-		return userErr(err)
+		return err
 	}
 	return nil
 }
 
 type pullArgs struct {
-	Path            string `json:"path"`
-	Remote          string `json:"remote"`
-	Branch          string `json:"branch"`
-	Rebase          bool   `json:"rebase"`
-	FastForwardOnly bool   `json:"fastForwardOnly"`
+	repoPath
+	Remote          string `json:"remote,omitempty" desc:"Remote name or URL (default: the current branch's remote, else origin)."`
+	Branch          string `json:"branch,omitempty" desc:"Remote branch to integrate (default: the current branch's upstream)."`
+	Rebase          bool   `json:"rebase,omitempty" desc:"Rebase local commits onto the fetched branch instead of merging." schema:"default=false"`
+	FastForwardOnly bool   `json:"fastForwardOnly,omitempty" desc:"Refuse unless the branch can be fast-forwarded." schema:"default=false"`
 }
 
 func (s *Server) pullTool() toolset.Tool {
-	return tool("git_pull", "Pull",
+	return typedTool("git_pull", "Pull",
 		"Fetch from a remote and integrate into the current branch by merge (default), rebase, or fast-forward only. Conflicts stop the operation and are listed.",
-		annNetDestroy, object(pRepo(),
-			pStr("remote", "Remote name or URL (default: the current branch's remote, else origin)."),
-			pStr("branch", "Remote branch to integrate (default: the current branch's upstream)."),
-			pBool("rebase", "Rebase local commits onto the fetched branch instead of merging.").def(false),
-			pBool("fastForwardOnly", "Refuse unless the branch can be fast-forwarded.").def(false),
-		), s.pull)
+		annNetDestroy, s.pull)
 }
 
-func (s *Server) pull(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[pullArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) pull(ctx context.Context, a pullArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -304,15 +276,11 @@ func (s *Server) pull(ctx context.Context, args map[string]any) (ironcurtain.Res
 	}
 	if a.Branch != "" {
 		if err := checkRefName("branch", a.Branch); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 	}
-	r, err := s.openWorkRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
 	ctx = withRemotes(ctx)
-	remote, _, err := s.resolveRemote(ctx, r, a.Remote, false)
+	r, remote, _, err := s.openRemote(ctx, a.Path, a.Remote, true, false)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -332,51 +300,36 @@ func (s *Server) pull(ctx context.Context, args map[string]any) (ironcurtain.Res
 }
 
 type pushArgs struct {
-	Path           string `json:"path"`
-	Remote         string `json:"remote"`
-	Branch         string `json:"branch"`
-	Force          bool   `json:"force"`
-	ForceWithLease bool   `json:"forceWithLease"`
-	SetUpstream    bool   `json:"setUpstream"`
-	Tags           bool   `json:"tags"`
-	DryRun         bool   `json:"dryRun"`
-	Delete         bool   `json:"delete"`
-	RemoteBranch   string `json:"remoteBranch"`
-	Confirmed      bool   `json:"confirmed"`
+	repoPath
+	Remote         string `json:"remote,omitempty" desc:"Remote name or URL."`
+	Branch         string `json:"branch,omitempty" desc:"Local branch to push."`
+	Force          bool   `json:"force,omitempty" desc:"Overwrite the remote branch even if history diverges." schema:"default=false"`
+	ForceWithLease bool   `json:"forceWithLease,omitempty" desc:"Overwrite only if the remote branch is where this repository last saw it." schema:"default=false"`
+	SetUpstream    bool   `json:"setUpstream,omitempty" desc:"Make the remote branch the upstream of the local one." schema:"default=false"`
+	Tags           bool   `json:"tags,omitempty" desc:"Also push every tag." schema:"default=false"`
+	DryRun         bool   `json:"dryRun,omitempty" desc:"Show what would be pushed without pushing." schema:"default=false"`
+	Delete         bool   `json:"delete,omitempty" desc:"Delete remoteBranch (or branch) on the remote." schema:"default=false"`
+	RemoteBranch   string `json:"remoteBranch,omitempty" desc:"Branch name on the remote."`
+	Confirmed      bool   `json:"confirmed,omitempty" desc:"Confirms a force push or a deletion." schema:"default=false"`
 }
 
 func (s *Server) pushTool() toolset.Tool {
-	return tool("git_push", "Push",
+	return typedTool("git_push", "Push",
 		"Send local commits to a remote (default: the branch's push remote, else origin). branch is the local branch (default the current one), remoteBranch the name on the remote. force, forceWithLease and delete rewrite or remove remote history and need confirmed=true.",
-		annNetDestroy, object(pRepo(),
-			pStr("remote", "Remote name or URL."),
-			pStr("branch", "Local branch to push."),
-			pBool("force", "Overwrite the remote branch even if history diverges.").def(false),
-			pBool("forceWithLease", "Overwrite only if the remote branch is where this repository last saw it.").def(false),
-			pBool("setUpstream", "Make the remote branch the upstream of the local one.").def(false),
-			pBool("tags", "Also push every tag.").def(false),
-			pBool("dryRun", "Show what would be pushed without pushing.").def(false),
-			pBool("delete", "Delete remoteBranch (or branch) on the remote.").def(false),
-			pStr("remoteBranch", "Branch name on the remote."),
-			pBool("confirmed", "Confirms a force push or a deletion.").def(false),
-		), s.push)
+		annNetDestroy, s.push)
 }
 
-func (s *Server) push(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[pushArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) push(ctx context.Context, a pushArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
 	}
 	if (a.Force || a.ForceWithLease || a.Delete) && !a.Confirmed {
-		return ironcurtain.Result{}, userErrorf("force pushes and deletions rewrite or remove the remote's history; call again with confirmed=true if that is intended")
+		return ironcurtain.Result{}, toolset.Failf("force pushes and deletions rewrite or remove the remote's history; call again with confirmed=true if that is intended")
 	}
 	for _, b := range []struct{ name, v string }{{"branch", a.Branch}, {"remoteBranch", a.RemoteBranch}} {
 		if b.v != "" && b.v != "HEAD" {
 			if err := checkRefName(b.name, b.v); err != nil {
-				return ironcurtain.Result{}, userErr(err)
+				return ironcurtain.Result{}, err
 			}
 		}
 	}
@@ -404,7 +357,7 @@ func (s *Server) push(ctx context.Context, args map[string]any) (ironcurtain.Res
 			target = a.Branch
 		}
 		if target == "" || target == "HEAD" {
-			return ironcurtain.Result{}, userErrorf("delete needs remoteBranch (or branch) naming the remote branch")
+			return ironcurtain.Result{}, toolset.Failf("delete needs remoteBranch (or branch) naming the remote branch")
 		}
 		cmd = append(cmd, "--delete")
 		refspec = []string{target}
@@ -417,12 +370,8 @@ func (s *Server) push(ctx context.Context, args map[string]any) (ironcurtain.Res
 	case a.SetUpstream:
 		refspec = []string{"HEAD"}
 	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
 	ctx = withRemotes(ctx)
-	remote, local, err := s.resolveRemote(ctx, r, a.Remote, true)
+	r, remote, local, err := s.openRemote(ctx, a.Path, a.Remote, false, true)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}

@@ -1,10 +1,11 @@
 package git
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // Every value the agent supplies is checked here before git sees it, and
@@ -24,35 +25,35 @@ func checkRefName(what, name string) error {
 		return err
 	}
 	if len(name) > 255 {
-		return fmt.Errorf("%s is longer than 255 bytes", what)
+		return toolset.Failf("%s is longer than 255 bytes", what)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if c < 0x20 || c == 0x7f {
-			return fmt.Errorf("%s %q contains a control character", what, name)
+			return toolset.Failf("%s %q contains a control character", what, name)
 		}
 		if strings.IndexByte(" ~^:?*[\\", c) >= 0 {
-			return fmt.Errorf("%s %q contains %q, which git does not allow in ref names", what, name, c)
+			return toolset.Failf("%s %q contains %q, which git does not allow in ref names", what, name, c)
 		}
 	}
 	switch {
 	case name == "@":
-		return fmt.Errorf("%s may not be \"@\"", what)
+		return toolset.Failf("%s may not be \"@\"", what)
 	case strings.Contains(name, ".."):
-		return fmt.Errorf("%s %q contains \"..\"", what, name)
+		return toolset.Failf("%s %q contains \"..\"", what, name)
 	case strings.Contains(name, "@{"):
-		return fmt.Errorf("%s %q contains \"@{\"", what, name)
+		return toolset.Failf("%s %q contains \"@{\"", what, name)
 	case strings.HasSuffix(name, "."):
-		return fmt.Errorf("%s %q ends with \".\"", what, name)
+		return toolset.Failf("%s %q ends with \".\"", what, name)
 	}
 	for comp := range strings.SplitSeq(name, "/") {
 		switch {
 		case comp == "":
-			return fmt.Errorf("%s %q has an empty path component", what, name)
+			return toolset.Failf("%s %q has an empty path component", what, name)
 		case strings.HasPrefix(comp, "."):
-			return fmt.Errorf("%s %q has a component starting with \".\"", what, name)
+			return toolset.Failf("%s %q has a component starting with \".\"", what, name)
 		case strings.HasSuffix(comp, ".lock"):
-			return fmt.Errorf("%s %q has a component ending with \".lock\"", what, name)
+			return toolset.Failf("%s %q has a component ending with \".lock\"", what, name)
 		}
 	}
 	return nil
@@ -65,9 +66,31 @@ func checkBranchName(what, name string) error {
 		return err
 	}
 	if name == "HEAD" {
-		return fmt.Errorf("%s may not be \"HEAD\"", what)
+		return toolset.Failf("%s may not be \"HEAD\"", what)
 	}
 	return nil
+}
+
+// refCommand finishes cmd, a command that creates the ref name (checked
+// already): --force when force is set, then name, then start when it is
+// not empty, checked as the revision argument what.
+func refCommand(cmd []string, force bool, name, what, start string) ([]string, error) {
+	cmd = append(forceFlag(cmd, force), "--end-of-options", name)
+	if start == "" {
+		return cmd, nil
+	}
+	if err := checkRevision(what, start); err != nil {
+		return nil, err
+	}
+	return append(cmd, start), nil
+}
+
+// forceFlag appends --force to cmd when force is set.
+func forceFlag(cmd []string, force bool) []string {
+	if force {
+		return append(cmd, "--force")
+	}
+	return cmd
 }
 
 // checkRevision checks a revision the tool reads (a commit, branch, tag,
@@ -78,7 +101,7 @@ func checkRevision(what, rev string) error {
 		return err
 	}
 	if hasControl(rev) {
-		return fmt.Errorf("%s %q contains a control character", what, rev)
+		return toolset.Failf("%s %q contains a control character", what, rev)
 	}
 	return nil
 }
@@ -88,13 +111,13 @@ func checkRevision(what, rev string) error {
 func checkNotOption(what, v string) error {
 	switch {
 	case v == "":
-		return fmt.Errorf("%s must not be empty", what)
+		return toolset.Failf("%s must not be empty", what)
 	case strings.HasPrefix(v, "-"):
-		return fmt.Errorf("%s %q starts with '-', which git could read as an option; refused", what, v)
+		return toolset.Failf("%s %q starts with '-', which git could read as an option; refused", what, v)
 	case len(v) > maxArgLen:
-		return fmt.Errorf("%s is longer than %d bytes", what, maxArgLen)
+		return toolset.Failf("%s is longer than %d bytes", what, maxArgLen)
 	case strings.ContainsRune(v, 0):
-		return fmt.Errorf("%s contains NUL", what)
+		return toolset.Failf("%s contains NUL", what)
 	}
 	return nil
 }
@@ -104,11 +127,11 @@ func checkNotOption(what, v string) error {
 func checkPathspec(what, p string) error {
 	switch {
 	case p == "":
-		return fmt.Errorf("%s must not be empty", what)
+		return toolset.Failf("%s must not be empty", what)
 	case strings.ContainsRune(p, 0):
-		return fmt.Errorf("%s contains NUL", what)
+		return toolset.Failf("%s contains NUL", what)
 	case len(p) > 4096:
-		return fmt.Errorf("%s is longer than 4096 bytes", what)
+		return toolset.Failf("%s is longer than 4096 bytes", what)
 	}
 	return nil
 }
@@ -166,18 +189,18 @@ func checkURL(what, u string, allowed []string) (string, error) {
 		return "", err
 	}
 	if hasControl(u) {
-		return "", fmt.Errorf("%s contains a control character", what)
+		return "", toolset.Failf("%s contains a control character", what)
 	}
 	proto := urlProtocol(u)
 	if helper, ok := strings.CutPrefix(proto, "helper:"); ok {
-		return "", fmt.Errorf("%s %q uses the %q remote helper, which runs a program; only plain transports are allowed", what, u, helper)
+		return "", toolset.Failf("%s %q uses the %q remote helper, which runs a program; only plain transports are allowed", what, u, helper)
 	}
 	if !slices.Contains(allowed, proto) {
 		list := "none"
 		if len(allowed) > 0 {
 			list = strings.Join(allowed, ", ")
 		}
-		return "", fmt.Errorf("%s uses the %s transport, which this git server does not allow (allowed: %s)", what, proto, list)
+		return "", toolset.Failf("%s uses the %s transport, which this git server does not allow (allowed: %s)", what, proto, list)
 	}
 	switch proto {
 	case "https", "http", "git", "ssh":
@@ -185,17 +208,17 @@ func checkURL(what, u string, allowed []string) (string, error) {
 		if strings.Contains(u, "://") {
 			pu, err := url.Parse(u)
 			if err != nil {
-				return "", fmt.Errorf("%s is not a valid URL: %v", what, err)
+				return "", toolset.Failf("%s is not a valid URL: %v", what, err)
 			}
 			if _, hasPw := pu.User.Password(); hasPw {
-				return "", fmt.Errorf("%s carries a password; credentials are supplied by the server, never in URLs", what)
+				return "", toolset.Failf("%s carries a password; credentials are supplied by the server, never in URLs", what)
 			}
 			host = pu.Hostname()
 		} else if at := strings.IndexByte(u, '@'); at >= 0 && at < strings.IndexByte(u, ':') {
 			host = u[at+1:]
 		}
 		if host == "" || strings.HasPrefix(host, "-") {
-			return "", fmt.Errorf("%s has an empty host or one starting with '-'", what)
+			return "", toolset.Failf("%s has an empty host or one starting with '-'", what)
 		}
 	}
 	return proto, nil

@@ -3,6 +3,8 @@ package git
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -10,37 +12,29 @@ import (
 )
 
 type setWorkingDirArgs struct {
-	Path                   string `json:"path"`
-	ValidateGitRepo        *bool  `json:"validateGitRepo"`
-	InitializeIfNotPresent bool   `json:"initializeIfNotPresent"`
+	Path                   string `json:"path" desc:"Directory to work in; relative paths are resolved against the current working directory."`
+	ValidateGitRepo        *bool  `json:"validateGitRepo,omitempty" desc:"Require the directory to be in a git repository." schema:"default=true"`
+	InitializeIfNotPresent bool   `json:"initializeIfNotPresent,omitempty" desc:"Run git init there if it is not a repository yet." schema:"default=false"`
 }
 
 func (s *Server) setWorkingDirTool() toolset.Tool {
-	return tool("git_set_working_dir", "Set the working directory",
+	return typedTool("git_set_working_dir", "Set the working directory",
 		`Choose the directory that path "." means for the other git tools in this session. By default it must be inside a git repository; initializeIfNotPresent creates one there if needed.`,
-		annIdempotent, object(
-			pStr("path", "Directory to work in; relative paths are resolved against the current working directory.").req(),
-			pBool("validateGitRepo", "Require the directory to be in a git repository.").def(true),
-			pBool("initializeIfNotPresent", "Run git init there if it is not a repository yet.").def(false),
-		), s.setWorkingDir)
+		annIdempotent, s.setWorkingDir)
 }
 
-func (s *Server) setWorkingDir(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[setWorkingDirArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) setWorkingDir(ctx context.Context, a setWorkingDirArgs) (ironcurtain.Result, error) {
 	if a.Path == "" {
-		return ironcurtain.Result{}, userErrorf("path is required")
+		return ironcurtain.Result{}, toolset.Failf("path is required")
 	}
 	session := sessionOf(ctx)
 	abs, err := s.absPath(session, a.Path)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	dir, err := s.confine(abs)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	validate := a.ValidateGitRepo == nil || *a.ValidateGitRepo
 	var r *repo
@@ -57,10 +51,10 @@ func (s *Server) setWorkingDir(ctx context.Context, args map[string]any) (ironcu
 		}
 		initialized = true
 		if dir, err = s.confine(abs); err != nil {
-			return ironcurtain.Result{}, userErr(err)
+			return ironcurtain.Result{}, err
 		}
 	} else if !isDir(dir) {
-		return ironcurtain.Result{}, userErrorf("%s is not a directory", abs)
+		return ironcurtain.Result{}, toolset.Failf("there is no directory at %s", abs)
 	}
 	s.rememberDir(session, dir)
 	text := "Working directory set to " + dir + "."
@@ -71,26 +65,20 @@ func (s *Server) setWorkingDir(ctx context.Context, args map[string]any) (ironcu
 }
 
 type clearWorkingDirArgs struct {
-	Confirm string `json:"confirm"`
+	Confirm string `json:"confirm" desc:"Confirms the reset." schema:"enum=Y|y|Yes|yes"`
 }
 
 func (s *Server) clearWorkingDirTool() toolset.Tool {
-	return tool("git_clear_working_dir", "Clear the working directory",
+	return typedTool("git_clear_working_dir", "Clear the working directory",
 		`Forget the working directory set by git_set_working_dir; "." then means the server's default directory again.`,
-		annIdempotent, object(
-			pEnum("confirm", "Confirms the reset.", "Y", "y", "Yes", "yes").req(),
-		), s.clearWorkingDir)
+		annIdempotent, s.clearWorkingDir)
 }
 
-func (s *Server) clearWorkingDir(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[clearWorkingDirArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) clearWorkingDir(ctx context.Context, a clearWorkingDirArgs) (ironcurtain.Result, error) {
 	switch a.Confirm {
 	case "Y", "y", "Yes", "yes":
 	default:
-		return ironcurtain.Result{}, userErrorf(`confirm must be "Y", "y", "Yes" or "yes"`)
+		return ironcurtain.Result{}, toolset.Failf(`confirm must be "Y", "y", "Yes" or "yes"`)
 	}
 	s.forgetDir(sessionOf(ctx))
 	if s.cfg.defaultDir == "" {
@@ -100,32 +88,25 @@ func (s *Server) clearWorkingDir(ctx context.Context, args map[string]any) (iron
 }
 
 type initArgs struct {
-	Path          string `json:"path"`
-	InitialBranch string `json:"initialBranch"`
-	Bare          bool   `json:"bare"`
+	repoPath
+	InitialBranch string `json:"initialBranch,omitempty" desc:"Name of the first branch (default \"main\")."`
+	Bare          bool   `json:"bare,omitempty" desc:"Create a bare repository (no work tree)." schema:"default=false"`
 }
 
 func (s *Server) initTool() toolset.Tool {
-	return tool("git_init", "Create a repository",
+	return typedTool("git_init", "Create a repository",
 		"Create an empty git repository in path (created if missing), or reinitialise an existing one without changing its history.",
-		annIdempotent, object(pRepo(),
-			pStr("initialBranch", `Name of the first branch (default "main").`),
-			pBool("bare", "Create a bare repository (no work tree).").def(false),
-		), s.initialize)
+		annIdempotent, s.initialize)
 }
 
-func (s *Server) initialize(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[initArgs](args)
+func (s *Server) initialize(ctx context.Context, a initArgs) (ironcurtain.Result, error) {
+	abs, err := s.absPath(sessionOf(ctx), a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	abs, err := s.absPath(sessionOf(ctx), a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
-	}
 	dir, err := s.confine(abs)
 	if err != nil {
-		return ironcurtain.Result{}, userErr(err)
+		return ironcurtain.Result{}, err
 	}
 	out, err := s.initRepo(ctx, dir, a.InitialBranch, a.Bare)
 	if err != nil {
@@ -143,9 +124,17 @@ func (s *Server) initRepo(ctx context.Context, dir, branch string, bare bool) (o
 	}
 	if branch != "" {
 		if err := checkBranchName("initialBranch", branch); err != nil {
-			return output{}, userErr(err)
+			return output{}, err
 		}
 		cmd = append(cmd, "--initial-branch="+branch)
+	}
+	// git init in a directory that has a .git reinitialises the repository
+	// it names, wherever that is: only one that opens, every location of
+	// it inside the root, may be reinitialised.
+	if _, err := os.Lstat(filepath.Join(dir, ".git")); err == nil {
+		if _, err := s.openRepo(ctx, dir); err != nil {
+			return output{}, err
+		}
 	}
 	cmd = append(cmd, "--end-of-options", dir)
 	out, err := s.exec(ctx, invocation{dir: s.home, ceiling: s.base, args: cmd})
@@ -159,28 +148,21 @@ func (s *Server) initRepo(ctx context.Context, dir, branch string, bare bool) (o
 }
 
 type wrapupArgs struct {
-	Acknowledgement string `json:"acknowledgement"`
-	CreateTag       *bool  `json:"createTag"`
+	Acknowledgement string `json:"acknowledgement" desc:"Confirms you will follow the checklist." schema:"enum=Y|y|Yes|yes"`
+	CreateTag       *bool  `json:"createTag,omitempty" desc:"Include a step for tagging the result."`
 }
 
 func (s *Server) wrapupTool() toolset.Tool {
-	return tool("git_wrapup_instructions", "Finishing checklist",
+	return typedTool("git_wrapup_instructions", "Finishing checklist",
 		"Return a checklist for finishing a piece of work in git: review, verify, commit, and optionally tag. It changes nothing.",
-		annRead, object(
-			pEnum("acknowledgement", "Confirms you will follow the checklist.", "Y", "y", "Yes", "yes").req(),
-			pBool("createTag", "Include a step for tagging the result."),
-		), s.wrapup)
+		annRead, s.wrapup)
 }
 
-func (s *Server) wrapup(_ context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[wrapupArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
+func (s *Server) wrapup(_ context.Context, a wrapupArgs) (ironcurtain.Result, error) {
 	switch a.Acknowledgement {
 	case "Y", "y", "Yes", "yes":
 	default:
-		return ironcurtain.Result{}, userErrorf(`acknowledgement must be "Y", "y", "Yes" or "yes"`)
+		return ironcurtain.Result{}, toolset.Failf(`acknowledgement must be "Y", "y", "Yes" or "yes"`)
 	}
 	steps := []string{
 		"Look at what changed: git_status for the overview, then git_diff (and git_diff with staged=true) for the detail. Every change should belong to the task.",

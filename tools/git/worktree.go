@@ -65,166 +65,171 @@ func parseWorktrees(out []byte) ([]Worktree, error) {
 }
 
 type worktreeArgs struct {
-	Path         string `json:"path"`
-	Mode         string `json:"mode"`
-	WorktreePath string `json:"worktreePath"`
-	Branch       string `json:"branch"`
-	Commitish    string `json:"commitish"`
-	Force        bool   `json:"force"`
-	NewPath      string `json:"newPath"`
-	Detach       bool   `json:"detach"`
-	Verbose      bool   `json:"verbose"`
-	DryRun       bool   `json:"dryRun"`
+	repoPath
+	Mode         string `json:"mode,omitempty" desc:"Operation." schema:"default=list,enum=list|add|remove|move|prune"`
+	WorktreePath string `json:"worktreePath,omitempty" desc:"The worktree's directory (add, remove, move); relative paths are relative to the repository."`
+	Branch       string `json:"branch,omitempty" desc:"add: branch to check out, created if it does not exist."`
+	Commitish    string `json:"commitish,omitempty" desc:"add: commit to start from."`
+	Force        bool   `json:"force,omitempty" desc:"add, remove, move: override git's safety checks." schema:"default=false"`
+	NewPath      string `json:"newPath,omitempty" desc:"move: the new directory."`
+	Detach       bool   `json:"detach,omitempty" desc:"add: check out a detached HEAD." schema:"default=false"`
+	Verbose      bool   `json:"verbose,omitempty" desc:"prune: report what is removed." schema:"default=false"`
+	DryRun       bool   `json:"dryRun,omitempty" desc:"prune: only report." schema:"default=false"`
 }
 
 func (s *Server) worktreeTool() toolset.Tool {
-	return tool("git_worktree", "Worktrees",
+	return typedTool("git_worktree", "Worktrees",
 		"Manage additional work trees of a repository: list them, add one (checking out branch, creating it from commitish if it does not exist, or a detached commitish), remove one, move one to newPath, or prune stale entries. Paths must lie in the allowed directories.",
-		annDestructive, object(pRepo(),
-			pEnum("mode", "Operation.", "list", "add", "remove", "move", "prune").def("list"),
-			pStr("worktreePath", "The worktree's directory (add, remove, move); relative paths are relative to the repository."),
-			pStr("branch", "add: branch to check out, created if it does not exist."),
-			pStr("commitish", "add: commit to start from."),
-			pBool("force", "add, remove, move: override git's safety checks.").def(false),
-			pStr("newPath", "move: the new directory."),
-			pBool("detach", "add: check out a detached HEAD.").def(false),
-			pBool("verbose", "prune: report what is removed.").def(false),
-			pBool("dryRun", "prune: only report.").def(false),
-		), s.worktree)
+		annDestructive, s.worktree)
 }
 
 // worktreeDir resolves and confines a worktree path argument.
 func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
 	if err := checkPathspec(what, p); err != nil {
-		return "", userErr(err)
+		return "", err
 	}
 	dir, err := s.confine(resolveAgainst(r.dir, p))
 	if err != nil {
-		return "", userErr(err)
+		return "", err
 	}
 	return dir, nil
 }
 
-func (s *Server) worktree(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
-	a, err := decode[worktreeArgs](args)
-	if err != nil {
-		return ironcurtain.Result{}, err
+// worktree runs one mode of git_worktree, each in its own handler: list
+// only reads; add, remove, move and prune change work trees on disk.
+func (s *Server) worktree(ctx context.Context, a worktreeArgs) (ironcurtain.Result, error) {
+	var run func(context.Context, *repo, worktreeArgs) (ironcurtain.Result, error)
+	switch a.Mode {
+	case "", "list":
+		run = s.worktreeList
+	case "add":
+		run = s.worktreeAdd
+	case "remove":
+		run = s.worktreeRemove
+	case "move":
+		run = s.worktreeMove
+	case "prune":
+		run = s.worktreePrune
+	default:
+		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
 	}
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	var cmd []string
-	switch a.Mode {
-	case "", "list":
-		out, err := s.mustGit(ctx, r, "worktree", "list", "--porcelain", "-z")
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		trees, err := parseWorktrees(out.stdout)
-		if err != nil {
-			return ironcurtain.Result{}, fmt.Errorf("git: %w", err)
-		}
-		var b strings.Builder
-		for _, t := range trees {
-			state := "[" + t.Branch + "]"
-			switch {
-			case t.Bare:
-				state = "(bare)"
-			case t.Detached:
-				state = "(detached HEAD)"
-			}
-			fmt.Fprintf(&b, "%s %s %s", t.Path, short(t.Head), state)
-			if t.Locked {
-				b.WriteString(" locked")
-			}
-			if t.Prunable {
-				b.WriteString(" prunable")
-			}
-			b.WriteString("\n")
-		}
-		return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"worktrees": trees})
-	case "add":
-		dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		if empty, err := isEmptyDir(dir); err != nil || !empty {
-			return ironcurtain.Result{}, userErrorf("worktreePath %s exists and is not empty", a.WorktreePath)
-		}
-		cmd = []string{"worktree", "add"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		var commitish string
-		if a.Commitish != "" {
-			if err := checkRevision("commitish", a.Commitish); err != nil {
-				return ironcurtain.Result{}, userErr(err)
-			}
-			commitish = a.Commitish
-		}
-		switch {
-		case a.Detach:
-			if a.Branch != "" {
-				return ironcurtain.Result{}, userErrorf("detach cannot be combined with branch")
-			}
-			cmd = append(cmd, "--detach")
-		case a.Branch != "":
-			if err := checkBranchName("branch", a.Branch); err != nil {
-				return ironcurtain.Result{}, userErr(err)
-			}
-			exists, err := s.git(ctx, r, "rev-parse", "--verify", "--quiet", "--end-of-options", "refs/heads/"+a.Branch)
-			if err != nil {
-				return ironcurtain.Result{}, err
-			}
-			if exists.ok() {
-				if commitish != "" {
-					return ironcurtain.Result{}, userErrorf("branch %s already exists; leave commitish empty to check it out", a.Branch)
-				}
-				commitish = a.Branch
-			} else {
-				cmd = append(cmd, "-b", a.Branch)
-			}
-		}
-		cmd = append(cmd, "--end-of-options", dir)
-		if commitish != "" {
-			cmd = append(cmd, commitish)
-		}
-	case "remove":
-		dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		cmd = []string{"worktree", "remove"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		cmd = append(cmd, "--end-of-options", dir)
-	case "move":
-		dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		to, err := s.worktreeDir(r, "newPath", a.NewPath)
-		if err != nil {
-			return ironcurtain.Result{}, err
-		}
-		cmd = []string{"worktree", "move"}
-		if a.Force {
-			cmd = append(cmd, "--force")
-		}
-		cmd = append(cmd, "--end-of-options", dir, to)
-	case "prune":
-		cmd = []string{"worktree", "prune"}
-		if a.DryRun {
-			cmd = append(cmd, "--dry-run")
-		}
-		if a.Verbose || a.DryRun {
-			cmd = append(cmd, "--verbose")
-		}
-	default:
-		return ironcurtain.Result{}, userErrorf("unknown mode %q", a.Mode)
+	return run(ctx, r, a)
+}
+
+func (s *Server) worktreeList(ctx context.Context, r *repo, _ worktreeArgs) (ironcurtain.Result, error) {
+	out, err := s.mustGit(ctx, r, "worktree", "list", "--porcelain", "-z")
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
+	trees, err := parseWorktrees(out.stdout)
+	if err != nil {
+		return ironcurtain.Result{}, fmt.Errorf("git: %w", err)
+	}
+	var b strings.Builder
+	for _, t := range trees {
+		state := "[" + t.Branch + "]"
+		switch {
+		case t.Bare:
+			state = "(bare)"
+		case t.Detached:
+			state = "(detached HEAD)"
+		}
+		fmt.Fprintf(&b, "%s %s %s", t.Path, short(t.Head), state)
+		if t.Locked {
+			b.WriteString(" locked")
+		}
+		if t.Prunable {
+			b.WriteString(" prunable")
+		}
+		b.WriteString("\n")
+	}
+	return structuredResult(strings.TrimRight(b.String(), "\n"), map[string]any{"worktrees": trees})
+}
+
+func (s *Server) worktreeAdd(ctx context.Context, r *repo, a worktreeArgs) (ironcurtain.Result, error) {
+	dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if empty, err := isEmptyDir(dir); err != nil || !empty {
+		return ironcurtain.Result{}, toolset.Failf("worktreePath %s exists and is not empty", a.WorktreePath)
+	}
+	cmd := forceFlag([]string{"worktree", "add"}, a.Force)
+	var commitish string
+	if a.Commitish != "" {
+		if err := checkRevision("commitish", a.Commitish); err != nil {
+			return ironcurtain.Result{}, err
+		}
+		commitish = a.Commitish
+	}
+	switch {
+	case a.Detach:
+		if a.Branch != "" {
+			return ironcurtain.Result{}, toolset.Failf("detach cannot be combined with branch")
+		}
+		cmd = append(cmd, "--detach")
+	case a.Branch != "":
+		if err := checkBranchName("branch", a.Branch); err != nil {
+			return ironcurtain.Result{}, err
+		}
+		exists, err := s.git(ctx, r, "rev-parse", "--verify", "--quiet", "--end-of-options", "refs/heads/"+a.Branch)
+		if err != nil {
+			return ironcurtain.Result{}, err
+		}
+		if exists.ok() {
+			if commitish != "" {
+				return ironcurtain.Result{}, toolset.Failf("branch %s already exists; leave commitish empty to check it out", a.Branch)
+			}
+			commitish = a.Branch
+		} else {
+			cmd = append(cmd, "-b", a.Branch)
+		}
+	}
+	cmd = append(cmd, "--end-of-options", dir)
+	if commitish != "" {
+		cmd = append(cmd, commitish)
+	}
+	return s.worktreeRun(ctx, r, cmd)
+}
+
+func (s *Server) worktreeRemove(ctx context.Context, r *repo, a worktreeArgs) (ironcurtain.Result, error) {
+	dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return s.worktreeRun(ctx, r, append(forceFlag([]string{"worktree", "remove"}, a.Force), "--end-of-options", dir))
+}
+
+func (s *Server) worktreeMove(ctx context.Context, r *repo, a worktreeArgs) (ironcurtain.Result, error) {
+	dir, err := s.worktreeDir(r, "worktreePath", a.WorktreePath)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	to, err := s.worktreeDir(r, "newPath", a.NewPath)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return s.worktreeRun(ctx, r, append(forceFlag([]string{"worktree", "move"}, a.Force), "--end-of-options", dir, to))
+}
+
+func (s *Server) worktreePrune(ctx context.Context, r *repo, a worktreeArgs) (ironcurtain.Result, error) {
+	cmd := []string{"worktree", "prune"}
+	if a.DryRun {
+		cmd = append(cmd, "--dry-run")
+	}
+	if a.Verbose || a.DryRun {
+		cmd = append(cmd, "--verbose")
+	}
+	return s.worktreeRun(ctx, r, cmd)
+}
+
+// worktreeRun runs a worktree command that changes work trees and reports
+// what git said.
+func (s *Server) worktreeRun(ctx context.Context, r *repo, cmd []string) (ironcurtain.Result, error) {
 	out, err := s.mustGit(ctx, r, cmd...)
 	if err != nil {
 		return ironcurtain.Result{}, err
