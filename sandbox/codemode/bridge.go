@@ -32,14 +32,16 @@ import (
 // memory, and calls the few exports it needs through functions it looks up
 // once per run.
 
-// runKey is the context key under which a runtime's context carries its run.
+// runKey is the context key under which a runtime's context carries the
+// *runRef of the run it serves.
 type runKey struct{}
 
 // hostProxy is the Option.ProxyFunction of every runtime here. argv holds
 // qjs's function id, context id, async flag and promise, then the
 // arguments.
 func hostProxy(ctx context.Context, mod api.Module, jsCtx uint32, _ uint64, argc uint32, argv uint32) uint64 {
-	r, _ := ctx.Value(runKey{}).(*run)
+	ref, _ := ctx.Value(runKey{}).(*runRef)
+	r := ref.load()
 	if r == nil {
 		return jsUndefined // no Go functions outside a run
 	}

@@ -1,0 +1,158 @@
+package codemode
+
+import (
+	"context"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/fastschema/qjs"
+)
+
+// Spare engines. Instantiating QuickJS (qjs.New: WASI, the host module,
+// the module's memory and QuickJS's own start-up) is most of what a run
+// costs before the script's first line. An agent runs one script per step
+// and thinks in between, so a Sandbox instantiates the next run's engine
+// in that pause, in the background, and the next Run takes it.
+//
+// A spare is never a used engine: it is instantiated and then left alone
+// until one run takes it; nothing has run in it, no prelude, no script,
+// and no run's code, so each run still starts in a fresh JavaScript realm.
+// What ties an engine to a run is in the engine's own context, which qjs
+// keeps from instantiation to close: the run it serves (a runRef, empty
+// until a run takes it), its output (an outRef, likewise), its memory cap
+// (the cappedMemory, with the Sandbox's limit, fixed at instantiation) and
+// its end (the context's cancel, which the run calls, and which the run's
+// caller's context triggers through context.AfterFunc).
+
+// engine is one QuickJS runtime and what ties it to the run it serves.
+type engine struct {
+	ctx    context.Context // the engine's: carries ref and mem; ends the engine
+	cancel context.CancelCauseFunc
+	ref    *runRef
+	out    *outRef
+	mem    *cappedMemory
+	rt     *qjs.Runtime // nil until instantiated
+}
+
+// runRef is the run an engine serves; hostProxy finds it in the engine's
+// context. It is empty while the engine is a spare: host calls then do
+// nothing.
+type runRef struct{ p atomic.Pointer[run] }
+
+func (r *runRef) load() *run {
+	if r == nil {
+		return nil
+	}
+	return r.p.Load()
+}
+
+// outRef is the engine's standard output and error: the serving run's
+// output, or nowhere while the engine is a spare.
+type outRef struct{ p atomic.Pointer[output] }
+
+func (o *outRef) Write(b []byte) (int, error) {
+	if out := o.p.Load(); out != nil {
+		return out.Write(b)
+	}
+	return io.Discard.Write(b)
+}
+
+// newEngine makes an engine's context and memory, not yet instantiated.
+// The memory's limit, once reached, stops the run the engine serves.
+func newEngine(limit int64) *engine {
+	e := &engine{ref: &runRef{}, out: &outRef{}, mem: &cappedMemory{limit: uint64(limit)}}
+	e.mem.onLimit = func() {
+		if r := e.ref.load(); r != nil {
+			r.stop(limitError("the script used more than %d bytes of memory", limit))
+		}
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	e.ctx, e.cancel = context.WithValue(ctx, runKey{}, e.ref), cancel
+	return e
+}
+
+// instantiate creates the engine's runtime.
+func (e *engine) instantiate() error {
+	rt, err := newRuntime(e.ctx, e.mem, e.out)
+	e.rt = rt
+	return err
+}
+
+// close frees the engine's runtime, then ends its context. It is
+// idempotent.
+func (e *engine) close() {
+	rt := e.rt
+	e.rt = nil
+	_ = closeRuntime(rt)
+	e.cancel(context.Canceled)
+}
+
+// spares keeps at most one instantiated, unused engine for a Sandbox. It
+// is safe for concurrent use.
+type spares struct {
+	limit int64
+
+	mu     sync.Mutex
+	ready  *engine
+	prep   chan struct{} // closed when the preparation under way ends; nil if none
+	closed bool
+}
+
+// take returns the spare engine, or nil when there is none (yet).
+func (p *spares) take() *engine {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := p.ready
+	p.ready = nil
+	return e
+}
+
+// refill instantiates a spare engine in the background, unless there is one
+// already, one is being made, the engine is not compiled yet, or p is
+// closed. An engine that failed to start, or reached its memory limit
+// while starting, is discarded: the run that would have taken it makes its
+// own, and reports the failure. The channel returned is closed once no
+// preparation is under way.
+func (p *spares) refill() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.prep != nil {
+		return p.prep
+	}
+	if p.closed || p.ready != nil || !warmed.Load() {
+		return closedChan
+	}
+	done := make(chan struct{})
+	p.prep = done
+	go func() {
+		defer close(done)
+		e := newEngine(p.limit)
+		ok := e.instantiate() == nil && !e.mem.refused.Load() && !e.mem.stackTouched()
+		p.mu.Lock()
+		p.prep = nil
+		if ok && !p.closed && p.ready == nil {
+			p.ready, e = e, nil
+		}
+		p.mu.Unlock()
+		if e != nil {
+			e.close()
+		}
+	}()
+	return done
+}
+
+// closedChan is a closed channel.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// close frees the spare and makes no more. It is idempotent.
+func (p *spares) close() {
+	p.mu.Lock()
+	p.closed = true
+	e := p.ready
+	p.ready = nil
+	p.mu.Unlock()
+	if e != nil {
+		e.close()
+	}
+}
