@@ -39,7 +39,7 @@ type run struct {
 	eng      *engine // the engine, prepared or not yet instantiated
 	mem      *cappedMemory
 	out      *output
-	unlink   func() bool // stops parent's end from ending the engine
+	unlink   func() bool  // stops parent's end from ending the engine
 	qctx     *qjs.Context // the engine; the run's goroutine only
 	br       *bridge      // the engine's exports, for host calls
 

@@ -36,7 +36,7 @@ func New(opts Options) (*Sandbox, error) {
 	}
 	s := &Sandbox{opts: o, spare: &spares{limit: o.MemoryLimit}}
 	// A Sandbox dropped without Close frees its spare engine when collected.
-	runtime.AddCleanup(s, (*spares).close, s.spare)
+	runtime.AddCleanup(s, (*spares).collected, s.spare)
 	s.spare.refill()
 	return s, nil
 }

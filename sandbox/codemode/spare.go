@@ -147,12 +147,29 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 
 // close frees the spare and makes no more. It is idempotent.
 func (p *spares) close() {
+	if e := p.shut(); e != nil {
+		e.close()
+	}
+}
+
+// collected is close for a Sandbox dropped without Close, from the
+// runtime's cleanup goroutine. It closes only the wazero runtime (which
+// holds the part of the engine that would outlive it), with a context of
+// its own: the engine's context may belong to a synctest bubble the
+// cleanup is outside of, and freeing QuickJS inside the engine would call
+// into the engine with that context.
+func (p *spares) collected() {
+	if e := p.shut(); e != nil && e.rt != nil {
+		closeWazero(e.rt)
+	}
+}
+
+// shut marks p closed and returns its spare, if any.
+func (p *spares) shut() *engine {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.closed = true
 	e := p.ready
 	p.ready = nil
-	p.mu.Unlock()
-	if e != nil {
-		e.close()
-	}
+	return e
 }
