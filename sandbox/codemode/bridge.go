@@ -176,9 +176,12 @@ func (r *run) host(s string) string {
 }
 
 // toolTable is the prelude's tool table: [[namespace, method, index], ...].
-func (r *run) toolTable() string {
-	table := make([][3]any, len(r.bindings))
-	for i, b := range r.bindings {
+func (r *run) toolTable() string { return toolTable(r.bindings) }
+
+// toolTable is the tool table of bindings.
+func toolTable(bindings []binding) string {
+	table := make([][3]any, len(bindings))
+	for i, b := range bindings {
 		table[i] = [3]any{b.Namespace, b.Method, i}
 	}
 	j, _ := json.Marshal(table) // strings and ints always encode

@@ -184,14 +184,25 @@ type evalError struct{ err error }
 
 func (e *evalError) Error() string { return e.err.Error() }
 
-func (r *run) script(c *qjs.Context) error {
+// prelude installs the host function and runs the prelude.
+func (r *run) prelude(c *qjs.Context) error {
 	r.install(c)
 	v, err := c.Eval("prelude.js", qjs.Bytecode(preludeBytecode))
 	if err != nil {
 		return fmt.Errorf("codemode: the prelude failed: %w", err)
 	}
 	v.Free()
-	if v, err = c.Eval(jsFile, qjs.Code(r.prog.js)); err != nil {
+	return nil
+}
+
+func (r *run) script(c *qjs.Context) error {
+	if !r.eng.preluded {
+		if err := r.prelude(c); err != nil {
+			return err
+		}
+	}
+	v, err := c.Eval(jsFile, qjs.Code(r.prog.js))
+	if err != nil {
 		return &evalError{err}
 	}
 	v.Free()

@@ -37,7 +37,7 @@ func New(opts Options) (*Sandbox, error) {
 	s := &Sandbox{opts: o, spare: &spares{limit: o.MemoryLimit}}
 	// A Sandbox dropped without Close frees its spare engine when collected.
 	runtime.AddCleanup(s, (*spares).collected, s.spare)
-	s.spare.refill()
+	s.spare.refill(nil)
 	return s, nil
 }
 
@@ -73,7 +73,7 @@ func (s *Sandbox) Run(ctx context.Context, job ironcurtain.Job) (ironcurtain.Rep
 		return ironcurtain.Report{}, err
 	}
 	r.wait()
-	s.spare.refill() // while the caller (a model) works out the next script
+	s.spare.refill(r.bindings) // while the caller (a model) works out the next script
 	return r.report(), r.outcome()
 }
 
@@ -95,7 +95,7 @@ func (s *Sandbox) start(ctx context.Context, job ironcurtain.Job) (*run, error) 
 	if session == "" {
 		session = s.opts.Session
 	}
-	return newRun(ctx, s.opts, prog, bindings, session, s.spare.take()), nil
+	return newRun(ctx, s.opts, prog, bindings, session, s.spare.take(toolTable(bindings))), nil
 }
 
 // bindings lists the Backend's tools. A Backend that lists some tools and

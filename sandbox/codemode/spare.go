@@ -33,6 +33,11 @@ type engine struct {
 	out    *outRef
 	mem    *cappedMemory
 	rt     *qjs.Runtime // nil until instantiated
+	// preluded: the prelude has run, for the tool table table (see
+	// toolTable); the script's run may only take the engine if its own
+	// tool table is the same.
+	preluded bool
+	table    string
 }
 
 // runRef is the run an engine serves; hostProxy finds it in the engine's
@@ -79,6 +84,19 @@ func (e *engine) instantiate() error {
 	return err
 }
 
+// prelude runs the prelude in the engine for bindings' tool table, on
+// behalf of a run that only answers the prelude's request for the table.
+func (e *engine) prelude(bindings []binding) error {
+	prep := &run{bindings: bindings, ctx: e.ctx, cancel: e.cancel, mem: e.mem, out: newOutput(0)}
+	e.ref.p.Store(prep)
+	defer e.ref.p.Store(nil)
+	err := guard(func() error { return prep.prelude(e.rt.Context()) })
+	if err == nil {
+		e.preluded, e.table = true, prep.toolTable()
+	}
+	return err
+}
+
 // close frees the engine's runtime, then ends its context. It is
 // idempotent.
 func (e *engine) close() {
@@ -99,12 +117,17 @@ type spares struct {
 	closed bool
 }
 
-// take returns the spare engine, or nil when there is none (yet).
-func (p *spares) take() *engine {
+// take returns the spare engine, or nil when there is none (yet) or the
+// prelude ran in it for other tools than a run with table has.
+func (p *spares) take(table string) *engine {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	e := p.ready
 	p.ready = nil
+	p.mu.Unlock()
+	if e != nil && e.preluded && e.table != table {
+		go e.close()
+		return nil
+	}
 	return e
 }
 
@@ -112,9 +135,11 @@ func (p *spares) take() *engine {
 // already, one is being made, the engine is not compiled yet, or p is
 // closed. An engine that failed to start, or reached its memory limit
 // while starting, is discarded: the run that would have taken it makes its
-// own, and reports the failure. The channel returned is closed once no
-// preparation is under way.
-func (p *spares) refill() <-chan struct{} {
+// own, and reports the failure. With bindings (the last run's), the
+// prelude runs in the spare too, with their tool table: trusted code only,
+// the same in every run with the same tools. The channel returned is
+// closed once no preparation is under way.
+func (p *spares) refill(bindings []binding) <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.prep != nil {
@@ -128,7 +153,8 @@ func (p *spares) refill() <-chan struct{} {
 	go func() {
 		defer close(done)
 		e := newEngine(p.limit)
-		ok := e.instantiate() == nil && !e.mem.refused.Load() && !e.mem.stackTouched()
+		ok := e.instantiate() == nil && (bindings == nil || e.prelude(bindings) == nil) &&
+			!e.mem.refused.Load() && !e.mem.stackTouched()
 		p.mu.Lock()
 		p.prep = nil
 		if ok && !p.closed && p.ready == nil {
