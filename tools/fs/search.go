@@ -22,11 +22,11 @@ type searchArgs struct {
 func (s *Server) searchFiles(ctx context.Context, a searchArgs) (ironcurtain.Result, error) {
 	pattern, err := compileGlob(a.Pattern)
 	if err != nil {
-		return toolset.Errorf("pattern: %v", err), nil
+		return ironcurtain.Result{}, toolset.Failf("pattern: %v", err)
 	}
 	exclude, err := compileGlobs(a.ExcludePatterns)
 	if err != nil {
-		return toolset.Errorf("excludePatterns: %v", err), nil
+		return ironcurtain.Result{}, toolset.Failf("excludePatterns: %v", err)
 	}
 	t, err := resolve(s.snapshot(), a.Path)
 	if err != nil {

@@ -28,7 +28,7 @@ type treeNode struct {
 func (s *Server) directoryTree(ctx context.Context, a treeArgs) (ironcurtain.Result, error) {
 	exclude, err := compileGlobs(a.ExcludePatterns)
 	if err != nil {
-		return toolset.Errorf("excludePatterns: %v", err), nil
+		return ironcurtain.Result{}, toolset.Failf("excludePatterns: %v", err)
 	}
 	t, err := resolve(s.snapshot(), a.Path)
 	if err != nil {
