@@ -4,19 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
+	"os"
+	"path/filepath"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/audit"
 	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // TestToolErrorCauseNotServed: an MCP client of the proxy in front of a
 // Gate sees a tool error's public message only, in the whole result it is
-// sent; the cause is in the Gate's audit entry.
+// sent; the cause is in the call's record in the audit log.
 func TestToolErrorCauseNotServed(t *testing.T) {
 	const hidden = "lstat /srv/host-secret/repo/.git: permission denied"
 	tools := toolset.New(toolset.Tool{
@@ -25,19 +27,13 @@ func TestToolErrorCauseNotServed(t *testing.T) {
 			return ironcurtain.Result{}, toolset.Wrapf(errors.New(hidden), "cannot use the repository")
 		},
 	})
-	var (
-		mu      sync.Mutex
-		audited []ironcurtain.AuditEntry
-	)
+	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	log, err := audit.Open(context.Background(), logPath, audit.Options{NoSync: true})
+	require.NoError(t, err)
 	gate, err := ironcurtain.NewGate(ironcurtain.GateConfig{
 		Servers: map[string]ironcurtain.ToolServer{"git": tools},
 		Policy:  tablePolicy{},
-		Audit: ironcurtain.AuditorFunc(func(_ context.Context, e ironcurtain.AuditEntry) error {
-			mu.Lock()
-			defer mu.Unlock()
-			audited = append(audited, e)
-			return nil
-		}),
+		Audit:   log,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { gate.Close() })
@@ -52,8 +48,9 @@ func TestToolErrorCauseNotServed(t *testing.T) {
 	require.NotContains(t, string(wire), "host-secret")
 	require.NotContains(t, string(wire), "lstat")
 
-	mu.Lock()
-	defer mu.Unlock()
-	require.Len(t, audited, 1)
-	require.Contains(t, audited[0].Error, hidden)
+	require.NoError(t, gate.Close())
+	require.NoError(t, log.Close())
+	written, err := os.ReadFile(logPath)
+	require.NoError(t, err)
+	require.Contains(t, string(written), `"error":"cannot use the repository (`+hidden+`)"`)
 }
