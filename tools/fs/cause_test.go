@@ -3,32 +3,13 @@ package fs
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset/toolsettest"
 )
-
-type allowAll struct{}
-
-func (allowAll) Evaluate(context.Context, ironcurtain.ToolCall) (ironcurtain.Decision, error) {
-	return ironcurtain.Decision{Verdict: ironcurtain.Allow, Rule: "test"}, nil
-}
-
-// entries is an Auditor that keeps entries in memory.
-type entries struct {
-	mu   sync.Mutex
-	list []ironcurtain.AuditEntry
-}
-
-func (a *entries) Record(_ context.Context, e ironcurtain.AuditEntry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.list = append(a.list, e)
-	return nil
-}
 
 // TestErrorCauseInAuditOnly: through a Gate, a failed filesystem call shows
 // the agent the public reason only, while the audit entry of the call keeps
@@ -37,14 +18,7 @@ func (a *entries) Record(_ context.Context, e ironcurtain.AuditEntry) error {
 func TestErrorCauseInAuditOnly(t *testing.T) {
 	s, dir := newTestServer(t, Options{})
 	writeTestFile(t, filepath.Join(dir, "f.txt"), "x")
-	audit := &entries{}
-	g, err := ironcurtain.NewGate(ironcurtain.GateConfig{
-		Servers: map[string]ironcurtain.ToolServer{ServerName: s},
-		Policy:  allowAll{},
-		Audit:   audit,
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = g.Close() })
+	g := toolsettest.Gate(t, ServerName, s)
 
 	tests := []struct {
 		tool   string
@@ -67,9 +41,7 @@ func TestErrorCauseInAuditOnly(t *testing.T) {
 			require.NotContains(t, res.Text(), "openat")
 			a := ironcurtain.AgentResult(res, err)
 			require.Equal(t, ironcurtain.ErrorResult(res.Text()), a, "nothing but the text reaches the agent")
-			audit.mu.Lock()
-			e := audit.list[i]
-			audit.mu.Unlock()
+			e := g.Audited()[i]
 			require.Contains(t, e.Error, tt.public)
 			require.Contains(t, e.Error, tt.cause, "the OS error, with its operation and any host path, is in the audit entry")
 		})
