@@ -42,7 +42,7 @@ var (
 // matching row decides.
 var layers = []layer{
 	// The vocabulary: the standard library and its own internal packages.
-	{pkgs: "", ours: []string{"internal/jsonschema"}, never: []string{"third-party"}},
+	{pkgs: "", ours: []string{"internal/inert", "internal/jsonschema"}, never: []string{"third-party"}},
 	// Test helpers may use testify.
 	{pkgs: "internal/testtree", theirs: []string{"pgregory.net/rapid"}, never: heavy},
 	{pkgs: "internal/anthropictest", never: heavy},
