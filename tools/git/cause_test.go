@@ -2,6 +2,8 @@ package git
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,4 +31,30 @@ func TestErrorCauseReachesAuditOnly(t *testing.T) {
 	cause, ok := strings.CutPrefix(audited[0].Error, res.Text()+" (")
 	require.True(t, ok, "the entry has the public text, then the cause: %s", audited[0].Error)
 	require.Contains(t, cause, "fatal: ", "git's own stderr")
+}
+
+// TestGatedSymlinkTargetNotShown: through a Gate, PrepareCall replaces a
+// path by what it resolves to, so the tool receives the target of a
+// symbolic link the agent made in its sandbox; an error must not tell the
+// agent where that target is when it lies outside the roots.
+func TestGatedSymlinkTargetNotShown(t *testing.T) {
+	f := newFixture(t, Options{})
+	hidden := filepath.Join(t.TempDir(), "hidden-host-dir")
+	require.NoError(t, os.MkdirAll(filepath.Join(hidden, "repo"), 0o755))
+	require.NoError(t, os.Symlink(hidden, filepath.Join(f.root, "link")))
+	require.NoError(t, os.Symlink(filepath.Join(hidden, "gone"), filepath.Join(f.root, "dangling")))
+	g := toolsettest.Gate(t, ServerName, f.s)
+	for _, p := range []string{filepath.Join(f.root, "link", "repo"), filepath.Join(f.root, "dangling"), filepath.Join(f.root, "dangling", "x")} {
+		for _, tool := range []string{"git_status", "git_log", "git_init", "git_add"} {
+			args := map[string]any{"path": p}
+			if tool == "git_add" {
+				args["paths"] = []any{"a"}
+			}
+			res, err := g.Call(context.Background(), ironcurtain.ToolCall{Server: ServerName, Tool: tool, Arguments: args})
+			require.NoError(t, err)
+			require.True(t, res.IsError, "%s %s: %s", tool, p, res.Text())
+			require.NotContains(t, res.Text(), "hidden-host-dir", "%s %s", tool, p)
+			require.NotContains(t, res.Text(), filepath.Dir(hidden), "%s %s", tool, p)
+		}
+	}
 }
