@@ -126,6 +126,7 @@ type compiler struct {
 	unparsed []item
 	entries  []entry // the sentences' rules, in order written
 	noRule   []SentenceRules
+	skipped  []string // servers skipped: not configured
 
 	known map[string]policy.ListValues
 
@@ -322,6 +323,11 @@ func (c *compiler) read() {
 			failed = &x
 		}
 		if failed != nil {
+			if svc := mentionedService(it.text); svc != nil && c.ix.tools[svc.server] == nil {
+				c.report.Sentences++
+				c.skip(it.line, it.text, svc)
+				continue
+			}
 			if it.prose && !ruleLike(it.text) && len(clauses) == 1 {
 				if forbidsRE.MatchString(it.text) {
 					// A prohibition the grammar cannot read, left
@@ -353,6 +359,9 @@ func (c *compiler) read() {
 
 // statement records one parsed clause: a list definition or rules.
 func (c *compiler) statement(st *statement) {
+	if st.service != nil && !c.resolveService(st) {
+		return
+	}
 	for _, w := range st.warnings {
 		c.warnf(st.line, st.text, "%s", w)
 	}
@@ -576,6 +585,10 @@ func (c *compiler) artifacts(final []entry, scens []Scenario) (Result, error) {
 		pol.GeneratedAt = prov.Time
 	}
 	pol.Provenance = prov
+	for _, s := range c.skipped {
+		pol.SkippedServers = append(pol.SkippedServers, policy.SkippedServer{ServerName: s,
+			Reason: "the constitution speaks of it, but no tool annotations describe it"})
+	}
 	pol.InputHash = inputHash(constHash, c.ann, lists, model)
 	res := Result{Policy: pol, Lists: lists, Scenarios: &Scenarios{ConstitutionHash: constHash, Scenarios: scens}}
 	if res.Scenarios.Scenarios == nil {

@@ -141,6 +141,12 @@ func lower(st *statement) ([]entry, error) {
 			add(append(frag, targetFragments(st)...), withDomains(cond, st, policy.RoleFetchURL))
 		case kindWebSearch:
 			add([]string{"web-search"}, policy.Condition{Server: []string{serverFetch}, Tool: []string{"web_search"}})
+		case kindService:
+			var tools []string
+			for _, t := range st.tools {
+				tools = append(tools, t.tool)
+			}
+			add(st.service.nameFragments(), policy.Condition{Server: []string{st.service.svc.server}, Tool: tools})
 		case kindTools:
 			for _, g := range groupTools(st.tools) {
 				frag := []string{"use", g.server}
@@ -371,6 +377,10 @@ func phrase(st *statement, gerund bool) string {
 			return st.idiom.gerund
 		}
 		return st.idiom.base
+	}
+	if st.service != nil {
+		// The action as written: service verbs have no table of forms.
+		return strings.TrimSpace(st.text[st.restOff:st.bodyEnd])
 	}
 	forms := make([]string, len(st.verbs))
 	for i, v := range st.verbs {

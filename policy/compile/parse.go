@@ -54,6 +54,8 @@ type statement struct {
 	conj    string // "and" or "or", joining the verbs
 	kinds   []kind // what the actions apply to, in order written
 	tools   []toolRef
+	// service is what a sentence about a third-party server says.
+	service *serviceAction
 	place   placeKind
 	paths   []string
 	targets []target
@@ -286,6 +288,11 @@ func (p *parser) body() error {
 	p.conditions()
 	if p.pos >= p.end {
 		return p.errHere("say what the agent may do")
+	}
+	for i := p.pos; i < p.end; i++ {
+		if svc := serviceAt(p.toks[:p.end], i); svc != nil {
+			return p.serviceBody(svc)
+		}
 	}
 	var words []string
 	for _, t := range p.toks[p.pos:p.end] {

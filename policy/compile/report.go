@@ -27,6 +27,16 @@ type Report struct {
 	// Read lists each sentence that compiled with the rules it became, in
 	// the order written.
 	Read []SentenceRules `json:"read,omitempty"`
+	// Skipped lists the sentences about servers that are not configured
+	// (no annotations describe them): they make no rule.
+	Skipped []SkippedSentence `json:"skipped,omitempty"`
+}
+
+// SkippedSentence is a sentence about a server that is not configured.
+type SkippedSentence struct {
+	Line     int    `json:"line"`
+	Sentence string `json:"sentence"`
+	Server   string `json:"server"`
 }
 
 // SentenceRules is one sentence and the rules it became.
@@ -98,6 +108,9 @@ func (r Report) Write(w io.Writer) error {
 			rules = "no rule (the sandbox allows it already)"
 		}
 		fmt.Fprintf(&b, "line %d (%s): %s\n  → %s\n", sr.Line, sr.By, sr.Sentence, rules)
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(&b, "line %d (skipped: the %s server is not configured): %s\n", sk.Line, sk.Server, sk.Sentence)
 	}
 	for _, s := range r.Servers {
 		status := "ok"

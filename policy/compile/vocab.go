@@ -21,6 +21,7 @@ const (
 	kindWebSearch      // the web, searched: the fetch server's web_search
 	kindTools          // tools named as server/tool, or a whole server
 	kindIdiom          // a fixed phrase naming a group of built-in tools
+	kindService        // a third-party server named by its product: "GitHub", "Gmail"
 )
 
 func (k kind) String() string {
@@ -39,6 +40,8 @@ func (k kind) String() string {
 		return "tools"
 	case kindIdiom:
 		return "a built-in phrase"
+	case kindService:
+		return "a service"
 	}
 	return "nothing"
 }
