@@ -139,9 +139,10 @@ func TestCompileWithModel(t *testing.T) {
 	args := []string{src, "-o", out, "--model", "anthropic:claude-test", "--base-url", srv.URL, "--cache", cache, "--reproducible"}
 	code, stdout, stderr := runCompileCLI(t, "", args...)
 	require.Equal(t, 0, code, stderr)
-	require.Contains(t, stderr, "compile: rules     filesystem")
-	require.Contains(t, stderr, "compile: scenarios git")
-	require.Contains(t, stderr, "compile: verify    fetch")
+	// Each stage's line says how long the compilation had run.
+	require.Regexp(t, `compile: \[ *\d+\.\ds\] rules     filesystem`, stderr)
+	require.Regexp(t, `compile: \[ *\d+\.\ds\] scenarios git`, stderr)
+	require.Regexp(t, `compile: \[ *\d+\.\ds\] verify    fetch`, stderr)
 	require.Contains(t, stderr, "line 2: warning: outside the controlled subset")
 	require.Contains(t, stdout, "model: 6 call(s), 0 answer(s) from the cache")
 	var p policy.CompiledPolicy

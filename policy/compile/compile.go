@@ -74,6 +74,9 @@ type Event struct {
 	// Server is the server concerned, or "" for lists.
 	Server  string
 	Message string
+	// Elapsed is how long the compilation had run when the stage began,
+	// so that a person sees where the time goes.
+	Elapsed time.Duration
 }
 
 // Result holds a compilation's artifacts and what the compiler has to say.
@@ -109,6 +112,7 @@ func Compile(ctx context.Context, src []byte, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	c := newCompiler(src, opts)
+	c.start = time.Now()
 	defer c.cleanup()
 	return c.run(ctx)
 }
@@ -127,6 +131,7 @@ type compiler struct {
 	entries  []entry // the sentences' rules, in order written
 	noRule   []SentenceRules
 	skipped  []string // servers skipped: not configured
+	start    time.Time
 
 	known map[string]policy.ListValues
 

@@ -187,6 +187,10 @@ func TestPipelineSchemaViolations(t *testing.T) {
 		{"bad verdict", `{"rules":[{"name":"x","line":4,"then":"maybe","reason":"r","if":{}}],"lists":[]}`, "", "unknown verdict"},
 		{"name taken", `{"rules":[{"name":"allow-read-documents","line":4,"then":"deny","reason":"r","if":{"tool":["read_file"]}}],"lists":[]}`, "", "the name is taken"},
 		{"relative path", `{"rules":[{"name":"x","line":4,"then":"deny","reason":"r","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"Taxes"}}}],"lists":[]}`, "", "is relative"},
+		// The lints: an allow no wider than its sentence.
+		{"unconditioned allow", `{"rules":[{"name":"x","line":4,"then":"allow","reason":"r","if":{}}],"lists":[]}`, "", "allows every call to the server"},
+		{"allow outside the sentence's place", `{"rules":[{"name":"x","line":4,"then":"allow","reason":"r","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"~/Documents"}}}],"lists":[]}`, "", "is not inside ~/Documents/Taxes"},
+		{"allow with no place", `{"rules":[{"name":"x","line":4,"then":"allow","reason":"r","if":{"tool":["read_file"]}}],"lists":[]}`, "", `this allow has no "paths"`},
 		{"fixed on retry", `{"rules":[{"name":"x","line":4,"then":"deny","reason":"","if":{}}],"lists":[]}`, `{"rules":[` + denyTaxes + `],"lists":[]}`, ""},
 	}
 	for _, tc := range cases {
@@ -213,6 +217,7 @@ func TestPipelineSchemaViolations(t *testing.T) {
 			require.Contains(t, ce.Servers[0].Error, "rules: ")
 			require.Contains(t, ce.Servers[0].Error, tc.want)
 			require.Contains(t, ce.Servers[0].Error, "after a retry")
+			require.Contains(t, ce.Servers[0].Error, "the answer was: "+tc.first, "the unusable answer is shown")
 			require.Contains(t, err.Error(), "server filesystem failed")
 		})
 	}
@@ -256,15 +261,15 @@ func TestPipelineRepair(t *testing.T) {
 // TestPipelineSentenceScenariosAreGroundTruth: a model rule that changes
 // what a sentence of the subset means fails that sentence's scenario.
 func TestPipelineSentenceScenariosAreGroundTruth(t *testing.T) {
-	wide := `{"name":"allow-home","line":4,"then":"allow","reason":"r","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"~"}}}`
+	wide := `{"name":"deny-home","line":4,"then":"deny","reason":"r","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"~"}}}`
 	srv, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
 		"rules/filesystem":     always(`{"rules":[` + denyTaxes + `,` + wide + `],"lists":[]}`),
 		"scenarios/filesystem": always(taxScens),
-		"repair/filesystem":    always(`{"operations":[{"op":"remove","name":"allow-home"}]}`),
+		"repair/filesystem":    always(`{"operations":[{"op":"remove","name":"deny-home"}]}`),
 	})
 	res, err := compile.Compile(context.Background(), []byte(taxes), opts)
 	require.NoError(t, err)
-	require.NotContains(t, ruleNames(res), "allow-home")
+	require.NotContains(t, ruleNames(res), "deny-home")
 	for _, s := range res.Report.Servers {
 		if s.Server == "filesystem" {
 			require.Equal(t, 1, s.Repairs)
@@ -277,7 +282,7 @@ func TestPipelineSentenceScenariosAreGroundTruth(t *testing.T) {
 		}
 	}
 	require.Contains(t, repair.Last(), "just outside ~/Documents")
-	require.Contains(t, repair.Last(), `the engine says allow by rule "allow-home"`)
+	require.Contains(t, repair.Last(), `the engine says deny by rule "deny-home"`)
 }
 
 // TestPipelineNeverConverges: a server whose rules still fail after the
@@ -481,4 +486,64 @@ func TestPipelineListsAcrossServers(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "git", ce.Servers[0].Server)
 	require.Contains(t, ce.Servers[0].Error, "@trusted holds identifiers here but domains for another server")
+}
+
+// TestPipelineInvariants: rules the model writes must pass the invariants
+// the compiler writes from the sentences themselves. An allow of commits
+// for "read-only" git, or of deletes for "may not ever be deleted", fails
+// the compilation however the model's own scenarios look, and the report
+// names the invariant.
+func TestPipelineInvariants(t *testing.T) {
+	const src = `- The agent may read files in ~/Documents.
+- Git in ~/src stays read-only: looking at history is fine.
+- Photos in ~/Photos are precious and may not ever be deleted by anyone.
+`
+	commit := `{"name":"allow-git-src","line":2,"then":"allow","reason":"r","if":{"tool":["git_commit","git_log"],"paths":{"roles":["read-path","write-history"],"within":"~/src"}}}`
+	del := `{"name":"allow-photos","line":3,"then":"allow","reason":"r","if":{"roles":["read-path","write-path","delete-path"],"paths":{"roles":["read-path","write-path","delete-path"],"within":"~/Photos"}}}`
+	_, opts, events := pipeline(t, map[string]func(anthropictest.Request, int) string{
+		"rules/git":        always(`{"rules":[` + commit + `],"lists":[]}`),
+		"rules/filesystem": always(`{"rules":[` + del + `],"lists":[]}`),
+		// The model's own scenarios pass on its rules.
+		"scenarios/git":        always(`{"scenarios":[{"line":2,"description":"log","tool":"git_log","arguments":{"path":"~/src"},"expect":"allow"}]}`),
+		"scenarios/filesystem": always(`{"scenarios":[{"line":3,"description":"look","tool":"read_file","arguments":{"path":"~/Photos/a.jpg"},"expect":"allow"}]}`),
+	})
+	opts.MaxRepairs = 1
+	res, err := compile.Compile(context.Background(), []byte(src), opts)
+	var ce *compile.CompileError
+	require.ErrorAs(t, err, &ce, "%v", err)
+	require.Nil(t, res.Policy)
+	failed := map[string]string{}
+	for _, s := range ce.Servers {
+		for _, f := range s.Failures {
+			failed[s.Server] += f.Scenario.Description + "\n"
+		}
+	}
+	require.Contains(t, failed["git"], "invariant: read-only git: no commit in ~/src", "%v", err)
+	require.Contains(t, failed["filesystem"], "invariant: never delete: no move-away in ~/Photos")
+	var b strings.Builder
+	require.NoError(t, res.Report.Write(&b))
+	require.Contains(t, b.String(), "invariant: read-only git")
+	for _, e := range *events {
+		require.Positive(t, e.Elapsed, "every progress event says how long the compilation has run")
+	}
+}
+
+// TestPipelineReportsWhichWay: the report says which sentence the grammar
+// compiled and which the model did.
+func TestPipelineReportsWhichWay(t *testing.T) {
+	_, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
+		"rules/filesystem":     always(`{"rules":[` + denyTaxes + `],"lists":[]}`),
+		"scenarios/filesystem": always(taxScens),
+	})
+	res, err := compile.Compile(context.Background(), []byte(taxes), opts)
+	require.NoError(t, err)
+	by := map[int]string{}
+	for _, sr := range res.Report.Read {
+		by[sr.Line] = sr.By
+	}
+	require.Equal(t, map[int]string{2: "grammar", 3: "grammar", 4: "model"}, by)
+	var b strings.Builder
+	require.NoError(t, res.Report.Write(&b))
+	require.Contains(t, b.String(), "line 4 (model): Tax papers are private")
+	require.Contains(t, b.String(), "deny-read-taxes: deny")
 }

@@ -1,11 +1,13 @@
 package compile
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/policy"
 )
 
 // Report summarises a compilation.
@@ -54,6 +56,9 @@ type SentenceRules struct {
 // ServerReport is the model pipeline's outcome for one server.
 type ServerReport struct {
 	Server string `json:"server"`
+	// ModelRules are the rules the model wrote for the server, as last
+	// checked on the engine.
+	ModelRules []policy.Rule `json:"modelRules,omitempty"`
 	// OK: the server's rules pass all its scenarios on the engine.
 	OK bool `json:"ok"`
 	// Rules is the number of rules the model wrote; Scenarios the number
@@ -120,6 +125,10 @@ func (r Report) Write(w io.Writer) error {
 		fmt.Fprintf(&b, "server %s: %s — %d model rule(s), %d scenario(s), %d repair round(s)\n", s.Server, status, s.Rules, s.Scenarios, s.Repairs)
 		if s.Error != "" {
 			fmt.Fprintf(&b, "  %s\n", s.Error)
+		}
+		for _, r := range s.ModelRules {
+			j, _ := json.Marshal(r.If)
+			fmt.Fprintf(&b, "  model rule %s: %s if %s, for %q\n", r.Name, r.Then, j, r.Principle)
 		}
 		for _, f := range s.Failures {
 			fmt.Fprintf(&b, "  failing: %s\n", f)
