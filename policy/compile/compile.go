@@ -310,6 +310,9 @@ func (c *compiler) read() {
 		var failed *item
 		var problems []string
 		for _, cl := range clauses {
+			if len(sts) > 0 {
+				cl = resolvePronoun(cl, sts[len(sts)-1])
+			}
 			st, err := parseSentence(it.line, cl)
 			if err != nil {
 				// Every clause's problem is reported at once.
@@ -467,9 +470,10 @@ func splitClauses(text string) []string {
 		j := i + 1
 		rest := strings.TrimLeft(text[j:], " ")
 		low := strings.ToLower(strings.ReplaceAll(rest, "’", "'"))
+		but := false
 		for _, w := range []string{"and ", "but ", "then "} {
 			if strings.HasPrefix(low, w) {
-				low, rest = low[len(w):], rest[len(w):]
+				low, rest, but = low[len(w):], rest[len(w):], w == "but "
 				break
 			}
 		}
@@ -486,6 +490,12 @@ func splitClauses(text string) []string {
 			}
 		}
 		opener := startsWithAny(low, modals) || (!hasSubject && startsWithAny(low, imperatives))
+		// "may create branches but not delete them": "but not" and a
+		// verb is a prohibition of its own.
+		if neg := butNot(low); but && !opener && !hasSubject && neg > 0 {
+			rest = "must not " + rest[neg:]
+			opener = true
+		}
 		if !opener {
 			continue
 		}
@@ -503,6 +513,34 @@ func splitClauses(text string) []string {
 	}
 	out = append(out, strings.TrimSpace(text[start:]))
 	return out
+}
+
+// pronounRE is a clause ending in "them" or "it", which stands for the
+// object of the clause before: "may create branches but not delete them".
+var pronounRE = regexp.MustCompile(`(?i)\s(?:them|it)(\.?)$`)
+
+// resolvePronoun replaces a clause's final "them" or "it" with the words
+// after the verbs of the clause before.
+func resolvePronoun(cl string, prev *statement) string {
+	m := pronounRE.FindStringSubmatchIndex(cl)
+	if m == nil || prev.service != nil || prev.idiom != nil || prev.restOff >= prev.bodyEnd {
+		return cl
+	}
+	obj := strings.TrimSpace(prev.text[prev.restOff:prev.bodyEnd])
+	return cl[:m[0]] + " " + obj + cl[m[2]:m[3]]
+}
+
+// butNot returns the length of "not " or "never " when low starts with it
+// and a verb follows (low is what follows "but"), else 0.
+func butNot(low string) int {
+	for _, w := range []string{"not ", "never "} {
+		if strings.HasPrefix(low, w) {
+			if v, _, _ := strings.Cut(low[len(w):], " "); verbIndex[strings.TrimRight(v, ".,")] != nil {
+				return len(w)
+			}
+		}
+	}
+	return 0
 }
 
 // forbidsRE spots a prohibition anywhere in a sentence.

@@ -53,6 +53,12 @@ func lower(st *statement) ([]entry, error) {
 			if k == kindRepos {
 				server, prefix, roles = serverGit, "git", fileRoles(st.verbs, true)
 			}
+			if k == kindRepos && len(st.gitTools) > 0 {
+				roles = partRoles(roles, st.verdict == ironcurtain.Allow)
+			}
+			if k == kindRepos && len(st.gitTools) > 0 {
+				prefix = "git-" + strings.ReplaceAll(strings.Join(st.gitTools, "-"), "git_", "")
+			}
 			frag := []string{prefix, classes(st.verbs)}
 			reach := ""
 			if st.verdict != ironcurtain.Allow {
@@ -161,7 +167,42 @@ func lower(st *statement) ([]entry, error) {
 			}
 		}
 	}
+	if len(st.gitTools) > 0 {
+		// "branches", "tags": the repository rules are about the tools
+		// that manage them alone.
+		for i := range out {
+			if c := &out[i].rule.If; slices.Equal(c.Server, []string{serverGit}) && c.Tool == nil {
+				c.Tool = slices.Clone(st.gitTools)
+			}
+		}
+	}
 	return named(st, out)
+}
+
+// partRoles are the path roles of an action on a part of a repository
+// (a branch, a tag): creating or changing one writes history, deleting
+// one deletes history; allowed, either also reads the repository (a deny
+// or an ask leaves reading alone: "never delete branches" still lists
+// them).
+func partRoles(roles []policy.Role, allow bool) []policy.Role {
+	want := map[policy.Role]bool{}
+	for _, r := range roles {
+		switch r {
+		case policy.RoleWritePath, policy.RoleWriteHistory:
+			want[policy.RoleReadPath], want[policy.RoleWriteHistory] = allow, true
+		case policy.RoleDeletePath, policy.RoleDeleteHistory:
+			want[policy.RoleReadPath], want[policy.RoleDeleteHistory] = allow, true
+		default:
+			want[r] = true
+		}
+	}
+	var out []policy.Role
+	for _, r := range policy.Roles() {
+		if want[r] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // named applies a sentence's explicit {#name}.
