@@ -171,7 +171,22 @@ func newCompiler(src []byte, opts Options) *compiler {
 }
 
 func (c *compiler) errorf(line int, sentence, format string, a ...any) {
-	c.diags = append(c.diags, Diagnostic{Line: line, Severity: Error, Sentence: sentence, Message: fmt.Sprintf(format, a...)})
+	c.errorAt(line, sentence, "", format, a...)
+}
+
+// errorAt reports an error at the first occurrence of at in the sentence,
+// or at its start: every error about a sentence says its column.
+func (c *compiler) errorAt(line int, sentence, at, format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	col := 0
+	if sentence != "" {
+		col = 1
+		if i := strings.Index(sentence, at); at != "" && i >= 0 {
+			col = i + 1
+		}
+		msg = fmt.Sprintf("column %d: %s", col, msg)
+	}
+	c.diags = append(c.diags, Diagnostic{Line: line, Severity: Error, Sentence: sentence, Column: col, Message: msg})
 }
 
 func (c *compiler) warnf(line int, sentence, format string, a ...any) {
@@ -205,7 +220,7 @@ func (c *compiler) run(ctx context.Context) (Result, error) {
 	needModel := len(c.unparsed) > 0 || len(c.opts.Tools) > 0
 	for _, it := range c.unparsed {
 		msg := "outside the controlled subset: " + it.problem
-		d := Diagnostic{Line: it.line, Severity: Error, Sentence: it.text, Message: msg, Unparsed: true}
+		d := Diagnostic{Line: it.line, Severity: Error, Sentence: it.text, Column: it.column, Message: msg, Unparsed: true}
 		switch {
 		case c.opts.Model != nil:
 			d.Severity, d.Message = Warning, msg+"; compiled by the model"
@@ -309,12 +324,21 @@ func (c *compiler) read() {
 		var sts []*statement
 		var failed *item
 		var problems []string
+		column := 0
 		for _, cl := range clauses {
 			if len(sts) > 0 {
 				cl = resolvePronoun(cl, sts[len(sts)-1])
 			}
 			st, err := parseSentence(it.line, cl)
 			if err != nil {
+				if pe, ok := err.(*parseError); ok && column == 0 {
+					// The column in the sentence as written, where the
+					// clause is written there verbatim.
+					column = pe.Column
+					if i := strings.Index(it.text, strings.TrimSuffix(strings.TrimSpace(cl), ".")); i > 0 {
+						column += i
+					}
+				}
 				// Every clause's problem is reported at once.
 				if len(clauses) > 1 {
 					problems = append(problems, fmt.Sprintf("in %q: %s", cl, err))
@@ -328,6 +352,7 @@ func (c *compiler) read() {
 		if len(problems) > 0 {
 			x := it
 			x.problem = strings.Join(problems, "; ")
+			x.column = max(column, 1)
 			failed = &x
 		}
 		if failed != nil {
@@ -378,13 +403,17 @@ func (c *compiler) statement(st *statement) {
 	}
 	if st.defList != "" {
 		if prev, dup := c.defs[st.defList]; dup {
-			c.errorf(st.line, st.text, "@%s is already defined on line %d", st.defList, prev.line)
+			c.errorAt(st.line, st.text, "@"+st.defList, "@%s is already defined on line %d", st.defList, prev.line)
 			return
 		}
 		c.defs[st.defList] = st
 		return
 	}
 	es, err := lower(st)
+	if pe, ok := err.(*parseError); ok {
+		c.diags = append(c.diags, Diagnostic{Line: st.line, Severity: Error, Sentence: st.text, Column: max(pe.Column, 1), Message: pe.Error()})
+		return
+	}
 	if err != nil {
 		c.errorf(st.line, st.text, "%v", err)
 		return
@@ -571,7 +600,7 @@ func (c *compiler) lowerAll() {
 			c.warnf(e.line, e.rule.Principle, "%s is a protected path: no rule can open it, so this sentence has no effect there", p.Within)
 		}
 		if prev, dup := names[e.rule.Name]; dup && prev != e.line {
-			c.errorf(e.line, e.rule.Principle, "rule name %q is also made by line %d: name one of them with {#name} at the end of the sentence", e.rule.Name, prev)
+			c.errorAt(e.line, e.rule.Principle, "{#", "rule name %q is also made by line %d: name one of them with {#name} at the end of the sentence", e.rule.Name, prev)
 		} else if dup {
 			c.errorf(e.line, e.rule.Principle, "the sentence makes two rules named %q", e.rule.Name)
 		}

@@ -211,7 +211,7 @@ func named(st *statement, out []entry) ([]entry, error) {
 		return out, nil
 	}
 	if len(out) != 1 {
-		return nil, &parseError{Msg: fmt.Sprintf("{#%s} names one rule, but this sentence makes %d; split it", st.name, len(out))}
+		return nil, &parseError{Column: len(strings.TrimRight(st.text, " ")) + 1, Msg: fmt.Sprintf("{#%s} names one rule, but this sentence makes %d; split it", st.name, len(out))}
 	}
 	out[0].rule.Name = st.name
 	return out, nil

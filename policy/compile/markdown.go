@@ -13,8 +13,10 @@ type item struct {
 	text string
 	// prose: the sentence was written in a paragraph, not a list item.
 	prose bool
-	// problem is why the front end cannot read it, once it has tried.
+	// problem is why the front end cannot read it, once it has tried,
+	// and column where in the sentence (1-based).
 	problem string
+	column  int
 }
 
 var (

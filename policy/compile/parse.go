@@ -110,7 +110,7 @@ func parseSentence(line int, text string) (*statement, error) {
 		st.name = text[m[2]:m[3]]
 		text = text[:m[0]]
 		if !ruleNameRE.MatchString(st.name) {
-			return nil, &parseError{Msg: fmt.Sprintf("rule name %q: use lower-case words joined by hyphens", st.name)}
+			return nil, &parseError{Column: m[0] + strings.Index(text[m[0]:], "{#") + 1, Msg: fmt.Sprintf("rule name %q: use lower-case words joined by hyphens", st.name)}
 		}
 	}
 	st.text = text
@@ -121,10 +121,14 @@ func parseSentence(line int, text string) (*statement, error) {
 		return nil, &parseError{Column: le.off + 1, Msg: le.msg}
 	}
 	if len(toks) == 0 {
-		return nil, &parseError{Msg: "empty sentence"}
+		return nil, &parseError{Column: 1, Msg: "empty sentence"}
 	}
 	p := &parser{st: st, toks: toks, src: core}
 	if err := p.sentence(); err != nil {
+		// A problem with the whole action phrase is at its start.
+		if pe, ok := err.(*parseError); ok && pe.Column == 0 {
+			pe.Column = p.actionOff + 1
+		}
 		return nil, err
 	}
 	return st, nil
@@ -137,6 +141,8 @@ type parser struct {
 	src  string
 	pos  int
 	end  int // tokens at or after end are not part of the action phrase
+	// actionOff is where the action phrase starts in src.
+	actionOff int
 }
 
 func (p *parser) peek(k int) *token {
@@ -292,6 +298,7 @@ func (p *parser) body() error {
 	if p.pos >= p.end {
 		return p.errHere("say what the agent may do")
 	}
+	p.actionOff = p.toks[p.pos].off
 	for i := p.pos; i < p.end; i++ {
 		if svc := serviceAt(p.toks[:p.end], i); svc != nil {
 			return p.serviceBody(svc)
