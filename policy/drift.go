@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -236,7 +237,9 @@ func compareTool(server string, ta ToolAnnotation, t ironcurtain.Tool) ToolDrift
 			d.Unroled = append(d.Unroled, name)
 		}
 	}
-	d.Renamed = guessRenames(d.Unknown, d.Unroled, schemaArgs(ta.InputSchema), have)
+	if len(d.Unknown) > 0 && len(d.Unroled) > 0 { // the old schema helps pair them
+		d.Renamed = guessRenames(d.Unknown, d.Unroled, schemaArgs(ta.InputSchema), have)
+	}
 	return d
 }
 
@@ -248,20 +251,72 @@ type argSchema struct {
 
 // schemaArgs returns the arguments an input schema names: its properties,
 // and those of the alternatives it is made of at the top level. Keywords
-// are matched exactly, as the Gate's schema check matches them.
+// are matched exactly, as the Gate's schema check matches them. The map is
+// shared: the caller must not modify it.
 func schemaArgs(raw json.RawMessage) map[string]argSchema {
-	_, args := schemaProps(raw)
-	return args
+	return readSchema(raw).args
 }
 
 // schemaArgOrder returns the same arguments in the order the schema lists
 // them.
 func schemaArgOrder(raw json.RawMessage) []string {
-	order, _ := schemaProps(raw)
-	return order
+	return slices.Clone(readSchema(raw).order)
 }
 
-func schemaProps(raw json.RawMessage) ([]string, map[string]argSchema) {
+// schemaOpen reports whether a schema says outright that it admits
+// arguments beyond those it names: additionalProperties other than false,
+// or patternProperties, at the top level or in a top-level alternative. (A
+// schema that says nothing admits no others: the Gate's check is stricter
+// than JSON Schema there, as IronCurtain's is.)
+func schemaOpen(raw json.RawMessage) bool {
+	return readSchema(raw).open
+}
+
+// schemaInfo is what the drift check and the annotator read of an input
+// schema. It is a function of the schema's bytes alone and is never
+// modified once made.
+type schemaInfo struct {
+	order []string
+	args  map[string]argSchema
+	open  bool
+}
+
+// schemas remembers the schemaInfo of the schemas read in this process, by
+// their bytes: the built-in servers serve the same schemas to every stack,
+// and decoding them was most of what the drift check at a stack's start
+// cost. Nothing read from disk is kept, only what a schema's own bytes
+// say, and at most maxSchemas of them (a server whose schemas keep
+// changing is then only read again each time).
+var schemas struct {
+	mu sync.Mutex
+	m  map[string]*schemaInfo
+}
+
+// maxSchemas bounds the schemas remembered.
+const maxSchemas = 4096
+
+// readSchema returns the schemaInfo of raw.
+func readSchema(raw json.RawMessage) *schemaInfo {
+	schemas.mu.Lock()
+	si, ok := schemas.m[string(raw)]
+	schemas.mu.Unlock()
+	if ok {
+		return si
+	}
+	si = &schemaInfo{open: readSchemaOpen(raw)}
+	si.order, si.args = readSchemaProps(raw)
+	schemas.mu.Lock()
+	if schemas.m == nil {
+		schemas.m = map[string]*schemaInfo{}
+	}
+	if len(schemas.m) < maxSchemas {
+		schemas.m[string(raw)] = si
+	}
+	schemas.mu.Unlock()
+	return si
+}
+
+func readSchemaProps(raw json.RawMessage) ([]string, map[string]argSchema) {
 	var order []string
 	args := map[string]argSchema{}
 	var walk func(raw json.RawMessage, top bool)
@@ -294,12 +349,7 @@ func schemaProps(raw json.RawMessage) ([]string, map[string]argSchema) {
 	return order, args
 }
 
-// schemaOpen reports whether a schema says outright that it admits
-// arguments beyond those it names: additionalProperties other than false,
-// or patternProperties, at the top level or in a top-level alternative. (A
-// schema that says nothing admits no others: the Gate's check is stricter
-// than JSON Schema there, as IronCurtain's is.)
-func schemaOpen(raw json.RawMessage) bool {
+func readSchemaOpen(raw json.RawMessage) bool {
 	var open func(raw json.RawMessage, top bool) bool
 	open = func(raw json.RawMessage, top bool) bool {
 		var node map[string]json.RawMessage
