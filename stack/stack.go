@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
@@ -200,45 +201,22 @@ func New(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	builtins := opts.Builtins
-	if builtins == nil {
-		builtins = DefaultBuiltins
-	}
-	for _, b := range builtins {
-		srv, err := s.builtin(b, sandbox, opts, log)
-		if err != nil {
-			return nil, fmt.Errorf("stack: server %s: %w", b, err)
-		}
-		s.add(b, srv)
-	}
-	for _, name := range slices.Sorted(maps.Keys(opts.Servers)) {
-		if _, dup := s.Servers[name]; dup {
-			return nil, fmt.Errorf("stack: server %q is both built in and given", name)
-		}
-		s.add(name, opts.Servers[name])
-	}
-	if err := s.checkDrift(ctx, log); err != nil {
+	// The servers (and the drift check, which may wait on servers given
+	// from outside) and the audit log (whose open record is fsynced) do not
+	// depend on each other: they are set up at once, and New returns only
+	// when both are done. Either failing fails New, and the deferred clean-up
+	// closes whatever the other opened.
+	var wg sync.WaitGroup
+	var auditErr error
+	wg.Go(func() { auditErr = s.openAudit(ctx, opts) })
+	serveErr := s.serve(ctx, sandbox, opts, log)
+	wg.Wait()
+	if err := errors.Join(serveErr, auditErr); err != nil {
 		return nil, err
 	}
-	// Servers given from outside may change their tools later; the built-in
-	// ones never do.
-	for name := range opts.Servers {
-		if !slices.Contains(opts.Trusted, name) {
-			s.Servers[name] = newDriftGuard(name, s.Servers[name], s.Policy, log)
-		}
-	}
-
 	var auditor ironcurtain.Auditor
-	if opts.Audit != "" {
-		s.audit, err = audit.Open(ctx, opts.Audit, audit.Options{Vault: opts.Vault, NoSync: opts.AuditNoSync})
-		if err != nil {
-			return nil, fmt.Errorf("stack: audit: %w", err)
-		}
+	if s.audit != nil {
 		auditor = s.audit
-	}
-	s.Grants, err = approve.NewGrants(approve.GrantsOptions{Path: opts.GrantsFile})
-	if err != nil {
-		return nil, fmt.Errorf("stack: grants: %w", err)
 	}
 	approver := widen{next: approve.Chain{Grants: s.Grants, Auto: opts.Auto, Human: opts.Human}, servers: s.Servers, log: log}
 	s.Gate, err = ironcurtain.NewGate(ironcurtain.GateConfig{
@@ -250,6 +228,53 @@ func New(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.closers = nil // the Gate closes the servers now
 	return s, nil
+}
+
+// serve starts the built-in servers, adds the given ones, and checks the
+// policy's annotations against them all. It sets s.Servers and s.closers.
+func (s *Stack) serve(ctx context.Context, sandbox string, opts Options, log *slog.Logger) error {
+	builtins := opts.Builtins
+	if builtins == nil {
+		builtins = DefaultBuiltins
+	}
+	for _, b := range builtins {
+		srv, err := s.builtin(b, sandbox, opts, log)
+		if err != nil {
+			return fmt.Errorf("stack: server %s: %w", b, err)
+		}
+		s.add(b, srv)
+	}
+	for _, name := range slices.Sorted(maps.Keys(opts.Servers)) {
+		if _, dup := s.Servers[name]; dup {
+			return fmt.Errorf("stack: server %q is both built in and given", name)
+		}
+		s.add(name, opts.Servers[name])
+	}
+	if err := s.checkDrift(ctx, log); err != nil {
+		return err
+	}
+	// Servers given from outside may change their tools later; the built-in
+	// ones never do.
+	for name := range opts.Servers {
+		if !slices.Contains(opts.Trusted, name) {
+			s.Servers[name] = newDriftGuard(name, s.Servers[name], s.Policy, log)
+		}
+	}
+	return nil
+}
+
+// openAudit opens the audit log, if there is one, and the grants. It sets
+// s.audit and s.Grants.
+func (s *Stack) openAudit(ctx context.Context, opts Options) (err error) {
+	if opts.Audit != "" {
+		if s.audit, err = audit.Open(ctx, opts.Audit, audit.Options{Vault: opts.Vault, NoSync: opts.AuditNoSync}); err != nil {
+			return fmt.Errorf("stack: audit: %w", err)
+		}
+	}
+	if s.Grants, err = approve.NewGrants(approve.GrantsOptions{Path: opts.GrantsFile}); err != nil {
+		return fmt.Errorf("stack: grants: %w", err)
+	}
+	return nil
 }
 
 func (s *Stack) add(name string, srv ironcurtain.ToolServer) {
