@@ -226,3 +226,16 @@ func FuzzTypedDecode(f *testing.F) {
 		require.NoError(t, d.schema.Validate(generic), "re-encoded: %s", again)
 	})
 }
+
+// TestNewRefusesSchemasThatAreNotObjects: a tool's input schema must be a
+// JSON object; anything else is a programmer's error, found when the set
+// is built.
+func TestNewRefusesSchemasThatAreNotObjects(t *testing.T) {
+	h := func(context.Context, map[string]any) (ironcurtain.Result, error) { return ironcurtain.Result{}, nil }
+	for _, schema := range []string{"", "null", "[]", `"x"`, `{"type":`, `{"type":"object"}x`, `{"a":1}{}`} {
+		require.Panics(t, func() { New(Tool{Def: ironcurtain.Tool{Name: "t", InputSchema: json.RawMessage(schema)}, Handle: h}) }, schema)
+	}
+	for _, schema := range []string{`{}`, " \n{\"type\":\"object\"} ", `{"a":{"b":[1,null]}}`} {
+		require.NotPanics(t, func() { New(Tool{Def: ironcurtain.Tool{Name: "t", InputSchema: json.RawMessage(schema)}, Handle: h}) }, schema)
+	}
+}
