@@ -24,6 +24,9 @@ func jailedStack(ctx context.Context, cmd string, opts stack.Options, unjailed b
 	if err := stack.CheckOutOfReach(opts.Audit, opts.GrantsFile, stack.Writable{What: "the sandbox", Dir: opts.Sandbox}); err != nil {
 		return nil, err
 	}
+	// The git server's transfer jail has host grants: the kernel check they
+	// need starts a process, which runs while the policy loads.
+	jail.ProbeHosts()
 	jp := jail.Policy{Unsandboxed: unjailed}
 	for _, p := range append(protected, opts.Audit, opts.GrantsFile) {
 		if p == "" {
