@@ -121,18 +121,27 @@ func TestRunEscalationSocket(t *testing.T) {
 	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
 	sc := bufio.NewScanner(c)
 	sc.Buffer(nil, 1<<20)
-	_, err = io.WriteString(c, `{"op":"subscribe"}`+"\n")
+	// Subscribed first, then asked what is pending: an escalation raised
+	// before the subscription is in the pending reply, a later one an event.
+	_, err = io.WriteString(c, `{"op":"subscribe"}`+"\n"+`{"op":"pending"}`+"\n")
 	require.NoError(t, err)
+	type pending struct {
+		ID           string                  `json:"id"`
+		Presentation struct{ Digest string } `json:"presentation"`
+	}
 	var esc struct {
-		Event      string `json:"event"`
-		Escalation struct {
-			ID           string                  `json:"id"`
-			Presentation struct{ Digest string } `json:"presentation"`
-		} `json:"escalation"`
+		Event      string    `json:"event"`
+		Escalation pending   `json:"escalation"`
+		Reply      string    `json:"reply"`
+		Pending    []pending `json:"pending"`
 	}
 	for esc.Event != "escalation" {
 		require.True(t, sc.Scan(), "the escalation reaches the socket: %v", sc.Err())
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &esc))
+		if esc.Reply == "pending" && len(esc.Pending) > 0 {
+			esc.Escalation = esc.Pending[0]
+			break
+		}
 	}
 	_, err = fmt.Fprintf(c, `{"op":"decide","id":%q,"decision":"approve","digest":%q}`+"\n", esc.Escalation.ID, esc.Escalation.Presentation.Digest)
 	require.NoError(t, err)
