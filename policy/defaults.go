@@ -2,6 +2,7 @@ package policy
 
 import (
 	_ "embed"
+	"sync"
 )
 
 // The default policy, embedded: our own constitution, its compiled rules
@@ -34,7 +35,14 @@ func DefaultArtifacts() Artifacts {
 // built-in tools, for use with a policy of one's own.
 func DefaultAnnotations() *Annotations { return DefaultArtifacts().Annotations }
 
+// sharedDefaults are the default artifacts decoded once per process, for
+// the engines Load and Default build: New only reads the artifacts it is
+// given, so the engines of one process share one copy, and decoding them
+// is no longer most of what loading the default policy costs. They come
+// from the binary, never from disk.
+var sharedDefaults = sync.OnceValue(DefaultArtifacts)
+
 // Default returns an engine for the default policy under cfg.
 func Default(cfg Config) (*Engine, error) {
-	return New(DefaultArtifacts(), cfg)
+	return New(sharedDefaults(), cfg)
 }

@@ -42,7 +42,7 @@ func (e *Engine) ProtectedPaths() []string {
 }
 
 // Artifacts returns the artifacts the engine was built from. The caller
-// must not modify them.
+// must not modify them: engines of the default policy share them.
 func (e *Engine) Artifacts() Artifacts { return e.artifacts }
 
 // WriteExplanation writes a decision and its trace for a person: the call,

@@ -26,7 +26,7 @@ const maxArtifactBytes = 64 << 20
 // themselves become protected paths: the agent can never rewrite the policy
 // that contains it.
 func Load(files Files, cfg Config) (*Engine, error) {
-	a := DefaultArtifacts()
+	a := sharedDefaults()
 	if files.Policy != "" {
 		a.Policy, a.Lists = new(CompiledPolicy), nil
 		if err := readJSON(files.Policy, a.Policy); err != nil {
