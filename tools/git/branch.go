@@ -98,12 +98,6 @@ type branchArgs struct {
 	Limit         int           `json:"limit,omitempty" desc:"list: at most this many branches." schema:"minimum=1"`
 }
 
-func (s *Server) branchTool() toolset.Tool {
-	return typedTool("git_branch", "Branches",
-		"List, create, delete or rename branches, or show the current one. list returns text and structured content; delete with force removes unmerged work.",
-		annDestructive, s.branch)
-}
-
 // branch runs one mode of git_branch, each in its own handler: list and
 // show-current only read, create, delete and rename change refs.
 func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {

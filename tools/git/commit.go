@@ -17,12 +17,6 @@ type addArgs struct {
 	Force  bool     `json:"force,omitempty" desc:"Also stage ignored files." schema:"default=false"`
 }
 
-func (s *Server) addTool() toolset.Tool {
-	return typedTool("git_add", "Stage changes",
-		`Stage files for the next commit. paths are relative to the repository (default ["."]); update stages only tracked files, all stages every change including deletions; force adds ignored files.`,
-		annIdempotent, s.add)
-}
-
 func (s *Server) add(ctx context.Context, a addArgs) (ironcurtain.Result, error) {
 	if a.Update && a.All {
 		return ironcurtain.Result{}, toolset.Failf("update and all cannot be combined")
@@ -99,12 +93,6 @@ type commitArgs struct {
 	AllowEmpty   bool       `json:"allowEmpty,omitempty" desc:"Allow a commit with no changes." schema:"default=false"`
 	NoVerify     bool       `json:"noVerify,omitempty" desc:"Skip pre-commit and commit-msg hooks (they are off unless the server enables them)." schema:"default=false"`
 	FilesToStage []string   `json:"filesToStage,omitempty" desc:"Files to stage before committing, relative to the repository."`
-}
-
-func (s *Server) commitTool() toolset.Tool {
-	return typedTool("git_commit", "Commit",
-		"Record the staged changes as a new commit (optionally staging filesToStage first). amend replaces the last commit. Hooks never run unless the server enables them; commits are never signed.",
-		annDestructive, s.commit)
 }
 
 func (s *Server) commit(ctx context.Context, a commitArgs) (ironcurtain.Result, error) {

@@ -39,13 +39,6 @@ type diffArgs struct {
 	AutoExclude      *bool    `json:"autoExclude,omitempty" desc:"Leave out lock files and minified assets." schema:"default=true"`
 }
 
-func (s *Server) diffTool() toolset.Tool {
-	return typedTool("git_diff", "Show changes",
-		"Show changes: work tree against the index (default), the index against HEAD (staged), the work tree or index against target, or from source to target. "+
-			"Lock files and minified assets are left out unless autoExclude is false. Long output is cut and marked.",
-		annRead, s.diff)
-}
-
 func (s *Server) diff(ctx context.Context, a diffArgs) (ironcurtain.Result, error) {
 	ctxLines := 3
 	if a.ContextLines != nil {
@@ -163,12 +156,6 @@ type showArgs struct {
 	FilePath string `json:"filePath,omitempty" desc:"Show this file's contents at object."`
 }
 
-func (s *Server) showTool() toolset.Tool {
-	return typedTool("git_show", "Show an object",
-		"Show a commit (message and patch), tag, tree or file contents. With filePath, show that file as it is in object. Long output is cut and marked.",
-		annRead, s.show)
-}
-
 func (s *Server) show(ctx context.Context, a showArgs) (ironcurtain.Result, error) {
 	if err := checkRevision("object", a.Object); err != nil {
 		return ironcurtain.Result{}, err
@@ -203,12 +190,6 @@ type blameArgs struct {
 	IgnoreWhitespace bool   `json:"ignoreWhitespace,omitempty" desc:"Ignore whitespace changes when assigning lines." schema:"default=false"`
 }
 
-func (s *Server) blameTool() toolset.Tool {
-	return typedTool("git_blame", "Line authorship",
-		"Show who last changed each line of a file, and in which commit. Long output is cut and marked.",
-		annRead, s.blame)
-}
-
 func (s *Server) blame(ctx context.Context, a blameArgs) (ironcurtain.Result, error) {
 	if err := checkPathspec("filePath", a.FilePath); err != nil {
 		return ironcurtain.Result{}, err
@@ -241,12 +222,6 @@ type reflogArgs struct {
 	repoPath
 	Ref      string `json:"ref,omitempty" desc:"Ref whose log to show." schema:"default=HEAD"`
 	MaxCount *int   `json:"maxCount,omitempty" desc:"Number of entries (at most 10000)." schema:"default=25,minimum=1"`
-}
-
-func (s *Server) reflogTool() toolset.Tool {
-	return typedTool("git_reflog", "Reference log",
-		"Show where a ref (default HEAD) has pointed, newest first: commits, checkouts, resets, rebases. Useful to find lost commits.",
-		annRead, s.reflog)
 }
 
 func (s *Server) reflog(ctx context.Context, a reflogArgs) (ironcurtain.Result, error) {

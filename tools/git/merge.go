@@ -75,12 +75,6 @@ type mergeArgs struct {
 	Abort         bool   `json:"abort,omitempty" desc:"Abandon a merge that stopped on conflicts." schema:"default=false"`
 }
 
-func (s *Server) mergeTool() toolset.Tool {
-	return typedTool("git_merge", "Merge",
-		"Merge branch into the current branch. On conflicts the merge stops and the conflicted files are listed: resolve them, stage with git_add and finish with git_commit, or call again with abort=true.",
-		annDestructive, s.merge)
-}
-
 func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	if a.Abort {
@@ -146,13 +140,6 @@ type rebaseArgs struct {
 	Preserve    bool   `json:"preserve,omitempty" desc:"Keep merge commits (--rebase-merges)." schema:"default=false"`
 }
 
-func (s *Server) rebaseTool() toolset.Tool {
-	return typedTool("git_rebase", "Rebase",
-		"Replay the current branch (or branch) on top of upstream. On conflicts the rebase stops: resolve, stage with git_add, then mode=continue; or mode=skip to drop the commit, mode=abort to go back. "+
-			"interactive runs the default plan unchanged (no editor is available); preserve keeps merge commits.",
-		annDestructive, s.rebase)
-}
-
 func (s *Server) rebase(ctx context.Context, a rebaseArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	switch a.Mode {
@@ -201,12 +188,6 @@ type cherryPickArgs struct {
 	Mainline          int      `json:"mainline,omitempty" desc:"Parent number (1-based) to diff against when picking a merge commit." schema:"minimum=1"`
 	Strategy          string   `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
 	Signoff           bool     `json:"signoff,omitempty" desc:"Add a Signed-off-by trailer." schema:"default=false"`
-}
-
-func (s *Server) cherryPickTool() toolset.Tool {
-	return typedTool("git_cherry_pick", "Cherry-pick",
-		"Apply the changes of existing commits onto the current branch, each as a new commit. On conflicts it stops: resolve, stage with git_add, then continueOperation=true; or abort=true.",
-		annDestructive, s.cherryPick)
 }
 
 func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.Result, error) {

@@ -62,12 +62,6 @@ type remoteArgs struct {
 	Push    bool   `json:"push,omitempty" desc:"get-url, set-url: the push URL instead of the fetch URL." schema:"default=false"`
 }
 
-func (s *Server) remoteTool() toolset.Tool {
-	return typedTool("git_remote", "Remotes",
-		"List remotes, add one, remove or rename one, or get or set a remote's URL (push=true for the push URL). URLs must use a transport the server allows.",
-		annDestructive, s.remote)
-}
-
 // remote runs one mode of git_remote, each in its own handler: list and
 // get-url only read; add and set-url point a remote at a URL, which must
 // use an allowed transport; remove and rename change the configuration.

@@ -45,12 +45,6 @@ type stashArgs struct {
 	Limit            int    `json:"limit,omitempty" desc:"list: at most this many entries." schema:"minimum=1"`
 }
 
-func (s *Server) stashTool() toolset.Tool {
-	return typedTool("git_stash", "Stash changes",
-		"Set local changes aside and bring them back: push (default) saves and cleans the work tree, list shows the stash, apply and pop restore an entry (pop also drops it), drop deletes one entry, clear deletes all.",
-		annDestructive, s.stash)
-}
-
 // stash runs one mode of git_stash, each in its own handler: list only
 // reads; push, pop, apply, drop and clear change the work tree or the
 // stash.

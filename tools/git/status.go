@@ -204,12 +204,6 @@ type statusArgs struct {
 	IncludeUntracked *bool `json:"includeUntracked,omitempty" desc:"List untracked files." schema:"default=true"`
 }
 
-func (s *Server) statusTool() toolset.Tool {
-	return typedTool("git_status", "Working tree status",
-		"Show the current branch, its upstream, and the staged, unstaged, untracked and conflicted files. Returns text and structured content.",
-		annRead, s.status)
-}
-
 func (s *Server) status(ctx context.Context, a statusArgs) (ironcurtain.Result, error) {
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {

@@ -73,12 +73,6 @@ type tagArgs struct {
 	Limit     int    `json:"limit,omitempty" desc:"list: at most this many tags." schema:"minimum=1"`
 }
 
-func (s *Server) tagTool() toolset.Tool {
-	return typedTool("git_tag", "Tags",
-		"List tags (newest first), create a lightweight or annotated tag, delete a tag, or verify a tag's signature. Tags are never signed.",
-		annDestructive, s.tag)
-}
-
 // tag runs one mode of git_tag, each in its own handler: list only
 // reads, create and delete change refs, verify runs the signature check.
 func (s *Server) tag(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {

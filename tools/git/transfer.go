@@ -118,12 +118,6 @@ type cloneArgs struct {
 	Mirror bool   `json:"mirror,omitempty" desc:"Make a bare mirror of every ref." schema:"default=false"`
 }
 
-func (s *Server) cloneTool() toolset.Tool {
-	return typedTool("git_clone", "Clone a repository",
-		"Clone a remote repository into a new directory path (relative paths are relative to the working directory). Credentials, if any, are supplied by the server. The working directory is not changed.",
-		annNetwork, s.clone)
-}
-
 func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, error) {
 	if a.Path == "" {
 		return ironcurtain.Result{}, toolset.Failf("path (the destination) is required")
@@ -178,12 +172,6 @@ type fetchArgs struct {
 	Prune  bool   `json:"prune,omitempty" desc:"Remove remote-tracking branches that no longer exist on the remote." schema:"default=false"`
 	Tags   bool   `json:"tags,omitempty" desc:"Fetch every tag." schema:"default=false"`
 	Depth  int    `json:"depth,omitempty" desc:"Deepen or shorten a shallow history to this many commits." schema:"minimum=1"`
-}
-
-func (s *Server) fetchTool() toolset.Tool {
-	return typedTool("git_fetch", "Fetch",
-		"Download commits and refs from a remote (default: the current branch's remote, else origin) without changing local branches. prune deletes remote-tracking branches that are gone.",
-		annNetDestroy, s.fetch)
 }
 
 func (s *Server) fetch(ctx context.Context, a fetchArgs) (ironcurtain.Result, error) {
@@ -254,12 +242,6 @@ type pullArgs struct {
 	FastForwardOnly bool   `json:"fastForwardOnly,omitempty" desc:"Refuse unless the branch can be fast-forwarded." schema:"default=false"`
 }
 
-func (s *Server) pullTool() toolset.Tool {
-	return typedTool("git_pull", "Pull",
-		"Fetch from a remote and integrate into the current branch by merge (default), rebase, or fast-forward only. Conflicts stop the operation and are listed.",
-		annNetDestroy, s.pull)
-}
-
 func (s *Server) pull(ctx context.Context, a pullArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
@@ -311,12 +293,6 @@ type pushArgs struct {
 	Delete         bool   `json:"delete,omitempty" desc:"Delete remoteBranch (or branch) on the remote." schema:"default=false"`
 	RemoteBranch   string `json:"remoteBranch,omitempty" desc:"Branch name on the remote."`
 	Confirmed      bool   `json:"confirmed,omitempty" desc:"Confirms a force push or a deletion." schema:"default=false"`
-}
-
-func (s *Server) pushTool() toolset.Tool {
-	return typedTool("git_push", "Push",
-		"Send local commits to a remote (default: the branch's push remote, else origin). branch is the local branch (default the current one), remoteBranch the name on the remote. force, forceWithLease and delete rewrite or remove remote history and need confirmed=true.",
-		annNetDestroy, s.push)
 }
 
 func (s *Server) push(ctx context.Context, a pushArgs) (ironcurtain.Result, error) {

@@ -77,12 +77,6 @@ type worktreeArgs struct {
 	DryRun       bool   `json:"dryRun,omitempty" desc:"prune: only report." schema:"default=false"`
 }
 
-func (s *Server) worktreeTool() toolset.Tool {
-	return typedTool("git_worktree", "Worktrees",
-		"Manage additional work trees of a repository: list them, add one (checking out branch, creating it from commitish if it does not exist, or a detached commitish), remove one, move one to newPath, or prune stale entries. Paths must lie in the allowed directories.",
-		annDestructive, s.worktree)
-}
-
 // worktreeDir resolves and confines a worktree path argument.
 func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
 	if err := checkPathspec(what, p); err != nil {
