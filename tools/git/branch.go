@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // Branch is one branch in the structured content of git_branch list.
@@ -101,19 +100,14 @@ type branchArgs struct {
 // branch runs one mode of git_branch, each in its own handler: list and
 // show-current only read, create, delete and rename change refs.
 func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
-	switch a.Mode {
-	case "", "list":
-		return s.branchList(ctx, a)
-	case "show-current":
-		return s.branchShowCurrent(ctx, a)
-	case "create":
-		return s.branchCreate(ctx, a)
-	case "delete":
-		return s.branchDelete(ctx, a)
-	case "rename":
-		return s.branchRename(ctx, a)
+	run, err := pickMode(a.Mode, map[string]func(context.Context, branchArgs) (ironcurtain.Result, error){
+		"": s.branchList, "list": s.branchList, "show-current": s.branchShowCurrent,
+		"create": s.branchCreate, "delete": s.branchDelete, "rename": s.branchRename,
+	})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
-	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	return run(ctx, a)
 }
 
 func (s *Server) branchShowCurrent(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // Remote is one remote in the structured content of git_remote list.
@@ -66,20 +65,12 @@ type remoteArgs struct {
 // get-url only read; add and set-url point a remote at a URL, which must
 // use an allowed transport; remove and rename change the configuration.
 func (s *Server) remote(ctx context.Context, a remoteArgs) (ironcurtain.Result, error) {
-	var run func(context.Context, *repo, remoteArgs) (ironcurtain.Result, error)
-	switch a.Mode {
-	case "", "list":
-		run = s.remoteList
-	case "get-url":
-		run = s.remoteGetURL
-	case "add", "set-url":
-		run = s.remoteSetURL
-	case "remove":
-		run = s.remoteRemove
-	case "rename":
-		run = s.remoteRename
-	default:
-		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	run, err := pickMode(a.Mode, map[string]func(context.Context, *repo, remoteArgs) (ironcurtain.Result, error){
+		"": s.remoteList, "list": s.remoteList, "get-url": s.remoteGetURL,
+		"add": s.remoteSetURL, "set-url": s.remoteSetURL, "remove": s.remoteRemove, "rename": s.remoteRename,
+	})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
 	if a.Mode != "" && a.Mode != "list" {
 		if err := checkRefName("name", a.Name); err != nil {

@@ -33,6 +33,17 @@ func typedTool[In any](name, title, desc string, ann ironcurtain.ToolAnnotations
 	return t
 }
 
+// pickMode returns the handler of a multi-mode tool's mode, from a table
+// that names every mode it accepts ("" included, for the default); any
+// other mode is a tool error.
+func pickMode[H any](mode string, handlers map[string]H) (H, error) {
+	h, ok := handlers[mode]
+	if !ok {
+		return h, toolset.Failf("unknown mode %q", mode)
+	}
+	return h, nil
+}
+
 // boolOrString is an argument that is either a boolean or a revision.
 type boolOrString struct {
 	set bool

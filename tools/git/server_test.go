@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 	"github.com/stretchr/testify/require"
 )
 
@@ -177,6 +178,25 @@ func TestInvalidArgumentsAreToolErrors(t *testing.T) {
 	f := newFixture(t, Options{})
 	require.Contains(t, f.fail("git_log", map[string]any{"maxCount": "ten"}), "maxCount")
 	require.Contains(t, f.fail("git_status", map[string]any{"bogus": true}), "bogus")
+}
+
+// TestUnknownModesAreToolErrors covers both layers that refuse a mode a
+// multi-mode tool does not have: the schema's enum and pickMode behind it.
+func TestUnknownModesAreToolErrors(t *testing.T) {
+	f := newFixture(t, Options{})
+	for _, tool := range []string{"git_branch", "git_tag", "git_remote", "git_worktree", "git_stash", "git_reset", "git_rebase"} {
+		require.Contains(t, f.fail(tool, map[string]any{"mode": "frobnicate"}), "mode", tool)
+	}
+	handlers := map[string]int{"": 1, "list": 1, "create": 2}
+	for mode, want := range handlers {
+		got, err := pickMode(mode, handlers)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	_, err := pickMode("frobnicate", handlers)
+	te, ok := toolset.AsError(err)
+	require.True(t, ok, "%v", err)
+	require.Equal(t, `unknown mode "frobnicate"`, te.Public)
 }
 
 func TestCancelledContextIsAGoError(t *testing.T) {

@@ -58,20 +58,12 @@ func (s *Server) stash(ctx context.Context, a stashArgs) (ironcurtain.Result, er
 			ref = "stash@{" + ref + "}"
 		}
 	}
-	var run func(context.Context, *repo, stashArgs, string) (ironcurtain.Result, error)
-	switch a.Mode {
-	case "list":
-		run = s.stashList
-	case "", "push":
-		run = s.stashPush
-	case "pop", "apply":
-		run = s.stashRestore
-	case "drop":
-		run = s.stashDrop
-	case "clear":
-		run = s.stashClear
-	default:
-		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	run, err := pickMode(a.Mode, map[string]func(context.Context, *repo, stashArgs, string) (ironcurtain.Result, error){
+		"list": s.stashList, "": s.stashPush, "push": s.stashPush,
+		"pop": s.stashRestore, "apply": s.stashRestore, "drop": s.stashDrop, "clear": s.stashClear,
+	})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
 	r, err := s.openWorkRepo(ctx, a.Path)
 	if err != nil {

@@ -92,20 +92,12 @@ func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
 // worktree runs one mode of git_worktree, each in its own handler: list
 // only reads; add, remove, move and prune change work trees on disk.
 func (s *Server) worktree(ctx context.Context, a worktreeArgs) (ironcurtain.Result, error) {
-	var run func(context.Context, *repo, worktreeArgs) (ironcurtain.Result, error)
-	switch a.Mode {
-	case "", "list":
-		run = s.worktreeList
-	case "add":
-		run = s.worktreeAdd
-	case "remove":
-		run = s.worktreeRemove
-	case "move":
-		run = s.worktreeMove
-	case "prune":
-		run = s.worktreePrune
-	default:
-		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	run, err := pickMode(a.Mode, map[string]func(context.Context, *repo, worktreeArgs) (ironcurtain.Result, error){
+		"": s.worktreeList, "list": s.worktreeList, "add": s.worktreeAdd,
+		"remove": s.worktreeRemove, "move": s.worktreeMove, "prune": s.worktreePrune,
+	})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
 	r, err := s.openRepo(ctx, a.Path)
 	if err != nil {
