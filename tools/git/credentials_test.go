@@ -35,6 +35,17 @@ type gitHTTPServer struct {
 	authHits atomic.Int64
 }
 
+// newServedRepo serves, over HTTPS, a directory holding repo.git: a bare
+// clone of a repository with one commit on main. It returns the server
+// and the directory.
+func newServedRepo(t *testing.T) (*gitHTTPServer, string) {
+	t.Helper()
+	served := t.TempDir()
+	origin := newRepo(t, filepath.Join(served, "src"))
+	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
+	return newGitHTTPServer(t, served), served
+}
+
 func newGitHTTPServer(t *testing.T, dir string) *gitHTTPServer {
 	t.Helper()
 	gitPath, err := exec.LookPath("git")
@@ -90,10 +101,7 @@ func dumpingGit(t *testing.T) (wrapper, dump string) {
 
 func TestCredentialsFromVault(t *testing.T) {
 	requireGit(t)
-	served := t.TempDir()
-	origin := newRepo(t, filepath.Join(served, "src"))
-	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
-	g := newGitHTTPServer(t, served)
+	g, served := newServedRepo(t)
 	wrapper, dump := dumpingGit(t)
 
 	f := newFixture(t, Options{
@@ -188,10 +196,7 @@ func (f *fixture) ok2(tool string, args map[string]any) ironcurtain.Result {
 
 func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 	requireGit(t)
-	served := t.TempDir()
-	origin := newRepo(t, filepath.Join(served, "src"))
-	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
-	g := newGitHTTPServer(t, served)
+	g, _ := newServedRepo(t)
 
 	// No mapping for this host: git gets no credential and fails at once
 	// (no prompt, no hang).
@@ -238,10 +243,7 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 func TestRepositoryCredentialHelpersDoNotRun(t *testing.T) {
 	requireGit(t)
 	m := newMarks(t)
-	served := t.TempDir()
-	origin := newRepo(t, filepath.Join(served, "src"))
-	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
-	g := newGitHTTPServer(t, served)
+	g, _ := newServedRepo(t)
 	f := newFixture(t, Options{Env: map[string]string{"GIT_SSL_CAINFO": g.caFile}, Jail: testJail(t)})
 	rawGit(t, f.repo, "remote", "add", "origin", g.url("repo.git"))
 	rawGit(t, f.repo, "config", "credential.helper", "!"+m.cmd("helper"))

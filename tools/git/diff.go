@@ -179,7 +179,7 @@ func (s *Server) show(ctx context.Context, a showArgs) (ironcurtain.Result, erro
 		obj += ":" + a.FilePath
 	}
 	cmd = append(cmd, "--end-of-options", obj, "--")
-	return s.truncatedText(ctx, a.Path, cmd)
+	return s.truncatedText(ctx, a.Path, cmd, "")
 }
 
 type blameArgs struct {
@@ -215,7 +215,7 @@ func (s *Server) blame(ctx context.Context, a blameArgs) (ironcurtain.Result, er
 	}
 	// blame takes no revision here, so "--" alone separates the path.
 	cmd = append(cmd, "--", a.FilePath)
-	return s.truncatedText(ctx, a.Path, cmd)
+	return s.truncatedText(ctx, a.Path, cmd, "")
 }
 
 type reflogArgs struct {
@@ -239,13 +239,5 @@ func (s *Server) reflog(ctx context.Context, a reflogArgs) (ironcurtain.Result, 
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"reflog", "show", "--no-color", "--format=%h %gd: %gs (%ar)", "-n", strconv.Itoa(count), "--end-of-options", ref, "--"}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.mustGitTruncating(ctx, r, cmd...)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	return textResult(orNone(strings.TrimRight(string(out.stdout), "\n")) + truncNote(out, s.cfg.maxOutput)), nil
+	return s.truncatedText(ctx, a.Path, cmd, orNone("")) // "(none)", as in the other tools
 }

@@ -293,9 +293,10 @@ func (s *Server) git(ctx context.Context, r *repo, args ...string) (output, erro
 }
 
 // truncatedText runs a read-only command whose output may be cut at the
-// cap (show, blame) in the repository at path, and returns its output as
-// text, marked when cut.
-func (s *Server) truncatedText(ctx context.Context, path string, cmd []string) (ironcurtain.Result, error) {
+// cap (show, blame, reflog) in the repository at path, and returns its
+// output as text, marked when cut. Empty output is shown as empty, or as
+// ifEmpty when that is set.
+func (s *Server) truncatedText(ctx context.Context, path string, cmd []string, ifEmpty string) (ironcurtain.Result, error) {
 	r, err := s.openRepo(ctx, path)
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -304,7 +305,11 @@ func (s *Server) truncatedText(ctx context.Context, path string, cmd []string) (
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	return textResult(strings.TrimRight(string(out.stdout), "\n") + truncNote(out, s.cfg.maxOutput)), nil
+	text := strings.TrimRight(string(out.stdout), "\n")
+	if ifEmpty != "" && strings.TrimSpace(text) == "" {
+		text = ifEmpty
+	}
+	return textResult(text + truncNote(out, s.cfg.maxOutput)), nil
 }
 
 // gitTruncating runs one local git command whose stdout may be cut at the
