@@ -1,6 +1,7 @@
 package git
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -90,6 +91,19 @@ func splitRecords(out, marker, what string, n int) ([][]string, error) {
 		fields = append(fields, f)
 	}
 	return fields, nil
+}
+
+// nulTerminated splits git's -z output, records each ended by NUL, empty
+// records included. An unterminated last record, what names the kind of
+// record, is an error.
+func nulTerminated(out []byte, what string) ([]string, error) {
+	if len(out) == 0 {
+		return nil, nil
+	}
+	if out[len(out)-1] != 0 {
+		return nil, fmt.Errorf("unterminated %s %q", what, out[bytes.LastIndexByte(out, 0)+1:])
+	}
+	return strings.Split(string(out[:len(out)-1]), "\x00"), nil
 }
 
 // countFlag returns flag with n appended, as the one element of a slice,

@@ -1,7 +1,6 @@
 package git
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -24,15 +23,13 @@ type Worktree struct {
 // parseWorktrees parses `git worktree list --porcelain -z`: attribute
 // lines ended by NUL, each worktree ended by an empty line.
 func parseWorktrees(out []byte) ([]Worktree, error) {
+	lines, err := nulTerminated(out, "worktree attribute")
+	if err != nil {
+		return nil, err
+	}
 	trees := []Worktree{}
 	var cur *Worktree
-	for len(out) > 0 {
-		i := bytes.IndexByte(out, 0)
-		if i < 0 {
-			return nil, fmt.Errorf("unterminated worktree attribute %q", out)
-		}
-		line := string(out[:i])
-		out = out[i+1:]
+	for _, line := range lines {
 		if line == "" {
 			cur = nil
 			continue
