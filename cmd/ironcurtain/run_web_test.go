@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,17 +26,7 @@ import (
 // the digest the page showed), it runs.
 func TestRunWebApprover(t *testing.T) {
 	var e *runEnv
-	var mu sync.Mutex
-	loop := 0
-	e = newRunEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
-		mu.Lock()
-		defer mu.Unlock()
-		loop++
-		if loop == 1 {
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 100, 10)
-		}
-		return say("done", 100, 10)
-	})
+	e = newRunEnv(t, firstThen(func() llmtest.Reply { return say(readSecret(e.outside), 100, 10) }, say("done", 100, 10)))
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
@@ -88,17 +77,7 @@ func TestRunWebApprover(t *testing.T) {
 // goes on with its approval.
 func TestRunEscalationSocket(t *testing.T) {
 	var e *runEnv
-	var mu sync.Mutex
-	loop := 0
-	e = newRunEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
-		mu.Lock()
-		defer mu.Unlock()
-		loop++
-		if loop == 1 {
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 100, 10)
-		}
-		return say("done", 100, 10)
-	})
+	e = newRunEnv(t, firstThen(func() llmtest.Reply { return say(readSecret(e.outside), 100, 10) }, say("done", 100, 10)))
 	dir, err := os.MkdirTemp("", "ic") // short: a socket's path is bounded
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
