@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -205,6 +206,7 @@ func TestRunJSON(t *testing.T) {
 	require.Equal(t, "deny", deny["decision"])
 	require.Equal(t, "structural-protected-path", deny["rule"])
 	require.Equal(t, 1.0, deny["step"])
+	require.ElementsMatch(t, []string{"type", "step", "server", "tool", "decision", "rule", "reason", "error", "duration_ms"}, slices.Collect(maps.Keys(deny)))
 	esc := evs[5]
 	require.Equal(t, "escalate", esc["decision"])
 	require.Equal(t, "escalate-read-outside-sandbox", esc["rule"])
