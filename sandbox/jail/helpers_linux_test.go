@@ -73,6 +73,26 @@ func (f fixture) env(k kernel) environment {
 	return environment{kernel: k, homes: append(homes(), f.home), exe: "/proc/self/exe"}
 }
 
+// parallelJailFixture is the start of most tests here: skip without a
+// jail, run in parallel, work in a new fixture.
+func parallelJailFixture(t *testing.T) (kernel, fixture) {
+	t.Helper()
+	k := requireJail(t)
+	t.Parallel()
+	return k, newFixture(t)
+}
+
+// probeCmd prepares the probe program (this test binary, with no actions
+// yet) under p, as launched on a kernel like k, and returns the
+// environment used.
+func (f fixture) probeCmd(t *testing.T, k kernel, p Policy) (*Cmd, environment, error) {
+	t.Helper()
+	env := f.env(k)
+	p.Env = append(p.Env, probeEnv+"=1")
+	c, err := newCmd(context.Background(), p, env, testBinary(t), nil)
+	return c, env, err
+}
+
 // testBinary is this test binary, the program the probes run in.
 func testBinary(t testing.TB) string {
 	t.Helper()
