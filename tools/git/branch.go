@@ -141,12 +141,8 @@ func (s *Server) branchDelete(ctx context.Context, a branchArgs) (ironcurtain.Re
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"branch", "--delete"}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
-	if a.Remote {
-		cmd = append(cmd, "--remotes")
-	}
+	cmd = append(cmd, boolFlag(a.Force, "--force")...)
+	cmd = append(cmd, boolFlag(a.Remote, "--remotes")...)
 	out, err := s.mustGitAt(ctx, a.Path, append(cmd, "--end-of-options", a.BranchName))
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -159,9 +155,7 @@ func (s *Server) branchRename(ctx context.Context, a branchArgs) (ironcurtain.Re
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"branch", "--move"}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
+	cmd = append(cmd, boolFlag(a.Force, "--force")...)
 	cmd = append(cmd, "--end-of-options")
 	if a.BranchName != "" {
 		if err := checkRefName("branchName", a.BranchName); err != nil {

@@ -27,9 +27,7 @@ func (s *Server) checkout(ctx context.Context, a checkoutArgs) (ironcurtain.Resu
 	// kept from looking like an option by the leading-dash check and from
 	// looking like a path by the "--" after it.
 	cmd := []string{"checkout"}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
+	cmd = append(cmd, boolFlag(a.Force, "--force")...)
 	if a.Track != nil {
 		if *a.Track {
 			cmd = append(cmd, "--track")
@@ -162,12 +160,8 @@ func (s *Server) cleanFiles(ctx context.Context, a cleanArgs) (ironcurtain.Resul
 	default:
 		return ironcurtain.Result{}, toolset.Failf("git_clean deletes untracked files for good; set force=true to delete, or dryRun=true to see what would be deleted")
 	}
-	if a.Directories {
-		cmd = append(cmd, "-d")
-	}
-	if a.Ignored {
-		cmd = append(cmd, "-x")
-	}
+	cmd = append(cmd, boolFlag(a.Directories, "-d")...)
+	cmd = append(cmd, boolFlag(a.Ignored, "-x")...)
 	cmd = append(cmd, "--")
 	out, err := s.mustGitAt(ctx, a.Path, cmd)
 	if err != nil {

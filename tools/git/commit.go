@@ -28,9 +28,7 @@ func (s *Server) add(ctx context.Context, a addArgs) (ironcurtain.Result, error)
 	case a.Update:
 		cmd = append(cmd, "--update")
 	}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
+	cmd = append(cmd, boolFlag(a.Force, "--force")...)
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -109,15 +107,9 @@ func (s *Server) commit(ctx context.Context, a commitArgs) (ironcurtain.Result, 
 		}
 		cmd = append(cmd, "--author="+a.Author.Name+" <"+a.Author.Email+">")
 	}
-	if a.Amend {
-		cmd = append(cmd, "--amend")
-	}
-	if a.AllowEmpty {
-		cmd = append(cmd, "--allow-empty")
-	}
-	if a.NoVerify {
-		cmd = append(cmd, "--no-verify")
-	}
+	cmd = append(cmd, boolFlag(a.Amend, "--amend")...)
+	cmd = append(cmd, boolFlag(a.AllowEmpty, "--allow-empty")...)
+	cmd = append(cmd, boolFlag(a.NoVerify, "--no-verify")...)
 	files, err := pathspecs("filesToStage", a.FilesToStage)
 	if err != nil {
 		return ironcurtain.Result{}, err

@@ -63,9 +63,7 @@ func (s *Server) diff(ctx context.Context, a diffArgs) (ironcurtain.Result, erro
 	cmd := append([]string{"diff"}, diffFlags...)
 	cmd = append(cmd, "--ignore-submodules=dirty")
 	cmd = append(cmd, format...)
-	if a.Staged {
-		cmd = append(cmd, "--cached")
-	}
+	cmd = append(cmd, boolFlag(a.Staged, "--cached")...)
 	cmd = append(cmd, "--end-of-options")
 	for _, rv := range []struct{ name, v string }{{"source", a.Source}, {"target", a.Target}} {
 		if rv.v == "" {
@@ -168,9 +166,7 @@ func (s *Server) show(ctx context.Context, a showArgs) (ironcurtain.Result, erro
 	default:
 		return ironcurtain.Result{}, toolset.Failf("format must be \"raw\"")
 	}
-	if a.Stat {
-		cmd = append(cmd, "--stat")
-	}
+	cmd = append(cmd, boolFlag(a.Stat, "--stat")...)
 	obj := a.Object
 	if a.FilePath != "" {
 		if err := checkPathspec("filePath", a.FilePath); err != nil {
@@ -195,9 +191,7 @@ func (s *Server) blame(ctx context.Context, a blameArgs) (ironcurtain.Result, er
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"blame", "--no-textconv", "--date=short"}
-	if a.IgnoreWhitespace {
-		cmd = append(cmd, "-w")
-	}
+	cmd = append(cmd, boolFlag(a.IgnoreWhitespace, "-w")...)
 	switch {
 	case a.StartLine < 0 || a.EndLine < 0:
 		return ironcurtain.Result{}, toolset.Failf("startLine and endLine must be positive")

@@ -194,12 +194,8 @@ func (s *Server) log(ctx context.Context, a logArgs) (ironcurtain.Result, error)
 		}
 		cmd = append(cmd, f.flag+f.v)
 	}
-	if a.Stat {
-		cmd = append(cmd, "--stat")
-	}
-	if a.Patch {
-		cmd = append(cmd, "--patch")
-	}
+	cmd = append(cmd, boolFlag(a.Stat, "--stat")...)
+	cmd = append(cmd, boolFlag(a.Patch, "--patch")...)
 	cmd = append(cmd, "--end-of-options")
 	if a.Branch != "" {
 		if err := checkRevision("branch", a.Branch); err != nil {

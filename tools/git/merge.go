@@ -90,12 +90,8 @@ func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, er
 		if a.Strategy != "" {
 			cmd = append(cmd, "--strategy="+a.Strategy)
 		}
-		if a.NoFastForward {
-			cmd = append(cmd, "--no-ff")
-		}
-		if a.Squash {
-			cmd = append(cmd, "--squash")
-		}
+		cmd = append(cmd, boolFlag(a.NoFastForward, "--no-ff")...)
+		cmd = append(cmd, boolFlag(a.Squash, "--squash")...)
 		if a.Message != "" {
 			if strings.ContainsRune(a.Message, 0) {
 				return ironcurtain.Result{}, toolset.Failf("message contains NUL")
@@ -151,12 +147,8 @@ func (s *Server) rebase(ctx context.Context, a rebaseArgs) (ironcurtain.Result, 
 			}
 			cmd = append(cmd, "--onto="+a.Onto)
 		}
-		if a.Preserve {
-			cmd = append(cmd, "--rebase-merges")
-		}
-		if a.Interactive {
-			cmd = append(cmd, "--interactive")
-		}
+		cmd = append(cmd, boolFlag(a.Preserve, "--rebase-merges")...)
+		cmd = append(cmd, boolFlag(a.Interactive, "--interactive")...)
 		cmd = append(cmd, "--end-of-options")
 		if a.Branch != "" && a.Upstream == "" {
 			return ironcurtain.Result{}, toolset.Failf("branch needs upstream")
@@ -207,16 +199,12 @@ func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.
 			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"cherry-pick", "--no-gpg-sign"}
-		if a.NoCommit {
-			cmd = append(cmd, "--no-commit")
-		}
+		cmd = append(cmd, boolFlag(a.NoCommit, "--no-commit")...)
 		cmd = append(cmd, countFlag("--mainline=", a.Mainline)...)
 		if a.Strategy != "" {
 			cmd = append(cmd, "--strategy="+a.Strategy)
 		}
-		if a.Signoff {
-			cmd = append(cmd, "--signoff")
-		}
+		cmd = append(cmd, boolFlag(a.Signoff, "--signoff")...)
 		cmd = append(cmd, "--end-of-options")
 		for _, c := range a.Commits {
 			if err := checkRevision("commit", c); err != nil {

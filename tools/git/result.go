@@ -106,6 +106,15 @@ func nulTerminated(out []byte, what string) ([]string, error) {
 	return strings.Split(string(out[:len(out)-1]), "\x00"), nil
 }
 
+// boolFlag returns flag, as the one element of a slice, when on, and
+// nothing otherwise.
+func boolFlag(on bool, flag string) []string {
+	if !on {
+		return nil
+	}
+	return []string{flag}
+}
+
 // countFlag returns flag with n appended, as the one element of a slice,
 // or nothing when n is not positive (the argument was left out; the
 // schema admits no negative count).

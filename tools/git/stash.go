@@ -104,12 +104,8 @@ func (s *Server) stashPush(ctx context.Context, r *repo, a stashArgs, _ string) 
 		}
 		cmd = append(cmd, "--message="+a.Message)
 	}
-	if a.IncludeUntracked {
-		cmd = append(cmd, "--include-untracked")
-	}
-	if a.KeepIndex {
-		cmd = append(cmd, "--keep-index")
-	}
+	cmd = append(cmd, boolFlag(a.IncludeUntracked, "--include-untracked")...)
+	cmd = append(cmd, boolFlag(a.KeepIndex, "--keep-index")...)
 	out, err := s.mustGit(ctx, r, append(cmd, "--")...)
 	if err != nil {
 		return ironcurtain.Result{}, err

@@ -179,12 +179,8 @@ func (s *Server) fetch(ctx context.Context, a fetchArgs) (ironcurtain.Result, er
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"fetch", "--no-recurse-submodules", "--upload-pack=git-upload-pack"}
-	if a.Prune {
-		cmd = append(cmd, "--prune")
-	}
-	if a.Tags {
-		cmd = append(cmd, "--tags")
-	}
+	cmd = append(cmd, boolFlag(a.Prune, "--prune")...)
+	cmd = append(cmd, boolFlag(a.Tags, "--tags")...)
 	cmd = append(cmd, countFlag("--depth=", a.Depth)...)
 	ctx = withRemotes(ctx)
 	r, remote, _, err := s.openRemote(ctx, a.Path, a.Remote, false, false)
@@ -253,9 +249,7 @@ func (s *Server) pull(ctx context.Context, a pullArgs) (ironcurtain.Result, erro
 	case !a.FastForwardOnly:
 		cmd = append(cmd, "--no-rebase")
 	}
-	if a.FastForwardOnly {
-		cmd = append(cmd, "--ff-only")
-	}
+	cmd = append(cmd, boolFlag(a.FastForwardOnly, "--ff-only")...)
 	if a.Branch != "" {
 		if err := checkRefName("branch", a.Branch); err != nil {
 			return ironcurtain.Result{}, err
@@ -316,15 +310,9 @@ func (s *Server) push(ctx context.Context, a pushArgs) (ironcurtain.Result, erro
 	case a.ForceWithLease:
 		cmd = append(cmd, "--force-with-lease")
 	}
-	if a.SetUpstream {
-		cmd = append(cmd, "--set-upstream")
-	}
-	if a.Tags {
-		cmd = append(cmd, "--tags")
-	}
-	if a.DryRun {
-		cmd = append(cmd, "--dry-run")
-	}
+	cmd = append(cmd, boolFlag(a.SetUpstream, "--set-upstream")...)
+	cmd = append(cmd, boolFlag(a.Tags, "--tags")...)
+	cmd = append(cmd, boolFlag(a.DryRun, "--dry-run")...)
 	var refspec []string
 	switch {
 	case a.Delete:

@@ -201,9 +201,7 @@ func (s *Server) worktreeMove(ctx context.Context, r *repo, a worktreeArgs) (iro
 
 func (s *Server) worktreePrune(ctx context.Context, r *repo, a worktreeArgs) (ironcurtain.Result, error) {
 	cmd := []string{"worktree", "prune"}
-	if a.DryRun {
-		cmd = append(cmd, "--dry-run")
-	}
+	cmd = append(cmd, boolFlag(a.DryRun, "--dry-run")...)
 	if a.Verbose || a.DryRun {
 		cmd = append(cmd, "--verbose")
 	}
