@@ -58,17 +58,28 @@ func (s *Server) outcome(ctx context.Context, r *repo, cmd []string, out output,
 	return structuredResult(msg, Outcome{Status: "conflict", Conflicts: files})
 }
 
-func checkStrategy(st string) error {
-	if st != "" && !slices.Contains(strategies, st) {
-		return toolset.Failf("strategy must be one of %s", strings.Join(strategies, ", "))
+// mergeStrategy is the strategy argument of git_merge and
+// git_cherry_pick.
+type mergeStrategy struct {
+	Strategy string `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
+}
+
+// strategyFlag checks the strategy and returns its flag, or nothing when
+// none is given.
+func (m mergeStrategy) strategyFlag() ([]string, error) {
+	switch {
+	case m.Strategy == "":
+		return nil, nil
+	case !slices.Contains(strategies, m.Strategy):
+		return nil, toolset.Failf("strategy must be one of %s", strings.Join(strategies, ", "))
 	}
-	return nil
+	return []string{"--strategy=" + m.Strategy}, nil
 }
 
 type mergeArgs struct {
 	repoPath
-	Branch        string `json:"branch,omitempty" desc:"Branch or commit to merge (not needed with abort)."`
-	Strategy      string `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
+	Branch string `json:"branch,omitempty" desc:"Branch or commit to merge (not needed with abort)."`
+	mergeStrategy
 	NoFastForward bool   `json:"noFastForward,omitempty" desc:"Always create a merge commit." schema:"default=false"`
 	Squash        bool   `json:"squash,omitempty" desc:"Stage the combined changes without committing or recording a merge." schema:"default=false"`
 	Message       string `json:"message,omitempty" desc:"Message of the merge commit."`
@@ -83,13 +94,12 @@ func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, er
 		if err := checkRevision("branch", a.Branch); err != nil {
 			return ironcurtain.Result{}, err
 		}
-		if err := checkStrategy(a.Strategy); err != nil {
+		strategy, err := a.strategyFlag()
+		if err != nil {
 			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"merge", "--no-edit", "--no-gpg-sign"}
-		if a.Strategy != "" {
-			cmd = append(cmd, "--strategy="+a.Strategy)
-		}
+		cmd = append(cmd, strategy...)
 		cmd = append(cmd, boolFlag(a.NoFastForward, "--no-ff")...)
 		cmd = append(cmd, boolFlag(a.Squash, "--squash")...)
 		if a.Message != "" {
@@ -178,8 +188,8 @@ type cherryPickArgs struct {
 	ContinueOperation bool     `json:"continueOperation,omitempty" desc:"Continue after resolving conflicts." schema:"default=false"`
 	Abort             bool     `json:"abort,omitempty" desc:"Abandon the cherry-pick in progress." schema:"default=false"`
 	Mainline          int      `json:"mainline,omitempty" desc:"Parent number (1-based) to diff against when picking a merge commit." schema:"minimum=1"`
-	Strategy          string   `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
-	Signoff           bool     `json:"signoff,omitempty" desc:"Add a Signed-off-by trailer." schema:"default=false"`
+	mergeStrategy
+	Signoff bool `json:"signoff,omitempty" desc:"Add a Signed-off-by trailer." schema:"default=false"`
 }
 
 func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.Result, error) {
@@ -195,15 +205,14 @@ func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.
 		if len(a.Commits) == 0 {
 			return ironcurtain.Result{}, toolset.Failf("commits must name at least one commit")
 		}
-		if err := checkStrategy(a.Strategy); err != nil {
+		strategy, err := a.strategyFlag()
+		if err != nil {
 			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"cherry-pick", "--no-gpg-sign"}
 		cmd = append(cmd, boolFlag(a.NoCommit, "--no-commit")...)
 		cmd = append(cmd, countFlag("--mainline=", a.Mainline)...)
-		if a.Strategy != "" {
-			cmd = append(cmd, "--strategy="+a.Strategy)
-		}
+		cmd = append(cmd, strategy...)
 		cmd = append(cmd, boolFlag(a.Signoff, "--signoff")...)
 		cmd = append(cmd, "--end-of-options")
 		for _, c := range a.Commits {
