@@ -41,31 +41,19 @@ type location struct {
 // locateArgs are the rev-parse queries parseLocation reads, in order.
 var locateArgs = []string{"rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--absolute-git-dir", "--git-common-dir", "--show-cdup"}
 
+// isGitBool reports an answer of rev-parse's --is-* queries.
+func isGitBool(s string) bool { return s == "true" || s == "false" }
+
 // parseLocation parses the output of locateArgs: four lines, plus the
 // cdup line when the directory is inside a work tree. Anything else (a
 // path holding a newline, an unexpected answer) is an error, so the
 // caller refuses the repository.
 func parseLocation(out string) (location, error) {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	var l location
-	if len(lines) < 4 {
-		return l, fmt.Errorf("unexpected rev-parse output %q", out)
+	if len(lines) < 4 || !isGitBool(lines[0]) || !isGitBool(lines[1]) {
+		return location{}, fmt.Errorf("unexpected rev-parse output %q", out)
 	}
-	switch lines[0] {
-	case "true":
-		l.bare = true
-	case "false":
-	default:
-		return l, fmt.Errorf("unexpected rev-parse output %q", out)
-	}
-	switch lines[1] {
-	case "true":
-		l.inside = true
-	case "false":
-	default:
-		return l, fmt.Errorf("unexpected rev-parse output %q", out)
-	}
-	l.gitDir, l.commonDir = lines[2], lines[3]
+	l := location{bare: lines[0] == "true", inside: lines[1] == "true", gitDir: lines[2], commonDir: lines[3]}
 	want := 4
 	if l.inside {
 		want = 5
