@@ -82,11 +82,7 @@ func TestGateClose(t *testing.T) {
 	cs := &closingServer{fakeServer: srv, closed: serverClosed}
 	g, err := ironcurtain.NewGate(ironcurtain.GateConfig{Servers: map[string]ironcurtain.ToolServer{"fs": cs}, Policy: allowAll(), Audit: audit})
 	require.NoError(t, err)
-	done := make(chan error, 1)
-	go func() {
-		_, err := g.Call(context.Background(), readCall("/a"))
-		done <- err
-	}()
+	done := callInBackground(g, readCall("/a"))
 	<-started
 	require.NoError(t, g.Close())
 	require.Len(t, audit.all(), 1, "Close returns after the call in flight is audited")
@@ -100,6 +96,17 @@ func TestGateClose(t *testing.T) {
 	require.ErrorIs(t, err, ironcurtain.ErrClosed)
 	_, err = g.Tools(context.Background())
 	require.ErrorIs(t, err, ironcurtain.ErrClosed)
+}
+
+// callInBackground makes the call on a goroutine of its own; the channel
+// receives the call's error when it returns.
+func callInBackground(g *ironcurtain.Gate, c ironcurtain.ToolCall) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := g.Call(context.Background(), c)
+		done <- err
+	}()
+	return done
 }
 
 // closingServer ends its calls in flight when closed.
@@ -121,11 +128,7 @@ func TestGateCloseCancelsEscalation(t *testing.T) {
 		return ironcurtain.Approval{}, ctx.Err()
 	})
 	g, _, audit := testGate(t, verdict(ironcurtain.Escalate, "e", "why"), func(c *ironcurtain.GateConfig) { c.Approver = approver })
-	done := make(chan error, 1)
-	go func() {
-		_, err := g.Call(context.Background(), readCall("/a"))
-		done <- err
-	}()
+	done := callInBackground(g, readCall("/a"))
 	<-asked
 	require.NoError(t, g.Close())
 	require.ErrorIs(t, <-done, ironcurtain.ErrDenied)

@@ -91,6 +91,19 @@ func olderRecords(t *testing.T, path string) []byte {
 	return join(ls[:2])
 }
 
+// replaceWithOlder makes a call, keeps the log's records up to it, makes
+// another call and then replaces the log at its path, by write-and-rename,
+// with the records kept: the second call is hidden, no directory moved.
+func (r *tamperRig) replaceWithOlder(t *testing.T) {
+	t.Helper()
+	require.NoError(t, r.call("first"))
+	older := olderRecords(t, r.path)
+	require.NoError(t, r.call("hidden"))
+	tmp := filepath.Join(r.logDir, "x")
+	require.NoError(t, os.WriteFile(tmp, older, 0o600))
+	require.NoError(t, os.Rename(tmp, r.path))
+}
+
 // TestMovedDirectoryAndRewrittenLogStopsTheGate is hole 5 of issue 14 as
 // the agent ran it: move the log's directory away, rewrite the log with only
 // its older records by write-and-rename (orphaning the Log's descriptor),
@@ -127,12 +140,7 @@ func TestMovedDirectoryAndRewrittenLogStopsTheGate(t *testing.T) {
 // rename, with no directory moved.
 func TestReplacedLogStopsTheGate(t *testing.T) {
 	r := newTamperRig(t)
-	require.NoError(t, r.call("first"))
-	older := olderRecords(t, r.path)
-	require.NoError(t, r.call("hidden"))
-	tmp := filepath.Join(r.logDir, "x")
-	require.NoError(t, os.WriteFile(tmp, older, 0o600))
-	require.NoError(t, os.Rename(tmp, r.path))
+	r.replaceWithOlder(t)
 	r.requireStopped(t, r.call("after"))
 }
 
@@ -219,12 +227,7 @@ func TestOpenRefusesANonRegularLog(t *testing.T) {
 // caught when it is closed.
 func TestCloseReportsAReplacedLog(t *testing.T) {
 	r := newTamperRig(t)
-	require.NoError(t, r.call("first"))
-	older := olderRecords(t, r.path)
-	require.NoError(t, r.call("hidden"))
-	tmp := filepath.Join(r.logDir, "x")
-	require.NoError(t, os.WriteFile(tmp, older, 0o600))
-	require.NoError(t, os.Rename(tmp, r.path))
+	r.replaceWithOlder(t)
 	require.NoError(t, r.gate.Close())
 	require.Error(t, r.log.Close())
 }

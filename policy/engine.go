@@ -477,18 +477,28 @@ func compileTargets(c *rule, r Rule, where string) error {
 	return nil
 }
 
+// rolesIn is rolesMask for a condition of the policy file that only some
+// roles can meet: a role outside allowed (described as kind) is refused.
+func rolesIn(roles []Role, where, field string, allowed roleMask, kind string) (roleMask, error) {
+	m, err := rolesMask(roles, filePolicy, where, field)
+	if err != nil {
+		return 0, err
+	}
+	if m&^allowed != 0 {
+		return 0, loadErr(filePolicy, where, "%s may only name %s", field, kind)
+	}
+	return m, nil
+}
+
 // compilePaths: a paths condition, its directory resolved now.
 func (e *Engine) compilePaths(c *rule, r Rule, where string) error {
 	pc := r.If.Paths
 	if pc == nil {
 		return nil
 	}
-	m, err := rolesMask(pc.Roles, filePolicy, where, "paths.roles")
+	m, err := rolesIn(pc.Roles, where, "paths.roles", pathRoles, "path roles")
 	if err != nil {
 		return err
-	}
-	if m&^pathRoles != 0 {
-		return loadErr(filePolicy, where, "paths.roles may only name path roles")
 	}
 	w := expandTilde(pc.Within, e.home)
 	if !filepath.IsAbs(w) {
@@ -509,12 +519,9 @@ func compileDomainCond(c *rule, r Rule, lists map[string]listDef, where string) 
 	if dc == nil {
 		return nil
 	}
-	m, err := rolesMask(dc.Roles, filePolicy, where, "domains.roles")
+	m, err := rolesIn(dc.Roles, where, "domains.roles", urlRoles, "URL roles (fetch-url, git-remote-url)")
 	if err != nil {
 		return err
-	}
-	if m&^urlRoles != 0 {
-		return loadErr(filePolicy, where, "domains.roles may only name URL roles (fetch-url, git-remote-url)")
 	}
 	if len(dc.Allowed) == 0 {
 		return loadErr(filePolicy, where, "domains.allowed is empty")

@@ -90,13 +90,25 @@ func (p *cfgParser) skipSpaceAndComments() {
 	}
 }
 
-func (p *cfgParser) header() (section, subsection string, err error) {
-	p.pos++ // '['
+// name reads a run of key characters (with dots in a section's name), lower-cased.
+func (p *cfgParser) name(section bool) string {
 	start := p.pos
-	for !p.eof() && isKeyChar(p.peek(), true) {
+	for !p.eof() && isKeyChar(p.peek(), section) {
 		p.pos++
 	}
-	section = strings.ToLower(string(p.data[start:p.pos]))
+	return strings.ToLower(string(p.data[start:p.pos]))
+}
+
+// skipBlanks moves past spaces and tabs.
+func (p *cfgParser) skipBlanks() {
+	for !p.eof() && (p.peek() == ' ' || p.peek() == '\t') {
+		p.pos++
+	}
+}
+
+func (p *cfgParser) header() (section, subsection string, err error) {
+	p.pos++ // '['
+	section = p.name(true)
 	if section == "" {
 		return "", "", fmt.Errorf("line %d: empty section name", p.line)
 	}
@@ -104,9 +116,7 @@ func (p *cfgParser) header() (section, subsection string, err error) {
 		// Legacy [section.subsection]: the subsection is lower-cased.
 		section, subsection = section[:i], section[i+1:]
 	}
-	for !p.eof() && (p.peek() == ' ' || p.peek() == '\t') {
-		p.pos++
-	}
+	p.skipBlanks()
 	if !p.eof() && p.peek() == '"' {
 		p.pos++
 		var b strings.Builder
@@ -142,17 +152,11 @@ func isKeyChar(c byte, section bool) bool {
 }
 
 func (p *cfgParser) keyValue() (key, value string, err error) {
-	start := p.pos
-	for !p.eof() && isKeyChar(p.peek(), false) {
-		p.pos++
-	}
-	key = strings.ToLower(string(p.data[start:p.pos]))
+	key = p.name(false)
 	if key == "" {
 		return "", "", fmt.Errorf("line %d: invalid key", p.line)
 	}
-	for !p.eof() && (p.peek() == ' ' || p.peek() == '\t') {
-		p.pos++
-	}
+	p.skipBlanks()
 	if p.eof() || p.peek() == '\n' || p.peek() == '#' || p.peek() == ';' || p.peek() == '\r' {
 		return key, "true", nil // a bare key is boolean true
 	}

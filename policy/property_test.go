@@ -41,23 +41,7 @@ func genPropWorld(t *rapid.T) propWorld {
 	for i := 0; i < n; i++ {
 		dir := filepath.Join(home, rapid.SampledFrom([]string{"sandbox", "Documents", ".ssh", "sandbox/a", "."}).Draw(t, "dir"))
 		p := filepath.Join(dir, rapid.SampledFrom([]string{"a", "b", "l1", "l2"}).Draw(t, "name"))
-		kind := rapid.IntRange(0, 3).Draw(t, "kind")
-		if !testtree.CanCreate(home, p) {
-			continue // never create through a symlink: it may lead out of home
-		}
-		_ = os.MkdirAll(dir, 0o755)
-		switch kind {
-		case 0:
-			_ = os.MkdirAll(p, 0o755)
-		case 1:
-			_ = os.WriteFile(p, []byte("x"), 0o644)
-		default:
-			target := strings.Join(rapid.SliceOfN(rapid.SampledFrom(propNames), 1, 4).Draw(t, "target"), "/")
-			if rapid.Bool().Draw(t, "absolute") {
-				target = home + "/" + target
-			}
-			_ = os.Symlink(target, p)
-		}
+		testtree.Make(t, home, p, propNames)
 	}
 	return w
 }

@@ -97,9 +97,15 @@ func BenchmarkScaleRules(b *testing.B) {
 			benchDecide(b, e, c, "escalate-write-outside-sandbox")
 		})
 	}
-	for _, n := range scaleSizes {
-		a := withRules(w, n)
-		b.Run(fmt.Sprintf("load/rules=%d", n), func(b *testing.B) {
+	benchLoad(b, w, "rules", scaleSizes, func(n int) Artifacts { return withRules(w, n) })
+}
+
+// benchLoad measures building an engine from the artifacts build(n)
+// returns, for each n of sizes, as sub-benchmarks "load/<unit>=<n>".
+func benchLoad(b *testing.B, w world, unit string, sizes []int, build func(int) Artifacts) {
+	for _, n := range sizes {
+		a := build(n)
+		b.Run(fmt.Sprintf("load/%s=%d", unit, n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				mustEngine(b, a, w)
@@ -123,15 +129,7 @@ func BenchmarkScaleDomains(b *testing.B) {
 		b.Run(fmt.Sprintf("decide-wildcard/entries=%d", n), func(b *testing.B) { benchDecide(b, e, wild, "allow-fetch-development-sites") })
 		b.Run(fmt.Sprintf("decide-miss/entries=%d", n), func(b *testing.B) { benchDecide(b, e, miss, "escalate-fetch-public-pages") })
 	}
-	for _, n := range sizes {
-		a := withDomains(n)
-		b.Run(fmt.Sprintf("load/entries=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				mustEngine(b, a, w)
-			}
-		})
-	}
+	benchLoad(b, w, "entries", sizes, withDomains)
 }
 
 // BenchmarkScalePaths: read_multiple_files of n files in the sandbox.

@@ -56,11 +56,16 @@ func BenchmarkDirectStdio(b *testing.B) {
 
 func BenchmarkProxyStdio(b *testing.B) {
 	up := startChild(b, "upstream", nil)
-	g := &fakeGate{servers: map[string]ironcurtain.ToolServer{"up": up}}
-	srv, err := NewServer(context.Background(), g, ServerConfig{})
+	c := benchProxyStdio(b, map[string]ironcurtain.ToolServer{"up": up})
+	benchCall(b, c, "up__echo")
+}
+
+// benchProxyStdio serves a proxy Server, in front of servers, on a pair of
+// OS pipes and returns a client connected to the other ends.
+func benchProxyStdio(b *testing.B, servers map[string]ironcurtain.ToolServer) *client.Client {
+	srv, err := NewServer(context.Background(), &fakeGate{servers: servers}, ServerConfig{})
 	require.NoError(b, err)
 	b.Cleanup(func() { srv.Close() })
-
 	clientIn, serverOut, err := os.Pipe()
 	require.NoError(b, err)
 	serverIn, clientOut, err := os.Pipe()
@@ -71,28 +76,13 @@ func BenchmarkProxyStdio(b *testing.B) {
 		srv.ServeStdio(ctx, serverIn, serverOut)
 		serverOut.Close()
 	}()
-	c := benchClient(b, transport.NewIO(clientIn, clientOut, nil))
-	benchCall(b, c, "up__echo")
+	return benchClient(b, transport.NewIO(clientIn, clientOut, nil))
 }
 
 // BenchmarkProxyStdioInProcess is the proxy alone: the same client and
 // transport, with an in-process tool server behind the backend.
 func BenchmarkProxyStdioInProcess(b *testing.B) {
-	g := &fakeGate{servers: map[string]ironcurtain.ToolServer{"notes": notesServer()}}
-	srv, err := NewServer(context.Background(), g, ServerConfig{})
-	require.NoError(b, err)
-	b.Cleanup(func() { srv.Close() })
-	clientIn, serverOut, err := os.Pipe()
-	require.NoError(b, err)
-	serverIn, clientOut, err := os.Pipe()
-	require.NoError(b, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	b.Cleanup(cancel)
-	go func() {
-		srv.ServeStdio(ctx, serverIn, serverOut)
-		serverOut.Close()
-	}()
-	c := benchClient(b, transport.NewIO(clientIn, clientOut, nil))
+	c := benchProxyStdio(b, map[string]ironcurtain.ToolServer{"notes": notesServer()})
 	ctx2 := context.Background()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "notes__read"

@@ -167,20 +167,19 @@ func New(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}()
 
 	protected := slices.Clone(opts.Protected)
-	if opts.Audit != "" {
-		abs, err := filepath.Abs(opts.Audit)
-		if err != nil {
-			return nil, fmt.Errorf("stack: audit: %w", err)
+	// The stack's own files are made absolute and protected from the agent.
+	for _, f := range []struct {
+		path *string
+		name string
+	}{{&opts.Audit, "audit"}, {&opts.GrantsFile, "grants"}} {
+		if *f.path == "" {
+			continue
 		}
-		opts.Audit = abs
-		protected = append(protected, abs)
-	}
-	if opts.GrantsFile != "" {
-		abs, err := filepath.Abs(opts.GrantsFile)
+		abs, err := filepath.Abs(*f.path)
 		if err != nil {
-			return nil, fmt.Errorf("stack: grants: %w", err)
+			return nil, fmt.Errorf("stack: %s: %w", f.name, err)
 		}
-		opts.GrantsFile = abs
+		*f.path = abs
 		protected = append(protected, abs)
 	}
 	allow := opts.DomainAllowlists

@@ -35,6 +35,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	_ "github.com/ironcurtain-go/ironcurtain/internal/startgc"
 )
 
 // command is one subcommand: it gets the arguments after its name and

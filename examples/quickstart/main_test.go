@@ -17,11 +17,21 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
-func TestQuickstart(t *testing.T) {
+// requireRun runs the quickstart with cfg and requires every one of want in
+// what it prints, which it returns.
+func requireRun(t *testing.T, cfg config, want ...string) string {
+	t.Helper()
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, config{base: t.TempDir()}))
+	require.NoError(t, run(context.Background(), &out, cfg))
 	got := out.String()
-	for _, want := range []string{
+	for _, w := range want {
+		require.True(t, strings.Contains(got, w), "missing %q in:\n%s", w, got)
+	}
+	return got
+}
+
+func TestQuickstart(t *testing.T) {
+	got := requireRun(t, config{base: t.TempDir()},
 		"read back 41 characters of plan.md",
 		"allow     filesystem/write_file",
 		"allow     git/git_commit",
@@ -29,9 +39,7 @@ func TestQuickstart(t *testing.T) {
 		"escalate  git/git_push",
 		"escalate-git-push",
 		"Audit log:",
-	} {
-		require.True(t, strings.Contains(got, want), "missing %q in:\n%s", want, got)
-	}
+	)
 	require.NotContains(t, got, "The script stopped", got)
 	if _, err := jail.Check(jail.Policy{}); err == nil {
 		require.Contains(t, got, "Each git process runs in a jail of its own: landlock ABI")
@@ -70,16 +78,11 @@ func TestQuickstartAgent(t *testing.T) {
 	m, err := models.Open("openai:test-model", models.Options{BaseURL: srv.URL + "/v1", APIKey: ironcurtain.NewSecret("test-key"), MaxRetries: -1})
 	require.NoError(t, err)
 
-	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), &out, config{base: t.TempDir(), task: "Write a haiku to haiku.md", model: m}))
-	got := out.String()
-	for _, want := range []string{
+	requireRun(t, config{base: t.TempDir(), task: "Write a haiku to haiku.md", model: m},
 		"step 1: ran code, 2 tool calls",
 		"step 2: answered",
 		"Done: haiku.md is written",
 		"allow     filesystem/write_file",
 		"deny      filesystem/read_text_file  structural-protected-path",
-	} {
-		require.True(t, strings.Contains(got, want), "missing %q in:\n%s", want, got)
-	}
+	)
 }

@@ -22,10 +22,11 @@ func decodeAnthropic(h http.Header, body []byte) (Request, error) {
 		return Request{}, fmt.Errorf("content-type %q", ct)
 	}
 	var in struct {
-		Model     string          `json:"model"`
-		MaxTokens *int            `json:"max_tokens"`
-		System    json.RawMessage `json:"system"`
-		Messages  []struct {
+		Model       string          `json:"model"`
+		MaxTokens   *int            `json:"max_tokens"`
+		Temperature *float64        `json:"temperature"`
+		System      json.RawMessage `json:"system"`
+		Messages    []struct {
 			Role    string          `json:"role"`
 			Content json.RawMessage `json:"content"`
 		} `json:"messages"`
@@ -37,7 +38,7 @@ func decodeAnthropic(h http.Header, body []byte) (Request, error) {
 	if in.Model == "" || in.MaxTokens == nil || *in.MaxTokens <= 0 {
 		return Request{}, fmt.Errorf("model and max_tokens are required")
 	}
-	req := Request{Model: in.Model, MaxTokens: *in.MaxTokens, MaxTokensField: "max_tokens"}
+	req := Request{Model: in.Model, MaxTokens: *in.MaxTokens, MaxTokensField: "max_tokens", Temperature: in.Temperature}
 	if len(in.System) > 0 {
 		var err error
 		if req.System, err = text(in.System); err != nil {

@@ -21,10 +21,11 @@ func decodeOpenAI(h http.Header, body []byte) (Request, error) {
 		return Request{}, fmt.Errorf("content-type %q", ct)
 	}
 	var in struct {
-		Model               string `json:"model"`
-		MaxTokens           *int   `json:"max_tokens"`
-		MaxCompletionTokens *int   `json:"max_completion_tokens"`
-		Stream              bool   `json:"stream"`
+		Model               string   `json:"model"`
+		MaxTokens           *int     `json:"max_tokens"`
+		MaxCompletionTokens *int     `json:"max_completion_tokens"`
+		Temperature         *float64 `json:"temperature"`
+		Stream              bool     `json:"stream"`
 		Messages            []struct {
 			Role    string          `json:"role"`
 			Content json.RawMessage `json:"content"`
@@ -36,7 +37,7 @@ func decodeOpenAI(h http.Header, body []byte) (Request, error) {
 	if in.Model == "" || in.Stream {
 		return Request{}, fmt.Errorf("model is required and streaming is not served")
 	}
-	req := Request{Model: in.Model}
+	req := Request{Model: in.Model, Temperature: in.Temperature}
 	switch {
 	case in.MaxTokens != nil && in.MaxCompletionTokens != nil:
 		return Request{}, fmt.Errorf("both max_tokens and max_completion_tokens")

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"pgregory.net/rapid"
 )
 
 // CanCreate reports whether p can be created without writing anywhere but
@@ -38,4 +40,28 @@ func CanCreate(root, p string) bool {
 		}
 	}
 	return false
+}
+
+// Make draws a kind of entry and creates it at p, making p's parent
+// directories as needed, when [CanCreate] allows (otherwise it creates
+// nothing): a directory, a file holding "x", or a symlink whose target is
+// one to four of names joined by slashes, relative or beneath root.
+func Make(t *rapid.T, root, p string, names []string) {
+	kind := rapid.IntRange(0, 3).Draw(t, "kind")
+	if !CanCreate(root, p) {
+		return // never create through a symlink: it may lead out of root
+	}
+	_ = os.MkdirAll(filepath.Dir(p), 0o755)
+	switch kind {
+	case 0:
+		_ = os.MkdirAll(p, 0o755)
+	case 1:
+		_ = os.WriteFile(p, []byte("x"), 0o644)
+	default:
+		target := strings.Join(rapid.SliceOfN(rapid.SampledFrom(names), 1, 4).Draw(t, "target"), "/")
+		if rapid.Bool().Draw(t, "absolute") {
+			target = root + "/" + target
+		}
+		_ = os.Symlink(target, p)
+	}
 }

@@ -42,11 +42,7 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 			return nil
 		}
 		for {
-			w.ws()
-			if w.i >= len(w.b) || w.b[w.i] != '"' {
-				return errNotJSON
-			}
-			raw, esc, err := w.str()
+			raw, esc, err := w.key()
 			if err != nil {
 				return err
 			}
@@ -61,12 +57,9 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 			if class == aToken && strings.Contains(key, "://") {
 				return w.fail(reasonTokenURL)
 			}
-			w.ws()
-			if w.i >= len(w.b) || w.b[w.i] != ':' {
-				return errNotJSON
+			if err := w.colon(); err != nil {
+				return err
 			}
-			w.i++
-			w.ws()
 			if class == aSchema && isSchemaRef(key) {
 				// A reference the provider's validator could resolve by
 				// fetching it; only local ones ("#/$defs/x") are allowed.
@@ -89,20 +82,14 @@ func (w *walker) anyValue(class anyClass, depth int) error {
 			} else if err := w.anyValue(class, depth+1); err != nil {
 				return err
 			}
-			w.ws()
-			if w.i >= len(w.b) {
-				return errNotJSON
+			more, err := w.more('}')
+			if err != nil {
+				return err
 			}
-			if w.b[w.i] == ',' {
-				w.i++
-				continue
+			if !more {
+				w.path = w.path[:top]
+				return nil
 			}
-			if w.b[w.i] != '}' {
-				return errNotJSON
-			}
-			w.i++
-			w.path = w.path[:top]
-			return nil
 		}
 	}
 	return w.skip(depth)

@@ -67,11 +67,7 @@ type CA struct {
 // whose containers are given the certificate afresh on every start; use
 // [LoadOrCreateCA] to keep one across runs.
 func NewCA() (*CA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	serial, err := randomSerial()
+	key, serial, err := newKey()
 	if err != nil {
 		return nil, err
 	}
@@ -310,11 +306,7 @@ func (ca *CA) Leaf(host string) (*tls.Certificate, error) {
 }
 
 func (ca *CA) mint(host string, now time.Time) (*tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	serial, err := randomSerial()
+	key, serial, err := newKey()
 	if err != nil {
 		return nil, err
 	}
@@ -344,6 +336,20 @@ func (ca *CA) mint(host string, now time.Time) (*tls.Certificate, error) {
 		return nil, err
 	}
 	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+}
+
+// newKey returns a fresh P-256 key and a serial number for the certificate
+// that will carry it.
+func newKey() (*ecdsa.PrivateKey, *big.Int, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, serial, nil
 }
 
 // randomSerial returns a positive 127-bit serial number.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/syncbuf"
 	"github.com/ironcurtain-go/ironcurtain/vault"
 	"github.com/stretchr/testify/require"
 )
@@ -140,7 +141,7 @@ type fixture struct {
 	proxy   *Proxy
 	sess    *Session
 	addr    string
-	logs    *syncBuffer
+	logs    *syncbuf.Buffer
 	mu      sync.Mutex
 	records []Record
 	added   chan struct{} // one send per record
@@ -148,7 +149,7 @@ type fixture struct {
 
 func newFixture(t testing.TB, mutate func(*Options)) *fixture {
 	t.Helper()
-	f := &fixture{up: newUpstream(t), logs: &syncBuffer{}, added: make(chan struct{}, 10000)}
+	f := &fixture{up: newUpstream(t), logs: &syncbuf.Buffer{}, added: make(chan struct{}, 10000)}
 	ca, err := NewCA()
 	require.NoError(t, err)
 	opts := Options{
@@ -239,23 +240,6 @@ func do(t testing.TB, c *http.Client, method, u string, hdr map[string]string, b
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, string(b), resp.Header.Get(RefusalHeader) != ""
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func gzipped(t testing.TB, s string) []byte {

@@ -291,21 +291,56 @@ func (w *walker) elements(each func() error) error {
 		if err := each(); err != nil {
 			return err
 		}
-		w.ws()
-		if w.i >= len(w.b) {
-			return errNotJSON
+		more, err := w.more(']')
+		if err != nil {
+			return err
 		}
-		switch w.b[w.i] {
-		case ',':
-			w.i++
-		case ']':
-			w.i++
+		if !more {
 			w.path = w.path[:top]
 			return nil
-		default:
-			return errNotJSON
 		}
 	}
+}
+
+// more reads what follows a member of an object or an element of an
+// array: a comma, after which more come (true), or the closing bracket,
+// which it consumes (false). Anything else is not JSON.
+func (w *walker) more(closing byte) (bool, error) {
+	w.ws()
+	if w.i >= len(w.b) {
+		return false, errNotJSON
+	}
+	switch w.b[w.i] {
+	case ',':
+		w.i++
+		return true, nil
+	case closing:
+		w.i++
+		return false, nil
+	}
+	return false, errNotJSON
+}
+
+// key reads the quoted name of an object's member at w.i, after any white
+// space; anything else there is not JSON.
+func (w *walker) key() ([]byte, bool, error) {
+	w.ws()
+	if w.i >= len(w.b) || w.b[w.i] != '"' {
+		return nil, false, errNotJSON
+	}
+	return w.str()
+}
+
+// colon reads the colon between a member's name and its value, and the
+// white space around it.
+func (w *walker) colon() error {
+	w.ws()
+	if w.i >= len(w.b) || w.b[w.i] != ':' {
+		return errNotJSON
+	}
+	w.i++
+	w.ws()
+	return nil
 }
 
 // stringValue reads the string at w.i, decoded; anything else there is
@@ -332,11 +367,7 @@ func (w *walker) object(o *objNode, depth int) error {
 		w.i++
 	} else {
 		for {
-			w.ws()
-			if w.i >= len(w.b) || w.b[w.i] != '"' {
-				return errNotJSON
-			}
-			raw, esc, err := w.str()
+			raw, esc, err := w.key()
 			if err != nil {
 				return err
 			}
@@ -362,12 +393,9 @@ func (w *walker) object(o *objNode, depth int) error {
 				return w.fail(reasonDupKey)
 			}
 			seen |= 1 << f.bit
-			w.ws()
-			if w.i >= len(w.b) || w.b[w.i] != ':' {
-				return errNotJSON
+			if err := w.colon(); err != nil {
+				return err
 			}
-			w.i++
-			w.ws()
 			switch {
 			case o.tag != "" && name == o.tag:
 				if tagValue, err = w.stringValue(); err != nil {
@@ -396,19 +424,13 @@ func (w *walker) object(o *objNode, depth int) error {
 					return err
 				}
 			}
-			w.ws()
-			if w.i >= len(w.b) {
-				return errNotJSON
+			more, err := w.more('}')
+			if err != nil {
+				return err
 			}
-			if w.b[w.i] == ',' {
-				w.i++
-				continue
+			if !more {
+				break
 			}
-			if w.b[w.i] != '}' {
-				return errNotJSON
-			}
-			w.i++
-			break
 		}
 	}
 	if o.variants != nil {

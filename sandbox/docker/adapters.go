@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -38,19 +39,26 @@ type ClaudeCode struct {
 	Args []string
 }
 
+// baseURL returns the LLM proxy's base URL for provider, or an error saying
+// that agent needs the proxy to serve it.
+func (e Endpoints) baseURL(agent, provider string) (string, error) {
+	base, ok := e.BaseURLs[provider]
+	if !ok {
+		return "", fmt.Errorf("docker: %s needs an LLM proxy serving the %s provider", agent, provider)
+	}
+	return base, nil
+}
+
 // Name returns "claude-code".
 func (ClaudeCode) Name() string { return "claude-code" }
 
 // Launch returns Claude Code's command line, environment and MCP file.
 func (c ClaudeCode) Launch(task string, e Endpoints) (Launch, error) {
-	base, ok := e.BaseURLs["anthropic"]
-	if !ok {
-		return Launch{}, fmt.Errorf("docker: Claude Code needs an LLM proxy serving the anthropic provider")
+	base, err := e.baseURL("Claude Code", "anthropic")
+	if err != nil {
+		return Launch{}, err
 	}
-	bin := c.Binary
-	if bin == "" {
-		bin = "claude"
-	}
+	bin := cmp.Or(c.Binary, "claude")
 	l := Launch{
 		Env: []string{
 			e.KeyEnv["anthropic"] + "=" + e.FakeKeys["anthropic"],
@@ -135,10 +143,7 @@ func (g Goose) Launch(task string, e Endpoints) (Launch, error) {
 	if _, ok := e.FakeKeys[prov]; !ok {
 		return Launch{}, fmt.Errorf("docker: Goose needs an LLM proxy serving the %s provider", prov)
 	}
-	bin := g.Binary
-	if bin == "" {
-		bin = "goose"
-	}
+	bin := cmp.Or(g.Binary, "goose")
 	l := Launch{Env: []string{
 		"GOOSE_PROVIDER=" + prov,
 		"GOOSE_MODE=auto",
@@ -194,14 +199,11 @@ func (Codex) Name() string { return "codex" }
 
 // Launch returns Codex's command line and environment.
 func (c Codex) Launch(task string, e Endpoints) (Launch, error) {
-	base, ok := e.BaseURLs["openai"]
-	if !ok {
-		return Launch{}, fmt.Errorf("docker: Codex needs an LLM proxy serving the openai provider")
+	base, err := e.baseURL("Codex", "openai")
+	if err != nil {
+		return Launch{}, err
 	}
-	bin := c.Binary
-	if bin == "" {
-		bin = "codex"
-	}
+	bin := cmp.Or(c.Binary, "codex")
 	fake := e.FakeKeys["openai"]
 	l := Launch{Env: []string{
 		"CODEX_API_KEY=" + fake,

@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/syncbuf"
 	"github.com/ironcurtain-go/ironcurtain/proxy/llm"
 	"github.com/ironcurtain-go/ironcurtain/vault"
 	"github.com/stretchr/testify/require"
@@ -71,7 +71,7 @@ func (notesPolicy) Evaluate(_ context.Context, call ironcurtain.ToolCall) (ironc
 type world struct {
 	gate     *ironcurtain.Gate
 	llm      *llm.Proxy
-	logs     *syncBuffer
+	logs     *syncbuf.Buffer
 	logger   *slog.Logger
 	asked    chan ironcurtain.Escalation
 	mu       sync.Mutex
@@ -82,7 +82,7 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	w := &world{logs: &syncBuffer{}, asked: make(chan ironcurtain.Escalation, 16)}
+	w := &world{logs: &syncbuf.Buffer{}, asked: make(chan ironcurtain.Escalation, 16)}
 	w.logger = slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	gate, err := ironcurtain.NewGate(ironcurtain.GateConfig{
 		Servers: map[string]ironcurtain.ToolServer{"notes": notes{}},
@@ -186,21 +186,4 @@ func workspace(t testing.TB) string {
 		require.NoError(t, os.Chown(dir, 65534, 65534))
 	}
 	return dir
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -22,30 +22,11 @@ type searchArgs struct {
 func (s *Server) searchFiles(ctx context.Context, a searchArgs) (ironcurtain.Result, error) {
 	pattern, err := compileGlob(a.Pattern)
 	if err != nil {
-		return toolset.Errorf("pattern: %v", err), nil
+		return ironcurtain.Result{}, toolset.Failf("pattern: %v", err)
 	}
-	exclude, err := compileGlobs(a.ExcludePatterns)
-	if err != nil {
-		return toolset.Errorf("excludePatterns: %v", err), nil
-	}
-	t, err := resolve(s.snapshot(), a.Path)
-	if err != nil {
-		return fail("search", a.Path, err), nil
-	}
-	d, err := openDir(t)
-	if err != nil {
-		return fail("search", a.Path, err), nil
-	}
-	defer d.Close()
-
-	base := t.abs()
 	var b strings.Builder
 	found := 0
-	w := walker{ctx: ctx, max: s.lim.maxEntries}
-	err = w.walk(d, "", 0, func(rel string, e entry) bool {
-		if exclude.match(rel, e.name) {
-			return false
-		}
+	res, err := s.walkBeneath(ctx, "search", a.Path, a.ExcludePatterns, func(base, rel string, e entry) {
 		if pattern.match(rel, e.name) {
 			if found > 0 {
 				b.WriteByte('\n')
@@ -53,10 +34,9 @@ func (s *Server) searchFiles(ctx context.Context, a searchArgs) (ironcurtain.Res
 			found++
 			b.WriteString(display(filepath.Join(base, filepath.FromSlash(rel))))
 		}
-		return true
 	})
-	if err != nil {
-		return failCall(ctx, "search", a.Path, err)
+	if res != nil {
+		return *res, err
 	}
 	if found == 0 {
 		return ironcurtain.TextResult("No matches found"), nil

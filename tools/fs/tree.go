@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 type treeArgs struct {
@@ -26,27 +25,9 @@ type treeNode struct {
 // [{"name":"src","type":"directory","children":[...]}, ...]. An excluded
 // entry is left out with everything beneath it.
 func (s *Server) directoryTree(ctx context.Context, a treeArgs) (ironcurtain.Result, error) {
-	exclude, err := compileGlobs(a.ExcludePatterns)
-	if err != nil {
-		return toolset.Errorf("excludePatterns: %v", err), nil
-	}
-	t, err := resolve(s.snapshot(), a.Path)
-	if err != nil {
-		return fail("list", a.Path, err), nil
-	}
-	d, err := openDir(t)
-	if err != nil {
-		return fail("list", a.Path, err), nil
-	}
-	defer d.Close()
-
 	top := &treeNode{Children: []*treeNode{}}
 	dirs := map[string]*treeNode{"": top} // by path relative to the start
-	w := walker{ctx: ctx, max: s.lim.maxEntries}
-	err = w.walk(d, "", 0, func(rel string, e entry) bool {
-		if exclude.match(rel, e.name) {
-			return false
-		}
+	res, err := s.walkBeneath(ctx, "list", a.Path, a.ExcludePatterns, func(_, rel string, e entry) {
 		n := &treeNode{Name: e.name, Type: "file"}
 		if e.info.IsDir() {
 			n.Type, n.Children = "directory", []*treeNode{}
@@ -54,10 +35,9 @@ func (s *Server) directoryTree(ctx context.Context, a treeArgs) (ironcurtain.Res
 		}
 		parent := dirs[parentOf(rel)]
 		parent.Children = append(parent.Children, n)
-		return true
 	})
-	if err != nil {
-		return failCall(ctx, "list", a.Path, err)
+	if res != nil {
+		return *res, err
 	}
 	raw, err := json.Marshal(top.Children)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"path"
 	"slices"
 	"strconv"
+
+	"github.com/ironcurtain-go/ironcurtain"
 )
 
 // maxDepth bounds how deep a walk descends. A walk holds one open
@@ -59,6 +61,45 @@ func (e *walkError) Error() string { return e.rel + ": " + e.err.Error() }
 func (e *walkError) Unwrap() error { return e.err }
 
 // openDir opens the directory a target names, for walking.
+// walkBeneath resolves path, as the agent wrote it, to a directory and
+// walks everything beneath it for the tool doing op: an entry that one of
+// excludePatterns matches is left out with everything beneath it, and
+// every other one is passed to visit with the directory's absolute path and
+// its own slash-separated path relative to it. It returns nil when the walk
+// went to its end, and otherwise the call's outcome (see failCall).
+func (s *Server) walkBeneath(ctx context.Context, op, path string, excludePatterns []string, visit func(base, rel string, e entry)) (*ironcurtain.Result, error) {
+	exclude, err := compileGlobs(excludePatterns)
+	if err != nil {
+		res := failure("excludePatterns: "+err.Error(), nil).Result()
+		return &res, nil
+	}
+	t, err := resolve(s.snapshot(), path)
+	if err != nil {
+		res := fail(op, path, err)
+		return &res, nil
+	}
+	d, err := openDir(t)
+	if err != nil {
+		res := fail(op, path, err)
+		return &res, nil
+	}
+	defer d.Close()
+	base := t.abs()
+	w := walker{ctx: ctx, max: s.lim.maxEntries}
+	err = w.walk(d, "", 0, func(rel string, e entry) bool {
+		if exclude.match(rel, e.name) {
+			return false
+		}
+		visit(base, rel, e)
+		return true
+	})
+	if err != nil {
+		res, err := failCall(ctx, op, path, err)
+		return &res, err
+	}
+	return nil, nil
+}
+
 func openDir(t target) (*os.Root, error) { return t.root.r.OpenRoot(t.rel) }
 
 // list returns the entries of d, sorted by name.

@@ -54,33 +54,37 @@ func BenchmarkFetch200KB(b *testing.B) {
 
 // BenchmarkConvert200KB measures parsing and conversion alone.
 func BenchmarkConvert200KB(b *testing.B) {
-	page := benchPage(200 << 10)
+	src := benchPage(200 << 10)
 	base, _ := url.Parse("https://example.com/docs/page")
 	conv := newMarkdownConverter()
-	b.Run("markdown", func(b *testing.B) {
-		b.SetBytes(int64(len(page)))
-		b.ReportAllocs()
-		for b.Loop() {
-			p, err := parsePage(page, base)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := p.markdown(context.Background(), conv); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("text", func(b *testing.B) {
-		b.SetBytes(int64(len(page)))
-		b.ReportAllocs()
-		for b.Loop() {
-			p, err := parsePage(page, base)
-			if err != nil {
-				b.Fatal(err)
-			}
+	formats := []struct {
+		name    string
+		convert func(*page) error
+	}{
+		{"markdown", func(p *page) error {
+			_, err := p.markdown(context.Background(), conv)
+			return err
+		}},
+		{"text", func(p *page) error {
 			_ = p.text()
-		}
-	})
+			return nil
+		}},
+	}
+	for _, f := range formats {
+		b.Run(f.name, func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := parsePage(src, base)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := f.convert(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func BenchmarkCheckAddr(b *testing.B) {

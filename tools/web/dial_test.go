@@ -92,6 +92,20 @@ func TestLoopbackRefusedByDefault(t *testing.T) {
 	require.Zero(t, site.count())
 }
 
+// rebindingSite serves site on a local port reached through a fake public
+// address, behind a resolver whose first answer is that public address and
+// whose second is 127.0.0.1. It returns the server, the port, the resolver
+// and the addresses dialled.
+func rebindingSite(t *testing.T, site http.Handler) (*Server, uint16, *seqResolver, *[]string) {
+	t.Helper()
+	srv, port := newSite(t, site)
+	res := &seqResolver{answers: [][]netip.Addr{addrs(publicIP), addrs("127.0.0.1")}}
+	s, err := New(Options{AllowPorts: []uint16{port}, Resolver: res})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s, port, res, fakePublic(s, srv.Listener.Addr().String())
+}
+
 // DNS rebinding across calls: the first lookup answers a public address,
 // the next one 127.0.0.1. The first fetch succeeds; the second is refused
 // when it dials, though the host name is the same.
@@ -101,12 +115,7 @@ func TestRebindingAcrossLookups(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("public page"))
 	})}
-	srv, port := newSite(t, site)
-	res := &seqResolver{answers: [][]netip.Addr{addrs(publicIP), addrs("127.0.0.1")}}
-	s, err := New(Options{AllowPorts: []uint16{port}, Resolver: res})
-	require.NoError(t, err)
-	defer s.Close()
-	dialled := fakePublic(s, srv.Listener.Addr().String())
+	s, port, res, dialled := rebindingSite(t, site)
 	target := fmt.Sprintf("http://rebind.test:%d/", port)
 
 	_, out := fetchOK(t, s, map[string]any{"url": target})
@@ -126,12 +135,7 @@ func TestRebindingOnRedirect(t *testing.T) {
 		w.Header().Set("Connection", "close")
 		http.Redirect(w, r, "/next", http.StatusFound)
 	})}
-	srv, port := newSite(t, site)
-	res := &seqResolver{answers: [][]netip.Addr{addrs(publicIP), addrs("127.0.0.1")}}
-	s, err := New(Options{AllowPorts: []uint16{port}, Resolver: res})
-	require.NoError(t, err)
-	defer s.Close()
-	dialled := fakePublic(s, srv.Listener.Addr().String())
+	s, port, _, dialled := rebindingSite(t, site)
 	msg := fetchErr(t, s, map[string]any{"url": fmt.Sprintf("http://rebind.test:%d/", port)})
 	require.Contains(t, msg, "/next: refused: the host is a loopback address")
 	require.Len(t, *dialled, 1)

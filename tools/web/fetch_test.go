@@ -107,10 +107,7 @@ func TestFetchNonHTML(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			site, port := newSite(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header()["Content-Type"] = []string{tc.contentType}
-				_, _ = w.Write([]byte(tc.body))
-			}))
+			site, port := newSite(t, content(tc.contentType, tc.body))
 			s := newLocal(t, Options{}, port)
 			for _, format := range []string{"markdown", "text", "html"} {
 				_, out := fetchOK(t, s, map[string]any{"url": site.URL, "format": format})
@@ -132,10 +129,7 @@ func TestFetchBinaryRefused(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			site, port := newSite(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.Header()["Content-Type"] = []string{tc.contentType}
-				_, _ = w.Write([]byte(tc.body))
-			}))
+			site, port := newSite(t, content(tc.contentType, tc.body))
 			s := newLocal(t, Options{}, port)
 			require.Contains(t, fetchErr(t, s, map[string]any{"url": site.URL}), tc.want)
 		})

@@ -100,7 +100,11 @@ func (tavily) request(ctx context.Context, base *url.URL, key, query string, n i
 	return req, nil
 }
 
-func (tavily) parse(body []byte) ([]SearchResult, error) {
+func (tavily) parse(body []byte) ([]SearchResult, error) { return parseContentResults(body) }
+
+// parseContentResults reads the shape Tavily and SearXNG share: results[]
+// {title, url, content}, the content being the snippet.
+func parseContentResults(body []byte) ([]SearchResult, error) {
 	var r struct {
 		Results []struct {
 			Title   string `json:"title"`
@@ -172,23 +176,7 @@ func (searxng) request(ctx context.Context, base *url.URL, key, query string, _ 
 	return req, err
 }
 
-func (searxng) parse(body []byte) ([]SearchResult, error) {
-	var r struct {
-		Results []struct {
-			Title   string `json:"title"`
-			URL     string `json:"url"`
-			Content string `json:"content"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, jsonError(err)
-	}
-	out := make([]SearchResult, 0, len(r.Results))
-	for _, x := range r.Results {
-		out = append(out, SearchResult{Title: x.Title, URL: x.URL, Snippet: x.Content})
-	}
-	return out, nil
-}
+func (searxng) parse(body []byte) ([]SearchResult, error) { return parseContentResults(body) }
 
 // jsonError describes a decoding failure without quoting the body.
 func jsonError(err error) error {
