@@ -54,7 +54,9 @@ type AuditEntry struct {
 	// Outcome is success, error or denied.
 	Outcome Outcome `json:"outcome"`
 	// Error is the operator-side detail of a denial or failure: internal
-	// causes, transport errors. It is never shown to the agent.
+	// causes, transport errors, the cause a tool error carried
+	// ([ErrorResultWithCause], bounded and made inert). It is never shown
+	// to the agent.
 	Error string `json:"error,omitempty"`
 	// Duration is how long the Gate spent on the call, approval included.
 	Duration time.Duration `json:"duration"`

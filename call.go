@@ -86,6 +86,9 @@ type Result struct {
 	Structured json.RawMessage `json:"structuredContent,omitempty"`
 	// IsError marks a tool-level failure.
 	IsError bool `json:"isError,omitempty"`
+	// cause is the operator-side detail of a tool error, for the audit
+	// log only; see [ErrorResultWithCause].
+	cause string
 }
 
 // Content is one block of a [Result].

@@ -42,10 +42,9 @@ var (
 // matching row decides.
 var layers = []layer{
 	// The vocabulary: the standard library and its own internal packages.
-	{pkgs: "", ours: []string{"internal/jsonschema"}, never: []string{"third-party"}},
+	{pkgs: "", ours: []string{"internal/inert", "internal/jsonschema"}, never: []string{"third-party"}},
 	// Test helpers may use testify.
 	{pkgs: "internal/testtree", theirs: []string{"pgregory.net/rapid", "github.com/stretchr/testify"}, never: heavy},
-	{pkgs: "internal/anthropictest", never: heavy},
 	{pkgs: "internal/llmtest", ours: []string{"", "agent"}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "internal/...", ours: []string{"", "internal/..."}, never: []string{"third-party"}},
 	// The Gate's collaborators build on the root alone.
@@ -79,7 +78,7 @@ var layers = []layer{
 	{pkgs: "sandbox/sandboxtest", ours: []string{""}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "sandbox/jail", ours: []string{"internal/..."}, theirs: kernel, never: heavy},
 	{pkgs: "sandbox/codemode", ours: []string{"", "internal/inert"}, theirs: qjs, never: concat(docker, mcp, []string{anthropic, openai})},
-	{pkgs: "sandbox/docker/codetool", ours: []string{"", "sandbox/codemode"}, never: concat(docker, mcp, []string{anthropic, openai})},
+	{pkgs: "sandbox/docker/codetool", ours: []string{"", "internal/toolset", "sandbox/codemode"}, never: concat(docker, mcp, []string{anthropic, openai})},
 	{pkgs: "sandbox/docker/internal/...", never: heavy},
 	// Docker Mode maps container paths by the policy's annotations.
 	{pkgs: "sandbox/docker", ours: []string{"", "policy", "proxy", "proxy/llm", "internal/..."}, theirs: concat(docker, []string{"golang.org/x/sys/unix"}),

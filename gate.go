@@ -239,8 +239,10 @@ func (g *Gate) Close() error {
 // result itself on success; for a denial, a tool error carrying the
 // decision's reason ("DENIED: ...", "ESCALATION DENIED: ..."); for any other
 // error a generic tool error, never the error's text, which may hold host
-// detail. Transports (the MCP proxy, Code Mode) use it.
+// detail. A tool error's cause ([ErrorResultWithCause]) is never part of it.
+// Transports (the MCP proxy, Code Mode) use it.
 func AgentResult(res Result, err error) Result {
+	res.cause = ""
 	if err == nil {
 		if res.Content == nil {
 			res.Content = []Content{}

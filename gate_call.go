@@ -348,5 +348,5 @@ func (g *Gate) dispatch(ctx context.Context, srv ToolServer, call *ToolCall, t *
 	if res.IsError {
 		t.outcome = OutcomeError
 	}
-	return res, nil
+	return t.takeCause(res), nil
 }

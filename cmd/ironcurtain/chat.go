@@ -276,9 +276,12 @@ func runChat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fail(fmt.Errorf("the conversation: %w", err))
 	}
 	c.model = &countingModel{Model: model, on: c.rep.answered}
-	if c.sandbox, err = codemode.New(codemode.Options{Backend: observedBackend{gate: c.st.Gate, on: c.rep.called}}); err != nil {
+	sb, err := codemode.New(codemode.Options{Backend: observedBackend{gate: c.st.Gate, on: c.rep.called}})
+	if err != nil {
 		return fail(err)
 	}
+	defer sb.Close()
+	c.sandbox = sb
 
 	verb := "New session"
 	if f.resume != "" {

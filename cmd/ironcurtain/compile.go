@@ -99,7 +99,7 @@ func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			if who == "" {
 				who = "lists"
 			}
-			fmt.Fprintf(stderr, "compile: %-9s %s %s\n", e.Stage, who, e.Message)
+			fmt.Fprintf(stderr, "compile: [%6.1fs] %-9s %s %s\n", e.Elapsed.Seconds(), e.Stage, who, e.Message)
 		}
 		switch *cache {
 		case "none":

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ironcurtain-go/ironcurtain/internal/anthropictest"
+	"github.com/ironcurtain-go/ironcurtain/internal/llmtest"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 )
 
@@ -111,23 +111,22 @@ func TestCompileUsage(t *testing.T) {
 
 const cliTaxes = "- The agent may read files in ~/Documents.\n- Tax papers in ~/Documents/Taxes are private and must never be read.\n"
 
-func taxServer(t *testing.T, then string) *anthropictest.Server {
+func taxServer(t *testing.T, then string) *llmtest.Server {
 	rule := `{"name":"deny-read-taxes","line":2,"then":"` + then + `","reason":"Tax papers are private.","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"~/Documents/Taxes"}}}`
-	srv := anthropictest.NewServer(func(r anthropictest.Request) anthropictest.Reply {
+	srv := llmtest.NewAnthropic(t, func(_ int, r llmtest.Request) llmtest.Reply {
 		switch r.Stage() + "/" + r.Server() {
 		case "rules/filesystem":
-			return anthropictest.Reply{Text: `{"rules":[` + rule + `],"lists":[]}`}
+			return llmtest.Reply{Text: `{"rules":[` + rule + `],"lists":[]}`}
 		case "scenarios/filesystem":
-			return anthropictest.Reply{Text: `{"scenarios":[{"line":2,"description":"read a tax return","tool":"read_file","arguments":{"path":"~/Documents/Taxes/2024.pdf"},"expect":"deny"}]}`}
+			return llmtest.Reply{Text: `{"scenarios":[{"line":2,"description":"read a tax return","tool":"read_file","arguments":{"path":"~/Documents/Taxes/2024.pdf"},"expect":"deny"}]}`}
 		case "repair/filesystem":
-			return anthropictest.Reply{Text: `{"operations":[{"op":"replace","name":"deny-read-taxes","rule":` + rule + `}]}`}
+			return llmtest.Reply{Text: `{"operations":[{"op":"replace","name":"deny-read-taxes","rule":` + rule + `}]}`}
 		}
 		if r.Stage() == "rules" {
-			return anthropictest.Reply{Text: `{"rules":[],"lists":[]}`}
+			return llmtest.Reply{Text: `{"rules":[],"lists":[]}`}
 		}
-		return anthropictest.Reply{Text: `{"scenarios":[]}`}
+		return llmtest.Reply{Text: `{"scenarios":[]}`}
 	})
-	t.Cleanup(srv.Close)
 	return srv
 }
 
@@ -139,9 +138,10 @@ func TestCompileWithModel(t *testing.T) {
 	args := []string{src, "-o", out, "--model", "anthropic:claude-test", "--base-url", srv.URL, "--cache", cache, "--reproducible"}
 	code, stdout, stderr := runCompileCLI(t, "", args...)
 	require.Equal(t, 0, code, stderr)
-	require.Contains(t, stderr, "compile: rules     filesystem")
-	require.Contains(t, stderr, "compile: scenarios git")
-	require.Contains(t, stderr, "compile: verify    fetch")
+	// Each stage's line says how long the compilation had run.
+	require.Regexp(t, `compile: \[ *\d+\.\ds\] rules     filesystem`, stderr)
+	require.Regexp(t, `compile: \[ *\d+\.\ds\] scenarios git`, stderr)
+	require.Regexp(t, `compile: \[ *\d+\.\ds\] verify    fetch`, stderr)
 	require.Contains(t, stderr, "line 2: warning: outside the controlled subset")
 	require.Contains(t, stdout, "model: 6 call(s), 0 answer(s) from the cache")
 	var p policy.CompiledPolicy

@@ -104,6 +104,7 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "ironcurtain exec: %v\n", err)
 		return 2
 	}
+	defer sb.Close()
 	rep, runErr := sb.Run(ctx, ironcurtain.Job{Source: src})
 	out := execOutput{OK: runErr == nil, Result: rep.Value, Output: rep.Output, Calls: []execCall{}}
 	if out.Result == nil {

@@ -248,6 +248,7 @@ func runRun(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.W
 	if err != nil {
 		return fail(err)
 	}
+	defer sb.Close()
 	rep.start(runStart{Task: f.task, Model: spec, BaseURL: mopts.BaseURL, Sandbox: sandbox, Audit: f.auditFile,
 		Budgets: runBudgets{MaxSteps: f.maxSteps, MaxTokens: f.maxTokens, MaxTimeMS: f.maxTime.Milliseconds(), MaxCost: f.maxCost}})
 

@@ -19,10 +19,11 @@ func decodeAnthropic(h http.Header, body []byte) (Request, error) {
 		return Request{}, fmt.Errorf("no anthropic-version header")
 	}
 	var in struct {
-		Model     string          `json:"model"`
-		MaxTokens *int            `json:"max_tokens"`
-		System    json.RawMessage `json:"system"`
-		Messages  []wireMessage   `json:"messages"`
+		Model       string          `json:"model"`
+		MaxTokens   *int            `json:"max_tokens"`
+		Temperature *float64        `json:"temperature"`
+		System      json.RawMessage `json:"system"`
+		Messages    []wireMessage   `json:"messages"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&in); err != nil {
@@ -31,7 +32,7 @@ func decodeAnthropic(h http.Header, body []byte) (Request, error) {
 	if in.Model == "" || in.MaxTokens == nil || *in.MaxTokens <= 0 {
 		return Request{}, fmt.Errorf("model and max_tokens are required")
 	}
-	req := Request{Model: in.Model, MaxTokens: *in.MaxTokens, MaxTokensField: "max_tokens"}
+	req := Request{Model: in.Model, MaxTokens: *in.MaxTokens, MaxTokensField: "max_tokens", Temperature: in.Temperature}
 	if len(in.System) > 0 {
 		var err error
 		if req.System, err = text(in.System); err != nil {

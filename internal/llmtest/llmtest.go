@@ -37,6 +37,8 @@ type Request struct {
 	// CacheControl reports a cache_control marker on the system prompt
 	// (Anthropic).
 	CacheControl bool
+	// Temperature is the requested temperature, nil when none was sent.
+	Temperature *float64
 }
 
 // Last returns the text of the last message.

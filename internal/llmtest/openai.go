@@ -21,6 +21,7 @@ func decodeOpenAI(_ http.Header, body []byte) (Request, error) {
 		Model               string        `json:"model"`
 		MaxTokens           *int          `json:"max_tokens"`
 		MaxCompletionTokens *int          `json:"max_completion_tokens"`
+		Temperature         *float64      `json:"temperature"`
 		Stream              bool          `json:"stream"`
 		Messages            []wireMessage `json:"messages"`
 	}
@@ -30,7 +31,7 @@ func decodeOpenAI(_ http.Header, body []byte) (Request, error) {
 	if in.Model == "" || in.Stream {
 		return Request{}, fmt.Errorf("model is required and streaming is not served")
 	}
-	req := Request{Model: in.Model}
+	req := Request{Model: in.Model, Temperature: in.Temperature}
 	switch {
 	case in.MaxTokens != nil && in.MaxCompletionTokens != nil:
 		return Request{}, fmt.Errorf("both max_tokens and max_completion_tokens")

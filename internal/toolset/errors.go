@@ -47,8 +47,15 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Cause }
 
 // Result returns the tool-level error result the model is shown: Public,
-// and nothing of the cause.
-func (e *Error) Result() ironcurtain.Result { return ironcurtain.ErrorResult(e.Public) }
+// and nothing of the cause. The result carries e's operator text (Public and
+// Cause) for the audit log, which a Gate records and never passes on (see
+// [ironcurtain.ErrorResultWithCause]).
+func (e *Error) Result() ironcurtain.Result {
+	if e.Cause == nil {
+		return ironcurtain.ErrorResult(e.Public)
+	}
+	return ironcurtain.ErrorResultWithCause(e.Public, e)
+}
 
 // AsError returns the *Error in err's chain, if there is one.
 func AsError(err error) (*Error, bool) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"sync"
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/jsonschema"
@@ -31,11 +33,11 @@ func Typed[In any](def ironcurtain.Tool, handle func(ctx context.Context, in In)
 	if len(def.InputSchema) > 0 {
 		panic("toolset: tool " + def.Name + ": Typed derives the input schema; leave InputSchema empty")
 	}
-	d, err := newDecoder(reflect.TypeFor[In]())
+	d, err := decoderFor(reflect.TypeFor[In]())
 	if err != nil {
 		panic("toolset: tool " + def.Name + ": " + err.Error())
 	}
-	def.InputSchema = d.raw
+	def.InputSchema = slices.Clone(d.raw)
 	return Tool{Def: def, Handle: func(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
 		var in In
 		if err := d.decode(args, &in); err != nil {
@@ -99,6 +101,25 @@ func SchemaOf[T any]() json.RawMessage {
 type decoder struct {
 	raw    json.RawMessage
 	schema *jsonschema.Schema
+}
+
+// decoders holds the decoder of each argument type made so far: deriving
+// and compiling a schema is the same work for every server built from the
+// same types (a stack is assembled per run and per session), and a
+// decoder is never changed once made.
+var decoders sync.Map // reflect.Type → *decoder
+
+// decoderFor returns t's decoder, made once.
+func decoderFor(t reflect.Type) (*decoder, error) {
+	if d, ok := decoders.Load(t); ok {
+		return d.(*decoder), nil
+	}
+	d, err := newDecoder(t)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := decoders.LoadOrStore(t, d)
+	return actual.(*decoder), nil
 }
 
 func newDecoder(t reflect.Type) (*decoder, error) {

@@ -238,6 +238,9 @@ func (c *compiler) modelRule(server string, r ruleJSON, lines map[int]string) (e
 		}
 	}
 	rule := policy.Rule{Name: r.Name, Description: r.Description, Principle: principle, If: cond, Then: v, Reason: r.Reason}
+	if err := c.lintModelRule(rule, principle); err != nil {
+		return entry{}, err
+	}
 	e := entry{rule: rule, line: r.Line, model: true}
 	e.reg = regionOf(rule, c.ix)
 	if len(e.reg.cells) == 0 {

@@ -74,6 +74,9 @@ type Event struct {
 	// Server is the server concerned, or "" for lists.
 	Server  string
 	Message string
+	// Elapsed is how long the compilation had run when the stage began,
+	// so that a person sees where the time goes.
+	Elapsed time.Duration
 }
 
 // Result holds a compilation's artifacts and what the compiler has to say.
@@ -109,6 +112,7 @@ func Compile(ctx context.Context, src []byte, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	c := newCompiler(src, opts)
+	c.start = time.Now()
 	defer c.cleanup()
 	return c.run(ctx)
 }
@@ -126,6 +130,8 @@ type compiler struct {
 	unparsed []item
 	entries  []entry // the sentences' rules, in order written
 	noRule   []SentenceRules
+	skipped  []string // servers skipped: not configured
+	start    time.Time
 
 	known map[string]policy.ListValues
 
@@ -165,7 +171,22 @@ func newCompiler(src []byte, opts Options) *compiler {
 }
 
 func (c *compiler) errorf(line int, sentence, format string, a ...any) {
-	c.diags = append(c.diags, Diagnostic{Line: line, Severity: Error, Sentence: sentence, Message: fmt.Sprintf(format, a...)})
+	c.errorAt(line, sentence, "", format, a...)
+}
+
+// errorAt reports an error at the first occurrence of at in the sentence,
+// or at its start: every error about a sentence says its column.
+func (c *compiler) errorAt(line int, sentence, at, format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	col := 0
+	if sentence != "" {
+		col = 1
+		if i := strings.Index(sentence, at); at != "" && i >= 0 {
+			col = i + 1
+		}
+		msg = fmt.Sprintf("column %d: %s", col, msg)
+	}
+	c.diags = append(c.diags, Diagnostic{Line: line, Severity: Error, Sentence: sentence, Column: col, Message: msg})
 }
 
 func (c *compiler) warnf(line int, sentence, format string, a ...any) {
@@ -199,7 +220,7 @@ func (c *compiler) run(ctx context.Context) (Result, error) {
 	needModel := len(c.unparsed) > 0 || len(c.opts.Tools) > 0
 	for _, it := range c.unparsed {
 		msg := "outside the controlled subset: " + it.problem
-		d := Diagnostic{Line: it.line, Severity: Error, Sentence: it.text, Message: msg, Unparsed: true}
+		d := Diagnostic{Line: it.line, Severity: Error, Sentence: it.text, Column: it.column, Message: msg, Unparsed: true}
 		switch {
 		case c.opts.Model != nil:
 			d.Severity, d.Message = Warning, msg+"; compiled by the model"
@@ -303,9 +324,21 @@ func (c *compiler) read() {
 		var sts []*statement
 		var failed *item
 		var problems []string
+		column := 0
 		for _, cl := range clauses {
+			if len(sts) > 0 {
+				cl = resolvePronoun(cl, sts[len(sts)-1])
+			}
 			st, err := parseSentence(it.line, cl)
 			if err != nil {
+				if pe, ok := err.(*parseError); ok && column == 0 {
+					// The column in the sentence as written, where the
+					// clause is written there verbatim.
+					column = pe.Column
+					if i := strings.Index(it.text, strings.TrimSuffix(strings.TrimSpace(cl), ".")); i > 0 {
+						column += i
+					}
+				}
 				// Every clause's problem is reported at once.
 				if len(clauses) > 1 {
 					problems = append(problems, fmt.Sprintf("in %q: %s", cl, err))
@@ -319,9 +352,15 @@ func (c *compiler) read() {
 		if len(problems) > 0 {
 			x := it
 			x.problem = strings.Join(problems, "; ")
+			x.column = max(column, 1)
 			failed = &x
 		}
 		if failed != nil {
+			if svc := mentionedService(it.text); svc != nil && c.ix.tools[svc.server] == nil {
+				c.report.Sentences++
+				c.skip(it.line, it.text, svc)
+				continue
+			}
 			if it.prose && !ruleLike(it.text) && len(clauses) == 1 {
 				if forbidsRE.MatchString(it.text) {
 					// A prohibition the grammar cannot read, left
@@ -353,6 +392,9 @@ func (c *compiler) read() {
 
 // statement records one parsed clause: a list definition or rules.
 func (c *compiler) statement(st *statement) {
+	if st.service != nil && !c.resolveService(st) {
+		return
+	}
 	for _, w := range st.warnings {
 		c.warnf(st.line, st.text, "%s", w)
 	}
@@ -361,13 +403,17 @@ func (c *compiler) statement(st *statement) {
 	}
 	if st.defList != "" {
 		if prev, dup := c.defs[st.defList]; dup {
-			c.errorf(st.line, st.text, "@%s is already defined on line %d", st.defList, prev.line)
+			c.errorAt(st.line, st.text, "@"+st.defList, "@%s is already defined on line %d", st.defList, prev.line)
 			return
 		}
 		c.defs[st.defList] = st
 		return
 	}
 	es, err := lower(st)
+	if pe, ok := err.(*parseError); ok {
+		c.diags = append(c.diags, Diagnostic{Line: st.line, Severity: Error, Sentence: st.text, Column: max(pe.Column, 1), Message: pe.Error()})
+		return
+	}
 	if err != nil {
 		c.errorf(st.line, st.text, "%v", err)
 		return
@@ -453,9 +499,10 @@ func splitClauses(text string) []string {
 		j := i + 1
 		rest := strings.TrimLeft(text[j:], " ")
 		low := strings.ToLower(strings.ReplaceAll(rest, "’", "'"))
+		but := false
 		for _, w := range []string{"and ", "but ", "then "} {
 			if strings.HasPrefix(low, w) {
-				low, rest = low[len(w):], rest[len(w):]
+				low, rest, but = low[len(w):], rest[len(w):], w == "but "
 				break
 			}
 		}
@@ -472,6 +519,12 @@ func splitClauses(text string) []string {
 			}
 		}
 		opener := startsWithAny(low, modals) || (!hasSubject && startsWithAny(low, imperatives))
+		// "may create branches but not delete them": "but not" and a
+		// verb is a prohibition of its own.
+		if neg := butNot(low); but && !opener && !hasSubject && neg > 0 {
+			rest = "must not " + rest[neg:]
+			opener = true
+		}
 		if !opener {
 			continue
 		}
@@ -489,6 +542,34 @@ func splitClauses(text string) []string {
 	}
 	out = append(out, strings.TrimSpace(text[start:]))
 	return out
+}
+
+// pronounRE is a clause ending in "them" or "it", which stands for the
+// object of the clause before: "may create branches but not delete them".
+var pronounRE = regexp.MustCompile(`(?i)\s(?:them|it)(\.?)$`)
+
+// resolvePronoun replaces a clause's final "them" or "it" with the words
+// after the verbs of the clause before.
+func resolvePronoun(cl string, prev *statement) string {
+	m := pronounRE.FindStringSubmatchIndex(cl)
+	if m == nil || prev.service != nil || prev.idiom != nil || prev.restOff >= prev.bodyEnd {
+		return cl
+	}
+	obj := strings.TrimSpace(prev.text[prev.restOff:prev.bodyEnd])
+	return cl[:m[0]] + " " + obj + cl[m[2]:m[3]]
+}
+
+// butNot returns the length of "not " or "never " when low starts with it
+// and a verb follows (low is what follows "but"), else 0.
+func butNot(low string) int {
+	for _, w := range []string{"not ", "never "} {
+		if strings.HasPrefix(low, w) {
+			if v, _, _ := strings.Cut(low[len(w):], " "); verbIndex[strings.TrimRight(v, ".,")] != nil {
+				return len(w)
+			}
+		}
+	}
+	return 0
 }
 
 // forbidsRE spots a prohibition anywhere in a sentence.
@@ -519,7 +600,7 @@ func (c *compiler) lowerAll() {
 			c.warnf(e.line, e.rule.Principle, "%s is a protected path: no rule can open it, so this sentence has no effect there", p.Within)
 		}
 		if prev, dup := names[e.rule.Name]; dup && prev != e.line {
-			c.errorf(e.line, e.rule.Principle, "rule name %q is also made by line %d: name one of them with {#name} at the end of the sentence", e.rule.Name, prev)
+			c.errorAt(e.line, e.rule.Principle, "{#", "rule name %q is also made by line %d: name one of them with {#name} at the end of the sentence", e.rule.Name, prev)
 		} else if dup {
 			c.errorf(e.line, e.rule.Principle, "the sentence makes two rules named %q", e.rule.Name)
 		}
@@ -576,6 +657,10 @@ func (c *compiler) artifacts(final []entry, scens []Scenario) (Result, error) {
 		pol.GeneratedAt = prov.Time
 	}
 	pol.Provenance = prov
+	for _, s := range c.skipped {
+		pol.SkippedServers = append(pol.SkippedServers, policy.SkippedServer{ServerName: s,
+			Reason: "the constitution speaks of it, but no tool annotations describe it"})
+	}
 	pol.InputHash = inputHash(constHash, c.ann, lists, model)
 	res := Result{Policy: pol, Lists: lists, Scenarios: &Scenarios{ConstitutionHash: constHash, Scenarios: scens}}
 	if res.Scenarios.Scenarios == nil {

@@ -39,7 +39,11 @@ type Diagnostic struct {
 	Severity Severity `json:"severity"`
 	// Sentence is the sentence concerned, as written.
 	Sentence string `json:"sentence,omitempty"`
-	Message  string `json:"message"`
+	// Column is the 1-based byte column in Sentence where an error was
+	// found (1 when it concerns the whole sentence); 0 for a diagnostic
+	// about no sentence. The message says it too.
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
 	// Unparsed marks a sentence outside the controlled subset: with a
 	// model configured it goes to the model instead.
 	Unparsed bool `json:"unparsed,omitempty"`

@@ -17,6 +17,15 @@
 //	}
 //	err = compile.WriteArtifacts("policy-dir", res)
 //
+// The model's rules are guarded: an allow with no tool, directory or
+// domain, or one reaching beyond the directories and domains its sentence
+// names, is an unusable answer (sent back once, then shown in the report);
+// and the rules must pass invariants the compiler writes from the
+// sentence's own words — after "read-only git" no commit, reset, push or
+// clone is allowed, after "never delete" no move-away or git_clean — in
+// the place it names. The report says which sentence the grammar compiled
+// and which the model did, and lists the model's rules.
+//
 // Every compilation replays its scenarios on the real engine before it
 // returns, and the engine's verdict is final: a rule the model wrote that
 // the engine decides otherwise than its scenario expects is repaired by the
@@ -138,6 +147,21 @@
 // With repositories as their object, clone, fetch, pull and push act on
 // remotes ("clone repositories from github.com"). "fetch" alone is
 // ambiguous and must say "web pages" or "repositories".
+//
+// # Services
+//
+// A sentence that names a third-party service — GitHub, Google Workspace,
+// Gmail or email, Google Calendar, Google Drive, Docs, Sheets, Slack —
+// compiles against that server's annotations ([Options].Annotations,
+// "ironcurtain compile --annotations"): read verbs select the tools whose
+// names say they only read (get, list, search, read, query, ...), "delete"
+// those that delete, "send", "comment", "merge", "open" those so named,
+// other verbs every other tool; nouns ("issues", "pull requests",
+// "messages", "events") narrow to the tools whose names hold them. The
+// tools chosen are listed in a note. Any other word is an error with its
+// column. When no annotations describe the server, the sentence is
+// skipped, with a note naming the server, and the policy records the
+// server in skippedServers: the agent cannot call it at all.
 //
 // Two fixed phrases name groups of built-in tools: "list its allowed
 // directories" (filesystem/list_allowed_directories) and "manage its git

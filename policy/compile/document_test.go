@@ -204,8 +204,8 @@ func TestLists(t *testing.T) {
 		msgs = append(msgs, d.String())
 	}
 	require.Len(t, msgs, 2, strings.Join(msgs, "\n"))
-	require.Contains(t, msgs[0], "line 1: error: @news has no values")
-	require.Contains(t, msgs[1], "line 3: error: @news is already defined on line 2")
+	require.Contains(t, msgs[0], "line 1: error: column 36: @news has no values")
+	require.Contains(t, msgs[1], "line 3: error: column 1: @news is already defined on line 2")
 
 	lists := &policy.Lists{Lists: map[string]policy.ListValues{"news": {Values: []string{"news.example.com"}}}}
 	res, err := compileDoc(t, src[:strings.LastIndex(src, "- @news are defined")], compile.Options{Lists: lists})

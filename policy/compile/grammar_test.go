@@ -111,6 +111,39 @@ func TestGrammarGolden(t *testing.T) {
 	golden(t, "sentences.golden", b.String())
 }
 
+// requireColumn: an error about a sentence says where in it.
+func requireColumn(t *testing.T, d compile.Diagnostic) {
+	t.Helper()
+	require.Positive(t, d.Column, "the error has no column: %s", d)
+	require.LessOrEqual(t, d.Column, len(d.Sentence)+1, d.String())
+	require.Contains(t, d.Message, fmt.Sprintf("column %d: ", d.Column), d.String())
+}
+
+// TestErrorsHaveColumns: errors found after parsing (a list without
+// values, two rules of one name, a {#name} on a sentence of two rules, a
+// service without such tools) say their column too.
+func TestErrorsHaveColumns(t *testing.T) {
+	for _, src := range []string{
+		"- The agent may fetch web pages from @nowhere.\n",
+		"- The agent may read files in ~/a. {#x}\n- The agent may read files in ~/b. {#x}\n",
+		"- The agent may read and write files in ~/a and ~/b. {#one}\n",
+		"- @docs are documentation sites.\n- @docs are more documentation sites.\n",
+		"- The agent may read files in ~/a. {#Bad Name}\n",
+		"- The agent may search repositories.\n- The agent may use the nosuch server.\n",
+	} {
+		res, err := compile.Compile(context.Background(), []byte(src), compile.Options{Lists: testLists})
+		require.Error(t, err, src)
+		n := 0
+		for _, d := range res.Diagnostics {
+			if d.Severity == compile.Error {
+				n++
+				requireColumn(t, d)
+			}
+		}
+		require.Positive(t, n, src)
+	}
+}
+
 // TestGrammarErrorsGolden checks the messages for sentences the front end
 // cannot read: each is an error with its line, and nothing compiles.
 func TestGrammarErrorsGolden(t *testing.T) {
@@ -123,6 +156,7 @@ func TestGrammarErrorsGolden(t *testing.T) {
 		require.NotEmpty(t, ce.Diagnostics, s)
 		for _, d := range ce.Diagnostics {
 			require.Equal(t, 1, d.Line, "the error names the sentence's line: %s", s)
+			requireColumn(t, d)
 		}
 		b.WriteString(render(s, res, err))
 	}

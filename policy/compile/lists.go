@@ -51,9 +51,9 @@ func (c *compiler) collectLists() {
 			def := c.defs[ref.name]
 			switch {
 			case def == nil && !known:
-				c.errorf(e.line, e.rule.Principle, "@%s is neither defined nor known: define it with a sentence \"- @%s are ...\", or give its values", ref.name, ref.name)
+				c.errorAt(e.line, e.rule.Principle, "@"+ref.name, "@%s is neither defined nor known: define it with a sentence \"- @%s are ...\", or give its values", ref.name, ref.name)
 			case !known && c.opts.Model == nil:
-				c.errorf(e.line, e.rule.Principle, "@%s has no values: give them (dynamic-lists.json) or configure a model to resolve the list", ref.name)
+				c.errorAt(e.line, e.rule.Principle, "@"+ref.name, "@%s has no values: give them (dynamic-lists.json) or configure a model to resolve the list", ref.name)
 			}
 		}
 	}

@@ -53,6 +53,12 @@ func lower(st *statement) ([]entry, error) {
 			if k == kindRepos {
 				server, prefix, roles = serverGit, "git", fileRoles(st.verbs, true)
 			}
+			if k == kindRepos && len(st.gitTools) > 0 {
+				roles = partRoles(roles, st.verdict == ironcurtain.Allow)
+			}
+			if k == kindRepos && len(st.gitTools) > 0 {
+				prefix = "git-" + strings.ReplaceAll(strings.Join(st.gitTools, "-"), "git_", "")
+			}
 			frag := []string{prefix, classes(st.verbs)}
 			reach := ""
 			if st.verdict != ironcurtain.Allow {
@@ -141,6 +147,12 @@ func lower(st *statement) ([]entry, error) {
 			add(append(frag, targetFragments(st)...), withDomains(cond, st, policy.RoleFetchURL))
 		case kindWebSearch:
 			add([]string{"web-search"}, policy.Condition{Server: []string{serverFetch}, Tool: []string{"web_search"}})
+		case kindService:
+			var tools []string
+			for _, t := range st.tools {
+				tools = append(tools, t.tool)
+			}
+			add(st.service.nameFragments(), policy.Condition{Server: []string{st.service.svc.server}, Tool: tools})
 		case kindTools:
 			for _, g := range groupTools(st.tools) {
 				frag := []string{"use", g.server}
@@ -155,7 +167,42 @@ func lower(st *statement) ([]entry, error) {
 			}
 		}
 	}
+	if len(st.gitTools) > 0 {
+		// "branches", "tags": the repository rules are about the tools
+		// that manage them alone.
+		for i := range out {
+			if c := &out[i].rule.If; slices.Equal(c.Server, []string{serverGit}) && c.Tool == nil {
+				c.Tool = slices.Clone(st.gitTools)
+			}
+		}
+	}
 	return named(st, out)
+}
+
+// partRoles are the path roles of an action on a part of a repository
+// (a branch, a tag): creating or changing one writes history, deleting
+// one deletes history; allowed, either also reads the repository (a deny
+// or an ask leaves reading alone: "never delete branches" still lists
+// them).
+func partRoles(roles []policy.Role, allow bool) []policy.Role {
+	want := map[policy.Role]bool{}
+	for _, r := range roles {
+		switch r {
+		case policy.RoleWritePath, policy.RoleWriteHistory:
+			want[policy.RoleReadPath], want[policy.RoleWriteHistory] = allow, true
+		case policy.RoleDeletePath, policy.RoleDeleteHistory:
+			want[policy.RoleReadPath], want[policy.RoleDeleteHistory] = allow, true
+		default:
+			want[r] = true
+		}
+	}
+	var out []policy.Role
+	for _, r := range policy.Roles() {
+		if want[r] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // named applies a sentence's explicit {#name}.
@@ -164,7 +211,7 @@ func named(st *statement, out []entry) ([]entry, error) {
 		return out, nil
 	}
 	if len(out) != 1 {
-		return nil, &parseError{Msg: fmt.Sprintf("{#%s} names one rule, but this sentence makes %d; split it", st.name, len(out))}
+		return nil, &parseError{Column: len(strings.TrimRight(st.text, " ")) + 1, Msg: fmt.Sprintf("{#%s} names one rule, but this sentence makes %d; split it", st.name, len(out))}
 	}
 	out[0].rule.Name = st.name
 	return out, nil
@@ -371,6 +418,10 @@ func phrase(st *statement, gerund bool) string {
 			return st.idiom.gerund
 		}
 		return st.idiom.base
+	}
+	if st.service != nil {
+		// The action as written: service verbs have no table of forms.
+		return strings.TrimSpace(st.text[st.restOff:st.bodyEnd])
 	}
 	forms := make([]string, len(st.verbs))
 	for i, v := range st.verbs {

@@ -13,8 +13,10 @@ type item struct {
 	text string
 	// prose: the sentence was written in a paragraph, not a list item.
 	prose bool
-	// problem is why the front end cannot read it, once it has tried.
+	// problem is why the front end cannot read it, once it has tried,
+	// and column where in the sentence (1-based).
 	problem string
+	column  int
 }
 
 var (
@@ -38,6 +40,10 @@ func split(src string) []item {
 	indent := 0
 	fence := ""
 	comment := false
+	// principles: the items under a heading of principles are read as
+	// prose: a principle that does not say what the agent may do is
+	// commentary, not a refused rule.
+	principles := false
 	flush := func() {
 		if cur != nil {
 			out = append(out, sentences(*cur)...)
@@ -71,9 +77,12 @@ func split(src string) []item {
 		}
 		if m := bulletRE.FindStringSubmatch(l); m != nil && !isRule(trimmed) {
 			flush()
-			cur = &item{line: n, text: m[2]}
+			cur = &item{line: n, text: m[2], prose: principles}
 			indent = len(m[1])
 			continue
+		}
+		if strings.HasPrefix(trimmed, "#") {
+			principles = strings.Contains(strings.ToLower(trimmed), "principle")
 		}
 		if trimmed == "" || strings.HasPrefix(trimmed, "#") || strings.HasPrefix(trimmed, ">") ||
 			strings.HasPrefix(trimmed, "|") || isRule(trimmed) {
@@ -81,7 +90,7 @@ func split(src string) []item {
 			continue
 		}
 		lead := len(l) - len(strings.TrimLeft(l, " \t"))
-		if cur != nil && (cur.prose || lead > indent) {
+		if cur != nil && (cur.prose && !principles || lead > indent) {
 			cur.text += " " + trimmed
 			continue
 		}

@@ -54,6 +54,11 @@ type statement struct {
 	conj    string // "and" or "or", joining the verbs
 	kinds   []kind // what the actions apply to, in order written
 	tools   []toolRef
+	// gitTools are the git tools of the parts of a repository named
+	// ("branches": git_branch), which the rules are narrowed to.
+	gitTools []string
+	// service is what a sentence about a third-party server says.
+	service *serviceAction
 	place   placeKind
 	paths   []string
 	targets []target
@@ -105,7 +110,7 @@ func parseSentence(line int, text string) (*statement, error) {
 		st.name = text[m[2]:m[3]]
 		text = text[:m[0]]
 		if !ruleNameRE.MatchString(st.name) {
-			return nil, &parseError{Msg: fmt.Sprintf("rule name %q: use lower-case words joined by hyphens", st.name)}
+			return nil, &parseError{Column: m[0] + strings.Index(text[m[0]:], "{#") + 1, Msg: fmt.Sprintf("rule name %q: use lower-case words joined by hyphens", st.name)}
 		}
 	}
 	st.text = text
@@ -116,10 +121,14 @@ func parseSentence(line int, text string) (*statement, error) {
 		return nil, &parseError{Column: le.off + 1, Msg: le.msg}
 	}
 	if len(toks) == 0 {
-		return nil, &parseError{Msg: "empty sentence"}
+		return nil, &parseError{Column: 1, Msg: "empty sentence"}
 	}
 	p := &parser{st: st, toks: toks, src: core}
 	if err := p.sentence(); err != nil {
+		// A problem with the whole action phrase is at its start.
+		if pe, ok := err.(*parseError); ok && pe.Column == 0 {
+			pe.Column = p.actionOff + 1
+		}
 		return nil, err
 	}
 	return st, nil
@@ -132,6 +141,8 @@ type parser struct {
 	src  string
 	pos  int
 	end  int // tokens at or after end are not part of the action phrase
+	// actionOff is where the action phrase starts in src.
+	actionOff int
 }
 
 func (p *parser) peek(k int) *token {
@@ -287,6 +298,12 @@ func (p *parser) body() error {
 	if p.pos >= p.end {
 		return p.errHere("say what the agent may do")
 	}
+	p.actionOff = p.toks[p.pos].off
+	for i := p.pos; i < p.end; i++ {
+		if svc := serviceAt(p.toks[:p.end], i); svc != nil {
+			return p.serviceBody(svc)
+		}
+	}
 	var words []string
 	for _, t := range p.toks[p.pos:p.end] {
 		words = append(words, t.low)
@@ -360,6 +377,12 @@ func (p *parser) verbList() error {
 			return nil
 		}
 		t := p.peek(0)
+		if t != nil && t.low == "force" && p.isWord(1, "push", "pushing", "pushes") {
+			// "force push" written as two words.
+			p.pos++
+			t = &token{kind: tWord, text: "force-" + p.peek(0).text, low: "force-" + p.peek(0).low, off: t.off, end: p.peek(0).end}
+			p.toks[p.pos] = *t
+		}
 		if t == nil || t.kind != tWord || verbIndex[t.low] == nil {
 			if t == nil {
 				return p.errHere("say what the agent may do: an action such as read, write, delete, clone, push or fetch")
@@ -371,6 +394,11 @@ func (p *parser) verbList() error {
 		}
 		p.st.verbs = append(p.st.verbs, verbIndex[t.low])
 		p.pos++
+		if verbIndex[t.low].force {
+			if err := p.forceTarget(); err != nil {
+				return err
+			}
+		}
 		switch {
 		case p.peek(0) != nil && p.peek(0).kind == tComma && p.nextIsVerb(1):
 			p.pos++
@@ -385,6 +413,43 @@ func (p *parser) verbList() error {
 			return nil
 		}
 	}
+}
+
+// forceWords may name where a force push goes: "to main", "to the
+// main branch", "to origin", "to any remote".
+var forceWords = map[string]bool{"the": true, "main": true, "master": true, "origin": true, "branch": true, "branches": true,
+	"any": true, "a": true, "remote": true, "remotes": true, "shared": true, "protected": true, "upstream": true, "default": true,
+	"its": true, "my": true}
+
+// forceTarget reads where a force push goes. The engine cannot tell a
+// push's branch or remote name from a rule's condition, so a deny or an
+// ask covers every force push, with a warning; an allow narrowed so
+// cannot be kept narrow and is refused.
+func (p *parser) forceTarget() error {
+	st := p.st
+	start := p.peek(0)
+	if !p.isWord(0, "to", "on", "onto") || p.peek(1) == nil || p.peek(1).kind != tWord || !forceWords[p.peek(1).low] {
+		st.gitTools = appendUnique(st.gitTools, "git_push")
+		return nil
+	}
+	p.pos++
+	anyRemote := p.isWord(0, "any", "a") && p.isWord(1, "remote", "remotes") || p.isWord(0, "remotes")
+	var words []string
+	for p.pos < p.end && forceWords[p.peek(0).low] {
+		words = append(words, p.peek(0).text)
+		p.pos++
+	}
+	where := strings.Join(words, " ")
+	if st.verdict == ironcurtain.Allow {
+		where = strings.TrimSpace(p.src[p.toks[p.pos-len(words)].off:])
+		return p.errAt(start, "a force push to %s cannot be told from one elsewhere: the branch and the remote's name are not conditions a rule can name; say what the agent may force-push without \"to %s\", or ask before it", where, where)
+	}
+	st.gitTools = appendUnique(st.gitTools, "git_push")
+	if anyRemote && p.pos == p.end {
+		return nil
+	}
+	st.warnings = append(st.warnings, fmt.Sprintf("the branch and the remote's name are not conditions a rule can name, so this covers every force push, not only to %s", where))
+	return nil
 }
 
 // conditionPhrases end an action phrase and say when it is allowed:
@@ -457,10 +522,6 @@ func (p *parser) inexpressible() error {
 			(t.low == "business" || t.low == "working" || t.low == "office") && p.isWord(i+1-p.pos, "hours"),
 			(t.low == "after" || t.low == "before" || t.low == "until") && i+1 < len(p.toks) && isNumber(p.toks[i+1].low):
 			idea = "a time window"
-		case t.low == "force-push" || t.low == "force-pushing" || t.low == "force-pushes" || t.low == "force-pushed" ||
-			t.low == "force" && p.isWord(i+1-p.pos, "push", "pushing", "pushes"):
-			return p.errAt(t, `a force push cannot be told from a push: git_push's force argument has no role, and branches are not conditions; `+
-				`the nearest sentence that compiles is "The agent must ask before pushing to any remote."`)
 		}
 		if idea == "" {
 			continue

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ironcurtain-go/ironcurtain"
 )
 
 // nextIsVerb: the token at k (after an optional "and"/"or") is a verb.
@@ -116,6 +118,9 @@ func (p *parser) object() error {
 	}
 	p.pos += size
 	st.kinds = appendKind(st.kinds, n.kind)
+	if n.tool != "" && !slices.Contains(st.gitTools, n.tool) {
+		st.gitTools = append(st.gitTools, n.tool)
+	}
 	if tg.any && (n.kind == kindRemotes || n.kind == kindWeb) {
 		tg.plural = n.plural
 		st.targets = append(st.targets, tg)
@@ -156,6 +161,20 @@ func (p *parser) placePhrase() error {
 		return p.exceptions()
 	case pathPrepositions[t.low] && p.sandboxAt(1) > 0:
 		p.pos += 1 + p.sandboxAt(1)
+		st.place = placeSandbox
+		st.notes = append(st.notes, "the project directory is the sandbox")
+		return nil
+	case t.low == "into" && p.sandboxAt(1) > 0:
+		// "clone into the workspace": the clone's directory is the
+		// sandbox, which the engine allows already; what the sentence
+		// grants is the remote, any remote.
+		p.pos += 1 + p.sandboxAt(1)
+		if !slices.ContainsFunc(st.verbs, func(v *verb) bool { return v.remote == "" }) {
+			st.place = placeTargets
+			st.targets = append(st.targets, target{any: true, plural: "remotes"})
+			st.notes = append(st.notes, "into the sandbox: the clone's directory must be in the sandbox, which the engine allows already; the remote may be any")
+			return nil
+		}
 		st.place = placeSandbox
 		st.notes = append(st.notes, "the project directory is the sandbox")
 		return nil
@@ -214,6 +233,18 @@ func (p *parser) target(t *token) (bool, error) {
 		return true, nil
 	case tPath:
 		return false, p.errAt(t, "%q is a path; remotes and web pages are named by domain (github.com) or list (@name)", t.text)
+	}
+	if t.kind == tWord && (t.low == "origin" || t.low == "upstream") {
+		// A remote's name is each repository's own, and the agent may
+		// change what it points to: the rule covers any remote.
+		if st.verdict == ironcurtain.Allow {
+			st.warnings = append(st.warnings, fmt.Sprintf("%q is a repository's own name for a remote, which the agent can point anywhere, so this allows any remote: name the host (github.com) to narrow it", t.text))
+		} else {
+			st.notes = append(st.notes, fmt.Sprintf("%q is read as any remote", t.text))
+		}
+		st.targets = append(st.targets, target{any: true, plural: "remotes"})
+		st.kinds = appendKind(st.kinds, kindRemotes)
+		return true, nil
 	}
 	if t.kind == tWord && t.low != "any" && verbIndex[t.low] == nil && !p.isWord(0, "and", "or") &&
 		slices.ContainsFunc(st.verbs, func(v *verb) bool { return v.remote == "git_push" }) {

@@ -44,7 +44,7 @@ func (p *pipeline) progress(stage, server, format string, a ...any) {
 	if f := p.c.opts.Progress; f != nil {
 		p.progressMu.Lock()
 		defer p.progressMu.Unlock()
-		f(Event{Stage: stage, Server: server, Message: fmt.Sprintf(format, a...)})
+		f(Event{Stage: stage, Server: server, Message: fmt.Sprintf(format, a...), Elapsed: max(time.Since(p.c.start), time.Nanosecond)})
 	}
 }
 
@@ -86,13 +86,21 @@ func (p *pipeline) ask(ctx context.Context, req Request, parse func(string) erro
 			return nil
 		}
 		if attempt == 1 {
-			return fmt.Errorf("the model's answer is unusable after a retry: %v", perr)
+			return fmt.Errorf("the model's answer is unusable after a retry: %v; the answer was: %s", perr, clip(resp.Text, 2000))
 		}
 		msgs := append(slices.Clone(req.Messages),
 			Message{Role: "assistant", Text: resp.Text},
 			Message{Role: "user", Text: fmt.Sprintf(retryTask, perr)})
 		req = Request{System: req.System, Messages: msgs, MaxTokens: req.MaxTokens}
 	}
+}
+
+// clip shortens a model's answer for a report.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 func (p *pipeline) count(call bool) {
@@ -279,9 +287,11 @@ func (p *pipeline) checkStage(ctx context.Context, w *serverWork, sentenceScens 
 	if err != nil {
 		return fail("scenarios", err)
 	}
-	w.scens = scens
+	// The compiler's own invariants are checked with the model's
+	// scenarios, and written with them.
+	w.scens = append(scens, c.invariants(server)...)
 	all := slices.DeleteFunc(slices.Clone(sentenceScens), func(s Scenario) bool { return s.Call.Server != server })
-	all = append(all, scens...)
+	all = append(all, w.scens...)
 	w.rep.Scenarios = len(all)
 	maxRounds := c.opts.MaxRepairs
 	if maxRounds == 0 {
@@ -294,6 +304,10 @@ func (p *pipeline) checkStage(ctx context.Context, w *serverWork, sentenceScens 
 			return fail("verify", err)
 		}
 		w.rep.Failures = fails
+		w.rep.ModelRules = w.rep.ModelRules[:0]
+		for _, e := range w.es {
+			w.rep.ModelRules = append(w.rep.ModelRules, e.rule)
+		}
 		if problem == "" && len(fails) == 0 {
 			w.rep.OK, w.rep.Rules = true, len(w.es)
 			return nil

@@ -13,7 +13,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/agent/anthropic"
-	"github.com/ironcurtain-go/ironcurtain/internal/anthropictest"
+	"github.com/ironcurtain-go/ironcurtain/internal/llmtest"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/policy/compile"
 )
@@ -40,14 +40,14 @@ const (
 type script struct {
 	mu    sync.Mutex
 	asked map[string]int
-	by    map[string]func(r anthropictest.Request, n int) string
+	by    map[string]func(r llmtest.Request, n int) string
 }
 
-func newScript(by map[string]func(r anthropictest.Request, n int) string) *script {
+func newScript(by map[string]func(r llmtest.Request, n int) string) *script {
 	return &script{asked: map[string]int{}, by: by}
 }
 
-func (s *script) answer(r anthropictest.Request) anthropictest.Reply {
+func (s *script) answer(r llmtest.Request) llmtest.Reply {
 	key := r.Stage() + "/" + r.Server()
 	s.mu.Lock()
 	n := s.asked[key]
@@ -56,21 +56,21 @@ func (s *script) answer(r anthropictest.Request) anthropictest.Reply {
 	if f := s.by[key]; f != nil {
 		text := f(r, n)
 		if text == "HTTP 500" {
-			return anthropictest.Reply{Status: http.StatusInternalServerError}
+			return llmtest.Reply{Status: http.StatusInternalServerError}
 		}
-		return anthropictest.Reply{Text: text}
+		return llmtest.Reply{Text: text}
 	}
 	switch r.Stage() {
 	case "rules":
-		return anthropictest.Reply{Text: noRules}
+		return llmtest.Reply{Text: noRules}
 	case "scenarios":
-		return anthropictest.Reply{Text: noScens}
+		return llmtest.Reply{Text: noScens}
 	}
-	return anthropictest.Reply{Text: "{}"}
+	return llmtest.Reply{Text: "{}"}
 }
 
-func always(text string) func(anthropictest.Request, int) string {
-	return func(anthropictest.Request, int) string { return text }
+func always(text string) func(llmtest.Request, int) string {
+	return func(llmtest.Request, int) string { return text }
 }
 
 // testModel is the real Anthropic SDK client, pointed at a local server,
@@ -85,10 +85,10 @@ func testModel(id, url string) (compile.Model, error) {
 
 // pipeline starts a scripted server and returns options whose Model is the
 // real SDK client pointed at it.
-func pipeline(t *testing.T, by map[string]func(anthropictest.Request, int) string) (*anthropictest.Server, compile.Options, *[]compile.Event) {
+func pipeline(t *testing.T, by map[string]func(llmtest.Request, int) string) (*llmtest.Server, compile.Options, *[]compile.Event) {
 	t.Helper()
-	srv := anthropictest.NewServer(newScript(by).answer)
-	t.Cleanup(srv.Close)
+	sc := newScript(by)
+	srv := llmtest.NewAnthropic(t, func(_ int, r llmtest.Request) llmtest.Reply { return sc.answer(r) })
 	m, err := testModel("claude-test", srv.URL)
 	require.NoError(t, err)
 	var mu sync.Mutex
@@ -102,7 +102,7 @@ func pipeline(t *testing.T, by map[string]func(anthropictest.Request, int) strin
 }
 
 func TestPipelineCompilesTheRest(t *testing.T) {
-	srv, opts, events := pipeline(t, map[string]func(anthropictest.Request, int) string{
+	srv, opts, events := pipeline(t, map[string]func(llmtest.Request, int) string{
 		"rules/filesystem":     always(`{"rules":[` + denyTaxes + `],"lists":[]}`),
 		"scenarios/filesystem": always(taxScens),
 	})
@@ -122,8 +122,8 @@ func TestPipelineCompilesTheRest(t *testing.T) {
 	require.Equal(t, 6, len(srv.Requests()))
 	for _, r := range srv.Requests() {
 		require.Equal(t, "claude-test", r.Model)
-		require.Equal(t, "test-key", r.APIKey)
-		require.NotEmpty(t, r.Version, "the SDK sends anthropic-version")
+		require.Equal(t, "test-key", r.APIKey())
+		require.NotEmpty(t, r.Version(), "the SDK sends anthropic-version")
 		require.NotNil(t, r.Temperature)
 		require.Zero(t, *r.Temperature)
 		require.Contains(t, r.System, "Answer with one JSON object")
@@ -151,8 +151,8 @@ func TestPipelineCompilesTheRest(t *testing.T) {
 }
 
 func TestPipelineMalformedJSONRetried(t *testing.T) {
-	srv, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
-		"rules/filesystem": func(r anthropictest.Request, n int) string {
+	srv, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
+		"rules/filesystem": func(r llmtest.Request, n int) string {
 			if !r.Retry() {
 				return "Sure! Here are the rules you asked for: {\"rules\": ["
 			}
@@ -164,7 +164,7 @@ func TestPipelineMalformedJSONRetried(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "deny-read-taxes", res.Policy.Rules[0].Name)
 	require.Equal(t, 7, res.Report.ModelCalls, "one retry")
-	var retry *anthropictest.Request
+	var retry *llmtest.Request
 	for _, r := range srv.Requests() {
 		if r.Retry() {
 			retry = &r
@@ -187,12 +187,16 @@ func TestPipelineSchemaViolations(t *testing.T) {
 		{"bad verdict", `{"rules":[{"name":"x","line":4,"then":"maybe","reason":"r","if":{}}],"lists":[]}`, "", "unknown verdict"},
 		{"name taken", `{"rules":[{"name":"allow-read-documents","line":4,"then":"deny","reason":"r","if":{"tool":["read_file"]}}],"lists":[]}`, "", "the name is taken"},
 		{"relative path", `{"rules":[{"name":"x","line":4,"then":"deny","reason":"r","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"Taxes"}}}],"lists":[]}`, "", "is relative"},
+		// The lints: an allow no wider than its sentence.
+		{"unconditioned allow", `{"rules":[{"name":"x","line":4,"then":"allow","reason":"r","if":{}}],"lists":[]}`, "", "allows every call to the server"},
+		{"allow outside the sentence's place", `{"rules":[{"name":"x","line":4,"then":"allow","reason":"r","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"~/Documents"}}}],"lists":[]}`, "", "is not inside ~/Documents/Taxes"},
+		{"allow with no place", `{"rules":[{"name":"x","line":4,"then":"allow","reason":"r","if":{"tool":["read_file"]}}],"lists":[]}`, "", `this allow has no "paths"`},
 		{"fixed on retry", `{"rules":[{"name":"x","line":4,"then":"deny","reason":"","if":{}}],"lists":[]}`, `{"rules":[` + denyTaxes + `],"lists":[]}`, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
-				"rules/filesystem": func(r anthropictest.Request, n int) string {
+			_, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
+				"rules/filesystem": func(r llmtest.Request, n int) string {
 					if r.Retry() && tc.second != "" {
 						return tc.second
 					}
@@ -213,6 +217,7 @@ func TestPipelineSchemaViolations(t *testing.T) {
 			require.Contains(t, ce.Servers[0].Error, "rules: ")
 			require.Contains(t, ce.Servers[0].Error, tc.want)
 			require.Contains(t, ce.Servers[0].Error, "after a retry")
+			require.Contains(t, ce.Servers[0].Error, "the answer was: "+tc.first, "the unusable answer is shown")
 			require.Contains(t, err.Error(), "server filesystem failed")
 		})
 	}
@@ -222,7 +227,7 @@ func TestPipelineSchemaViolations(t *testing.T) {
 // forbids; the engine's verdict on the scenario catches it, and a patch
 // fixes it.
 func TestPipelineRepair(t *testing.T) {
-	srv, opts, events := pipeline(t, map[string]func(anthropictest.Request, int) string{
+	srv, opts, events := pipeline(t, map[string]func(llmtest.Request, int) string{
 		"rules/filesystem":     always(`{"rules":[` + allowTaxes + `],"lists":[]}`),
 		"scenarios/filesystem": always(taxScens),
 		"repair/filesystem":    always(`{"operations":[{"op":"replace","name":"deny-read-taxes","rule":` + denyTaxes + `}]}`),
@@ -238,7 +243,7 @@ func TestPipelineRepair(t *testing.T) {
 	}
 	require.True(t, fs.OK)
 	require.Equal(t, 1, fs.Repairs)
-	var repair anthropictest.Request
+	var repair llmtest.Request
 	for _, r := range srv.Requests() {
 		if r.Stage() == "repair" {
 			repair = r
@@ -256,35 +261,35 @@ func TestPipelineRepair(t *testing.T) {
 // TestPipelineSentenceScenariosAreGroundTruth: a model rule that changes
 // what a sentence of the subset means fails that sentence's scenario.
 func TestPipelineSentenceScenariosAreGroundTruth(t *testing.T) {
-	wide := `{"name":"allow-home","line":4,"then":"allow","reason":"r","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"~"}}}`
-	srv, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
+	wide := `{"name":"deny-home","line":4,"then":"deny","reason":"r","if":{"roles":["read-path"],"paths":{"roles":["read-path"],"within":"~"}}}`
+	srv, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
 		"rules/filesystem":     always(`{"rules":[` + denyTaxes + `,` + wide + `],"lists":[]}`),
 		"scenarios/filesystem": always(taxScens),
-		"repair/filesystem":    always(`{"operations":[{"op":"remove","name":"allow-home"}]}`),
+		"repair/filesystem":    always(`{"operations":[{"op":"remove","name":"deny-home"}]}`),
 	})
 	res, err := compile.Compile(context.Background(), []byte(taxes), opts)
 	require.NoError(t, err)
-	require.NotContains(t, ruleNames(res), "allow-home")
+	require.NotContains(t, ruleNames(res), "deny-home")
 	for _, s := range res.Report.Servers {
 		if s.Server == "filesystem" {
 			require.Equal(t, 1, s.Repairs)
 		}
 	}
-	var repair anthropictest.Request
+	var repair llmtest.Request
 	for _, r := range srv.Requests() {
 		if r.Stage() == "repair" {
 			repair = r
 		}
 	}
 	require.Contains(t, repair.Last(), "just outside ~/Documents")
-	require.Contains(t, repair.Last(), `the engine says allow by rule "allow-home"`)
+	require.Contains(t, repair.Last(), `the engine says deny by rule "deny-home"`)
 }
 
 // TestPipelineNeverConverges: a server whose rules still fail after the
 // repair rounds fails the whole compilation, with a report naming it and
 // the failing scenario; nothing is silently dropped.
 func TestPipelineNeverConverges(t *testing.T) {
-	srv, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
+	srv, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
 		"rules/filesystem":     always(`{"rules":[` + allowTaxes + `],"lists":[]}`),
 		"scenarios/filesystem": always(taxScens),
 		"repair/filesystem":    always(`{"operations":[{"op":"replace","name":"deny-read-taxes","rule":` + allowTaxes + `}]}`),
@@ -317,7 +322,7 @@ func TestPipelineNeverConverges(t *testing.T) {
 }
 
 func TestPipelineModelError(t *testing.T) {
-	_, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
+	_, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
 		"rules/git": always("HTTP 500"),
 	})
 	_, err := compile.Compile(context.Background(), []byte(taxes), opts)
@@ -331,7 +336,7 @@ func TestPipelineModelError(t *testing.T) {
 // TestPipelineCache: a second compilation answers every request from the
 // cache, verifies again, and writes the same artifacts.
 func TestPipelineCache(t *testing.T) {
-	srv, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
+	srv, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
 		"rules/filesystem":     always(`{"rules":[` + denyTaxes + `],"lists":[]}`),
 		"scenarios/filesystem": always(taxScens),
 	})
@@ -359,8 +364,8 @@ func TestPipelineCache(t *testing.T) {
 
 func TestPipelineResolvesLists(t *testing.T) {
 	src := "- The agent may fetch web pages from @news.\n- @news are popular news sites.\n"
-	srv, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
-		"lists/": func(r anthropictest.Request, n int) string {
+	srv, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
+		"lists/": func(r llmtest.Request, n int) string {
 			if !r.Retry() {
 				return `{"values":["https://nytimes.com/"]}`
 			}
@@ -381,7 +386,7 @@ func TestPipelineResolvesLists(t *testing.T) {
 
 func TestPipelineAnnotatesTools(t *testing.T) {
 	schema := json.RawMessage(`{"type":"object","properties":{"owner":{"type":"string"},"repo":{"type":"string"},"state":{"type":"string"}}}`)
-	_, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
+	_, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
 		"annotate/github": always(`{"tools":[{"tool":"list_issues","comment":"Lists issues.","args":{"owner":["github-owner"],"repo":["github-repo"],"state":["none"]}}]}`),
 	})
 	opts.Tools = map[string][]ironcurtain.Tool{"github": {{Name: "list_issues", Description: "List issues", InputSchema: schema}}}
@@ -396,7 +401,7 @@ func TestPipelineAnnotatesTools(t *testing.T) {
 	require.Len(t, res.Annotations.Servers["filesystem"].Tools, 14, "the given annotations are kept")
 
 	// An annotation that leaves out an argument is refused, twice: fail.
-	_, opts, _ = pipeline(t, map[string]func(anthropictest.Request, int) string{
+	_, opts, _ = pipeline(t, map[string]func(llmtest.Request, int) string{
 		"annotate/github": always(`{"tools":[{"tool":"list_issues","comment":"c","args":{"owner":["github-owner"]}}]}`),
 	})
 	opts.Tools = map[string][]ironcurtain.Tool{"github": {{Name: "list_issues", InputSchema: schema}}}
@@ -408,8 +413,8 @@ func TestPipelineAnnotatesTools(t *testing.T) {
 
 func TestPipelineCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	_, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
-		"rules/filesystem": func(anthropictest.Request, int) string { cancel(); return noRules },
+	_, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
+		"rules/filesystem": func(llmtest.Request, int) string { cancel(); return noRules },
 	})
 	opts.Concurrency = 1
 	_, err := compile.Compile(ctx, []byte(taxes), opts)
@@ -419,8 +424,8 @@ func TestPipelineCanceled(t *testing.T) {
 // TestPipelineCacheAfterRetry: the answer a retry produced is cached for
 // the first request too, so the next run asks nothing.
 func TestPipelineCacheAfterRetry(t *testing.T) {
-	srv, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
-		"rules/filesystem": func(r anthropictest.Request, n int) string {
+	srv, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
+		"rules/filesystem": func(r llmtest.Request, n int) string {
 			if !r.Retry() {
 				return "no JSON here"
 			}
@@ -449,12 +454,12 @@ func TestPipelineListsAcrossServers(t *testing.T) {
 		return `{"scenarios":[{"line":2,"description":"trusted","tool":"` + tool + `","arguments":{"` + arg + `":"` + url + `"},"expect":"allow"}]}`
 	}
 	idRule := `{"name":"allow-trusted-git","line":2,"then":"allow","reason":"r","if":{"tool":["git_clone"],"lists":[{"roles":["git-remote-url"],"allowed":["@trusted"],"matchType":"identifiers"}]}}`
-	run := func(gitType string) (compile.Result, *anthropictest.Server, error) {
+	run := func(gitType string) (compile.Result, *llmtest.Server, error) {
 		rule := gitRule
 		if gitType != "domains" {
 			rule = idRule
 		}
-		srv, opts, _ := pipeline(t, map[string]func(anthropictest.Request, int) string{
+		srv, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
 			"rules/fetch":     always(`{"rules":[` + fsRule + `],"lists":[{"name":"trusted","type":"domains","description":"trusted hosts"}]}`),
 			"rules/git":       always(`{"rules":[` + rule + `],"lists":[{"name":"trusted","type":"` + gitType + `","description":"other words"}]}`),
 			"scenarios/fetch": always(scen("http_fetch", "url", "https://go.dev/")),
@@ -481,4 +486,64 @@ func TestPipelineListsAcrossServers(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "git", ce.Servers[0].Server)
 	require.Contains(t, ce.Servers[0].Error, "@trusted holds identifiers here but domains for another server")
+}
+
+// TestPipelineInvariants: rules the model writes must pass the invariants
+// the compiler writes from the sentences themselves. An allow of commits
+// for "read-only" git, or of deletes for "may not ever be deleted", fails
+// the compilation however the model's own scenarios look, and the report
+// names the invariant.
+func TestPipelineInvariants(t *testing.T) {
+	const src = `- The agent may read files in ~/Documents.
+- Git in ~/src stays read-only: looking at history is fine.
+- Photos in ~/Photos are precious and may not ever be deleted by anyone.
+`
+	commit := `{"name":"allow-git-src","line":2,"then":"allow","reason":"r","if":{"tool":["git_commit","git_log"],"paths":{"roles":["read-path","write-history"],"within":"~/src"}}}`
+	del := `{"name":"allow-photos","line":3,"then":"allow","reason":"r","if":{"roles":["read-path","write-path","delete-path"],"paths":{"roles":["read-path","write-path","delete-path"],"within":"~/Photos"}}}`
+	_, opts, events := pipeline(t, map[string]func(llmtest.Request, int) string{
+		"rules/git":        always(`{"rules":[` + commit + `],"lists":[]}`),
+		"rules/filesystem": always(`{"rules":[` + del + `],"lists":[]}`),
+		// The model's own scenarios pass on its rules.
+		"scenarios/git":        always(`{"scenarios":[{"line":2,"description":"log","tool":"git_log","arguments":{"path":"~/src"},"expect":"allow"}]}`),
+		"scenarios/filesystem": always(`{"scenarios":[{"line":3,"description":"look","tool":"read_file","arguments":{"path":"~/Photos/a.jpg"},"expect":"allow"}]}`),
+	})
+	opts.MaxRepairs = 1
+	res, err := compile.Compile(context.Background(), []byte(src), opts)
+	var ce *compile.CompileError
+	require.ErrorAs(t, err, &ce, "%v", err)
+	require.Nil(t, res.Policy)
+	failed := map[string]string{}
+	for _, s := range ce.Servers {
+		for _, f := range s.Failures {
+			failed[s.Server] += f.Scenario.Description + "\n"
+		}
+	}
+	require.Contains(t, failed["git"], "invariant: read-only git: no commit in ~/src", "%v", err)
+	require.Contains(t, failed["filesystem"], "invariant: never delete: no move-away in ~/Photos")
+	var b strings.Builder
+	require.NoError(t, res.Report.Write(&b))
+	require.Contains(t, b.String(), "invariant: read-only git")
+	for _, e := range *events {
+		require.Positive(t, e.Elapsed, "every progress event says how long the compilation has run")
+	}
+}
+
+// TestPipelineReportsWhichWay: the report says which sentence the grammar
+// compiled and which the model did.
+func TestPipelineReportsWhichWay(t *testing.T) {
+	_, opts, _ := pipeline(t, map[string]func(llmtest.Request, int) string{
+		"rules/filesystem":     always(`{"rules":[` + denyTaxes + `],"lists":[]}`),
+		"scenarios/filesystem": always(taxScens),
+	})
+	res, err := compile.Compile(context.Background(), []byte(taxes), opts)
+	require.NoError(t, err)
+	by := map[int]string{}
+	for _, sr := range res.Report.Read {
+		by[sr.Line] = sr.By
+	}
+	require.Equal(t, map[int]string{2: "grammar", 3: "grammar", 4: "model"}, by)
+	var b strings.Builder
+	require.NoError(t, res.Report.Write(&b))
+	require.Contains(t, b.String(), "line 4 (model): Tax papers are private")
+	require.Contains(t, b.String(), "deny-read-taxes: deny")
 }

@@ -1,11 +1,13 @@
 package compile
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/policy"
 )
 
 // Report summarises a compilation.
@@ -27,6 +29,16 @@ type Report struct {
 	// Read lists each sentence that compiled with the rules it became, in
 	// the order written.
 	Read []SentenceRules `json:"read,omitempty"`
+	// Skipped lists the sentences about servers that are not configured
+	// (no annotations describe them): they make no rule.
+	Skipped []SkippedSentence `json:"skipped,omitempty"`
+}
+
+// SkippedSentence is a sentence about a server that is not configured.
+type SkippedSentence struct {
+	Line     int    `json:"line"`
+	Sentence string `json:"sentence"`
+	Server   string `json:"server"`
 }
 
 // SentenceRules is one sentence and the rules it became.
@@ -44,6 +56,9 @@ type SentenceRules struct {
 // ServerReport is the model pipeline's outcome for one server.
 type ServerReport struct {
 	Server string `json:"server"`
+	// ModelRules are the rules the model wrote for the server, as last
+	// checked on the engine.
+	ModelRules []policy.Rule `json:"modelRules,omitempty"`
 	// OK: the server's rules pass all its scenarios on the engine.
 	OK bool `json:"ok"`
 	// Rules is the number of rules the model wrote; Scenarios the number
@@ -99,6 +114,9 @@ func (r Report) Write(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "line %d (%s): %s\n  → %s\n", sr.Line, sr.By, sr.Sentence, rules)
 	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(&b, "line %d (skipped: the %s server is not configured): %s\n", sk.Line, sk.Server, sk.Sentence)
+	}
 	for _, s := range r.Servers {
 		status := "ok"
 		if !s.OK {
@@ -107,6 +125,10 @@ func (r Report) Write(w io.Writer) error {
 		fmt.Fprintf(&b, "server %s: %s — %d model rule(s), %d scenario(s), %d repair round(s)\n", s.Server, status, s.Rules, s.Scenarios, s.Repairs)
 		if s.Error != "" {
 			fmt.Fprintf(&b, "  %s\n", s.Error)
+		}
+		for _, r := range s.ModelRules {
+			j, _ := json.Marshal(r.If)
+			fmt.Fprintf(&b, "  model rule %s: %s if %s, for %q\n", r.Name, r.Then, j, r.Principle)
 		}
 		for _, f := range s.Failures {
 			fmt.Fprintf(&b, "  failing: %s\n", f)

@@ -21,6 +21,7 @@ const (
 	kindWebSearch      // the web, searched: the fetch server's web_search
 	kindTools          // tools named as server/tool, or a whole server
 	kindIdiom          // a fixed phrase naming a group of built-in tools
+	kindService        // a third-party server named by its product: "GitHub", "Gmail"
 )
 
 func (k kind) String() string {
@@ -39,6 +40,8 @@ func (k kind) String() string {
 		return "tools"
 	case kindIdiom:
 		return "a built-in phrase"
+	case kindService:
+		return "a service"
 	}
 	return "nothing"
 }
@@ -64,6 +67,8 @@ type verb struct {
 	web, search bool
 	// use: it calls tools ("use", "call").
 	use bool
+	// force: a force push, a rule on git_push alone.
+	force bool
 }
 
 var (
@@ -108,6 +113,9 @@ var verbs = []verb{
 	{base: "fetch", gerund: "fetching", class: "fetch", remote: "git_fetch", web: true},
 	{base: "pull", gerund: "pulling", class: "fetch", remote: "git_pull"},
 	{base: "push", gerund: "pushing", class: "push", remote: "git_push"},
+	// A force push discards the remote's commits: git_push's path has
+	// delete-history when force or forceWithLease is set.
+	{base: "force-push", gerund: "force-pushing", class: "force-push", repos: []policy.Role{policy.RoleDeleteHistory}, force: true},
 	{base: "download", gerund: "downloading", class: "fetch", web: true},
 	{base: "visit", gerund: "visiting", class: "fetch", web: true},
 	{base: "browse", gerund: "browsing", class: "fetch", web: true},
@@ -142,50 +150,54 @@ type noun struct {
 	kind  kind
 	// plural is the noun's plural, used in rule names ("pages").
 	plural string
+	// tool, for a part of a repository, is the one git tool that
+	// manages it; none yet: branches and tags wait for the engine to
+	// decide git_branch's delete inside the sandbox (see the corpus).
+	tool string
 }
 
 // nouns, longest first so that "web pages" wins over "pages".
 var nouns = []noun{
-	{[]string{"remote", "git", "repositories"}, kindRemotes, "remotes"},
-	{[]string{"remote", "repositories"}, kindRemotes, "remotes"},
-	{[]string{"remote", "repository"}, kindRemotes, "remotes"},
-	{[]string{"remote", "repos"}, kindRemotes, "remotes"},
-	{[]string{"remote", "repo"}, kindRemotes, "remotes"},
-	{[]string{"git", "history"}, kindRepos, "repositories"},
-	{[]string{"commit", "history"}, kindRepos, "repositories"},
-	{[]string{"history"}, kindRepos, "repositories"},
-	{[]string{"changes"}, kindRepos, "repositories"},
-	{[]string{"commits"}, kindRepos, "repositories"},
-	{[]string{"git", "repositories"}, kindRepos, "repositories"},
-	{[]string{"git", "repository"}, kindRepos, "repositories"},
-	{[]string{"web", "pages"}, kindWeb, "pages"},
-	{[]string{"web", "page"}, kindWeb, "pages"},
-	{[]string{"web", "sites"}, kindWeb, "sites"},
-	{[]string{"web", "site"}, kindWeb, "sites"},
-	{[]string{"the", "web"}, kindWebSearch, "web"},
-	{[]string{"source", "code"}, kindFiles, "files"},
-	{[]string{"source", "files"}, kindFiles, "files"},
-	{[]string{"code"}, kindFiles, "files"},
-	{[]string{"documents"}, kindFiles, "files"},
-	{[]string{"files"}, kindFiles, "files"},
-	{[]string{"file"}, kindFiles, "files"},
-	{[]string{"directories"}, kindFiles, "files"},
-	{[]string{"directory"}, kindFiles, "files"},
-	{[]string{"folders"}, kindFiles, "files"},
-	{[]string{"folder"}, kindFiles, "files"},
-	{[]string{"repositories"}, kindRepos, "repositories"},
-	{[]string{"repository"}, kindRepos, "repositories"},
-	{[]string{"repos"}, kindRepos, "repositories"},
-	{[]string{"remotes"}, kindRemotes, "remotes"},
-	{[]string{"remote"}, kindRemotes, "remotes"},
-	{[]string{"pages"}, kindWeb, "pages"},
-	{[]string{"page"}, kindWeb, "pages"},
-	{[]string{"websites"}, kindWeb, "sites"},
-	{[]string{"website"}, kindWeb, "sites"},
-	{[]string{"sites"}, kindWeb, "sites"},
-	{[]string{"site"}, kindWeb, "sites"},
-	{[]string{"urls"}, kindWeb, "pages"},
-	{[]string{"url"}, kindWeb, "pages"},
+	{[]string{"remote", "git", "repositories"}, kindRemotes, "remotes", ""},
+	{[]string{"remote", "repositories"}, kindRemotes, "remotes", ""},
+	{[]string{"remote", "repository"}, kindRemotes, "remotes", ""},
+	{[]string{"remote", "repos"}, kindRemotes, "remotes", ""},
+	{[]string{"remote", "repo"}, kindRemotes, "remotes", ""},
+	{[]string{"git", "history"}, kindRepos, "repositories", ""},
+	{[]string{"commit", "history"}, kindRepos, "repositories", ""},
+	{[]string{"history"}, kindRepos, "repositories", ""},
+	{[]string{"changes"}, kindRepos, "repositories", ""},
+	{[]string{"commits"}, kindRepos, "repositories", ""},
+	{[]string{"git", "repositories"}, kindRepos, "repositories", ""},
+	{[]string{"git", "repository"}, kindRepos, "repositories", ""},
+	{[]string{"web", "pages"}, kindWeb, "pages", ""},
+	{[]string{"web", "page"}, kindWeb, "pages", ""},
+	{[]string{"web", "sites"}, kindWeb, "sites", ""},
+	{[]string{"web", "site"}, kindWeb, "sites", ""},
+	{[]string{"the", "web"}, kindWebSearch, "web", ""},
+	{[]string{"source", "code"}, kindFiles, "files", ""},
+	{[]string{"source", "files"}, kindFiles, "files", ""},
+	{[]string{"code"}, kindFiles, "files", ""},
+	{[]string{"documents"}, kindFiles, "files", ""},
+	{[]string{"files"}, kindFiles, "files", ""},
+	{[]string{"file"}, kindFiles, "files", ""},
+	{[]string{"directories"}, kindFiles, "files", ""},
+	{[]string{"directory"}, kindFiles, "files", ""},
+	{[]string{"folders"}, kindFiles, "files", ""},
+	{[]string{"folder"}, kindFiles, "files", ""},
+	{[]string{"repositories"}, kindRepos, "repositories", ""},
+	{[]string{"repository"}, kindRepos, "repositories", ""},
+	{[]string{"repos"}, kindRepos, "repositories", ""},
+	{[]string{"remotes"}, kindRemotes, "remotes", ""},
+	{[]string{"remote"}, kindRemotes, "remotes", ""},
+	{[]string{"pages"}, kindWeb, "pages", ""},
+	{[]string{"page"}, kindWeb, "pages", ""},
+	{[]string{"websites"}, kindWeb, "sites", ""},
+	{[]string{"website"}, kindWeb, "sites", ""},
+	{[]string{"sites"}, kindWeb, "sites", ""},
+	{[]string{"site"}, kindWeb, "sites", ""},
+	{[]string{"urls"}, kindWeb, "pages", ""},
+	{[]string{"url"}, kindWeb, "pages", ""},
 }
 
 // modal is how an active sentence says its verdict.

@@ -59,7 +59,7 @@ func BenchmarkStartParts(b *testing.B) {
 		cpu := cpuTime()
 		for b.Loop() {
 			opts, _ := Options{}.withDefaults()
-			r := newRun(context.Background(), opts, nil, bind(testTools()), "")
+			r := newRun(context.Background(), opts, nil, bind(testTools()), "", nil)
 			rt, err := newRuntime(r.ctx, r.mem, r.out)
 			require.NoError(b, err)
 			r.install(rt.Context())

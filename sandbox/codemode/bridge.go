@@ -32,14 +32,16 @@ import (
 // memory, and calls the few exports it needs through functions it looks up
 // once per run.
 
-// runKey is the context key under which a runtime's context carries its run.
+// runKey is the context key under which a runtime's context carries the
+// *runRef of the run it serves.
 type runKey struct{}
 
 // hostProxy is the Option.ProxyFunction of every runtime here. argv holds
 // qjs's function id, context id, async flag and promise, then the
 // arguments.
 func hostProxy(ctx context.Context, mod api.Module, jsCtx uint32, _ uint64, argc uint32, argv uint32) uint64 {
-	r, _ := ctx.Value(runKey{}).(*run)
+	ref, _ := ctx.Value(runKey{}).(*runRef)
+	r := ref.load()
 	if r == nil {
 		return jsUndefined // no Go functions outside a run
 	}
@@ -174,9 +176,12 @@ func (r *run) host(s string) string {
 }
 
 // toolTable is the prelude's tool table: [[namespace, method, index], ...].
-func (r *run) toolTable() string {
-	table := make([][3]any, len(r.bindings))
-	for i, b := range r.bindings {
+func (r *run) toolTable() string { return toolTable(r.bindings) }
+
+// toolTable is the tool table of bindings.
+func toolTable(bindings []binding) string {
+	table := make([][3]any, len(bindings))
+	for i, b := range bindings {
 		table[i] = [3]any{b.Namespace, b.Method, i}
 	}
 	j, _ := json.Marshal(table) // strings and ints always encode

@@ -128,8 +128,12 @@ var warm = sync.OnceValue(func() error {
 	} else {
 		recordStackGuard(selfTestStackGuard())
 	}
+	warmed.Store(err == nil)
 	return err
 })
+
+// warmed is set once warm has succeeded; spare engines are made only then.
+var warmed atomic.Bool
 
 // warmDuration is how long warm took; read only after warm.
 var warmDuration time.Duration

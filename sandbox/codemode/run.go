@@ -36,8 +36,10 @@ type run struct {
 	ctx      context.Context // the engine's: ends with parent, or stop
 	cancel   context.CancelCauseFunc
 	clock    *clock
+	eng      *engine // the engine, prepared or not yet instantiated
 	mem      *cappedMemory
 	out      *output
+	unlink   func() bool  // stops parent's end from ending the engine
 	qctx     *qjs.Context // the engine; the run's goroutine only
 	br       *bridge      // the engine's exports, for host calls
 
@@ -56,14 +58,18 @@ type run struct {
 	overflow bool
 }
 
-func newRun(parent context.Context, opts Options, prog *program, bindings []binding, session string) *run {
-	r := &run{opts: opts, prog: prog, bindings: bindings, session: session, parent: parent, out: newOutput(opts.MaxOutputBytes)}
-	r.ctx, r.cancel = context.WithCancelCause(parent)
-	r.ctx = context.WithValue(r.ctx, runKey{}, r)
-	r.mem = &cappedMemory{limit: uint64(opts.MemoryLimit)}
-	r.mem.onLimit = func() {
-		r.stop(limitError("the script used more than %d bytes of memory", opts.MemoryLimit))
+// newRun prepares a run in eng, a spare engine or nil for one to be
+// instantiated when the run starts. The engine's context is the run's: it
+// ends when parent does, or when the run stops.
+func newRun(parent context.Context, opts Options, prog *program, bindings []binding, session string, eng *engine) *run {
+	if eng == nil {
+		eng = newEngine(opts.MemoryLimit)
 	}
+	r := &run{opts: opts, prog: prog, bindings: bindings, session: session, parent: parent, out: newOutput(opts.MaxOutputBytes)}
+	r.eng, r.ctx, r.cancel, r.mem = eng, eng.ctx, eng.cancel, eng.mem
+	eng.out.p.Store(r.out)
+	eng.ref.p.Store(r)
+	r.unlink = context.AfterFunc(parent, func() { r.cancel(context.Cause(parent)) })
 	r.clock = startClock(opts.Timeout, func() { r.stop(&timeoutError{d: opts.Timeout}) })
 	return r
 }
@@ -135,19 +141,20 @@ wait:
 // timers until the script settles, and frees the runtime.
 func (r *run) execute() {
 	defer r.clock.stop()
-	defer r.cancel(context.Canceled) // release the context once the engine is done
-	rt, err := newRuntime(r.ctx, r.mem, r.out)
-	if err != nil {
-		r.end(err)
-		return
+	defer r.unlink()
+	defer r.eng.close() // frees the runtime, then releases the context
+	if r.eng.rt == nil {
+		if err := r.eng.instantiate(); err != nil {
+			r.end(err)
+			return
+		}
 	}
-	defer func() { _ = closeRuntime(rt) }()
-	r.qctx = rt.Context()
+	r.qctx = r.eng.rt.Context()
 	if r.mem.stackTouched() {
 		r.end(errors.New("codemode: the engine started with a used stack"))
 		return
 	}
-	err = guard(func() error { return r.script(r.qctx) })
+	err := guard(func() error { return r.script(r.qctx) })
 	r.checkStack()
 	r.end(err)
 }
@@ -177,14 +184,25 @@ type evalError struct{ err error }
 
 func (e *evalError) Error() string { return e.err.Error() }
 
-func (r *run) script(c *qjs.Context) error {
+// prelude installs the host function and runs the prelude.
+func (r *run) prelude(c *qjs.Context) error {
 	r.install(c)
 	v, err := c.Eval("prelude.js", qjs.Bytecode(preludeBytecode))
 	if err != nil {
 		return fmt.Errorf("codemode: the prelude failed: %w", err)
 	}
 	v.Free()
-	if v, err = c.Eval(jsFile, qjs.Code(r.prog.js)); err != nil {
+	return nil
+}
+
+func (r *run) script(c *qjs.Context) error {
+	if !r.eng.preluded {
+		if err := r.prelude(c); err != nil {
+			return err
+		}
+	}
+	v, err := c.Eval(jsFile, qjs.Code(r.prog.js))
+	if err != nil {
 		return &evalError{err}
 	}
 	v.Free()

@@ -3,6 +3,7 @@ package codemode
 import (
 	"context"
 	"fmt"
+	"runtime"
 
 	"github.com/ironcurtain-go/ironcurtain"
 )
@@ -11,22 +12,41 @@ import (
 // fresh runtime per run, with tools as synchronous functions whose calls go
 // to the Backend. It implements [ironcurtain.Sandbox].
 //
-// A Sandbox holds only its Options: it is safe for concurrent use, and
-// runs share nothing but the compiled engine.
+// A Sandbox is safe for concurrent use, and runs share nothing but the
+// compiled engine. Between runs it keeps one engine instantiated for the
+// next run, so that a run does not wait for QuickJS to start: an engine in
+// which nothing has run yet, which one run takes and frees, so that every
+// run still starts in a fresh JavaScript realm, under its own limits. Close
+// frees it.
 type Sandbox struct {
-	opts Options
+	opts  Options
+	spare *spares
 }
 
 var _ ironcurtain.Sandbox = (*Sandbox)(nil)
 
 // New returns a Sandbox for opts, after checking the limits and filling in
-// the defaults. It does not compile the engine; see [Precompile].
+// the defaults. It does not compile the engine (see [Precompile]); once the
+// engine is compiled, it instantiates one in the background for the first
+// run.
 func New(opts Options) (*Sandbox, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return &Sandbox{opts: o}, nil
+	s := &Sandbox{opts: o, spare: &spares{limit: o.MemoryLimit}}
+	// A Sandbox dropped without Close frees its spare engine when collected.
+	runtime.AddCleanup(s, (*spares).collected, s.spare)
+	s.spare.refill(nil)
+	return s, nil
+}
+
+// Close frees the engine kept ready for the next run; runs after Close
+// instantiate their own. It does not stop runs in progress, and is safe to
+// call more than once.
+func (s *Sandbox) Close() error {
+	s.spare.close()
+	return nil
 }
 
 // Run runs job.Source, TypeScript written as the body of an async
@@ -53,6 +73,7 @@ func (s *Sandbox) Run(ctx context.Context, job ironcurtain.Job) (ironcurtain.Rep
 		return ironcurtain.Report{}, err
 	}
 	r.wait()
+	s.spare.refill(r.bindings) // while the caller (a model) works out the next script
 	return r.report(), r.outcome()
 }
 
@@ -74,7 +95,7 @@ func (s *Sandbox) start(ctx context.Context, job ironcurtain.Job) (*run, error) 
 	if session == "" {
 		session = s.opts.Session
 	}
-	return newRun(ctx, s.opts, prog, bindings, session), nil
+	return newRun(ctx, s.opts, prog, bindings, session, s.spare.take(toolTable(bindings))), nil
 }
 
 // bindings lists the Backend's tools. A Backend that lists some tools and

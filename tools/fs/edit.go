@@ -25,7 +25,7 @@ type editArgs struct {
 func (s *Server) editFile(_ context.Context, a editArgs) (ironcurtain.Result, error) {
 	for i, e := range a.Edits {
 		if e.OldText == "" {
-			return toolset.Errorf("edits[%d].oldText is empty; it must quote the text to replace", i), nil
+			return ironcurtain.Result{}, toolset.Failf("edits[%d].oldText is empty; it must quote the text to replace", i)
 		}
 	}
 	t, err := resolve(s.snapshot(), a.Path)
@@ -46,9 +46,9 @@ func (s *Server) editFile(_ context.Context, a editArgs) (ironcurtain.Result, er
 		var ok bool
 		after, ok = applyEdit(after, lf(e.OldText), lf(e.NewText))
 		if !ok {
-			return toolset.Errorf("cannot edit %s: edits[%d] (edit %d of %d) did not match: its oldText is not in the file, "+
+			return ironcurtain.Result{}, toolset.Failf("cannot edit %s: edits[%d] (edit %d of %d) did not match: its oldText is not in the file, "+
 				"not even ignoring leading and trailing whitespace on each line; nothing was written",
-				display(a.Path), i, i+1, len(a.Edits)), nil
+				display(a.Path), i, i+1, len(a.Edits))
 		}
 	}
 	diff := unifiedDiff(a.Path, before, after)

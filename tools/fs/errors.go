@@ -18,9 +18,16 @@ import (
 )
 
 // fail returns a tool-level error result: what could not be done, to
-// which path (as the agent wrote it), and why.
+// which path (as the agent wrote it), and why. It is the result of a
+// *toolset.Error whose cause is err, so the OS error behind the reason goes
+// to the audit log and not to the model.
 func fail(op, path string, err error) ironcurtain.Result {
-	return toolset.Errorf("%s", failText(op, path, err))
+	return failure(failText(op, path, err), err).Result()
+}
+
+// failure is the tool error showing public, with cause for the operator.
+func failure(public string, cause error) *toolset.Error {
+	return &toolset.Error{Public: public, Cause: cause}
 }
 
 // failCall turns the error of an operation into the call's outcome: a Go

@@ -29,7 +29,7 @@ type readArgs struct {
 // readTextFile serves read_text_file and its older name read_file.
 func (s *Server) readTextFile(_ context.Context, a readArgs) (ironcurtain.Result, error) {
 	if a.Head != nil && a.Tail != nil {
-		return toolset.Errorf("head and tail cannot be used together; pass one of them"), nil
+		return ironcurtain.Result{}, toolset.Failf("head and tail cannot be used together; pass one of them")
 	}
 	t, err := resolve(s.snapshot(), a.Path)
 	if err != nil {
@@ -51,14 +51,14 @@ type readManyArgs struct {
 // by one call are bounded by MaxReadBytes in total.
 func (s *Server) readMultipleFiles(ctx context.Context, a readManyArgs) (ironcurtain.Result, error) {
 	if len(a.Paths) > s.lim.maxEntries {
-		return toolset.Errorf("cannot read %d files: %v", len(a.Paths), &limitError{
+		return ironcurtain.Result{}, toolset.Failf("cannot read %d files: %v", len(a.Paths), &limitError{
 			what: "that is more files than allowed", limit: entryLimit(s.lim.maxEntries),
-			hint: "read them in smaller groups"}), nil
+			hint: "read them in smaller groups"})
 	}
 	roots := s.snapshot()
 	budget := s.lim.maxRead
 	var b strings.Builder
-	failed := 0
+	var causes []error
 	for i, p := range a.Paths {
 		if err := ctx.Err(); err != nil {
 			return ironcurtain.Result{}, err
@@ -73,7 +73,7 @@ func (s *Server) readMultipleFiles(ctx context.Context, a readManyArgs) (ironcur
 			text, err = readText(t, nil, nil, budget, limit)
 		}
 		if err != nil {
-			failed++
+			causes = append(causes, err)
 			b.WriteString(failText("read", p, err))
 			continue
 		}
@@ -82,9 +82,10 @@ func (s *Server) readMultipleFiles(ctx context.Context, a readManyArgs) (ironcur
 		b.WriteString(":\n")
 		b.WriteString(text)
 	}
-	res := ironcurtain.TextResult(b.String())
-	res.IsError = failed == len(a.Paths)
-	return res, nil
+	if len(causes) == len(a.Paths) {
+		return failure(b.String(), errors.Join(causes...)).Result(), nil
+	}
+	return ironcurtain.TextResult(b.String()), nil
 }
 
 // openRegular opens a regular file beneath its root for reading.

@@ -22,7 +22,7 @@ type searchArgs struct {
 func (s *Server) searchFiles(ctx context.Context, a searchArgs) (ironcurtain.Result, error) {
 	pattern, err := compileGlob(a.Pattern)
 	if err != nil {
-		return toolset.Errorf("pattern: %v", err), nil
+		return ironcurtain.Result{}, toolset.Failf("pattern: %v", err)
 	}
 	var b strings.Builder
 	found := 0

@@ -13,7 +13,6 @@ import (
 	"strconv"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // maxDepth bounds how deep a walk descends. A walk holds one open
@@ -71,7 +70,7 @@ func (e *walkError) Unwrap() error { return e.err }
 func (s *Server) walkBeneath(ctx context.Context, op, path string, excludePatterns []string, visit func(base, rel string, e entry)) (*ironcurtain.Result, error) {
 	exclude, err := compileGlobs(excludePatterns)
 	if err != nil {
-		res := toolset.Errorf("excludePatterns: %v", err)
+		res := failure("excludePatterns: "+err.Error(), nil).Result()
 		return &res, nil
 	}
 	t, err := resolve(s.snapshot(), path)

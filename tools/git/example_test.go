@@ -54,5 +54,5 @@ func Example() {
 	// false
 	// On branch main
 	// Nothing to commit, working tree clean
-	// path "/etc" is outside the directories this git server may use
+	// path "[path outside the allowed directories]" is outside the directories this git server may use
 }

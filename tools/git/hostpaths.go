@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -21,29 +20,20 @@ var errNotRegular = errors.New("not a regular file")
 
 // redactResult removes host paths outside the roots from the text of an
 // error result: git's messages name the files it could not use, and a
-// path the model gave may resolve to one it may not know of. A path the
-// model wrote itself, as an argument, is shown as written.
-func (s *Server) redactResult(res ironcurtain.Result, args map[string]any) ironcurtain.Result {
+// path the model gave may resolve to one it may not know of. No argument
+// is exempt, not even one that names such a path: the arguments a tool
+// receives are the ones the Gate judged, in which PrepareCall has already
+// replaced the path the model wrote by what it resolves to (a symbolic
+// link in the sandbox that points outside it would otherwise be told its
+// target).
+func (s *Server) redactResult(res ironcurtain.Result) ironcurtain.Result {
 	if !res.IsError {
 		return res
-	}
-	var given []string
-	for _, v := range args {
-		switch v := v.(type) {
-		case string:
-			given = append(given, v)
-		case []any:
-			for _, e := range v {
-				if e, ok := e.(string); ok {
-					given = append(given, e)
-				}
-			}
-		}
 	}
 	content := make([]ironcurtain.Content, len(res.Content))
 	for i, c := range res.Content {
 		if c.Type == "text" {
-			c.Text = s.redactHostPaths(c.Text, given)
+			c.Text = s.redactHostPaths(c.Text)
 		}
 		content[i] = c
 	}
@@ -52,13 +42,12 @@ func (s *Server) redactResult(res ironcurtain.Result, args map[string]any) ironc
 }
 
 // redactHostPaths replaces every absolute path in text that does not lie
-// (lexically, after cleaning) inside a root, and is not one of given, with
-// hostPathMarker, and the
+// (lexically, after cleaning) inside a root with hostPathMarker, and the
 // server's private directory with its name. A path is a "/" at the start
 // of the text or after a space, quote, bracket, "=" or ":", up to the next
 // space or quote; "scheme://host/..." is a URL and left alone, while
 // "file:///dir" names the host path "/dir".
-func (s *Server) redactHostPaths(text string, given []string) string {
+func (s *Server) redactHostPaths(text string) string {
 	text = strings.ReplaceAll(text, s.base, "[git-server-dir]")
 	var b strings.Builder
 	i := 0
@@ -88,7 +77,7 @@ func (s *Server) redactHostPaths(text string, given []string) string {
 		p := strings.TrimRight(text[start:end], ".:")
 		end = start + len(p)
 		b.WriteString(text[i:start])
-		if s.shownPath(p) || slices.Contains(given, p) {
+		if s.shownPath(p) {
 			b.WriteString(p)
 		} else {
 			b.WriteString(hostPathMarker)

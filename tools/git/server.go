@@ -164,7 +164,7 @@ func (s *Server) Call(ctx context.Context, call ironcurtain.ToolCall) (ironcurta
 	s.mu.Unlock()
 	defer s.inflight.Done()
 	res, err := s.set.Call(context.WithValue(ctx, sessionKey{}, call.Session), call)
-	return s.redactResult(res, call.Arguments), err
+	return s.redactResult(res), err
 }
 
 // Close stops running git invocations, waits for the calls in flight and
