@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // requireHostJail skips a test where git or a jail with host grants
