@@ -12,6 +12,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/fakeclock"
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 )
 
 func newClock() *fakeclock.Clock {
@@ -132,10 +133,7 @@ func TestGrantsPersist(t *testing.T) {
 func TestGrantsFileMustBeSound(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string, mode os.FileMode) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(p, []byte(content), mode))
-		require.NoError(t, os.Chmod(p, mode))
-		return p
+		return testtree.WriteMode(t, dir, name, content, mode)
 	}
 	valid := `{"version":1,"grants":[{"id":"x","server":"fs","tool":"write_file","scopes":[{"role":"write-path","kind":"directory","value":"/w"}],"created":"2026-01-01T00:00:00Z","expires":"2099-01-01T00:00:00Z","by":"terminal","call":"c"}]}`
 	_, err := NewGrants(GrantsOptions{Path: write("ok.json", valid, 0o600)})

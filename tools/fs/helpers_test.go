@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 )
 
 // newTestServer returns a server rooted at a fresh temporary directory
@@ -52,8 +53,7 @@ func callErr(t testing.TB, s *Server, tool string, args map[string]any, want str
 
 func writeTestFile(t testing.TB, path, content string) {
 	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	testtree.WriteFile(t, path, content)
 }
 
 func readTestFile(t testing.TB, path string) string {
