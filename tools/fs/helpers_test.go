@@ -35,6 +35,30 @@ func call(t testing.TB, s *Server, tool string, args map[string]any) ironcurtain
 }
 
 // callOK runs a tool and requires success.
+// textCase is a call's arguments and the text its result must hold.
+type textCase struct {
+	name string
+	args map[string]any
+	want string
+}
+
+// requireTexts calls tool with each case's arguments, in a subtest of
+// the case's name, and requires the result's text to be want: the same
+// string, or with asJSON the same JSON value.
+func requireTexts(t *testing.T, s *Server, tool string, asJSON bool, cases []textCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			got := callOK(t, s, tool, tt.args).Text()
+			if asJSON {
+				require.JSONEq(t, tt.want, got)
+			} else {
+				require.Equal(t, tt.want, got)
+			}
+		})
+	}
+}
+
 func callOK(t testing.TB, s *Server, tool string, args map[string]any) ironcurtain.Result {
 	t.Helper()
 	res := call(t, s, tool, args)
