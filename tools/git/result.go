@@ -115,6 +115,16 @@ func boolFlag(on bool, flag string) []string {
 	return []string{flag}
 }
 
+// firstFlag returns the flag of the first of two options that is on, as
+// the one element of a slice, and nothing when neither is; a caller that
+// refuses both at once checks that first.
+func firstFlag(a bool, aFlag string, b bool, bFlag string) []string {
+	if a {
+		return []string{aFlag}
+	}
+	return boolFlag(b, bFlag)
+}
+
 // countFlag returns flag with n appended, as the one element of a slice,
 // or nothing when n is not positive (the argument was left out; the
 // schema admits no negative count).
