@@ -122,11 +122,7 @@ func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, er
 	if a.Path == "" {
 		return ironcurtain.Result{}, toolset.Failf("path (the destination) is required")
 	}
-	abs, err := s.absPath(sessionOf(ctx), a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	dest, err := s.confine(abs)
+	abs, dest, err := s.confineArg(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
