@@ -125,6 +125,24 @@ func firstFlag(a bool, aFlag string, b bool, bFlag string) []string {
 	return boolFlag(b, bFlag)
 }
 
+// revArg is a revision argument and the name the agent gave it.
+type revArg struct{ name, v string }
+
+// appendRevisions checks each revision argument given (not empty) and
+// appends it to cmd, in order.
+func appendRevisions(cmd []string, revs ...revArg) ([]string, error) {
+	for _, rv := range revs {
+		if rv.v == "" {
+			continue
+		}
+		if err := checkRevision(rv.name, rv.v); err != nil {
+			return nil, err
+		}
+		cmd = append(cmd, rv.v)
+	}
+	return cmd, nil
+}
+
 // countFlag returns flag with n appended, as the one element of a slice,
 // or nothing when n is not positive (the argument was left out; the
 // schema admits no negative count).
