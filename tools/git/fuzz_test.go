@@ -175,7 +175,7 @@ func FuzzParseVersion(f *testing.F) {
 }
 
 func FuzzCheckRefName(f *testing.F) {
-	for _, s := range []string{"main", "-x", "a..b", "a/.b", "x.lock", "a@{1}", "feature/x"} {
+	for _, s := range []string{"main", "-x", "a..b", "a/.b", "x.lock", "a@{1}", "feature/x", "+main"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -183,6 +183,7 @@ func FuzzCheckRefName(f *testing.F) {
 			return
 		}
 		require.False(t, strings.HasPrefix(name, "-"))
+		require.False(t, strings.HasPrefix(name, "+"), "a leading + forces a refspec")
 		require.False(t, hasControl(name))
 		require.NotContains(t, name, "..")
 		require.NotContains(t, name, "@{")

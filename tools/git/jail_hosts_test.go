@@ -13,7 +13,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/testnet"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // requireHostJail skips a test where git or a jail with host grants

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain/internal/testvault"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // jailTestEnv, set to 1, runs every fixture's git in the jail.

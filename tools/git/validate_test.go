@@ -17,6 +17,8 @@ func TestCheckRefName(t *testing.T) {
 		{"release@2024", true},
 		{"", false},
 		{"-x", false},
+		{"+main", false},
+		{"a+b", true},
 		{"--upload-pack=touch /tmp/x", false},
 		{"a b", false},
 		{"a~1", false},

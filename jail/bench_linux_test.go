@@ -15,7 +15,7 @@ import (
 // program: a trivial one (/bin/true) and one git invocation, each run to
 // completion directly and in a jail.
 //
-//	go test ./sandbox/jail -run '^$' -bench LauncherStartup -benchtime 200x
+//	go test ./jail -run '^$' -bench LauncherStartup -benchtime 200x
 func BenchmarkLauncherStartup(b *testing.B) {
 	requireJail(b)
 	programs := []struct {
