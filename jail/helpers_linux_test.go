@@ -29,6 +29,18 @@ func requireJail(t testing.TB) kernel {
 	return k
 }
 
+// requireMountNS is requireJail for a test that also needs user and mount
+// namespaces, skipping it with why (the protection it cannot check) when
+// they do not work here.
+func requireMountNS(t testing.TB, why string) kernel {
+	t.Helper()
+	k := requireJail(t)
+	if !k.mountns {
+		t.Skip("no user and mount namespaces here" + why)
+	}
+	return k
+}
+
 // signalsMissing is what a jail without socket grants lacks on k.
 func signalsMissing(k kernel) []Protection {
 	if k.abi < scopeABI {

@@ -22,12 +22,7 @@ func (s *Server) add(ctx context.Context, a addArgs) (ironcurtain.Result, error)
 		return ironcurtain.Result{}, toolset.Failf("update and all cannot be combined")
 	}
 	cmd := []string{"add"}
-	switch {
-	case a.All:
-		cmd = append(cmd, "--all")
-	case a.Update:
-		cmd = append(cmd, "--update")
-	}
+	cmd = append(cmd, firstFlag(a.All, "--all", a.Update, "--update")...)
 	cmd = append(cmd, boolFlag(a.Force, "--force")...)
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testvault"
 	"github.com/stretchr/testify/require"
 )
 
@@ -106,7 +107,7 @@ func TestCredentialsFromVault(t *testing.T) {
 
 	f := newFixture(t, Options{
 		Git:         wrapper,
-		Vault:       mapVault{"forge-token": testSecret},
+		Vault:       testvault.Map{"forge-token": testSecret},
 		Credentials: map[string]Credential{g.host: {Name: "forge-token"}},
 		Env:         map[string]string{"GIT_SSL_CAINFO": g.caFile},
 	})
@@ -201,7 +202,7 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 	// No mapping for this host: git gets no credential and fails at once
 	// (no prompt, no hang).
 	f := newFixture(t, Options{
-		Vault:       mapVault{"forge-token": testSecret},
+		Vault:       testvault.Map{"forge-token": testSecret},
 		Credentials: map[string]Credential{"other.example.com": {Name: "forge-token"}},
 		Env:         map[string]string{"GIT_SSL_CAINFO": g.caFile},
 		Jail:        testJail(t),
@@ -212,7 +213,7 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 
 	// A wrong credential is refused by the server, and not retried forever.
 	f2 := newFixture(t, Options{
-		Vault:       mapVault{"forge-token": "wrong"},
+		Vault:       testvault.Map{"forge-token": "wrong"},
 		Credentials: map[string]Credential{g.host: {Name: "forge-token"}},
 		Env:         map[string]string{"GIT_SSL_CAINFO": g.caFile},
 	})
@@ -222,7 +223,7 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 	// The header is configured for the listed hosts only, over https only;
 	// a credential that would break the header is left out.
 	s, err := New(Options{
-		Vault: mapVault{"a": "token-a", "b": "bad\ntoken"},
+		Vault: testvault.Map{"a": "token-a", "b": "bad\ntoken"},
 		Credentials: map[string]Credential{
 			"forge.example:8443": {Name: "a", Username: "u"},
 			"other.example":      {Name: "b"},

@@ -65,14 +65,9 @@ func (s *Server) diff(ctx context.Context, a diffArgs) (ironcurtain.Result, erro
 	cmd = append(cmd, format...)
 	cmd = append(cmd, boolFlag(a.Staged, "--cached")...)
 	cmd = append(cmd, "--end-of-options")
-	for _, rv := range []struct{ name, v string }{{"source", a.Source}, {"target", a.Target}} {
-		if rv.v == "" {
-			continue
-		}
-		if err := checkRevision(rv.name, rv.v); err != nil {
-			return ironcurtain.Result{}, err
-		}
-		cmd = append(cmd, rv.v)
+	cmd, err := appendRevisions(cmd, revArg{"source", a.Source}, revArg{"target", a.Target})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {

@@ -163,14 +163,9 @@ func (s *Server) rebase(ctx context.Context, a rebaseArgs) (ironcurtain.Result, 
 		if a.Branch != "" && a.Upstream == "" {
 			return ironcurtain.Result{}, toolset.Failf("branch needs upstream")
 		}
-		for _, rv := range []struct{ name, v string }{{"upstream", a.Upstream}, {"branch", a.Branch}} {
-			if rv.v == "" {
-				continue
-			}
-			if err := checkRevision(rv.name, rv.v); err != nil {
-				return ironcurtain.Result{}, err
-			}
-			cmd = append(cmd, rv.v)
+		var err error
+		if cmd, err = appendRevisions(cmd, revArg{"upstream", a.Upstream}, revArg{"branch", a.Branch}); err != nil {
+			return ironcurtain.Result{}, err
 		}
 	case "continue", "abort", "skip":
 		cmd = []string{"rebase", "--" + a.Mode}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/defaults"
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
 	"github.com/ironcurtain-go/ironcurtain/jail"
 )
@@ -266,15 +267,9 @@ func (o Options) validate() (*config, error) {
 		return nil, errors.New("git: SSHCommand contains a control character")
 	}
 
-	if c.timeout <= 0 {
-		c.timeout = defaultTimeout
-	}
-	if c.netTimeout <= 0 {
-		c.netTimeout = defaultNetworkTimeout
-	}
-	if c.maxOutput <= 0 {
-		c.maxOutput = defaultMaxOutput
-	}
+	defaults.Positive(&c.timeout, defaultTimeout)
+	defaults.Positive(&c.netTimeout, defaultNetworkTimeout)
+	defaults.Positive(&c.maxOutput, defaultMaxOutput)
 	if c.identity.Name == "" {
 		c.identity.Name = defaultIdentityName
 	}

@@ -65,23 +65,16 @@ type remoteArgs struct {
 // get-url only read; add and set-url point a remote at a URL, which must
 // use an allowed transport; remove and rename change the configuration.
 func (s *Server) remote(ctx context.Context, a remoteArgs) (ironcurtain.Result, error) {
-	run, err := pickMode(a.Mode, map[string]func(context.Context, *repo, remoteArgs) (ironcurtain.Result, error){
+	checkName := func() error {
+		if a.Mode != "" && a.Mode != "list" {
+			return checkRefName("name", a.Name)
+		}
+		return nil
+	}
+	return runModeInRepo(ctx, s, a.Path, a.Mode, a, checkName, map[string]func(context.Context, *repo, remoteArgs) (ironcurtain.Result, error){
 		"": s.remoteList, "list": s.remoteList, "get-url": s.remoteGetURL,
 		"add": s.remoteSetURL, "set-url": s.remoteSetURL, "remove": s.remoteRemove, "rename": s.remoteRename,
 	})
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	if a.Mode != "" && a.Mode != "list" {
-		if err := checkRefName("name", a.Name); err != nil {
-			return ironcurtain.Result{}, err
-		}
-	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	return run(ctx, r, a)
 }
 
 func (s *Server) remoteList(ctx context.Context, r *repo, _ remoteArgs) (ironcurtain.Result, error) {

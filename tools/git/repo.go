@@ -72,11 +72,7 @@ func parseLocation(out string) (location, error) {
 // repository's configuration keys need overriding. The location query and
 // the key listing run in parallel; both only read.
 func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
-	abs, err := s.absPath(sessionOf(ctx), pathArg)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := s.confine(abs)
+	abs, dir, err := s.confineArg(ctx, pathArg)
 	if err != nil {
 		return nil, err
 	}

@@ -115,6 +115,34 @@ func boolFlag(on bool, flag string) []string {
 	return []string{flag}
 }
 
+// firstFlag returns the flag of the first of two options that is on, as
+// the one element of a slice, and nothing when neither is; a caller that
+// refuses both at once checks that first.
+func firstFlag(a bool, aFlag string, b bool, bFlag string) []string {
+	if a {
+		return []string{aFlag}
+	}
+	return boolFlag(b, bFlag)
+}
+
+// revArg is a revision argument and the name the agent gave it.
+type revArg struct{ name, v string }
+
+// appendRevisions checks each revision argument given (not empty) and
+// appends it to cmd, in order.
+func appendRevisions(cmd []string, revs ...revArg) ([]string, error) {
+	for _, rv := range revs {
+		if rv.v == "" {
+			continue
+		}
+		if err := checkRevision(rv.name, rv.v); err != nil {
+			return nil, err
+		}
+		cmd = append(cmd, rv.v)
+	}
+	return cmd, nil
+}
+
 // countFlag returns flag with n appended, as the one element of a slice,
 // or nothing when n is not positive (the argument was left out; the
 // schema admits no negative count).

@@ -44,6 +44,27 @@ func pickMode[H any](mode string, handlers map[string]H) (H, error) {
 	return h, nil
 }
 
+// runModeInRepo runs the handler of a's mode, from handlers as for
+// pickMode, in the repository at path, once check (nil: none) accepts the
+// arguments.
+func runModeInRepo[A any](ctx context.Context, s *Server, path, mode string, a A, check func() error,
+	handlers map[string]func(context.Context, *repo, A) (ironcurtain.Result, error)) (ironcurtain.Result, error) {
+	run, err := pickMode(mode, handlers)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return ironcurtain.Result{}, err
+		}
+	}
+	r, err := s.openRepo(ctx, path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return run(ctx, r, a)
+}
+
 // boolOrString is an argument that is either a boolean or a revision.
 type boolOrString struct {
 	set bool

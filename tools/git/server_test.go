@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testvault"
 	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 	"github.com/stretchr/testify/require"
 )
@@ -103,7 +104,7 @@ func TestNewValidatesOptions(t *testing.T) {
 	root := t.TempDir()
 	file := filepath.Join(root, "file")
 	writeFile(t, file, "x")
-	vault := mapVault{}
+	vault := testvault.Map{}
 	tests := []struct {
 		name string
 		opts Options
@@ -268,23 +269,4 @@ func TestServerDirectoryIsPrivate(t *testing.T) {
 	entries, err := os.ReadDir(f.s.hooks)
 	require.NoError(t, err)
 	require.Empty(t, entries)
-}
-
-// mapVault is a CredentialVault over a map, for tests.
-type mapVault map[string]string
-
-func (v mapVault) Credential(_ context.Context, name string) (ironcurtain.Secret, error) {
-	s, ok := v[name]
-	if !ok {
-		return ironcurtain.Secret{}, ironcurtain.ErrNoCredential
-	}
-	return ironcurtain.NewSecret(s), nil
-}
-
-func (v mapVault) Secrets(context.Context) ([]ironcurtain.Secret, error) {
-	var out []ironcurtain.Secret
-	for _, s := range v {
-		out = append(out, ironcurtain.NewSecret(s))
-	}
-	return out, nil
 }

@@ -122,11 +122,7 @@ func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, er
 	if a.Path == "" {
 		return ironcurtain.Result{}, toolset.Failf("path (the destination) is required")
 	}
-	abs, err := s.absPath(sessionOf(ctx), a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	dest, err := s.confine(abs)
+	abs, dest, err := s.confineArg(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -137,14 +133,10 @@ func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, er
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"clone", "--no-recurse-submodules", "--upload-pack=git-upload-pack"}
-	switch {
-	case a.Bare && a.Mirror:
+	if a.Bare && a.Mirror {
 		return ironcurtain.Result{}, toolset.Failf("bare and mirror cannot be combined (a mirror is bare)")
-	case a.Bare:
-		cmd = append(cmd, "--bare")
-	case a.Mirror:
-		cmd = append(cmd, "--mirror")
 	}
+	cmd = append(cmd, firstFlag(a.Bare, "--bare", a.Mirror, "--mirror")...)
 	if a.Branch != "" {
 		if err := checkRefName("branch", a.Branch); err != nil {
 			return ironcurtain.Result{}, err
@@ -304,12 +296,7 @@ func (s *Server) push(ctx context.Context, a pushArgs) (ironcurtain.Result, erro
 		}
 	}
 	cmd := []string{"push", "--no-recurse-submodules"}
-	switch {
-	case a.Force:
-		cmd = append(cmd, "--force")
-	case a.ForceWithLease:
-		cmd = append(cmd, "--force-with-lease")
-	}
+	cmd = append(cmd, firstFlag(a.Force, "--force", a.ForceWithLease, "--force-with-lease")...)
 	cmd = append(cmd, boolFlag(a.SetUpstream, "--set-upstream")...)
 	cmd = append(cmd, boolFlag(a.Tags, "--tags")...)
 	cmd = append(cmd, boolFlag(a.DryRun, "--dry-run")...)

@@ -82,11 +82,7 @@ type initArgs struct {
 }
 
 func (s *Server) initialize(ctx context.Context, a initArgs) (ironcurtain.Result, error) {
-	abs, err := s.absPath(sessionOf(ctx), a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	dir, err := s.confine(abs)
+	_, dir, err := s.confineArg(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}

@@ -89,18 +89,10 @@ func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
 // worktree runs one mode of git_worktree, each in its own handler: list
 // only reads; add, remove, move and prune change work trees on disk.
 func (s *Server) worktree(ctx context.Context, a worktreeArgs) (ironcurtain.Result, error) {
-	run, err := pickMode(a.Mode, map[string]func(context.Context, *repo, worktreeArgs) (ironcurtain.Result, error){
+	return runModeInRepo(ctx, s, a.Path, a.Mode, a, nil, map[string]func(context.Context, *repo, worktreeArgs) (ironcurtain.Result, error){
 		"": s.worktreeList, "list": s.worktreeList, "add": s.worktreeAdd,
 		"remove": s.worktreeRemove, "move": s.worktreeMove, "prune": s.worktreePrune,
 	})
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	return run(ctx, r, a)
 }
 
 func (s *Server) worktreeList(ctx context.Context, r *repo, _ worktreeArgs) (ironcurtain.Result, error) {
