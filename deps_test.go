@@ -44,7 +44,7 @@ var layers = []layer{
 	// The vocabulary: the standard library and its own internal packages.
 	{pkgs: "", ours: []string{"internal/inert", "internal/jsonschema"}, never: []string{"third-party"}},
 	// Test helpers may use testify.
-	{pkgs: "internal/testtree", theirs: []string{"pgregory.net/rapid"}, never: heavy},
+	{pkgs: "internal/testtree", theirs: []string{"pgregory.net/rapid", "github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "internal/llmtest", ours: []string{"", "agent"}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "internal/...", ours: []string{"", "internal/..."}, never: []string{"third-party"}},
 	// The Gate's collaborators build on the root alone.
@@ -73,18 +73,18 @@ var layers = []layer{
 	{pkgs: "tools/web", ours: []string{"", "internal/..."},
 		theirs: []string{"github.com/JohannesKaufmann/html-to-markdown", "golang.org/x/net", "golang.org/x/text"}, never: heavy},
 	{pkgs: "tools/toolservertest", ours: []string{"", "internal/jsonschema"}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
-	{pkgs: "tools/...", ours: []string{"", "internal/...", "sandbox/jail"}, never: heavy},
+	{pkgs: "tools/...", ours: []string{"", "internal/...", "jail"}, never: heavy},
 	// The leaves that carry the heavy dependencies.
 	{pkgs: "sandbox/sandboxtest", ours: []string{""}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
-	{pkgs: "sandbox/jail", ours: []string{"internal/..."}, theirs: kernel, never: heavy},
+	{pkgs: "jail", ours: []string{"internal/..."}, theirs: kernel, never: heavy},
 	{pkgs: "sandbox/codemode", ours: []string{"", "internal/inert"}, theirs: qjs, never: concat(docker, mcp, []string{anthropic, openai})},
-	{pkgs: "sandbox/docker/codetool", ours: []string{"", "sandbox/codemode"}, never: concat(docker, mcp, []string{anthropic, openai})},
+	{pkgs: "sandbox/docker/codetool", ours: []string{"", "internal/toolset", "sandbox/codemode"}, never: concat(docker, mcp, []string{anthropic, openai})},
 	{pkgs: "sandbox/docker/internal/...", never: heavy},
 	// Docker Mode maps container paths by the policy's annotations.
 	{pkgs: "sandbox/docker", ours: []string{"", "policy", "proxy", "proxy/llm", "internal/..."}, theirs: concat(docker, []string{"golang.org/x/sys/unix"}),
 		never: concat(qjs, []string{anthropic, openai})},
 	{pkgs: "proxy/llm", ours: []string{"", "internal/..."}, never: heavy},
-	{pkgs: "proxy", ours: []string{"", "internal/...", "sandbox/jail"}, theirs: mcp, never: concat(qjs, docker, []string{anthropic, openai})},
+	{pkgs: "proxy", ours: []string{"", "internal/...", "jail"}, theirs: mcp, never: concat(qjs, docker, []string{anthropic, openai})},
 	// The library's assembly: policy, approvers, audit and the built-in
 	// servers; no sandbox runtime, no Docker, no model client.
 	{pkgs: "stack", ours: []string{"", "approve", "audit", "policy", "tools/...", "internal/..."}, never: heavy},

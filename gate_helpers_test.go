@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/fakeclock"
 )
 
 // policyFunc is a PolicyEngine made of a function.
@@ -34,9 +35,9 @@ func verdict(v ironcurtain.Verdict, rule, reason string) policyFunc {
 
 // fakeServer is an in-memory ToolServer that records the calls it runs.
 type fakeServer struct {
+	calls  recorded[ironcurtain.ToolCall]
 	mu     sync.Mutex
 	tools  []ironcurtain.Tool
-	calls  []ironcurtain.ToolCall
 	handle func(ctx context.Context, call ironcurtain.ToolCall) (ironcurtain.Result, error)
 	closed int
 }
@@ -62,8 +63,8 @@ func (s *fakeServer) Tools(context.Context) ([]ironcurtain.Tool, error) {
 }
 
 func (s *fakeServer) Call(ctx context.Context, call ironcurtain.ToolCall) (ironcurtain.Result, error) {
+	s.calls.add(call)
 	s.mu.Lock()
-	s.calls = append(s.calls, call)
 	h := s.handle
 	s.mu.Unlock()
 	return h(ctx, call)
@@ -76,55 +77,54 @@ func (s *fakeServer) Close() error {
 	return nil
 }
 
-func (s *fakeServer) ran() []ironcurtain.ToolCall {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.calls)
+func (s *fakeServer) ran() []ironcurtain.ToolCall { return s.calls.all() }
+
+// recorded is a list that goroutines add to while a test reads it.
+type recorded[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+func (r *recorded[T]) add(v T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.items = append(r.items, v)
+}
+
+// all returns a copy of what has been added so far.
+func (r *recorded[T]) all() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.items)
 }
 
 // memAudit is an Auditor that keeps entries in memory.
 type memAudit struct {
-	mu      sync.Mutex
-	entries []ironcurtain.AuditEntry
-	err     error // returned by every Record when set
+	recorded[ironcurtain.AuditEntry]
+	errMu sync.Mutex
+	err   error // returned by every Record when set
+}
+
+// fail makes every later Record return err (nil: succeed again).
+func (a *memAudit) fail(err error) {
+	a.errMu.Lock()
+	defer a.errMu.Unlock()
+	a.err = err
 }
 
 func (a *memAudit) Record(_ context.Context, e ironcurtain.AuditEntry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.err != nil {
-		return a.err
+	a.errMu.Lock()
+	err := a.err
+	a.errMu.Unlock()
+	if err != nil {
+		return err
 	}
-	a.entries = append(a.entries, e)
+	a.add(e)
 	return nil
 }
 
-func (a *memAudit) all() []ironcurtain.AuditEntry {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return slices.Clone(a.entries)
-}
-
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newFakeClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 // testGate builds a Gate over one fake server named "fs" with an in-memory

@@ -18,18 +18,14 @@ func TestGateAuditFailureStopsTheGate(t *testing.T) {
 	require.NoError(t, err)
 
 	diskFull := errors.New("write audit.jsonl: no space left on device")
-	audit.mu.Lock()
-	audit.err = diskFull
-	audit.mu.Unlock()
+	audit.fail(diskFull)
 	res, err := g.Call(context.Background(), readCall("/b"))
 	requireDenied(t, res, err, ironcurtain.RuleAuditFailure)
 	require.ErrorIs(t, err, diskFull)
 	require.Len(t, srv.ran(), 2, "the tool ran, but its result is withheld")
 
 	// The auditor recovers; the Gate stays stopped.
-	audit.mu.Lock()
-	audit.err = nil
-	audit.mu.Unlock()
+	audit.fail(nil)
 	res, err = g.Call(context.Background(), readCall("/c"))
 	requireDenied(t, res, err, ironcurtain.RuleAuditFailure)
 	require.ErrorIs(t, err, diskFull)

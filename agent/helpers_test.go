@@ -121,3 +121,14 @@ func denied(server, tool, reason string) (ironcurtain.Report, error) {
 type scriptErr string
 
 func (e scriptErr) Error() string { return "codemode: " + string(e) }
+
+func TestSDKRetries(t *testing.T) {
+	for _, tt := range []struct {
+		in, n int
+		set   bool
+	}{{0, 0, false}, {-1, 0, true}, {-5, 0, true}, {3, 3, true}} {
+		n, set := agent.SDKRetries(tt.in)
+		require.Equal(t, tt.n, n, "n for %d", tt.in)
+		require.Equal(t, tt.set, set, "set for %d", tt.in)
+	}
+}

@@ -107,3 +107,18 @@ func modelName(m Model) string {
 	}
 	return ""
 }
+
+// SDKRetries reads a provider's MaxRetries option (Options.MaxRetries in
+// agent/anthropic and agent/openai): how many times the provider's SDK
+// retries a connection error, a rate limit or a server error, with its
+// backoff or the server's Retry-After. Zero keeps the SDK's default (2):
+// set is false and no option is passed. A negative value means none.
+func SDKRetries(maxRetries int) (n int, set bool) {
+	switch {
+	case maxRetries < 0:
+		return 0, true
+	case maxRetries > 0:
+		return maxRetries, true
+	}
+	return 0, false
+}

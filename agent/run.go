@@ -109,17 +109,11 @@ func (r *runner) run() (Transcript, error) {
 		ex := extractCode(resp.Text)
 		switch {
 		case resp.Finish == FinishRefusal:
-			r.record(st)
-			tr, _ := r.stop(StopRefused, "the model declined to go on")
-			tr.Answer = strings.TrimSpace(resp.Text)
-			return tr, nil
+			return r.answer(st, StopRefused, "the model declined to go on")
 		case !ex.found && resp.Finish == FinishLength:
 			st.Feedback = noteCutOff
 		case !ex.found:
-			r.record(st)
-			tr, _ := r.stop(StopAnswered, "the model gave its final answer")
-			tr.Answer = strings.TrimSpace(resp.Text)
-			return tr, nil
+			return r.answer(st, StopAnswered, "the model gave its final answer")
 		case !ex.closed && resp.Finish == FinishLength:
 			st.Feedback = noteNoCode
 		case r.usage.Total() > r.cfg.Budget.MaxTokens:
@@ -258,6 +252,15 @@ func (r *runner) record(st Step) {
 
 func (r *runner) stop(why Stop, detail string) (Transcript, error) {
 	return Transcript{Steps: r.steps, Stop: why, Detail: detail}, nil
+}
+
+// answer records the last step and ends the run with the step's text as
+// the answer.
+func (r *runner) answer(st Step, why Stop, detail string) (Transcript, error) {
+	r.record(st)
+	tr, err := r.stop(why, detail)
+	tr.Answer = strings.TrimSpace(st.Answer)
+	return tr, err
 }
 
 func (r *runner) fail(err error) (Transcript, error) {

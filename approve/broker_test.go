@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testwait"
 )
 
 // askBroker starts b.Approve(esc) and returns the escalation's pending entry (as
@@ -35,13 +36,7 @@ func askBroker(t *testing.T, ctx context.Context, b *Broker, esc ironcurtain.Esc
 
 func recv(t *testing.T, c <-chan ironcurtain.Approval) ironcurtain.Approval {
 	t.Helper()
-	select {
-	case a := <-c:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no approval")
-	}
-	panic("unreachable")
+	return testwait.Recv(t, c, "approval")
 }
 
 func TestBrokerApprovesOnlyWhatItPresented(t *testing.T) {

@@ -5,32 +5,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/fakeclock"
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC))
 }
 
 var dirW = ironcurtain.Scope{Role: "write-path", Kind: ironcurtain.ScopeDirectory, Value: "/w"}
@@ -147,10 +133,7 @@ func TestGrantsPersist(t *testing.T) {
 func TestGrantsFileMustBeSound(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string, mode os.FileMode) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(p, []byte(content), mode))
-		require.NoError(t, os.Chmod(p, mode))
-		return p
+		return testtree.WriteMode(t, dir, name, content, mode)
 	}
 	valid := `{"version":1,"grants":[{"id":"x","server":"fs","tool":"write_file","scopes":[{"role":"write-path","kind":"directory","value":"/w"}],"created":"2026-01-01T00:00:00Z","expires":"2099-01-01T00:00:00Z","by":"terminal","call":"c"}]}`
 	_, err := NewGrants(GrantsOptions{Path: write("ok.json", valid, 0o600)})

@@ -135,48 +135,41 @@ func strict(data []byte, v any) error {
 	return dec.Decode(v)
 }
 
+// strictInto decodes data strictly into a fresh P and hands it to set only
+// on success, so a refused object leaves the receiver as it was. P is the
+// receiver's type declared again without methods (without the UnmarshalJSON
+// that calls strictInto); what names the object in the error.
+func strictInto[P any](data []byte, what string, set func(P)) error {
+	var p P
+	if err := strict(data, &p); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	set(p)
+	return nil
+}
+
 // UnmarshalJSON decodes a condition, refusing unknown fields.
 func (c *Condition) UnmarshalJSON(data []byte) error {
 	type plain Condition
-	var p plain
-	if err := strict(data, &p); err != nil {
-		return fmt.Errorf("condition: %w", err)
-	}
-	*c = Condition(p)
-	return nil
+	return strictInto(data, "condition", func(p plain) { *c = Condition(p) })
 }
 
 // UnmarshalJSON decodes a paths condition, refusing unknown fields.
 func (c *PathCondition) UnmarshalJSON(data []byte) error {
 	type plain PathCondition
-	var p plain
-	if err := strict(data, &p); err != nil {
-		return fmt.Errorf("paths: %w", err)
-	}
-	*c = PathCondition(p)
-	return nil
+	return strictInto(data, "paths", func(p plain) { *c = PathCondition(p) })
 }
 
 // UnmarshalJSON decodes a domains condition, refusing unknown fields.
 func (c *DomainCondition) UnmarshalJSON(data []byte) error {
 	type plain DomainCondition
-	var p plain
-	if err := strict(data, &p); err != nil {
-		return fmt.Errorf("domains: %w", err)
-	}
-	*c = DomainCondition(p)
-	return nil
+	return strictInto(data, "domains", func(p plain) { *c = DomainCondition(p) })
 }
 
 // UnmarshalJSON decodes a lists condition, refusing unknown fields.
 func (c *ListCondition) UnmarshalJSON(data []byte) error {
 	type plain ListCondition
-	var p plain
-	if err := strict(data, &p); err != nil {
-		return fmt.Errorf("lists: %w", err)
-	}
-	*c = ListCondition(p)
-	return nil
+	return strictInto(data, "lists", func(p plain) { *c = ListCondition(p) })
 }
 
 // Annotations is the tool-annotations.json artifact: for each server, for
@@ -350,12 +343,7 @@ func (s ArgSpec) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a condition, refusing unknown fields.
 func (c *RoleCondition) UnmarshalJSON(data []byte) error {
 	type plain RoleCondition
-	var p plain
-	if err := strict(data, &p); err != nil {
-		return fmt.Errorf("condition: %w", err)
-	}
-	*c = RoleCondition(p)
-	return nil
+	return strictInto(data, "condition", func(p plain) { *c = RoleCondition(p) })
 }
 
 // Lists is the dynamic-lists.json artifact: the values of each list.

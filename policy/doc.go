@@ -21,6 +21,11 @@
 //     (includes, pushurl and insteadOf rewriting too), never by running git;
 //   - a "@list" no file holds refuses the policy at load instead of matching
 //     nothing.
+//   - a call with an argument its tool's annotation does not describe is
+//     denied (structural-unknown-argument), where IronCurtain's engine
+//     ignores it: roles, conditional ones included, are judged on the
+//     described arguments, so git_branch's delete named "operation" would
+//     be judged as a list.
 //
 // What IronCurtain's engine loads, this one loads too: a rule without a
 // reason (the agent is given one built from the rule's name), a "@list"

@@ -132,9 +132,12 @@ type listCond struct {
 type tool struct {
 	server, name string
 	args         []argAnn
-	conditional  bool
-	static       resolved
-	candidates   []*rule
+	// argNames are the names of args: a call with any other argument is
+	// denied, since what it makes the tool do is not described.
+	argNames    map[string]bool
+	conditional bool
+	static      resolved
+	candidates  []*rule
 	// recursive: the tool acts on everything beneath a directory it is
 	// given (a tree, a search, any git command on a work tree), so a
 	// directory that contains a protected path is as good as the path.
@@ -610,7 +613,7 @@ func (e *Engine) compileAnnotations(a *Annotations) error {
 			if _, dup := tools[ta.ToolName]; dup {
 				return loadErr(fileAnnotations, where, "annotated twice")
 			}
-			t := &tool{server: server, name: ta.ToolName, recursive: isRecursiveTool(server, ta.ToolName)}
+			t := &tool{server: server, name: ta.ToolName, recursive: isRecursiveTool(server, ta.ToolName), argNames: map[string]bool{}}
 			for _, arg := range ta.Args {
 				aw := fmt.Sprintf("%s argument %q", where, arg.Name)
 				aa, err := compileArg(arg, aw)
@@ -621,6 +624,7 @@ func (e *Engine) compileAnnotations(a *Annotations) error {
 					t.conditional = true
 				}
 				t.args = append(t.args, aa)
+				t.argNames[aa.name] = true
 			}
 			if !t.conditional {
 				t.static = t.resolve(nil)

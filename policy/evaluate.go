@@ -23,6 +23,7 @@ const (
 	RuleIntrospectionAllow = "structural-introspection-allow"
 	RuleDomainEscalate     = "structural-domain-escalate"
 	RuleUnknownTool        = "structural-unknown-tool"
+	RuleUnknownArgument    = "structural-unknown-argument"
 	RuleSandboxAllow       = "structural-sandbox-allow"
 	RuleDefaultDeny        = "default-deny"
 )
@@ -109,6 +110,10 @@ func (ev *evaluation) run() ironcurtain.Decision {
 	if ev.t == nil {
 		ev.step(ironcurtain.TraceStep{Check: RuleUnknownTool, Outcome: outMatch, Detail: "no annotation describes this tool's arguments"})
 		return ev.decide(ironcurtain.Deny, RuleUnknownTool, fmt.Sprintf("unknown tool: %s/%s", call.Server, call.Tool))
+	}
+	if name, ok := ev.t.unknownArgument(call.Arguments); ok {
+		ev.step(ironcurtain.TraceStep{Check: RuleUnknownArgument, Argument: name, Outcome: outMatch, Detail: "the tool's annotation does not describe this argument"})
+		return ev.decide(ironcurtain.Deny, RuleUnknownArgument, fmt.Sprintf("unknown argument %q of %s/%s: its annotation does not say what it makes the tool do", name, call.Server, call.Tool))
 	}
 	ev.rr = ev.t.resolve(call.Arguments)
 	ev.canonicalize()

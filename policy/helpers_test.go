@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 )
 
 // world is a fake home directory with a sandbox, documents and credentials,
@@ -28,22 +29,7 @@ func newWorld(t testing.TB, entries ...string) world {
 	require.NoError(t, err)
 	w := world{home: home, sandbox: filepath.Join(home, "sandbox")}
 	base := []string{"sandbox/", "sandbox/notes.txt", "Documents/", "Documents/report.txt", "Downloads/", ".ssh/", ".ssh/id_rsa", "outside/", "outside/data.txt"}
-	for _, e := range append(base, entries...) {
-		if from, to, ok := strings.Cut(e, " -> "); ok {
-			to = strings.NewReplacer("$HOME", home, "$SB", w.sandbox).Replace(to)
-			p := filepath.Join(home, from)
-			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-			require.NoError(t, os.Symlink(to, p))
-			continue
-		}
-		p := filepath.Join(home, e)
-		if strings.HasSuffix(e, "/") {
-			require.NoError(t, os.MkdirAll(p, 0o755))
-			continue
-		}
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte("data\n"), 0o644))
-	}
+	testtree.Build(t, home, "data\n", strings.NewReplacer("$HOME", home, "$SB", w.sandbox), append(base, entries...)...)
 	return w
 }
 

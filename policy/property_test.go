@@ -126,16 +126,23 @@ func genCall(t *rapid.T, w propWorld) (ironcurtain.ToolCall, []string) {
 	return ironcurtain.ToolCall{Server: "filesystem", Tool: "move_file", Arguments: map[string]any{"source": s, "destination": d}}, []string{s, d}
 }
 
+// judgeDrawnCall draws a call in w and judges it under rules, failing on an
+// evaluation error; it returns the decision and the call's paths.
+func judgeDrawnCall(t *rapid.T, w propWorld, rules []string) (ironcurtain.Decision, []string) {
+	e := propEngine(t, w, rules)
+	c, paths := genCall(t, w)
+	d, err := e.Evaluate(context.Background(), c)
+	require.NoError(t, err)
+	return d, paths
+}
+
 // TestPropertyProtectedNeverAllowed: whatever the rules — allow-everything
 // included — a call whose path the kernel would resolve into the protected
 // directory is never allowed.
 func TestPropertyProtectedNeverAllowed(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		w := genPropWorld(t)
-		e := propEngine(t, w, genRules(t))
-		c, paths := genCall(t, w)
-		d, err := e.Evaluate(context.Background(), c)
-		require.NoError(t, err)
+		d, paths := judgeDrawnCall(t, w, genRules(t))
 		for _, p := range paths {
 			target, ok := w.kernelTarget(p)
 			if ok && realpath.Within(target, w.ssh) {
@@ -150,10 +157,7 @@ func TestPropertyProtectedNeverAllowed(t *testing.T) {
 func TestPropertySandboxAllowIsInTheSandbox(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		w := genPropWorld(t)
-		e := propEngine(t, w, nil)
-		c, paths := genCall(t, w)
-		d, err := e.Evaluate(context.Background(), c)
-		require.NoError(t, err)
+		d, paths := judgeDrawnCall(t, w, nil)
 		if d.Verdict != ironcurtain.Allow {
 			return
 		}

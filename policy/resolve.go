@@ -46,6 +46,22 @@ func (t *tool) resolve(args map[string]any) resolved {
 	return r
 }
 
+// unknownArgument returns the first argument of args, in name order, that
+// the annotation does not describe. Roles are judged, and conditional
+// roles resolved, on the described arguments alone, so a call naming an
+// operation under another name ("operation" for git_branch's "mode", or
+// "MODE", which the tool's JSON decoding may read as "mode") would be
+// judged as what it is not.
+func (t *tool) unknownArgument(args map[string]any) (string, bool) {
+	first, found := "", false
+	for k := range args {
+		if !t.argNames[k] && (!found || k < first) {
+			first, found = k, true
+		}
+	}
+	return first, found
+}
+
 // holds evaluates a condition with JavaScript's strict equality and
 // truthiness, as the annotations were written for.
 func (w whenAnn) holds(args map[string]any) bool {

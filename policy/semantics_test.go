@@ -84,7 +84,7 @@ func TestPaths(t *testing.T) {
 		{"deny rule", call("filesystem", "read_file", "path", "~/outside/secrets/s"), expect{D, "deny-read-secrets-dir"}},
 		{"sibling prefix is not within", call("filesystem", "read_file", "path", "~/Downloads-other/x"), expect{E, "escalate-read-outside"}},
 		{"introspection", call("filesystem", "list_allowed_directories"), expect{A, RuleIntrospectionAllow}},
-		{"introspection with arguments is not introspection", call("filesystem", "list_allowed_directories", "x", 1), expect{D, RuleDefaultDeny}},
+		{"introspection with an argument it does not describe is denied", call("filesystem", "list_allowed_directories", "x", 1), expect{D, RuleUnknownArgument}},
 		{"a third-party server gets no sandbox containment", call("notes", "open_note", "path", w.p("sandbox/notes.txt")), expect{D, RuleDefaultDeny}},
 		{"a third-party server follows its rules", call("notes", "open_note", "path", "~/Documents/report.txt"), expect{A, "allow-notes-read"}},
 		{"history roles are sandbox-safe", call("git", "git_reset", "path", w.p("sandbox"), "mode", "hard"), expect{A, RuleSandboxAllow}},

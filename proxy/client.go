@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/defaults"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -74,15 +75,9 @@ type clientOptions struct {
 }
 
 func (o *clientOptions) fill() {
-	if o.callTimeout <= 0 {
-		o.callTimeout = DefaultCallTimeout
-	}
-	if o.startTimeout <= 0 {
-		o.startTimeout = DefaultStartTimeout
-	}
-	if o.maxResponse <= 0 {
-		o.maxResponse = DefaultMaxResponseBytes
-	}
+	defaults.Positive(&o.callTimeout, DefaultCallTimeout)
+	defaults.Positive(&o.startTimeout, DefaultStartTimeout)
+	defaults.Positive(&o.maxResponse, DefaultMaxResponseBytes)
 	if o.log == nil {
 		o.log = discardLogger
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client/transport"
 
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // StdioConfig describes an upstream MCP server run as a subprocess that
@@ -65,7 +65,7 @@ type StdioConfig struct {
 	// means silent.
 	Logger *slog.Logger
 	// Jail, when set, runs the server in a sandbox of its own (package
-	// sandbox/jail, Linux): only the files, TCP ports and Unix sockets the
+	// jail, Linux): only the files, TCP ports and Unix sockets the
 	// Policy grants, no credential store, no capabilities. Env and PassEnv
 	// still make the whole environment; the Policy's Env is not used.
 	// Stdio fails when the kernel cannot enforce the jail, unless the

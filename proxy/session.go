@@ -17,11 +17,33 @@ type streamSession struct {
 	initialized atomic.Bool
 	listenID    atomic.Pointer[json.RawMessage]
 
-	mu         sync.Mutex
-	clientInfo mcp.Implementation
-	clientCaps mcp.ClientCapabilities
-	filter     mcp.SubscriptionFilter
-	filtering  bool
+	clientInfo guarded[mcp.Implementation]
+	clientCaps guarded[mcp.ClientCapabilities]
+	filter     guarded[subscriptionFilter]
+}
+
+// subscriptionFilter is a stream's filter and whether it filters at all.
+type subscriptionFilter struct {
+	f         mcp.SubscriptionFilter
+	filtering bool
+}
+
+// guarded is a value read and written whole under its own lock.
+type guarded[T any] struct {
+	mu sync.Mutex
+	v  T
+}
+
+func (g *guarded[T]) get() T {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.v
+}
+
+func (g *guarded[T]) set(v T) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.v = v
 }
 
 func newStreamSession(id string) *streamSession {
@@ -33,40 +55,18 @@ func (s *streamSession) NotificationChannel() chan<- mcp.JSONRPCNotification { r
 func (s *streamSession) Initialize()                                         { s.initialized.Store(true) }
 func (s *streamSession) Initialized() bool                                   { return s.initialized.Load() }
 
-func (s *streamSession) GetClientInfo() mcp.Implementation {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clientInfo
-}
-
-func (s *streamSession) SetClientInfo(v mcp.Implementation) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clientInfo = v
-}
-
-func (s *streamSession) GetClientCapabilities() mcp.ClientCapabilities {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clientCaps
-}
-
-func (s *streamSession) SetClientCapabilities(v mcp.ClientCapabilities) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clientCaps = v
-}
+func (s *streamSession) GetClientInfo() mcp.Implementation              { return s.clientInfo.get() }
+func (s *streamSession) SetClientInfo(v mcp.Implementation)             { s.clientInfo.set(v) }
+func (s *streamSession) GetClientCapabilities() mcp.ClientCapabilities  { return s.clientCaps.get() }
+func (s *streamSession) SetClientCapabilities(v mcp.ClientCapabilities) { s.clientCaps.set(v) }
 
 func (s *streamSession) SetSubscriptionFilter(f mcp.SubscriptionFilter) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.filter, s.filtering = f, !f.IsEmpty()
+	s.filter.set(subscriptionFilter{f, !f.IsEmpty()})
 }
 
 func (s *streamSession) SubscriptionFilter() (mcp.SubscriptionFilter, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.filter, s.filtering
+	sf := s.filter.get()
+	return sf.f, sf.filtering
 }
 
 // tag marks a notification with the subscriptions/listen request whose

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 	"github.com/ironcurtain-go/ironcurtain/vault"
 )
 
@@ -46,10 +47,7 @@ func TestFromEnvReadsOnce(t *testing.T) {
 func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string, mode os.FileMode) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(p, []byte(content), mode))
-		require.NoError(t, os.Chmod(p, mode))
-		return p
+		return testtree.WriteMode(t, dir, name, content, mode)
 	}
 	m, err := vault.ReadFile(write("ok.json", `{"GITHUB_TOKEN":"ghp_x","K":"v"}`, 0o600))
 	require.NoError(t, err)

@@ -42,9 +42,8 @@ type Options struct {
 	BaseURL string
 	// HTTPClient sends the requests. Nil means the SDK's default.
 	HTTPClient *http.Client
-	// MaxRetries bounds the SDK's retries of connection errors, rate
-	// limits and server errors, with its backoff (or the server's
-	// Retry-After). Zero means the SDK's default (2); negative means none.
+	// MaxRetries bounds the SDK's retries, as [agent.SDKRetries] reads
+	// it: zero means the SDK's default, negative means none.
 	MaxRetries int
 }
 
@@ -76,11 +75,8 @@ func New(opts Options) (*Model, error) {
 	if opts.HTTPClient != nil {
 		ro = append(ro, option.WithHTTPClient(opts.HTTPClient))
 	}
-	switch {
-	case opts.MaxRetries < 0:
-		ro = append(ro, option.WithMaxRetries(0))
-	case opts.MaxRetries > 0:
-		ro = append(ro, option.WithMaxRetries(opts.MaxRetries))
+	if n, set := agent.SDKRetries(opts.MaxRetries); set {
+		ro = append(ro, option.WithMaxRetries(n))
 	}
 	return &Model{client: sdk.NewClient(ro...), model: opts.Model}, nil
 }

@@ -33,13 +33,9 @@ func TestLoop(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	_, err := anthropic.New(anthropic.Options{APIKey: ironcurtain.NewSecret("k")})
-	require.ErrorContains(t, err, "no model")
-	_, err = anthropic.New(anthropic.Options{Model: "m"})
-	require.ErrorContains(t, err, "no API key")
-	m, err := anthropic.New(anthropic.Options{Model: "m", BaseURL: "http://127.0.0.1:1"})
-	require.NoError(t, err, "a proxy may add the key itself")
-	require.Equal(t, "anthropic:m", m.Name())
+	llmtest.RunNewTests(t, "anthropic:", "http://127.0.0.1:1", func(model string, key ironcurtain.Secret, baseURL string) (interface{ Name() string }, error) {
+		return anthropic.New(anthropic.Options{Model: model, APIKey: key, BaseURL: baseURL})
+	})
 }
 
 // What goes over the wire: the system prompt marked for caching, the

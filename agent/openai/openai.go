@@ -46,9 +46,8 @@ type Options struct {
 	BaseURL string
 	// HTTPClient sends the requests. Nil means http.DefaultClient.
 	HTTPClient *http.Client
-	// MaxRetries bounds the SDK's retries of connection errors, rate
-	// limits and server errors, with its backoff (or the server's
-	// Retry-After). Zero means the SDK's default (2); negative means none.
+	// MaxRetries bounds the SDK's retries, as [agent.SDKRetries] reads
+	// it: zero means the SDK's default, negative means none.
 	MaxRetries int
 	// LegacyMaxTokens sends the answer's token cap as max_tokens, for
 	// servers that do not know max_completion_tokens (OpenAI's own API
@@ -92,11 +91,8 @@ func New(opts Options) (*Model, error) {
 	if opts.HTTPClient != nil {
 		ro = append(ro, option.WithHTTPClient(opts.HTTPClient))
 	}
-	switch {
-	case opts.MaxRetries < 0:
-		ro = append(ro, option.WithMaxRetries(0))
-	case opts.MaxRetries > 0:
-		ro = append(ro, option.WithMaxRetries(opts.MaxRetries))
+	if n, set := agent.SDKRetries(opts.MaxRetries); set {
+		ro = append(ro, option.WithMaxRetries(n))
 	}
 	name := opts.Name
 	if name == "" {

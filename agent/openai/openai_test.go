@@ -44,13 +44,9 @@ func setHostileEnv(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	_, err := openai.New(openai.Options{APIKey: ironcurtain.NewSecret("k")})
-	require.ErrorContains(t, err, "no model")
-	_, err = openai.New(openai.Options{Model: "gpt"})
-	require.ErrorContains(t, err, "no API key")
-	m, err := openai.New(openai.Options{Model: "llama", BaseURL: "http://127.0.0.1:1/v1"})
-	require.NoError(t, err, "a local server needs no key")
-	require.Equal(t, "openai:llama", m.Name())
+	llmtest.RunNewTests(t, "openai:", "http://127.0.0.1:1/v1", func(model string, key ironcurtain.Secret, baseURL string) (interface{ Name() string }, error) {
+		return openai.New(openai.Options{Model: model, APIKey: key, BaseURL: baseURL})
+	})
 }
 
 // A local server without a key gets no Authorization header, and none of

@@ -11,6 +11,7 @@ import (
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/approve"
 	"github.com/ironcurtain-go/ironcurtain/approve/signal/signaltest"
+	"github.com/ironcurtain-go/ironcurtain/internal/testwait"
 )
 
 const me = "+15550001111"
@@ -61,13 +62,8 @@ func ask(b *approve.Broker, ctx context.Context, e ironcurtain.Escalation) <-cha
 }
 
 func answer(t *testing.T, c <-chan ironcurtain.Approval) ironcurtain.Approval {
-	select {
-	case a := <-c:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no answer")
-	}
-	panic("unreachable")
+	t.Helper()
+	return testwait.Recv(t, c, "answer")
 }
 
 func TestApproveAndDeny(t *testing.T) {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/testnet"
 )
 
 // TestMain doubles as the agent that `run` starts in TestRun.
@@ -72,19 +74,10 @@ func upperServer(t *testing.T) string {
 	ln, err := net.Listen("unix", path)
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				b, _ := io.ReadAll(c)
-				c.Write(bytes.ToUpper(b))
-			}()
-		}
-	}()
+	testnet.Serve(ln, func(c net.Conn) {
+		b, _ := io.ReadAll(c)
+		c.Write(bytes.ToUpper(b))
+	})
 	return path
 }
 

@@ -499,11 +499,13 @@ func (c *chat) ask(asked *chatAsked, p approve.Pending) {
 		fmt.Fprintf(&b, "[s] approve, and allow %s/%s with %s for %s\n", p.Presentation.Server, p.Presentation.Tool, p.Scoped, c.f.grantTTL)
 	}
 	b.WriteString("[n] deny (the default)\napprove? ")
+	// Only lines read from now on answer it: numbered before the question
+	// is shown, so that an answer typed the moment it appears, and read
+	// before this goroutine comes back from writing, still answers it.
+	asked.add(p, c.in.next())
 	io.WriteString(c.out, b.String())
 	c.rep.event(chatEscalationEvent{Type: "escalation", ID: p.ID, Server: p.Presentation.Server, Tool: p.Presentation.Tool,
 		Rule: p.Presentation.Rule, Reason: p.Presentation.Reason, Digest: p.Presentation.Digest})
-	// Only lines read from now on answer it.
-	asked.add(p, c.in.next())
 }
 
 // answer decides an escalation with the person's line.

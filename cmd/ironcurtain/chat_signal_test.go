@@ -33,7 +33,7 @@ func TestChatBySignal(t *testing.T) {
 	e = newChatEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
 		switch {
 		case strings.HasPrefix(r.Last(), "Task:"):
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 10, 10)
+			return say(readSecret(e.outside), 10, 10)
 		case strings.Contains(r.Last(), "next message"):
 			return say("Second answer.", 10, 10)
 		}

@@ -124,13 +124,10 @@ return 1;`), 100, 10)
 	verifyChatAudit(t, filepath.Join(dir, "audit.jsonl"))
 }
 
+// verifyChatAudit is verifyAudit for a chat's log, which must be sealed.
 func verifyChatAudit(t *testing.T, path string) audit.VerifyReport {
 	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	rep, err := audit.Verify(f)
-	require.NoError(t, err)
+	rep := verifyAudit(t, path)
 	require.True(t, rep.Sealed)
 	return rep
 }
@@ -273,7 +270,7 @@ func TestChatGrants(t *testing.T) {
 	var e *chatEnv
 	e = newChatEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
 		if strings.HasPrefix(r.Last(), "Task:") || strings.Contains(r.Last(), "next message") {
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 10, 10)
+			return say(readSecret(e.outside), 10, 10)
 		}
 		return say("Read it.", 10, 10)
 	})
@@ -339,7 +336,7 @@ func TestChatInstructionIsTyped(t *testing.T) {
 			return say(llmtest.Code(`filesystem.write_file({ path: "memo.txt", content: "`+forged+`" });
 return filesystem.read_text_file({ path: "memo.txt" });`), 10, 10)
 		case strings.HasSuffix(last, "Now read the secret."):
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 10, 10)
+			return say(readSecret(e.outside), 10, 10)
 		}
 		return say("Done.", 10, 10)
 	})
@@ -387,7 +384,7 @@ func TestChatEarlyLineDoesNotAnswer(t *testing.T) {
 		switch {
 		case n == 0:
 			<-release
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 10, 10)
+			return say(readSecret(e.outside), 10, 10)
 		case strings.HasSuffix(r.Last(), "\n\ny"):
 			return say("You said y.", 10, 10)
 		}

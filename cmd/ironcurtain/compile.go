@@ -58,10 +58,7 @@ func runCompile(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		fs.Usage()
 		return 2
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "ironcurtain compile: "+format+"\n", a...)
-		return 2
-	}
+	fail := failer(stderr, "ironcurtain compile")
 	src, err := readInput(pos[0], stdin)
 	if err != nil {
 		return fail("%v", err)

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,11 +12,10 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/policy"
 )
 
+// runCompileCLI runs ironcurtain compile with args.
 func runCompileCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	code = runCompile(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
-	return code, out.String(), errOut.String()
+	return runCLI(t, stdin, append([]string{"compile"}, args...)...)
 }
 
 func writeTemp(t *testing.T, name, content string) string {

@@ -27,16 +27,22 @@ type execOutput struct {
 	Result json.RawMessage `json:"result"`
 	Error  string          `json:"error,omitempty"`
 	Output []string        `json:"output,omitempty"`
-	Calls  []execCall      `json:"calls"`
+	Calls  []callOutcome   `json:"calls"`
 }
 
-type execCall struct {
+// callOutcome is a tool call and its decision as exec's output and run's
+// call events report it.
+type callOutcome struct {
 	Server   string `json:"server"`
 	Tool     string `json:"tool"`
 	Decision string `json:"decision"`
 	Rule     string `json:"rule,omitempty"`
 	Reason   string `json:"reason,omitempty"`
 	Error    string `json:"error,omitempty"`
+}
+
+func outcomeOf(c ironcurtain.CallRecord) callOutcome {
+	return callOutcome{Server: c.Server, Tool: c.Tool, Decision: c.Verdict.String(), Rule: c.Rule, Reason: c.Reason, Error: c.Error}
 }
 
 // runExec runs one TypeScript file in Code Mode under the default policy,
@@ -106,7 +112,7 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer sb.Close()
 	rep, runErr := sb.Run(ctx, ironcurtain.Job{Source: src})
-	out := execOutput{OK: runErr == nil, Result: rep.Value, Output: rep.Output, Calls: []execCall{}}
+	out := execOutput{OK: runErr == nil, Result: rep.Value, Output: rep.Output, Calls: []callOutcome{}}
 	if out.Result == nil {
 		out.Result = json.RawMessage("null")
 	}
@@ -114,7 +120,7 @@ func runExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		out.Error = runErr.Error()
 	}
 	for _, c := range rep.Calls {
-		out.Calls = append(out.Calls, execCall{Server: c.Server, Tool: c.Tool, Decision: c.Verdict.String(), Rule: c.Rule, Reason: c.Reason, Error: c.Error})
+		out.Calls = append(out.Calls, outcomeOf(c))
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)

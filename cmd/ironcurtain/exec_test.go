@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 	"github.com/ironcurtain-go/ironcurtain/tools/git"
 )
@@ -94,9 +93,7 @@ func TestExecUsage(t *testing.T) {
 // TestExecGitJailed: exec runs git in its jail, as serve does, and the git
 // tools still work from a script.
 func TestExecGitJailed(t *testing.T) {
-	if _, err := jail.Check(jail.Policy{}); err != nil {
-		t.Skipf("no jail on this machine: %v", err)
-	}
+	requireJail(t)
 	dir := t.TempDir()
 	st, err := jailedStack(context.Background(), "exec", stack.Options{Sandbox: dir, Audit: filepath.Join(t.TempDir(), "audit.jsonl")}, false, io.Discard)
 	require.NoError(t, err)

@@ -99,6 +99,15 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 }
 
+// failer returns a command's report of a set-up failure: the message on
+// stderr, after the command's name, and exit code 2.
+func failer(stderr io.Writer, name string) func(format string, a ...any) int {
+	return func(format string, a ...any) int {
+		fmt.Fprintf(stderr, name+": "+format+"\n", a...)
+		return 2
+	}
+}
+
 // newFlags returns the flag set of a command: errors go to stderr, and -h
 // prints usage (when not "") and then the flags.
 func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {

@@ -124,10 +124,7 @@ func runPolicyTest(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		fs.Usage()
 		return 2
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "ironcurtain policy test: "+format+"\n", a...)
-		return 2
-	}
+	fail := failer(stderr, "ironcurtain policy test")
 	d, err := openPolicyDir(pos[0])
 	if err != nil {
 		return fail("%v", err)
@@ -200,10 +197,7 @@ func runPolicyDiff(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		fs.Usage()
 		return 2
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "ironcurtain policy diff: "+format+"\n", a...)
-		return 2
-	}
+	fail := failer(stderr, "ironcurtain policy diff")
 	var dirs [2]policyDir
 	for i, p := range pos {
 		if dirs[i], err = openPolicyDir(p); err != nil {

@@ -47,15 +47,10 @@ type (
 		Cost      *float64 `json:"cost"`
 	}
 	runCall struct {
-		Type       string `json:"type"`
-		Step       int    `json:"step"`
-		Server     string `json:"server"`
-		Tool       string `json:"tool"`
-		Decision   string `json:"decision"`
-		Rule       string `json:"rule,omitempty"`
-		Reason     string `json:"reason,omitempty"`
-		Error      string `json:"error,omitempty"`
-		DurationMS int64  `json:"duration_ms"`
+		Type string `json:"type"`
+		Step int    `json:"step"`
+		callOutcome
+		DurationMS int64 `json:"duration_ms"`
 	}
 	runApproval struct {
 		Type   string `json:"type"`
@@ -186,8 +181,7 @@ func (r *runReporter) approverSpent(u agent.Usage) {
 func (r *runReporter) called(c ironcurtain.CallRecord) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ev := runCall{Type: "call", Step: r.step, Server: c.Server, Tool: c.Tool, Decision: c.Verdict.String(), Rule: c.Rule,
-		Reason: c.Reason, Error: c.Error, DurationMS: c.Duration.Milliseconds()}
+	ev := runCall{Type: "call", Step: r.step, callOutcome: outcomeOf(c), DurationMS: c.Duration.Milliseconds()}
 	r.emit(ev, func(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s/%s  %s", ev.Decision, termLine(ev.Server), termLine(ev.Tool), termLine(ev.Rule))
 		if ev.Decision != "allow" && ev.Reason != "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -56,6 +57,29 @@ func (e *runEnv) args(task string, extra ...string) []string {
 
 func say(text string, in, out int) llmtest.Reply {
 	return llmtest.Reply{Text: text, InputTokens: in, OutputTokens: out}
+}
+
+// readSecret is a step that reads secret.txt in outside, beyond the
+// sandbox: an escalated call.
+func readSecret(outside string) string {
+	return llmtest.Code(`return filesystem.read_text_file({ path: "` + outside + `/secret.txt" });`)
+}
+
+// firstThen is a model script for the agent's steps: the first replies
+// first() (called then, so it may read what the test sets up after the
+// script is made), every later one later. It is safe for concurrent use.
+func firstThen(first func() llmtest.Reply, later llmtest.Reply) llmtest.Handler {
+	var mu sync.Mutex
+	steps := 0
+	return func(int, llmtest.Request) llmtest.Reply {
+		mu.Lock()
+		defer mu.Unlock()
+		steps++
+		if steps == 1 {
+			return first()
+		}
+		return later
+	}
 }
 
 // threeCalls is a step that writes a file, reads it back, reaches for a
@@ -182,6 +206,7 @@ func TestRunJSON(t *testing.T) {
 	require.Equal(t, "deny", deny["decision"])
 	require.Equal(t, "structural-protected-path", deny["rule"])
 	require.Equal(t, 1.0, deny["step"])
+	require.ElementsMatch(t, []string{"type", "step", "server", "tool", "decision", "rule", "reason", "error", "duration_ms"}, slices.Collect(maps.Keys(deny)))
 	esc := evs[5]
 	require.Equal(t, "escalate", esc["decision"])
 	require.Equal(t, "escalate-read-outside-sandbox", esc["rule"])
@@ -204,19 +229,12 @@ func TestRunJSON(t *testing.T) {
 // escalated read the task asks for, and the summary counts it.
 func TestRunAutoApprove(t *testing.T) {
 	var e *runEnv
-	var mu sync.Mutex
-	loop := 0
+	steps := firstThen(func() llmtest.Reply { return say(readSecret(e.outside), 1000, 50) }, say("It says: not for the agent.", 1000, 10))
 	e = newRunEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
 		if strings.Contains(r.Last(), e.outside) && !strings.HasPrefix(r.Messages[0].Text, "Task:") {
 			return say(`{"decision":"approve","reasoning":"the task asks to read this file"}`, 100, 10)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		loop++
-		if loop == 1 {
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 1000, 50)
-		}
-		return say("It says: not for the agent.", 1000, 10)
+		return steps(n, r)
 	})
 	task := "Read " + e.outside + "/secret.txt and tell me what it says."
 	code, stdout, stderr := runCLI(t, "", e.args(task, "--auto-approve")...)

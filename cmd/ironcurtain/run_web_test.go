@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,30 +21,41 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/internal/llmtest"
 )
 
+// bgRun is an ironcurtain run going on in the background.
+type bgRun struct {
+	stdout, stderr syncBuffer
+	done           chan int
+}
+
+// startRun starts ironcurtain run with args and no standard input.
+func startRun(args []string) *bgRun {
+	r := &bgRun{done: make(chan int, 1)}
+	go func() { r.done <- run(context.Background(), args, strings.NewReader(""), &r.stdout, &r.stderr) }()
+	return r
+}
+
+// waitOK requires the run to end, successfully, soon after what the test
+// did last.
+func (r *bgRun) waitOK(t *testing.T, after string) {
+	t.Helper()
+	select {
+	case code := <-r.done:
+		require.Equal(t, 0, code, "%s\n%s", r.stdout.String(), r.stderr.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("run did not end after %s", after)
+	}
+}
+
 // TestRunWebApprover: with --approver web, run prints the approval page's
 // URL, and an escalated call waits for the page: approved there (bound to
 // the digest the page showed), it runs.
 func TestRunWebApprover(t *testing.T) {
 	var e *runEnv
-	var mu sync.Mutex
-	loop := 0
-	e = newRunEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
-		mu.Lock()
-		defer mu.Unlock()
-		loop++
-		if loop == 1 {
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 100, 10)
-		}
-		return say("done", 100, 10)
-	})
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(context.Background(), e.args("Read "+e.outside+"/secret.txt", "--approver", "web"), strings.NewReader(""), &stdout, &stderr)
-	}()
+	e = newRunEnv(t, firstThen(func() llmtest.Reply { return say(readSecret(e.outside), 100, 10) }, say("done", 100, 10)))
+	r := startRun(e.args("Read "+e.outside+"/secret.txt", "--approver", "web"))
 	var page *url.URL
 	require.Eventually(t, func() bool {
-		m := regexp.MustCompile(`approve escalations at (http://\S+)`).FindStringSubmatch(stderr.String())
+		m := regexp.MustCompile(`approve escalations at (http://\S+)`).FindStringSubmatch(r.stderr.String())
 		if m == nil {
 			return false
 		}
@@ -73,13 +83,8 @@ func TestRunWebApprover(t *testing.T) {
 		return len(pending) == 1
 	}, 20*time.Second, 10*time.Millisecond, "the escalation reaches the page")
 	pageDecide(t, page, `{"id":"`+pending[0].ID+`","decision":"approve","digest":"`+pending[0].Presentation.Digest+`"}`)
-	select {
-	case code := <-done:
-		require.Equal(t, 0, code, "%s\n%s", stdout.String(), stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatal("run did not end after the approval")
-	}
-	require.Contains(t, stdout.String(), "1 escalated (1 approved)")
+	r.waitOK(t, "the approval")
+	require.Contains(t, r.stdout.String(), "1 escalated (1 approved)")
 	require.Contains(t, e.srv.Requests()[1].Last(), "not for the agent", "the approved read ran")
 }
 
@@ -88,27 +93,12 @@ func TestRunWebApprover(t *testing.T) {
 // goes on with its approval.
 func TestRunEscalationSocket(t *testing.T) {
 	var e *runEnv
-	var mu sync.Mutex
-	loop := 0
-	e = newRunEnv(t, func(n int, r llmtest.Request) llmtest.Reply {
-		mu.Lock()
-		defer mu.Unlock()
-		loop++
-		if loop == 1 {
-			return say(llmtest.Code(`return filesystem.read_text_file({ path: "`+e.outside+`/secret.txt" });`), 100, 10)
-		}
-		return say("done", 100, 10)
-	})
+	e = newRunEnv(t, firstThen(func() llmtest.Reply { return say(readSecret(e.outside), 100, 10) }, say("done", 100, 10)))
 	dir, err := os.MkdirTemp("", "ic") // short: a socket's path is bounded
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "esc.sock")
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(context.Background(), e.args("Read "+e.outside+"/secret.txt", "--approver", "terminal", "--escalation-socket", sock),
-			strings.NewReader(""), &stdout, &stderr)
-	}()
+	r := startRun(e.args("Read "+e.outside+"/secret.txt", "--approver", "terminal", "--escalation-socket", sock))
 	var c net.Conn
 	require.Eventually(t, func() bool {
 		var err error
@@ -145,13 +135,8 @@ func TestRunEscalationSocket(t *testing.T) {
 	}
 	_, err = fmt.Fprintf(c, `{"op":"decide","id":%q,"decision":"approve","digest":%q}`+"\n", esc.Escalation.ID, esc.Escalation.Presentation.Digest)
 	require.NoError(t, err)
-	select {
-	case code := <-done:
-		require.Equal(t, 0, code, "%s\n%s", stdout.String(), stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatal("run did not end after the approval")
-	}
-	require.Contains(t, stdout.String(), "approve by socket")
-	require.Contains(t, stdout.String(), "1 escalated (1 approved)")
+	r.waitOK(t, "the approval")
+	require.Contains(t, r.stdout.String(), "approve by socket")
+	require.Contains(t, r.stdout.String(), "1 escalated (1 approved)")
 	require.Contains(t, e.srv.Requests()[1].Last(), "not for the agent", "the approved read ran")
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/approve"
 	"github.com/ironcurtain-go/ironcurtain/internal/inert"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/proxy"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 	"github.com/ironcurtain-go/ironcurtain/vault"
 )

@@ -72,7 +72,7 @@ package main
 // mode 0600, only to its owner).
 //
 // Command servers and the built-in git server run in a jail of their own
-// (package sandbox/jail: Landlock and seccomp, Linux): they may read the
+// (package jail: Landlock and seccomp, Linux): they may read the
 // system's programs and libraries and what "sandbox" grants, nothing else.
 // Without "sandbox" a command server may read only its own directory (when
 // "command" is a path) and "dir", write nothing and reach no network; git
@@ -123,7 +123,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // maxServeConfig bounds the size of a serve configuration file.

@@ -12,18 +12,24 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 	"github.com/ironcurtain-go/ironcurtain/tools/git"
 )
+
+// requireJail skips a test on a machine where the jail cannot run.
+func requireJail(t *testing.T) {
+	t.Helper()
+	if _, err := jail.Check(jail.Policy{}); err != nil {
+		t.Skipf("no jail on this machine: %v", err)
+	}
+}
 
 // TestServeJail: the built-in git and command servers run in their jails;
 // a "sandbox" grant that would expose the configuration file is refused
 // before anything starts.
 func TestServeJail(t *testing.T) {
-	if _, err := jail.Check(jail.Policy{}); err != nil {
-		t.Skipf("no jail on this machine: %v", err)
-	}
+	requireJail(t)
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	dir := t.TempDir()

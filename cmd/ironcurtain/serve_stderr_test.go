@@ -14,8 +14,6 @@ import (
 	"unicode"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 )
 
 // hostileStderrEnv makes TestServeHelperUpstream print, before serving,
@@ -62,9 +60,7 @@ func (s *syncBuffer) String() string {
 // lines: no control or bidi character, no line without the server's
 // name, the long line cut with its size, the flood cut down with a count.
 func TestServeUpstreamStderrInert(t *testing.T) {
-	if _, err := jail.Check(jail.Policy{}); err != nil {
-		t.Skipf("no jail on this machine: %v", err)
-	}
+	requireJail(t)
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	dir := t.TempDir()

@@ -38,9 +38,9 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/agent"
 	"github.com/ironcurtain-go/ironcurtain/agent/models"
 	"github.com/ironcurtain-go/ironcurtain/approve"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 	"github.com/ironcurtain-go/ironcurtain/policy"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 )
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/defaults"
 )
 
 // LinesConfig configures a [Lines] writer. The zero value is valid: no
@@ -66,15 +68,9 @@ type Lines struct {
 // NewLines returns a Lines writing to w.
 func NewLines(w io.Writer, cfg LinesConfig) *Lines {
 	l := &Lines{w: w, prefix: String(cfg.Prefix), max: cfg.MaxLine, rate: cfg.Rate, burst: float64(cfg.Burst), now: cfg.Now}
-	if l.max <= 0 {
-		l.max = DefaultMaxLine
-	}
-	if l.rate <= 0 {
-		l.rate = DefaultRate
-	}
-	if l.burst <= 0 {
-		l.burst = DefaultBurst
-	}
+	defaults.Positive(&l.max, DefaultMaxLine)
+	defaults.Positive(&l.rate, DefaultRate)
+	defaults.Positive(&l.burst, DefaultBurst)
 	if l.now == nil {
 		l.now = time.Now
 	}

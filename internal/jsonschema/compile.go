@@ -153,21 +153,33 @@ func (c *compiler) compile(v any, at string, strict bool) (*node, error) {
 func (c *compiler) compileObject(m map[string]any, at string, strict bool) (*node, error) {
 	n := &node{maxProps: -1, maxItems: -1, maxLength: -1}
 	var err error
-	sub := func(key string, s bool) (*node, error) {
-		return c.compile(m[key], at+"/"+key, s)
+	// sub compiles the subschema at key into *dst, when m has key; it
+	// describes a part of the value.
+	sub := func(key string, dst **node) error {
+		if _, ok := m[key]; !ok {
+			return nil
+		}
+		*dst, err = c.compile(m[key], at+"/"+key, false)
+		return err
 	}
-	list := func(key string, s bool) ([]*node, error) {
+	// list compiles the non-empty array of subschemas at key into *dst,
+	// when m has key; s says whether each describes the whole value.
+	list := func(key string, s bool, dst *[]*node) error {
+		if _, ok := m[key]; !ok {
+			return nil
+		}
 		arr, ok := m[key].([]any)
 		if !ok || len(arr) == 0 {
-			return nil, fmt.Errorf("jsonschema: %s/%s: must be a non-empty array", at, key)
+			return fmt.Errorf("jsonschema: %s/%s: must be a non-empty array", at, key)
 		}
 		out := make([]*node, len(arr))
 		for i, e := range arr {
 			if out[i], err = c.compile(e, at+"/"+key+"/"+strconv.Itoa(i), s); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		return out, nil
+		*dst = out
+		return nil
 	}
 
 	if t, ok := m["type"]; ok {
@@ -187,42 +199,31 @@ func (c *compiler) compileObject(m map[string]any, at string, strict bool) (*nod
 		}
 	}
 	_, hasProps := m["properties"]
-	if _, ok := m["allOf"]; ok {
-		if n.allOf, err = list("allOf", false); err != nil {
-			return nil, err
-		}
-	}
-	// Branches of anyOf and oneOf describe the whole value, unless this node
-	// lists properties of its own that the branches would then reject.
+	// Members of allOf describe a part of the value. Branches of anyOf and
+	// oneOf describe the whole value, unless this node lists properties of
+	// its own that the branches would then reject.
 	branchStrict := strict && !hasProps
-	if _, ok := m["anyOf"]; ok {
-		if n.anyOf, err = list("anyOf", branchStrict); err != nil {
+	lists := []struct {
+		key    string
+		strict bool
+		dst    *[]*node
+	}{{"allOf", false, &n.allOf}, {"anyOf", branchStrict, &n.anyOf}, {"oneOf", branchStrict, &n.oneOf}}
+	for _, l := range lists {
+		if err := list(l.key, l.strict, l.dst); err != nil {
 			return nil, err
 		}
 	}
-	if _, ok := m["oneOf"]; ok {
-		if n.oneOf, err = list("oneOf", branchStrict); err != nil {
-			return nil, err
-		}
+	type subAt struct {
+		key string
+		dst **node
 	}
-	if _, ok := m["not"]; ok {
-		if n.not, err = sub("not", false); err != nil {
-			return nil, err
-		}
+	subs := []subAt{{"not", &n.not}, {"if", &n.ifN}}
+	if _, ok := m["if"]; ok { // then and else mean nothing without if
+		subs = append(subs, subAt{"then", &n.thenN}, subAt{"else", &n.elseN})
 	}
-	if _, ok := m["if"]; ok {
-		if n.ifN, err = sub("if", false); err != nil {
+	for _, x := range subs {
+		if err := sub(x.key, x.dst); err != nil {
 			return nil, err
-		}
-		if _, ok := m["then"]; ok {
-			if n.thenN, err = sub("then", false); err != nil {
-				return nil, err
-			}
-		}
-		if _, ok := m["else"]; ok {
-			if n.elseN, err = sub("else", false); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if r, ok := m["$ref"]; ok {

@@ -18,18 +18,12 @@ func decodeAnthropic(h http.Header, body []byte) (Request, error) {
 	if h.Get("Anthropic-Version") == "" {
 		return Request{}, fmt.Errorf("no anthropic-version header")
 	}
-	if ct := h.Get("Content-Type"); ct != "application/json" {
-		return Request{}, fmt.Errorf("content-type %q", ct)
-	}
 	var in struct {
 		Model       string          `json:"model"`
 		MaxTokens   *int            `json:"max_tokens"`
 		Temperature *float64        `json:"temperature"`
 		System      json.RawMessage `json:"system"`
-		Messages    []struct {
-			Role    string          `json:"role"`
-			Content json.RawMessage `json:"content"`
-		} `json:"messages"`
+		Messages    []wireMessage   `json:"messages"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&in); err != nil {

@@ -105,12 +105,28 @@ type Server struct {
 	handler Handler
 }
 
+// wireMessage is a message as both APIs send it: a role and its content
+// (a string or an array of blocks, read by text).
+type wireMessage struct {
+	Role    string          `json:"role"`
+	Content json.RawMessage `json:"content"`
+}
+
 // format is one API's request decoding and response encoding.
 type format struct {
 	path   string
-	decode func(h http.Header, body []byte) (Request, error)
+	decode func(h http.Header, body []byte) (Request, error) // of a JSON body
 	encode func(r Reply) []byte
 	errorf func(r Reply) []byte
+}
+
+// decodeRequest refuses a body not sent as JSON (neither API takes any
+// other) and decodes it in f's format.
+func (f format) decodeRequest(h http.Header, body []byte) (Request, error) {
+	if ct := h.Get("Content-Type"); ct != "application/json" {
+		return Request{}, fmt.Errorf("content-type %q", ct)
+	}
+	return f.decode(h, body)
 }
 
 func serve(t testing.TB, f format, h Handler) *Server {
@@ -126,7 +142,7 @@ func serve(t testing.TB, f format, h Handler) *Server {
 			http.Error(w, "not found", http.StatusNotFound)
 			return
 		}
-		req, err := f.decode(r.Header, body)
+		req, err := f.decodeRequest(r.Header, body)
 		if err != nil {
 			t.Errorf("llmtest: bad request: %v\n%s", err, body)
 			w.WriteHeader(http.StatusBadRequest)

@@ -16,20 +16,14 @@ func NewOpenAI(t testing.TB, h Handler) *Server {
 	return serve(t, format{path: "/v1/chat/completions", decode: decodeOpenAI, encode: encodeOpenAI, errorf: openAIError}, h)
 }
 
-func decodeOpenAI(h http.Header, body []byte) (Request, error) {
-	if ct := h.Get("Content-Type"); ct != "application/json" {
-		return Request{}, fmt.Errorf("content-type %q", ct)
-	}
+func decodeOpenAI(_ http.Header, body []byte) (Request, error) {
 	var in struct {
-		Model               string   `json:"model"`
-		MaxTokens           *int     `json:"max_tokens"`
-		MaxCompletionTokens *int     `json:"max_completion_tokens"`
-		Temperature         *float64 `json:"temperature"`
-		Stream              bool     `json:"stream"`
-		Messages            []struct {
-			Role    string          `json:"role"`
-			Content json.RawMessage `json:"content"`
-		} `json:"messages"`
+		Model               string        `json:"model"`
+		MaxTokens           *int          `json:"max_tokens"`
+		MaxCompletionTokens *int          `json:"max_completion_tokens"`
+		Temperature         *float64      `json:"temperature"`
+		Stream              bool          `json:"stream"`
+		Messages            []wireMessage `json:"messages"`
 	}
 	if err := json.NewDecoder(bytes.NewReader(body)).Decode(&in); err != nil {
 		return Request{}, err

@@ -8,14 +8,6 @@ import (
 	"os"
 )
 
-type kind uint8
-
-const (
-	kindOther kind = iota
-	kindMissing
-	kindSymlink
-)
-
 func lstat(p string) (kind, error) {
 	fi, err := os.Lstat(p)
 	switch {

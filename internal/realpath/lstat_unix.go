@@ -7,14 +7,6 @@ import (
 	"syscall"
 )
 
-type kind uint8
-
-const (
-	kindOther kind = iota
-	kindMissing
-	kindSymlink
-)
-
 // lstat classifies one location. A location that does not exist, or whose
 // parent is not a directory, is missing: it will be created, or the
 // operation will fail, and either way it leads nowhere else.

@@ -21,6 +21,15 @@ import (
 	"unicode/utf8"
 )
 
+// kind is what lstat found at one location, on every platform.
+type kind uint8
+
+const (
+	kindOther   kind = iota // a directory, a file, anything not below
+	kindMissing             // nothing, or a parent that is not a directory
+	kindSymlink             // a symbolic link
+)
+
 // Limits the kernel applies too.
 const (
 	// MaxSymlinks is the number of symlinks one resolution may follow (Linux

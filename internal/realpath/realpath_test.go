@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 )
 
 // tree builds a directory layout under a fresh temporary directory. Entries
@@ -15,21 +17,7 @@ func tree(t testing.TB, entries ...string) string {
 	t.Helper()
 	root, err := filepath.EvalSymlinks(t.TempDir())
 	require.NoError(t, err)
-	for _, e := range entries {
-		if from, to, ok := strings.Cut(e, " -> "); ok {
-			to = strings.ReplaceAll(to, "$ROOT", root)
-			require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, from)), 0o755))
-			require.NoError(t, os.Symlink(to, filepath.Join(root, from)))
-			continue
-		}
-		p := filepath.Join(root, e)
-		if strings.HasSuffix(e, "/") {
-			require.NoError(t, os.MkdirAll(p, 0o755))
-			continue
-		}
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte("x"), 0o644))
-	}
+	testtree.Build(t, root, "x", strings.NewReplacer("$ROOT", root), entries...)
 	return root
 }
 

@@ -3,6 +3,7 @@ package testtree
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,4 +36,21 @@ func TestCanCreate(t *testing.T) {
 		require.Equal(t, want, CanCreate(root, filepath.Join(root, p)), p)
 	}
 	require.False(t, CanCreate(root, "/elsewhere/x"))
+}
+
+func TestBuild(t *testing.T) {
+	root := t.TempDir()
+	Build(t, root, "hi", strings.NewReplacer("$ROOT", root), "d/e/", "d/f.txt", "l/ink -> $ROOT/d", "rel -> d/f.txt")
+	fi, err := os.Lstat(filepath.Join(root, "d/e"))
+	require.NoError(t, err)
+	require.True(t, fi.IsDir())
+	b, err := os.ReadFile(filepath.Join(root, "d/f.txt"))
+	require.NoError(t, err)
+	require.Equal(t, "hi", string(b))
+	to, err := os.Readlink(filepath.Join(root, "l/ink"))
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(root, "d"), to, "targets are expanded")
+	to, err = os.Readlink(filepath.Join(root, "rel"))
+	require.NoError(t, err)
+	require.Equal(t, "d/f.txt", to)
 }

@@ -117,6 +117,7 @@
 //	files, file, directories, directory, folders, folder     the filesystem server
 //	repositories, repository, repos, git repositories,
 //	history, git history, changes, commits                   the git server (its paths)
+//	branches, branch; tags, tag                              git_branch; git_tag
 //	remotes, remote, remote repositories, remote repos       the git server (its remotes)
 //	web pages, web page, pages, web sites, websites, sites,
 //	urls                                                     the fetch server (http_fetch)
@@ -143,6 +144,11 @@
 //	browse                                    http_fetch on web pages (fetch-url)
 //	search                                    web_search on the web
 //	use, call                                 the tools named
+//
+// On branches and tags, creating, changing or renaming one writes history
+// and deleting one deletes history: "may create branches but not delete
+// them" allows git_branch's create, rename and list, and denies its delete
+// and a forced create or rename (which overwrites an existing branch).
 //
 // With repositories as their object, clone, fetch, pull and push act on
 // remotes ("clone repositories from github.com"). "fetch" alone is

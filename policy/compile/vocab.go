@@ -150,9 +150,8 @@ type noun struct {
 	kind  kind
 	// plural is the noun's plural, used in rule names ("pages").
 	plural string
-	// tool, for a part of a repository, is the one git tool that
-	// manages it; none yet: branches and tags wait for the engine to
-	// decide git_branch's delete inside the sandbox (see the corpus).
+	// tool, for a part of a repository (branches, tags), is the one git
+	// tool that manages it, which the rules are narrowed to.
 	tool string
 }
 
@@ -185,6 +184,10 @@ var nouns = []noun{
 	{[]string{"directory"}, kindFiles, "files", ""},
 	{[]string{"folders"}, kindFiles, "files", ""},
 	{[]string{"folder"}, kindFiles, "files", ""},
+	{[]string{"branches"}, kindRepos, "branches", "git_branch"},
+	{[]string{"branch"}, kindRepos, "branches", "git_branch"},
+	{[]string{"tags"}, kindRepos, "tags", "git_tag"},
+	{[]string{"tag"}, kindRepos, "tags", "git_tag"},
 	{[]string{"repositories"}, kindRepos, "repositories", ""},
 	{[]string{"repository"}, kindRepos, "repositories", ""},
 	{[]string{"repos"}, kindRepos, "repositories", ""},

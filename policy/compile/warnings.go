@@ -10,6 +10,13 @@ import (
 	"github.com/ironcurtain-go/ironcurtain/policy"
 )
 
+// readsFiles reports whether an allow of reading grants reading files
+// or a repository's contents; on branches and tags alone (rules narrowed
+// to git_branch, git_tag) reading is listing them.
+func readsFiles(st *statement) bool {
+	return slices.Contains(st.kinds, kindFiles) || slices.Contains(st.kinds, kindRepos) && len(st.gitTools) == 0
+}
+
 // meaningWarnings says where a sentence's rules cannot do what it says:
 // an allow with no place, an allow that admits no call, "list" that
 // grants reading, history the engine cannot split, a deny that leaves the
@@ -24,7 +31,7 @@ func meaningWarnings(st *statement, es []entry, ix *annIndex, checkPaths bool) [
 		!slices.ContainsFunc(st.verbs, func(v *verb) bool { return v.class == "read" && v.base != "list" })
 	for _, v := range st.verbs {
 		switch {
-		case v.base == "list" && onlyList && st.verdict == ironcurtain.Allow && local:
+		case v.base == "list" && onlyList && st.verdict == ironcurtain.Allow && readsFiles(st):
 			out = append(out, `"list" grants reading the files too: the engine has one role for listing and reading`)
 		case v.base == "rewrite" || v.base == "rewriting":
 			out = append(out, "the engine cannot tell rewriting history from adding to it: this also covers commits, merges, pulls and resets")

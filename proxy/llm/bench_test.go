@@ -89,17 +89,7 @@ func BenchmarkLLMProxy(b *testing.B) {
 func BenchmarkLLMProxyFirstByte(b *testing.B) {
 	f := newFixture(b, func(o *Options) { o.Audit = func(Record) {} })
 	release := make(chan struct{}, 1)
-	f.up.setHandler(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "event: message_start\ndata: {}\n\n")
-		http.NewResponseController(w).Flush()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-			return
-		}
-		io.WriteString(w, "event: message_stop\ndata: {}\n\n")
-	})
+	f.up.holdStream(release, "event: message_start\ndata: {}\n\n", "event: message_stop\ndata: {}\n\n")
 	clients := benchClients(b, f)
 	fake := f.sess.FakeKey("anthropic")
 	for _, mode := range benchModes {

@@ -84,6 +84,23 @@ func (u *upstream) setHandler(h http.HandlerFunc) {
 	u.mu.Unlock()
 }
 
+// holdStream makes the upstream answer with an event stream: the event
+// first at once, flushed, then the event last only when release gives (or
+// not at all, when the request is gone first).
+func (u *upstream) holdStream(release <-chan struct{}, first, last string) {
+	u.setHandler(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, first)
+		http.NewResponseController(w).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, last)
+	})
+}
+
 func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	select {
 	case u.hits <- r.Clone(context.Background()):

@@ -71,15 +71,20 @@ type jsonScanner struct {
 	i int
 }
 
-func (s *jsonScanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
+func (s *jsonScanner) ws() { s.i = skipSpace(s.b, s.i) }
+
+// skipSpace returns the index of the first byte at or after i in b that is
+// not JSON white space.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
 		case ' ', '\t', '\n', '\r':
-			s.i++
+			i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
 func (s *jsonScanner) value(depth int) error {
@@ -317,6 +322,15 @@ func isHex4(b []byte) bool {
 	return true
 }
 
+// skipDigits returns the index of the first byte at or after i in b that
+// is not a decimal digit.
+func skipDigits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
 func (s *jsonScanner) number() error {
 	b, i := s.b, s.i
 	if i < len(b) && b[i] == '-' {
@@ -326,20 +340,14 @@ func (s *jsonScanner) number() error {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
+		i = skipDigits(b, i)
 	default:
 		return errNotJSON
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return errNotJSON
+		d := i + 1
+		if i = skipDigits(b, d); i == d {
+			return errNotJSON // a fraction needs a digit
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -348,11 +356,8 @@ func (s *jsonScanner) number() error {
 			i++
 		}
 		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return errNotJSON
+		if i = skipDigits(b, d); i == d {
+			return errNotJSON // so does an exponent
 		}
 	}
 	s.i = i

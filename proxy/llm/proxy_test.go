@@ -235,17 +235,7 @@ func connectStatus(t *testing.T, addr, target string) int {
 func TestStreamingIsNotBuffered(t *testing.T) {
 	f := newFixture(t, nil)
 	release := make(chan struct{})
-	f.up.setHandler(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		io.WriteString(w, "event: message_start\ndata: {\"n\":1}\n\n")
-		http.NewResponseController(w).Flush()
-		select {
-		case <-release:
-		case <-r.Context().Done():
-			return
-		}
-		io.WriteString(w, "event: message_stop\ndata: {\"n\":2}\n\n")
-	})
+	f.up.holdStream(release, "event: message_start\ndata: {\"n\":1}\n\n", "event: message_stop\ndata: {\"n\":2}\n\n")
 	for _, mode := range []string{"connect", "base-url"} {
 		t.Run(mode, func(t *testing.T) {
 			c, u := f.viaConnect(), "https://api.anthropic.com/v1/messages"

@@ -56,16 +56,7 @@ func checkBody(root *node, body []byte) ([]Fetch, error) {
 	return w.fetches, nil
 }
 
-func (w *walker) ws() {
-	for w.i < len(w.b) {
-		switch w.b[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
-	}
-}
+func (w *walker) ws() { w.i = skipSpace(w.b, w.i) }
 
 func (w *walker) pathString() string {
 	var sb strings.Builder

@@ -131,8 +131,7 @@ func TestAbuseFilesystemAndModules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := runScript(t, s, tt.src)
-			var se *ScriptError
-			require.ErrorAs(t, err, &se, "%v", err)
+			se := asScriptError(t, err)
 			require.Equal(t, tt.errName, se.Name, se.Error())
 			require.Contains(t, se.Message, tt.msg)
 		})
@@ -166,8 +165,7 @@ func TestAbuseUnknownTools(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := runScript(t, s, src)
-			var se *ScriptError
-			require.ErrorAs(t, err, &se)
+			se := asScriptError(t, err)
 			require.Contains(t, []string{"TypeError", "ReferenceError"}, se.Name, se.Error())
 		})
 	}
@@ -250,8 +248,7 @@ func TestAbuseNonJSONArguments(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := runScript(t, s, src)
-			var se *ScriptError
-			require.ErrorAs(t, err, &se)
+			se := asScriptError(t, err)
 			require.Contains(t, []string{"TypeError", "Error"}, se.Name, se.Error())
 		})
 	}

@@ -88,8 +88,7 @@ func TestHelpInScripts(t *testing.T) {
 
 	for _, bad := range []string{`"nope"`, `"filesystem.nope"`, `42`, `"filesystem."`} {
 		_, err = runScript(t, s, `return help(`+bad+`);`)
-		var se *ScriptError
-		require.ErrorAs(t, err, &se, bad)
+		se := asScriptError(t, err, bad)
 		require.Contains(t, se.Error(), "filesystem", "the error lists what exists, for %s", bad)
 	}
 }

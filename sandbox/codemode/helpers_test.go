@@ -79,6 +79,17 @@ func runScript(t testing.TB, s *Sandbox, src string) (ironcurtain.Report, error)
 	return s.Run(context.Background(), ironcurtain.Job{Source: src})
 }
 
+// asScriptError requires err to be a *ScriptError and returns it.
+func asScriptError(t testing.TB, err error, msgAndArgs ...any) *ScriptError {
+	t.Helper()
+	var se *ScriptError
+	if len(msgAndArgs) == 0 {
+		msgAndArgs = []any{"%v", err}
+	}
+	require.ErrorAs(t, err, &se, msgAndArgs...)
+	return se
+}
+
 // hostSnapshot lists the process's working directory, to prove that a run
 // left the host as it found it.
 func hostSnapshot(t testing.TB) []string {

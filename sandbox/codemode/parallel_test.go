@@ -43,8 +43,7 @@ func TestParallel(t *testing.T) {
 		}},
 		{Options{MemoryLimit: 24 << 20}, `await new Promise((r) => setTimeout(r, 5)); return git.git_status({});`, ok(`"<nil>"`)},
 		{Options{MemoryLimit: 12 << 20}, `throw new Error("nope")`, func(t *testing.T, _ ironcurtain.Report, err error) {
-			var se *ScriptError
-			require.ErrorAs(t, err, &se)
+			asScriptError(t, err)
 		}},
 		{Options{MemoryLimit: 4 << 20}, `return "small"`, ok(`"small"`)},
 	}

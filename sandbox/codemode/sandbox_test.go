@@ -87,8 +87,7 @@ func TestRunScriptErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep, err := runScript(t, s, tt.src)
-			var se *ScriptError
-			require.ErrorAs(t, err, &se, "%v", err)
+			se := asScriptError(t, err)
 			require.Equal(t, tt.errName, se.Name, se.Error())
 			if tt.msg != "" {
 				require.Contains(t, se.Message, tt.msg)
@@ -184,8 +183,7 @@ func TestRunSessionDefault(t *testing.T) {
 func TestRunNoBackend(t *testing.T) {
 	s := newTestSandbox(t, nil, Options{})
 	_, err := runScript(t, s, `filesystem.read_file({ path: "a" })`)
-	var se *ScriptError
-	require.ErrorAs(t, err, &se)
+	se := asScriptError(t, err)
 	require.Equal(t, "ReferenceError", se.Name)
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testnet"
 	"github.com/moby/moby/client"
 	"github.com/stretchr/testify/require"
 )
@@ -75,15 +76,7 @@ func TestAgentInContainer(t *testing.T) {
 	ln, err := net.Listen("tcp", ":0")
 	require.NoError(t, err)
 	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	testnet.Serve(ln, nil)
 	port := ln.Addr().(*net.TCPAddr).Port
 	addrs := hostAddrs(t, cli, port)
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testnet"
 	"github.com/moby/moby/client"
 	"github.com/stretchr/testify/require"
 )
@@ -132,7 +133,7 @@ func TestRemoteEngineFromEnv(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
-	go forward(ln, local)
+	forward(ln, local)
 	t.Setenv("DOCKER_HOST", "tcp://"+ln.Addr().String())
 	t.Setenv("DOCKER_TLS_VERIFY", "")
 
@@ -157,25 +158,18 @@ func TestRemoteEngineFromEnv(t *testing.T) {
 
 // forward carries TCP connections to a Unix socket.
 func forward(ln net.Listener, socket string) {
-	for {
-		c, err := ln.Accept()
+	testnet.Serve(ln, func(c net.Conn) {
+		u, err := net.Dial("unix", socket)
 		if err != nil {
 			return
 		}
-		go func() {
-			defer c.Close()
-			u, err := net.Dial("unix", socket)
-			if err != nil {
-				return
-			}
-			defer u.Close()
-			done := make(chan struct{})
-			go func() { io.Copy(u, c); u.(*net.UnixConn).CloseWrite(); close(done) }()
-			io.Copy(c, u)
-			c.(*net.TCPConn).CloseWrite()
-			<-done
-		}()
-	}
+		defer u.Close()
+		done := make(chan struct{})
+		go func() { io.Copy(u, c); u.(*net.UnixConn).CloseWrite(); close(done) }()
+		io.Copy(c, u)
+		c.(*net.TCPConn).CloseWrite()
+		<-done
+	})
 }
 
 // Runs are isolated: two at once, each with its own container, sockets

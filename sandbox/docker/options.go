@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -158,21 +159,11 @@ func (o Options) settle() (*settings, error) {
 			return nil, fmt.Errorf("docker: label %q is reserved", k)
 		}
 	}
-	if s.Memory == 0 {
-		s.Memory = DefaultMemory
-	}
-	if s.CPUs == 0 {
-		s.CPUs = DefaultCPUs
-	}
-	if s.Pids == 0 {
-		s.Pids = DefaultPids
-	}
-	if s.NoFile == 0 {
-		s.NoFile = DefaultNoFile
-	}
-	if s.TmpSize == 0 {
-		s.TmpSize = DefaultTmpSize
-	}
+	s.Memory = cmp.Or(s.Memory, DefaultMemory)
+	s.CPUs = cmp.Or(s.CPUs, DefaultCPUs)
+	s.Pids = cmp.Or(s.Pids, DefaultPids)
+	s.NoFile = cmp.Or(s.NoFile, DefaultNoFile)
+	s.TmpSize = cmp.Or(s.TmpSize, DefaultTmpSize)
 	if s.MaxOutputLines <= 0 {
 		s.MaxOutputLines = DefaultMaxOutputLines
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 	"github.com/ironcurtain-go/ironcurtain/stack"
 	"github.com/ironcurtain-go/ironcurtain/tools/git"
 	"github.com/stretchr/testify/require"

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/faultchild"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/sandboxtest"
-	"github.com/stretchr/testify/require"
 )
 
 // toy runs three fixed jobs, named by their Source, unless one of its
@@ -70,16 +69,5 @@ func TestKeepsContract(t *testing.T) {
 // TestCatchesBrokenSandboxes runs the suite, in a child process, against
 // sandboxes that each break one promise, and requires it to fail.
 func TestCatchesBrokenSandboxes(t *testing.T) {
-	if os.Getenv("SANDBOXTEST_FAULT") != "" {
-		t.Skip("in the child")
-	}
-	for _, fault := range []string{"twice", "verdict", "deadline"} {
-		t.Run(fault, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run", "^TestKeepsContract$", "-test.count=1")
-			cmd.Env = append(os.Environ(), "SANDBOXTEST_FAULT="+fault)
-			out, err := cmd.CombinedOutput()
-			require.Error(t, err, "the suite passed a sandbox with the fault %q:\n%s", fault, out)
-			require.Contains(t, string(out), "--- FAIL")
-		})
-	}
+	faultchild.RequireCaught(t, "SANDBOXTEST_FAULT", "TestKeepsContract", "twice", "verdict", "deadline")
 }

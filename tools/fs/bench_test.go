@@ -49,6 +49,18 @@ func tenThousandFiles(b *testing.B) string {
 	return benchDir
 }
 
+// tenThousandFileServer returns a server whose root is [tenThousandFiles],
+// allowed to examine all of them; it is closed when b ends.
+func tenThousandFileServer(b *testing.B) *Server {
+	b.Helper()
+	s, err := New(Options{Roots: []string{tenThousandFiles(b)}, MaxEntries: 20_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
 func benchCall(b *testing.B, s *Server, tool string, a map[string]any) ironcurtain.Result {
 	b.Helper()
 	res, err := s.Call(context.Background(), ironcurtain.ToolCall{Tool: tool, Arguments: a})
@@ -71,12 +83,7 @@ func BenchmarkReadFile1MiB(b *testing.B) {
 }
 
 func BenchmarkDirectoryTree10k(b *testing.B) {
-	dir := tenThousandFiles(b)
-	s, err := New(Options{Roots: []string{dir}, MaxEntries: 20_000})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := tenThousandFileServer(b)
 	a := args("path", ".")
 	b.ReportAllocs()
 	for b.Loop() {
@@ -85,12 +92,7 @@ func BenchmarkDirectoryTree10k(b *testing.B) {
 }
 
 func BenchmarkSearchFiles10k(b *testing.B) {
-	dir := tenThousandFiles(b)
-	s, err := New(Options{Roots: []string{dir}, MaxEntries: 20_000})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := tenThousandFileServer(b)
 	a := args("path", ".", "pattern", "file?7.txt")
 	b.ReportAllocs()
 	for b.Loop() {

@@ -119,11 +119,7 @@ func TestEditFileErrors(t *testing.T) {
 	writeTestFile(t, filepath.Join(dir, "f.txt"), "small\n")
 	writeTestFile(t, filepath.Join(dir, "big.txt"), strings.Repeat("x", 40))
 	writeTestFile(t, filepath.Join(dir, "bin"), "a\x00b")
-	tests := []struct {
-		name string
-		args map[string]any
-		want string
-	}{
+	tests := []textCase{
 		{"no edits", args("path", "f.txt", "edits", []any{}), `argument "edits" must have at least 1 items`},
 		{"empty oldText", args("path", "f.txt", "edits", edits("", "x")), "edits[0].oldText is empty"},
 		{"missing newText", args("path", "f.txt", "edits", []any{map[string]any{"oldText": "a"}}), `argument "edits[0].newText" is required`},

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 )
 
 // newTestServer returns a server rooted at a fresh temporary directory
@@ -34,6 +35,30 @@ func call(t testing.TB, s *Server, tool string, args map[string]any) ironcurtain
 }
 
 // callOK runs a tool and requires success.
+// textCase is a call's arguments and the text its result must hold.
+type textCase struct {
+	name string
+	args map[string]any
+	want string
+}
+
+// requireTexts calls tool with each case's arguments, in a subtest of
+// the case's name, and requires the result's text to be want: the same
+// string, or with asJSON the same JSON value.
+func requireTexts(t *testing.T, s *Server, tool string, asJSON bool, cases []textCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			got := callOK(t, s, tool, tt.args).Text()
+			if asJSON {
+				require.JSONEq(t, tt.want, got)
+			} else {
+				require.Equal(t, tt.want, got)
+			}
+		})
+	}
+}
+
 func callOK(t testing.TB, s *Server, tool string, args map[string]any) ironcurtain.Result {
 	t.Helper()
 	res := call(t, s, tool, args)
@@ -52,8 +77,7 @@ func callErr(t testing.TB, s *Server, tool string, args map[string]any, want str
 
 func writeTestFile(t testing.TB, path, content string) {
 	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	testtree.WriteFile(t, path, content)
 }
 
 func readTestFile(t testing.TB, path string) string {

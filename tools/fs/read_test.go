@@ -16,11 +16,7 @@ func TestReadTextFile(t *testing.T) {
 	writeTestFile(t, filepath.Join(dir, "crlf.txt"), "one\r\ntwo\r\n")
 	writeTestFile(t, filepath.Join(dir, "empty.txt"), "")
 	writeTestFile(t, filepath.Join(dir, "utf8.txt"), "héllo wörld ✓\n")
-	tests := []struct {
-		name string
-		args map[string]any
-		want string
-	}{
+	tests := []textCase{
 		{"whole", args("path", "lines.txt"), "one\ntwo\nthree\n"},
 		{"absolute", args("path", filepath.Join(dir, "lines.txt")), "one\ntwo\nthree\n"},
 		{"empty file", args("path", "empty.txt"), ""},
@@ -38,11 +34,7 @@ func TestReadTextFile(t *testing.T) {
 		{"crlf kept", args("path", "crlf.txt", "tail", 1), "two\r\n"},
 	}
 	for _, tool := range []string{"read_text_file", "read_file"} {
-		for _, tt := range tests {
-			t.Run(tool+"/"+tt.name, func(t *testing.T) {
-				require.Equal(t, tt.want, callOK(t, s, tool, tt.args).Text())
-			})
-		}
+		t.Run(tool, func(t *testing.T) { requireTexts(t, s, tool, false, tests) })
 	}
 }
 
@@ -53,11 +45,7 @@ func TestReadTextFileErrors(t *testing.T) {
 	writeTestFile(t, filepath.Join(dir, "latin1.txt"), "caf\xe9\n")
 	writeTestFile(t, filepath.Join(dir, "big.txt"), strings.Repeat("line\n", 100))
 	writeTestFile(t, filepath.Join(dir, "longline.txt"), strings.Repeat("x", 100)+"\n")
-	tests := []struct {
-		name string
-		args map[string]any
-		want string
-	}{
+	tests := []textCase{
 		{"head and tail", args("path", "f.txt", "head", 1, "tail", 1), "head and tail cannot be used together"},
 		// Arguments are checked against the published schema, with the
 		// Gate's own messages.

@@ -17,11 +17,7 @@ func TestSearchFiles(t *testing.T) {
 		}
 		return strings.Join(rels, "\n")
 	}
-	tests := []struct {
-		name string
-		args map[string]any
-		want string
-	}{
+	requireTexts(t, s, "search_files", false, []textCase{
 		{"by name at any depth", args("path", ".", "pattern", "*.go"), abs("src/main.go", "src/util/strings.go", "src/util/strings_test.go")},
 		{"by relative path", args("path", ".", "pattern", "src/*.go"), abs("src/main.go")},
 		{"with **", args("path", ".", "pattern", "**/util/*.go"), abs("src/util/strings.go", "src/util/strings_test.go")},
@@ -32,22 +28,13 @@ func TestSearchFiles(t *testing.T) {
 		{"excluded files", args("path", ".", "pattern", "*.go", "excludePatterns", []any{"*_test.go"}), abs("src/main.go", "src/util/strings.go")},
 		{"from a subdirectory", args("path", filepath.Join(dir, "src"), "pattern", "util/*_test.go"), abs("src/util/strings_test.go")},
 		{"no match", args("path", ".", "pattern", "*.rs"), "No matches found"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, callOK(t, s, "search_files", tt.args).Text())
-		})
-	}
+	})
 }
 
 func TestSearchFilesErrors(t *testing.T) {
 	s, dir := newTestServer(t, Options{MaxEntries: 10})
 	treeFixture(t, dir)
-	tests := []struct {
-		name string
-		args map[string]any
-		want string
-	}{
+	tests := []textCase{
 		{"limit", args("path", ".", "pattern", "*.go"), "cannot search .: there are more than 10 entries to examine, over the limit of 10 entries (MaxEntries)"},
 		{"empty pattern", args("path", ".", "pattern", ""), "pattern: the pattern is empty"},
 		{"bad pattern", args("path", ".", "pattern", "[a-"), "malformed"},

@@ -1,6 +1,7 @@
 package fs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -64,17 +65,11 @@ func (o Options) limits() (limits, error) {
 	if o.MaxReadBytes < 0 || o.MaxWriteBytes < 0 || o.MaxEntries < 0 {
 		return limits{}, errors.New("fs: limits must not be negative")
 	}
-	l := limits{maxRead: o.MaxReadBytes, maxWrite: o.MaxWriteBytes, maxEntries: o.MaxEntries}
-	if l.maxRead == 0 {
-		l.maxRead = DefaultMaxReadBytes
-	}
-	if l.maxWrite == 0 {
-		l.maxWrite = DefaultMaxWriteBytes
-	}
-	if l.maxEntries == 0 {
-		l.maxEntries = DefaultMaxEntries
-	}
-	return l, nil
+	return limits{
+		maxRead:    cmp.Or(o.MaxReadBytes, DefaultMaxReadBytes),
+		maxWrite:   cmp.Or(o.MaxWriteBytes, DefaultMaxWriteBytes),
+		maxEntries: cmp.Or(o.MaxEntries, DefaultMaxEntries),
+	}, nil
 }
 
 // Server is the built-in filesystem [ironcurtain.ToolServer]: the 14 tools

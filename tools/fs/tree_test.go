@@ -30,11 +30,7 @@ func treeFixture(t *testing.T, dir string) {
 func TestDirectoryTree(t *testing.T) {
 	s, dir := newTestServer(t, Options{})
 	treeFixture(t, dir)
-	tests := []struct {
-		name    string
-		args    map[string]any
-		wantRaw string
-	}{
+	requireTexts(t, s, "directory_tree", true, []textCase{
 		{"whole tree", args("path", "."), `[
 			{"name":"README.md","type":"file"},
 			{"name":"build","type":"directory","children":[{"name":"out.bin","type":"file"}]},
@@ -52,12 +48,7 @@ func TestDirectoryTree(t *testing.T) {
 				{"name":"util","type":"directory","children":[{"name":"strings.go","type":"file"}]}]}]`},
 		{"a subdirectory", args("path", filepath.Join(dir, "src", "util")), `[{"name":"strings.go","type":"file"},{"name":"strings_test.go","type":"file"}]`},
 		{"an empty directory", args("path", "empty"), `[]`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			require.JSONEq(t, tt.wantRaw, callOK(t, s, "directory_tree", tt.args).Text())
-		})
-	}
+	})
 }
 
 func TestDirectoryTreeErrors(t *testing.T) {

@@ -58,11 +58,7 @@ func TestWriteFileErrors(t *testing.T) {
 	s, dir := newTestServer(t, Options{MaxWriteBytes: 8})
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
 	writeTestFile(t, filepath.Join(dir, "file"), "x")
-	tests := []struct {
-		name string
-		args map[string]any
-		want string
-	}{
+	tests := []textCase{
 		{"directory", args("path", "sub", "content", "x"), "cannot write sub: it is a directory"},
 		{"root itself", args("path", ".", "content", "x"), "it is a directory"},
 		{"no parent", args("path", "none/f.txt", "content", "x"), "its parent directory does not exist"},

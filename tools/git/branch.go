@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // Branch is one branch in the structured content of git_branch list.
@@ -98,28 +97,17 @@ type branchArgs struct {
 	Limit         int           `json:"limit,omitempty" desc:"list: at most this many branches." schema:"minimum=1"`
 }
 
-func (s *Server) branchTool() toolset.Tool {
-	return typedTool("git_branch", "Branches",
-		"List, create, delete or rename branches, or show the current one. list returns text and structured content; delete with force removes unmerged work.",
-		annDestructive, s.branch)
-}
-
 // branch runs one mode of git_branch, each in its own handler: list and
 // show-current only read, create, delete and rename change refs.
 func (s *Server) branch(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
-	switch a.Mode {
-	case "", "list":
-		return s.branchList(ctx, a)
-	case "show-current":
-		return s.branchShowCurrent(ctx, a)
-	case "create":
-		return s.branchCreate(ctx, a)
-	case "delete":
-		return s.branchDelete(ctx, a)
-	case "rename":
-		return s.branchRename(ctx, a)
+	run, err := pickMode(a.Mode, map[string]func(context.Context, branchArgs) (ironcurtain.Result, error){
+		"": s.branchList, "list": s.branchList, "show-current": s.branchShowCurrent,
+		"create": s.branchCreate, "delete": s.branchDelete, "rename": s.branchRename,
+	})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
-	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	return run(ctx, a)
 }
 
 func (s *Server) branchShowCurrent(ctx context.Context, a branchArgs) (ironcurtain.Result, error) {
@@ -153,12 +141,8 @@ func (s *Server) branchDelete(ctx context.Context, a branchArgs) (ironcurtain.Re
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"branch", "--delete"}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
-	if a.Remote {
-		cmd = append(cmd, "--remotes")
-	}
+	cmd = append(cmd, boolFlag(a.Force, "--force")...)
+	cmd = append(cmd, boolFlag(a.Remote, "--remotes")...)
 	out, err := s.mustGitAt(ctx, a.Path, append(cmd, "--end-of-options", a.BranchName))
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -171,9 +155,7 @@ func (s *Server) branchRename(ctx context.Context, a branchArgs) (ironcurtain.Re
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"branch", "--move"}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
+	cmd = append(cmd, boolFlag(a.Force, "--force")...)
 	cmd = append(cmd, "--end-of-options")
 	if a.BranchName != "" {
 		if err := checkRefName("branchName", a.BranchName); err != nil {

@@ -42,12 +42,6 @@ type changelogArgs struct {
 	Branch      string   `json:"branch,omitempty" desc:"Branch or commit to read (default HEAD)."`
 }
 
-func (s *Server) changelogTool() toolset.Tool {
-	return typedTool("git_changelog_analyze", "Gather history for review",
-		"Collect commits and tags (optionally only those after sinceTag) with guidance for the requested kinds of review, for you to analyse. It changes nothing and does not analyse by itself.",
-		annRead, s.changelog)
-}
-
 func (s *Server) changelog(ctx context.Context, a changelogArgs) (ironcurtain.Result, error) {
 	if len(a.ReviewTypes) == 0 {
 		return ironcurtain.Result{}, toolset.Failf("reviewTypes must name at least one of %s", strings.Join(reviewTypes, ", "))

@@ -18,12 +18,6 @@ type checkoutArgs struct {
 	Track        *bool    `json:"track,omitempty" desc:"Set (true) or do not set (false) the upstream of a branch created from a remote-tracking branch."`
 }
 
-func (s *Server) checkoutTool() toolset.Tool {
-	return typedTool("git_checkout", "Switch branches or restore files",
-		"Switch to a branch, tag or commit; with createBranch, create target as a new branch at HEAD and switch to it; with paths, restore those files from target instead. force discards local changes.",
-		annDestructive, s.checkout)
-}
-
 func (s *Server) checkout(ctx context.Context, a checkoutArgs) (ironcurtain.Result, error) {
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {
@@ -33,9 +27,7 @@ func (s *Server) checkout(ctx context.Context, a checkoutArgs) (ironcurtain.Resu
 	// kept from looking like an option by the leading-dash check and from
 	// looking like a path by the "--" after it.
 	cmd := []string{"checkout"}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
+	cmd = append(cmd, boolFlag(a.Force, "--force")...)
 	if a.Track != nil {
 		if *a.Track {
 			cmd = append(cmd, "--track")
@@ -91,12 +83,6 @@ type resetArgs struct {
 	Target    string   `json:"target,omitempty" desc:"Commit to reset to." schema:"default=HEAD"`
 	Paths     []string `json:"paths,omitempty" desc:"Unstage only these paths (mixed mode)."`
 	Confirmed bool     `json:"confirmed,omitempty" desc:"Required for hard resets, which discard uncommitted work." schema:"default=false"`
-}
-
-func (s *Server) resetTool() toolset.Tool {
-	return typedTool("git_reset", "Reset HEAD",
-		"Move the current branch to target (default HEAD). soft keeps index and work tree; mixed (default) resets the index; hard also discards work-tree changes and needs confirmed=true; merge and keep reset while keeping local changes. With paths, unstage those files only.",
-		annDestructive, s.reset)
 }
 
 func (s *Server) reset(ctx context.Context, a resetArgs) (ironcurtain.Result, error) {
@@ -164,12 +150,6 @@ type cleanArgs struct {
 	Ignored     bool `json:"ignored,omitempty" desc:"Also remove ignored files." schema:"default=false"`
 }
 
-func (s *Server) cleanTool() toolset.Tool {
-	return typedTool("git_clean", "Remove untracked files",
-		"Delete untracked files from the work tree. Needs force=true (or dryRun=true to only list what would go). directories also removes untracked directories; ignored also removes ignored files. Nested repositories are never removed.",
-		annDestructive, s.cleanFiles)
-}
-
 func (s *Server) cleanFiles(ctx context.Context, a cleanArgs) (ironcurtain.Result, error) {
 	cmd := []string{"clean"}
 	switch {
@@ -180,12 +160,8 @@ func (s *Server) cleanFiles(ctx context.Context, a cleanArgs) (ironcurtain.Resul
 	default:
 		return ironcurtain.Result{}, toolset.Failf("git_clean deletes untracked files for good; set force=true to delete, or dryRun=true to see what would be deleted")
 	}
-	if a.Directories {
-		cmd = append(cmd, "-d")
-	}
-	if a.Ignored {
-		cmd = append(cmd, "-x")
-	}
+	cmd = append(cmd, boolFlag(a.Directories, "-d")...)
+	cmd = append(cmd, boolFlag(a.Ignored, "-x")...)
 	cmd = append(cmd, "--")
 	out, err := s.mustGitAt(ctx, a.Path, cmd)
 	if err != nil {

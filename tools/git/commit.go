@@ -17,26 +17,13 @@ type addArgs struct {
 	Force  bool     `json:"force,omitempty" desc:"Also stage ignored files." schema:"default=false"`
 }
 
-func (s *Server) addTool() toolset.Tool {
-	return typedTool("git_add", "Stage changes",
-		`Stage files for the next commit. paths are relative to the repository (default ["."]); update stages only tracked files, all stages every change including deletions; force adds ignored files.`,
-		annIdempotent, s.add)
-}
-
 func (s *Server) add(ctx context.Context, a addArgs) (ironcurtain.Result, error) {
 	if a.Update && a.All {
 		return ironcurtain.Result{}, toolset.Failf("update and all cannot be combined")
 	}
 	cmd := []string{"add"}
-	switch {
-	case a.All:
-		cmd = append(cmd, "--all")
-	case a.Update:
-		cmd = append(cmd, "--update")
-	}
-	if a.Force {
-		cmd = append(cmd, "--force")
-	}
+	cmd = append(cmd, firstFlag(a.All, "--all", a.Update, "--update")...)
+	cmd = append(cmd, boolFlag(a.Force, "--force")...)
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -101,12 +88,6 @@ type commitArgs struct {
 	FilesToStage []string   `json:"filesToStage,omitempty" desc:"Files to stage before committing, relative to the repository."`
 }
 
-func (s *Server) commitTool() toolset.Tool {
-	return typedTool("git_commit", "Commit",
-		"Record the staged changes as a new commit (optionally staging filesToStage first). amend replaces the last commit. Hooks never run unless the server enables them; commits are never signed.",
-		annDestructive, s.commit)
-}
-
 func (s *Server) commit(ctx context.Context, a commitArgs) (ironcurtain.Result, error) {
 	if strings.TrimSpace(a.Message) == "" {
 		return ironcurtain.Result{}, toolset.Failf("message must not be empty")
@@ -121,15 +102,9 @@ func (s *Server) commit(ctx context.Context, a commitArgs) (ironcurtain.Result, 
 		}
 		cmd = append(cmd, "--author="+a.Author.Name+" <"+a.Author.Email+">")
 	}
-	if a.Amend {
-		cmd = append(cmd, "--amend")
-	}
-	if a.AllowEmpty {
-		cmd = append(cmd, "--allow-empty")
-	}
-	if a.NoVerify {
-		cmd = append(cmd, "--no-verify")
-	}
+	cmd = append(cmd, boolFlag(a.Amend, "--amend")...)
+	cmd = append(cmd, boolFlag(a.AllowEmpty, "--allow-empty")...)
+	cmd = append(cmd, boolFlag(a.NoVerify, "--no-verify")...)
 	files, err := pathspecs("filesToStage", a.FilesToStage)
 	if err != nil {
 		return ironcurtain.Result{}, err

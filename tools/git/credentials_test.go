@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testvault"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,6 +34,17 @@ type gitHTTPServer struct {
 	caFile   string
 	host     string // host:port, as git names it
 	authHits atomic.Int64
+}
+
+// newServedRepo serves, over HTTPS, a directory holding repo.git: a bare
+// clone of a repository with one commit on main. It returns the server
+// and the directory.
+func newServedRepo(t *testing.T) (*gitHTTPServer, string) {
+	t.Helper()
+	served := t.TempDir()
+	origin := newRepo(t, filepath.Join(served, "src"))
+	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
+	return newGitHTTPServer(t, served), served
 }
 
 func newGitHTTPServer(t *testing.T, dir string) *gitHTTPServer {
@@ -90,15 +102,12 @@ func dumpingGit(t *testing.T) (wrapper, dump string) {
 
 func TestCredentialsFromVault(t *testing.T) {
 	requireGit(t)
-	served := t.TempDir()
-	origin := newRepo(t, filepath.Join(served, "src"))
-	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
-	g := newGitHTTPServer(t, served)
+	g, served := newServedRepo(t)
 	wrapper, dump := dumpingGit(t)
 
 	f := newFixture(t, Options{
 		Git:         wrapper,
-		Vault:       mapVault{"forge-token": testSecret},
+		Vault:       testvault.Map{"forge-token": testSecret},
 		Credentials: map[string]Credential{g.host: {Name: "forge-token"}},
 		Env:         map[string]string{"GIT_SSL_CAINFO": g.caFile},
 	})
@@ -188,15 +197,12 @@ func (f *fixture) ok2(tool string, args map[string]any) ironcurtain.Result {
 
 func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 	requireGit(t)
-	served := t.TempDir()
-	origin := newRepo(t, filepath.Join(served, "src"))
-	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
-	g := newGitHTTPServer(t, served)
+	g, _ := newServedRepo(t)
 
 	// No mapping for this host: git gets no credential and fails at once
 	// (no prompt, no hang).
 	f := newFixture(t, Options{
-		Vault:       mapVault{"forge-token": testSecret},
+		Vault:       testvault.Map{"forge-token": testSecret},
 		Credentials: map[string]Credential{"other.example.com": {Name: "forge-token"}},
 		Env:         map[string]string{"GIT_SSL_CAINFO": g.caFile},
 		Jail:        testJail(t),
@@ -207,7 +213,7 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 
 	// A wrong credential is refused by the server, and not retried forever.
 	f2 := newFixture(t, Options{
-		Vault:       mapVault{"forge-token": "wrong"},
+		Vault:       testvault.Map{"forge-token": "wrong"},
 		Credentials: map[string]Credential{g.host: {Name: "forge-token"}},
 		Env:         map[string]string{"GIT_SSL_CAINFO": g.caFile},
 	})
@@ -217,7 +223,7 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 	// The header is configured for the listed hosts only, over https only;
 	// a credential that would break the header is left out.
 	s, err := New(Options{
-		Vault: mapVault{"a": "token-a", "b": "bad\ntoken"},
+		Vault: testvault.Map{"a": "token-a", "b": "bad\ntoken"},
 		Credentials: map[string]Credential{
 			"forge.example:8443": {Name: "a", Username: "u"},
 			"other.example":      {Name: "b"},
@@ -238,10 +244,7 @@ func TestCredentialsOnlyForListedHostsAndHTTPS(t *testing.T) {
 func TestRepositoryCredentialHelpersDoNotRun(t *testing.T) {
 	requireGit(t)
 	m := newMarks(t)
-	served := t.TempDir()
-	origin := newRepo(t, filepath.Join(served, "src"))
-	rawGit(t, served, "clone", "-q", "--bare", origin, filepath.Join(served, "repo.git"))
-	g := newGitHTTPServer(t, served)
+	g, _ := newServedRepo(t)
 	f := newFixture(t, Options{Env: map[string]string{"GIT_SSL_CAINFO": g.caFile}, Jail: testJail(t)})
 	rawGit(t, f.repo, "remote", "add", "origin", g.url("repo.git"))
 	rawGit(t, f.repo, "config", "credential.helper", "!"+m.cmd("helper"))

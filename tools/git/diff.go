@@ -39,13 +39,6 @@ type diffArgs struct {
 	AutoExclude      *bool    `json:"autoExclude,omitempty" desc:"Leave out lock files and minified assets." schema:"default=true"`
 }
 
-func (s *Server) diffTool() toolset.Tool {
-	return typedTool("git_diff", "Show changes",
-		"Show changes: work tree against the index (default), the index against HEAD (staged), the work tree or index against target, or from source to target. "+
-			"Lock files and minified assets are left out unless autoExclude is false. Long output is cut and marked.",
-		annRead, s.diff)
-}
-
 func (s *Server) diff(ctx context.Context, a diffArgs) (ironcurtain.Result, error) {
 	ctxLines := 3
 	if a.ContextLines != nil {
@@ -70,18 +63,11 @@ func (s *Server) diff(ctx context.Context, a diffArgs) (ironcurtain.Result, erro
 	cmd := append([]string{"diff"}, diffFlags...)
 	cmd = append(cmd, "--ignore-submodules=dirty")
 	cmd = append(cmd, format...)
-	if a.Staged {
-		cmd = append(cmd, "--cached")
-	}
+	cmd = append(cmd, boolFlag(a.Staged, "--cached")...)
 	cmd = append(cmd, "--end-of-options")
-	for _, rv := range []struct{ name, v string }{{"source", a.Source}, {"target", a.Target}} {
-		if rv.v == "" {
-			continue
-		}
-		if err := checkRevision(rv.name, rv.v); err != nil {
-			return ironcurtain.Result{}, err
-		}
-		cmd = append(cmd, rv.v)
+	cmd, err := appendRevisions(cmd, revArg{"source", a.Source}, revArg{"target", a.Target})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
 	paths, err := pathspecs("paths", a.Paths)
 	if err != nil {
@@ -163,12 +149,6 @@ type showArgs struct {
 	FilePath string `json:"filePath,omitempty" desc:"Show this file's contents at object."`
 }
 
-func (s *Server) showTool() toolset.Tool {
-	return typedTool("git_show", "Show an object",
-		"Show a commit (message and patch), tag, tree or file contents. With filePath, show that file as it is in object. Long output is cut and marked.",
-		annRead, s.show)
-}
-
 func (s *Server) show(ctx context.Context, a showArgs) (ironcurtain.Result, error) {
 	if err := checkRevision("object", a.Object); err != nil {
 		return ironcurtain.Result{}, err
@@ -181,9 +161,7 @@ func (s *Server) show(ctx context.Context, a showArgs) (ironcurtain.Result, erro
 	default:
 		return ironcurtain.Result{}, toolset.Failf("format must be \"raw\"")
 	}
-	if a.Stat {
-		cmd = append(cmd, "--stat")
-	}
+	cmd = append(cmd, boolFlag(a.Stat, "--stat")...)
 	obj := a.Object
 	if a.FilePath != "" {
 		if err := checkPathspec("filePath", a.FilePath); err != nil {
@@ -192,7 +170,7 @@ func (s *Server) show(ctx context.Context, a showArgs) (ironcurtain.Result, erro
 		obj += ":" + a.FilePath
 	}
 	cmd = append(cmd, "--end-of-options", obj, "--")
-	return s.truncatedText(ctx, a.Path, cmd)
+	return s.truncatedText(ctx, a.Path, cmd, "")
 }
 
 type blameArgs struct {
@@ -203,20 +181,12 @@ type blameArgs struct {
 	IgnoreWhitespace bool   `json:"ignoreWhitespace,omitempty" desc:"Ignore whitespace changes when assigning lines." schema:"default=false"`
 }
 
-func (s *Server) blameTool() toolset.Tool {
-	return typedTool("git_blame", "Line authorship",
-		"Show who last changed each line of a file, and in which commit. Long output is cut and marked.",
-		annRead, s.blame)
-}
-
 func (s *Server) blame(ctx context.Context, a blameArgs) (ironcurtain.Result, error) {
 	if err := checkPathspec("filePath", a.FilePath); err != nil {
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"blame", "--no-textconv", "--date=short"}
-	if a.IgnoreWhitespace {
-		cmd = append(cmd, "-w")
-	}
+	cmd = append(cmd, boolFlag(a.IgnoreWhitespace, "-w")...)
 	switch {
 	case a.StartLine < 0 || a.EndLine < 0:
 		return ironcurtain.Result{}, toolset.Failf("startLine and endLine must be positive")
@@ -234,19 +204,13 @@ func (s *Server) blame(ctx context.Context, a blameArgs) (ironcurtain.Result, er
 	}
 	// blame takes no revision here, so "--" alone separates the path.
 	cmd = append(cmd, "--", a.FilePath)
-	return s.truncatedText(ctx, a.Path, cmd)
+	return s.truncatedText(ctx, a.Path, cmd, "")
 }
 
 type reflogArgs struct {
 	repoPath
 	Ref      string `json:"ref,omitempty" desc:"Ref whose log to show." schema:"default=HEAD"`
 	MaxCount *int   `json:"maxCount,omitempty" desc:"Number of entries (at most 10000)." schema:"default=25,minimum=1"`
-}
-
-func (s *Server) reflogTool() toolset.Tool {
-	return typedTool("git_reflog", "Reference log",
-		"Show where a ref (default HEAD) has pointed, newest first: commits, checkouts, resets, rebases. Useful to find lost commits.",
-		annRead, s.reflog)
 }
 
 func (s *Server) reflog(ctx context.Context, a reflogArgs) (ironcurtain.Result, error) {
@@ -264,13 +228,5 @@ func (s *Server) reflog(ctx context.Context, a reflogArgs) (ironcurtain.Result, 
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"reflog", "show", "--no-color", "--format=%h %gd: %gs (%ar)", "-n", strconv.Itoa(count), "--end-of-options", ref, "--"}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	out, err := s.mustGitTruncating(ctx, r, cmd...)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	return textResult(orNone(strings.TrimRight(string(out.stdout), "\n")) + truncNote(out, s.cfg.maxOutput)), nil
+	return s.truncatedText(ctx, a.Path, cmd, orNone("")) // "(none)", as in the other tools
 }

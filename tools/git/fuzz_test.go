@@ -60,34 +60,35 @@ func FuzzParseLog(f *testing.F) {
 	})
 }
 
-func FuzzParseBranches(f *testing.F) {
-	f.Add(fuzzMarker + "refs/heads/main\x00main\x00abc\x00*\x00origin/main\x00ahead 1, behind 2\x00subject\n")
-	f.Add(fuzzMarker + "refs/remotes/o/x\x00o/x\x00abc\x00 \x00\x00gone\x00s\n")
-	f.Add("junk")
+// fuzzRecords fuzzes a parser of marker-separated records (see
+// splitRecords): output it accepts has exactly one record per marker.
+func fuzzRecords[T any](f *testing.F, parse func(out, marker string) ([]T, error), seeds ...string) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, out string) {
-		bs, err := parseBranches(out, fuzzMarker)
+		recs, err := parse(out, fuzzMarker)
 		if err == nil {
-			require.Equal(t, strings.Count(out, fuzzMarker), len(bs))
+			require.Equal(t, strings.Count(out, fuzzMarker), len(recs))
 		}
 	})
+}
+
+func FuzzParseBranches(f *testing.F) {
+	fuzzRecords(f, parseBranches,
+		fuzzMarker+"refs/heads/main\x00main\x00abc\x00*\x00origin/main\x00ahead 1, behind 2\x00subject\n",
+		fuzzMarker+"refs/remotes/o/x\x00o/x\x00abc\x00 \x00\x00gone\x00s\n",
+		"junk")
 }
 
 func FuzzParseTags(f *testing.F) {
-	f.Add(fuzzMarker + "v1\x00tag\x00t1\x00c1\x002024-01-01T00:00:00Z\x00release\n")
-	f.Add(fuzzMarker + "v0\x00commit\x00c0\x00\x002024-01-01T00:00:00Z\x00\n")
-	f.Fuzz(func(t *testing.T, out string) {
-		tags, err := parseTags(out, fuzzMarker)
-		if err == nil {
-			require.Equal(t, strings.Count(out, fuzzMarker), len(tags))
-		}
-	})
+	fuzzRecords(f, parseTags,
+		fuzzMarker+"v1\x00tag\x00t1\x00c1\x002024-01-01T00:00:00Z\x00release\n",
+		fuzzMarker+"v0\x00commit\x00c0\x00\x002024-01-01T00:00:00Z\x00\n")
 }
 
 func FuzzParseStashList(f *testing.F) {
-	f.Add(fuzzMarker + "stash@{0}\x00abc\x00On main: wip\n")
-	f.Fuzz(func(t *testing.T, out string) {
-		_, _ = parseStashList(out, fuzzMarker)
-	})
+	fuzzRecords(f, parseStashList, fuzzMarker+"stash@{0}\x00abc\x00On main: wip\n")
 }
 
 func FuzzParseWorktrees(f *testing.F) {
@@ -174,7 +175,7 @@ func FuzzParseVersion(f *testing.F) {
 }
 
 func FuzzCheckRefName(f *testing.F) {
-	for _, s := range []string{"main", "-x", "a..b", "a/.b", "x.lock", "a@{1}", "feature/x"} {
+	for _, s := range []string{"main", "-x", "a..b", "a/.b", "x.lock", "a@{1}", "feature/x", "+main"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
@@ -182,6 +183,7 @@ func FuzzCheckRefName(f *testing.F) {
 			return
 		}
 		require.False(t, strings.HasPrefix(name, "-"))
+		require.False(t, strings.HasPrefix(name, "+"), "a leading + forces a refspec")
 		require.False(t, hasControl(name))
 		require.NotContains(t, name, "..")
 		require.NotContains(t, name, "@{")

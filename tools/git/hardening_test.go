@@ -66,6 +66,21 @@ func (m *marks) control(dir string, args ...string) {
 	require.NoError(m.t, os.Mkdir(m.dir, 0o755))
 }
 
+// plantedFixture makes a fixture whose repository has a committed
+// data.txt, then plants the configuration under test, changes data.txt (so
+// that status, diff and add have work to do) and checks with control that
+// plain git does run what was planted.
+func plantedFixture(t *testing.T, plant func(m *marks, repo string), control []string) (*marks, *fixture) {
+	t.Helper()
+	m := newMarks(t)
+	f := newFixture(t, Options{})
+	commitFile(t, f.repo, "data.txt", "data\n", "data")
+	plant(m, f.repo)
+	writeFile(t, filepath.Join(f.repo, "data.txt"), "changed\n")
+	m.control(f.repo, control...)
+	return m, f
+}
+
 var hookNames = []string{
 	"applypatch-msg", "pre-applypatch", "post-applypatch", "pre-commit", "pre-merge-commit",
 	"prepare-commit-msg", "commit-msg", "post-commit", "pre-rebase", "post-checkout", "post-merge",
@@ -205,14 +220,7 @@ func TestConfigDrivenCommandsDoNotRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newMarks(t)
-			f := newFixture(t, Options{})
-			writeFile(t, filepath.Join(f.repo, "data.txt"), "data\n")
-			rawGit(t, f.repo, "add", "data.txt")
-			rawGit(t, f.repo, "commit", "-q", "-m", "data")
-			tt.plant(m, f.repo)
-			writeFile(t, filepath.Join(f.repo, "data.txt"), "changed\n")
-			m.control(f.repo, tt.control...)
+			m, f := plantedFixture(t, tt.plant, tt.control)
 
 			exercise(t, f)
 			f.call("git_log", map[string]any{"showSignature": true, "maxCount": 2})
@@ -489,14 +497,7 @@ func TestConfigIncludesAreRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newMarks(t)
-			f := newFixture(t, Options{})
-			writeFile(t, filepath.Join(f.repo, "data.txt"), "data\n")
-			rawGit(t, f.repo, "add", "data.txt")
-			rawGit(t, f.repo, "commit", "-q", "-m", "data")
-			tt.plant(m, f.repo)
-			writeFile(t, filepath.Join(f.repo, "data.txt"), "changed\n")
-			m.control(f.repo, tt.control...)
+			m, f := plantedFixture(t, tt.plant, tt.control)
 			for _, tool := range []string{"git_status", "git_diff", "git_log"} {
 				require.Contains(t, f.fail(tool, nil), "includes other files")
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testtree"
 	"github.com/stretchr/testify/require"
 )
 
@@ -63,8 +64,7 @@ func rawGitErr(t testing.TB, dir string, args ...string) (string, error) {
 // writeFile writes a file, creating its directory.
 func writeFile(t testing.TB, path, content string) {
 	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	testtree.WriteFile(t, path, content)
 }
 
 // newRepo creates a repository with one commit of README on branch main.

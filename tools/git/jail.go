@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // protocolPorts are the well-known ports of the transports a network

@@ -12,7 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/internal/testnet"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // requireHostJail skips a test where git or a jail with host grants
@@ -34,16 +35,7 @@ func countingServer(t *testing.T, addr string) (*atomic.Int32, uint16) {
 	require.NoError(t, err)
 	t.Cleanup(func() { l.Close() })
 	var n atomic.Int32
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			n.Add(1)
-			c.Close()
-		}
-	}()
+	testnet.Serve(l, func(net.Conn) { n.Add(1) })
 	return &n, uint16(l.Addr().(*net.TCPAddr).Port)
 }
 

@@ -9,7 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/internal/testvault"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // jailTestEnv, set to 1, runs every fixture's git in the jail.
@@ -78,7 +79,7 @@ func TestJailConfinesGit(t *testing.T) {
 
 	f := newFixture(t, Options{
 		Jail:        &jail.Policy{},
-		Vault:       mapVault{"t": "x"},
+		Vault:       testvault.Map{"t": "x"},
 		Credentials: map[string]Credential{"forge.example:8443": {Name: "t"}},
 	})
 	e, ok := f.s.Jail()

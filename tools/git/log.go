@@ -166,12 +166,6 @@ type logArgs struct {
 // maxLogCount bounds maxCount.
 const maxLogCount = 10000
 
-func (s *Server) logTool() toolset.Tool {
-	return typedTool("git_log", "Commit history",
-		"Show commits, newest first, optionally filtered by date, author, message text, branch or file, with per-commit stat or patch. Returns text and structured content (hash, author, date, subject, body).",
-		annRead, s.log)
-}
-
 func (s *Server) log(ctx context.Context, a logArgs) (ironcurtain.Result, error) {
 	count := 10
 	if a.MaxCount != nil {
@@ -200,12 +194,8 @@ func (s *Server) log(ctx context.Context, a logArgs) (ironcurtain.Result, error)
 		}
 		cmd = append(cmd, f.flag+f.v)
 	}
-	if a.Stat {
-		cmd = append(cmd, "--stat")
-	}
-	if a.Patch {
-		cmd = append(cmd, "--patch")
-	}
+	cmd = append(cmd, boolFlag(a.Stat, "--stat")...)
+	cmd = append(cmd, boolFlag(a.Patch, "--patch")...)
 	cmd = append(cmd, "--end-of-options")
 	if a.Branch != "" {
 		if err := checkRevision("branch", a.Branch); err != nil {

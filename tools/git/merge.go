@@ -58,27 +58,32 @@ func (s *Server) outcome(ctx context.Context, r *repo, cmd []string, out output,
 	return structuredResult(msg, Outcome{Status: "conflict", Conflicts: files})
 }
 
-func checkStrategy(st string) error {
-	if st != "" && !slices.Contains(strategies, st) {
-		return toolset.Failf("strategy must be one of %s", strings.Join(strategies, ", "))
+// mergeStrategy is the strategy argument of git_merge and
+// git_cherry_pick.
+type mergeStrategy struct {
+	Strategy string `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
+}
+
+// strategyFlag checks the strategy and returns its flag, or nothing when
+// none is given.
+func (m mergeStrategy) strategyFlag() ([]string, error) {
+	switch {
+	case m.Strategy == "":
+		return nil, nil
+	case !slices.Contains(strategies, m.Strategy):
+		return nil, toolset.Failf("strategy must be one of %s", strings.Join(strategies, ", "))
 	}
-	return nil
+	return []string{"--strategy=" + m.Strategy}, nil
 }
 
 type mergeArgs struct {
 	repoPath
-	Branch        string `json:"branch,omitempty" desc:"Branch or commit to merge (not needed with abort)."`
-	Strategy      string `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
+	Branch string `json:"branch,omitempty" desc:"Branch or commit to merge (not needed with abort)."`
+	mergeStrategy
 	NoFastForward bool   `json:"noFastForward,omitempty" desc:"Always create a merge commit." schema:"default=false"`
 	Squash        bool   `json:"squash,omitempty" desc:"Stage the combined changes without committing or recording a merge." schema:"default=false"`
 	Message       string `json:"message,omitempty" desc:"Message of the merge commit."`
 	Abort         bool   `json:"abort,omitempty" desc:"Abandon a merge that stopped on conflicts." schema:"default=false"`
-}
-
-func (s *Server) mergeTool() toolset.Tool {
-	return typedTool("git_merge", "Merge",
-		"Merge branch into the current branch. On conflicts the merge stops and the conflicted files are listed: resolve them, stage with git_add and finish with git_commit, or call again with abort=true.",
-		annDestructive, s.merge)
 }
 
 func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, error) {
@@ -89,19 +94,14 @@ func (s *Server) merge(ctx context.Context, a mergeArgs) (ironcurtain.Result, er
 		if err := checkRevision("branch", a.Branch); err != nil {
 			return ironcurtain.Result{}, err
 		}
-		if err := checkStrategy(a.Strategy); err != nil {
+		strategy, err := a.strategyFlag()
+		if err != nil {
 			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"merge", "--no-edit", "--no-gpg-sign"}
-		if a.Strategy != "" {
-			cmd = append(cmd, "--strategy="+a.Strategy)
-		}
-		if a.NoFastForward {
-			cmd = append(cmd, "--no-ff")
-		}
-		if a.Squash {
-			cmd = append(cmd, "--squash")
-		}
+		cmd = append(cmd, strategy...)
+		cmd = append(cmd, boolFlag(a.NoFastForward, "--no-ff")...)
+		cmd = append(cmd, boolFlag(a.Squash, "--squash")...)
 		if a.Message != "" {
 			if strings.ContainsRune(a.Message, 0) {
 				return ironcurtain.Result{}, toolset.Failf("message contains NUL")
@@ -146,13 +146,6 @@ type rebaseArgs struct {
 	Preserve    bool   `json:"preserve,omitempty" desc:"Keep merge commits (--rebase-merges)." schema:"default=false"`
 }
 
-func (s *Server) rebaseTool() toolset.Tool {
-	return typedTool("git_rebase", "Rebase",
-		"Replay the current branch (or branch) on top of upstream. On conflicts the rebase stops: resolve, stage with git_add, then mode=continue; or mode=skip to drop the commit, mode=abort to go back. "+
-			"interactive runs the default plan unchanged (no editor is available); preserve keeps merge commits.",
-		annDestructive, s.rebase)
-}
-
 func (s *Server) rebase(ctx context.Context, a rebaseArgs) (ironcurtain.Result, error) {
 	var cmd []string
 	switch a.Mode {
@@ -164,24 +157,15 @@ func (s *Server) rebase(ctx context.Context, a rebaseArgs) (ironcurtain.Result, 
 			}
 			cmd = append(cmd, "--onto="+a.Onto)
 		}
-		if a.Preserve {
-			cmd = append(cmd, "--rebase-merges")
-		}
-		if a.Interactive {
-			cmd = append(cmd, "--interactive")
-		}
+		cmd = append(cmd, boolFlag(a.Preserve, "--rebase-merges")...)
+		cmd = append(cmd, boolFlag(a.Interactive, "--interactive")...)
 		cmd = append(cmd, "--end-of-options")
 		if a.Branch != "" && a.Upstream == "" {
 			return ironcurtain.Result{}, toolset.Failf("branch needs upstream")
 		}
-		for _, rv := range []struct{ name, v string }{{"upstream", a.Upstream}, {"branch", a.Branch}} {
-			if rv.v == "" {
-				continue
-			}
-			if err := checkRevision(rv.name, rv.v); err != nil {
-				return ironcurtain.Result{}, err
-			}
-			cmd = append(cmd, rv.v)
+		var err error
+		if cmd, err = appendRevisions(cmd, revArg{"upstream", a.Upstream}, revArg{"branch", a.Branch}); err != nil {
+			return ironcurtain.Result{}, err
 		}
 	case "continue", "abort", "skip":
 		cmd = []string{"rebase", "--" + a.Mode}
@@ -199,14 +183,8 @@ type cherryPickArgs struct {
 	ContinueOperation bool     `json:"continueOperation,omitempty" desc:"Continue after resolving conflicts." schema:"default=false"`
 	Abort             bool     `json:"abort,omitempty" desc:"Abandon the cherry-pick in progress." schema:"default=false"`
 	Mainline          int      `json:"mainline,omitempty" desc:"Parent number (1-based) to diff against when picking a merge commit." schema:"minimum=1"`
-	Strategy          string   `json:"strategy,omitempty" desc:"Merge strategy." schema:"enum=ort|recursive|octopus|ours|subtree"`
-	Signoff           bool     `json:"signoff,omitempty" desc:"Add a Signed-off-by trailer." schema:"default=false"`
-}
-
-func (s *Server) cherryPickTool() toolset.Tool {
-	return typedTool("git_cherry_pick", "Cherry-pick",
-		"Apply the changes of existing commits onto the current branch, each as a new commit. On conflicts it stops: resolve, stage with git_add, then continueOperation=true; or abort=true.",
-		annDestructive, s.cherryPick)
+	mergeStrategy
+	Signoff bool `json:"signoff,omitempty" desc:"Add a Signed-off-by trailer." schema:"default=false"`
 }
 
 func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.Result, error) {
@@ -222,20 +200,15 @@ func (s *Server) cherryPick(ctx context.Context, a cherryPickArgs) (ironcurtain.
 		if len(a.Commits) == 0 {
 			return ironcurtain.Result{}, toolset.Failf("commits must name at least one commit")
 		}
-		if err := checkStrategy(a.Strategy); err != nil {
+		strategy, err := a.strategyFlag()
+		if err != nil {
 			return ironcurtain.Result{}, err
 		}
 		cmd = []string{"cherry-pick", "--no-gpg-sign"}
-		if a.NoCommit {
-			cmd = append(cmd, "--no-commit")
-		}
+		cmd = append(cmd, boolFlag(a.NoCommit, "--no-commit")...)
 		cmd = append(cmd, countFlag("--mainline=", a.Mainline)...)
-		if a.Strategy != "" {
-			cmd = append(cmd, "--strategy="+a.Strategy)
-		}
-		if a.Signoff {
-			cmd = append(cmd, "--signoff")
-		}
+		cmd = append(cmd, strategy...)
+		cmd = append(cmd, boolFlag(a.Signoff, "--signoff")...)
 		cmd = append(cmd, "--end-of-options")
 		for _, c := range a.Commits {
 			if err := checkRevision("commit", c); err != nil {

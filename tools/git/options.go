@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/defaults"
 	"github.com/ironcurtain-go/ironcurtain/internal/realpath"
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // Options configures a [Server]. The zero value is valid and grants nothing:
@@ -78,7 +79,7 @@ type Options struct {
 	// <agent@ironcurtain.invalid>.
 	Identity Identity
 	// Jail, when set, runs every git invocation in a sandbox of its own
-	// (package sandbox/jail, Linux): the roots read-write; git's exec path,
+	// (package jail, Linux): the roots read-write; git's exec path,
 	// the server's private directory and the CA files named in Env
 	// read-only; no network, except for clone, fetch, pull and push, which
 	// may connect only to the host and port (the transport's well-known
@@ -266,15 +267,9 @@ func (o Options) validate() (*config, error) {
 		return nil, errors.New("git: SSHCommand contains a control character")
 	}
 
-	if c.timeout <= 0 {
-		c.timeout = defaultTimeout
-	}
-	if c.netTimeout <= 0 {
-		c.netTimeout = defaultNetworkTimeout
-	}
-	if c.maxOutput <= 0 {
-		c.maxOutput = defaultMaxOutput
-	}
+	defaults.Positive(&c.timeout, defaultTimeout)
+	defaults.Positive(&c.netTimeout, defaultNetworkTimeout)
+	defaults.Positive(&c.maxOutput, defaultMaxOutput)
 	if c.identity.Name == "" {
 		c.identity.Name = defaultIdentityName
 	}

@@ -1,6 +1,7 @@
 package git
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -75,6 +76,21 @@ func (s *Server) confine(p string) (string, error) {
 		return "", toolset.Failf("path %q is outside the directories this git server may use", p)
 	}
 	return canon, nil
+}
+
+// confineArg resolves the path argument of a call, relative to the
+// session's directory, and confines it as confine does; it returns the
+// absolute path the agent meant (for messages) and the resolved one.
+func (s *Server) confineArg(ctx context.Context, pathArg string) (abs, dir string, err error) {
+	abs, err = s.absPath(sessionOf(ctx), pathArg)
+	if err != nil {
+		return "", "", err
+	}
+	dir, err = s.confine(abs)
+	if err != nil {
+		return "", "", err
+	}
+	return abs, dir, nil
 }
 
 // isDir reports whether p is an existing directory.

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // Remote is one remote in the structured content of git_remote list.
@@ -62,41 +61,20 @@ type remoteArgs struct {
 	Push    bool   `json:"push,omitempty" desc:"get-url, set-url: the push URL instead of the fetch URL." schema:"default=false"`
 }
 
-func (s *Server) remoteTool() toolset.Tool {
-	return typedTool("git_remote", "Remotes",
-		"List remotes, add one, remove or rename one, or get or set a remote's URL (push=true for the push URL). URLs must use a transport the server allows.",
-		annDestructive, s.remote)
-}
-
 // remote runs one mode of git_remote, each in its own handler: list and
 // get-url only read; add and set-url point a remote at a URL, which must
 // use an allowed transport; remove and rename change the configuration.
 func (s *Server) remote(ctx context.Context, a remoteArgs) (ironcurtain.Result, error) {
-	var run func(context.Context, *repo, remoteArgs) (ironcurtain.Result, error)
-	switch a.Mode {
-	case "", "list":
-		run = s.remoteList
-	case "get-url":
-		run = s.remoteGetURL
-	case "add", "set-url":
-		run = s.remoteSetURL
-	case "remove":
-		run = s.remoteRemove
-	case "rename":
-		run = s.remoteRename
-	default:
-		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
-	}
-	if a.Mode != "" && a.Mode != "list" {
-		if err := checkRefName("name", a.Name); err != nil {
-			return ironcurtain.Result{}, err
+	checkName := func() error {
+		if a.Mode != "" && a.Mode != "list" {
+			return checkRefName("name", a.Name)
 		}
+		return nil
 	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	return run(ctx, r, a)
+	return runModeInRepo(ctx, s, a.Path, a.Mode, a, checkName, map[string]func(context.Context, *repo, remoteArgs) (ironcurtain.Result, error){
+		"": s.remoteList, "list": s.remoteList, "get-url": s.remoteGetURL,
+		"add": s.remoteSetURL, "set-url": s.remoteSetURL, "remove": s.remoteRemove, "rename": s.remoteRename,
+	})
 }
 
 func (s *Server) remoteList(ctx context.Context, r *repo, _ remoteArgs) (ironcurtain.Result, error) {

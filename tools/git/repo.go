@@ -41,31 +41,19 @@ type location struct {
 // locateArgs are the rev-parse queries parseLocation reads, in order.
 var locateArgs = []string{"rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--absolute-git-dir", "--git-common-dir", "--show-cdup"}
 
+// isGitBool reports an answer of rev-parse's --is-* queries.
+func isGitBool(s string) bool { return s == "true" || s == "false" }
+
 // parseLocation parses the output of locateArgs: four lines, plus the
 // cdup line when the directory is inside a work tree. Anything else (a
 // path holding a newline, an unexpected answer) is an error, so the
 // caller refuses the repository.
 func parseLocation(out string) (location, error) {
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	var l location
-	if len(lines) < 4 {
-		return l, fmt.Errorf("unexpected rev-parse output %q", out)
+	if len(lines) < 4 || !isGitBool(lines[0]) || !isGitBool(lines[1]) {
+		return location{}, fmt.Errorf("unexpected rev-parse output %q", out)
 	}
-	switch lines[0] {
-	case "true":
-		l.bare = true
-	case "false":
-	default:
-		return l, fmt.Errorf("unexpected rev-parse output %q", out)
-	}
-	switch lines[1] {
-	case "true":
-		l.inside = true
-	case "false":
-	default:
-		return l, fmt.Errorf("unexpected rev-parse output %q", out)
-	}
-	l.gitDir, l.commonDir = lines[2], lines[3]
+	l := location{bare: lines[0] == "true", inside: lines[1] == "true", gitDir: lines[2], commonDir: lines[3]}
 	want := 4
 	if l.inside {
 		want = 5
@@ -84,11 +72,7 @@ func parseLocation(out string) (location, error) {
 // repository's configuration keys need overriding. The location query and
 // the key listing run in parallel; both only read.
 func (s *Server) openRepo(ctx context.Context, pathArg string) (*repo, error) {
-	abs, err := s.absPath(sessionOf(ctx), pathArg)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := s.confine(abs)
+	abs, dir, err := s.confineArg(ctx, pathArg)
 	if err != nil {
 		return nil, err
 	}
@@ -293,9 +277,10 @@ func (s *Server) git(ctx context.Context, r *repo, args ...string) (output, erro
 }
 
 // truncatedText runs a read-only command whose output may be cut at the
-// cap (show, blame) in the repository at path, and returns its output as
-// text, marked when cut.
-func (s *Server) truncatedText(ctx context.Context, path string, cmd []string) (ironcurtain.Result, error) {
+// cap (show, blame, reflog) in the repository at path, and returns its
+// output as text, marked when cut. Empty output is shown as empty, or as
+// ifEmpty when that is set.
+func (s *Server) truncatedText(ctx context.Context, path string, cmd []string, ifEmpty string) (ironcurtain.Result, error) {
 	r, err := s.openRepo(ctx, path)
 	if err != nil {
 		return ironcurtain.Result{}, err
@@ -304,7 +289,11 @@ func (s *Server) truncatedText(ctx context.Context, path string, cmd []string) (
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
-	return textResult(strings.TrimRight(string(out.stdout), "\n") + truncNote(out, s.cfg.maxOutput)), nil
+	text := strings.TrimRight(string(out.stdout), "\n")
+	if ifEmpty != "" && strings.TrimSpace(text) == "" {
+		text = ifEmpty
+	}
+	return textResult(text + truncNote(out, s.cfg.maxOutput)), nil
 }
 
 // gitTruncating runs one local git command whose stdout may be cut at the

@@ -1,7 +1,6 @@
 package git
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -109,14 +108,12 @@ func overridesFor(keys []string) repoOverrides {
 // separated by NUL. A key holding a newline cannot be overridden exactly
 // and is reported as an error, so the caller fails closed.
 func parseConfigKeys(out []byte) ([]string, error) {
+	recs, err := nulTerminated(out, "configuration key")
+	if err != nil {
+		return nil, err
+	}
 	var keys []string
-	for len(out) > 0 {
-		i := bytes.IndexByte(out, 0)
-		if i < 0 {
-			return nil, fmt.Errorf("unterminated configuration key %q", out)
-		}
-		k := string(out[:i])
-		out = out[i+1:]
+	for _, k := range recs {
 		if k == "" {
 			continue
 		}

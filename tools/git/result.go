@@ -1,6 +1,7 @@
 package git
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -90,6 +91,56 @@ func splitRecords(out, marker, what string, n int) ([][]string, error) {
 		fields = append(fields, f)
 	}
 	return fields, nil
+}
+
+// nulTerminated splits git's -z output, records each ended by NUL, empty
+// records included. An unterminated last record, what names the kind of
+// record, is an error.
+func nulTerminated(out []byte, what string) ([]string, error) {
+	if len(out) == 0 {
+		return nil, nil
+	}
+	if out[len(out)-1] != 0 {
+		return nil, fmt.Errorf("unterminated %s %q", what, out[bytes.LastIndexByte(out, 0)+1:])
+	}
+	return strings.Split(string(out[:len(out)-1]), "\x00"), nil
+}
+
+// boolFlag returns flag, as the one element of a slice, when on, and
+// nothing otherwise.
+func boolFlag(on bool, flag string) []string {
+	if !on {
+		return nil
+	}
+	return []string{flag}
+}
+
+// firstFlag returns the flag of the first of two options that is on, as
+// the one element of a slice, and nothing when neither is; a caller that
+// refuses both at once checks that first.
+func firstFlag(a bool, aFlag string, b bool, bFlag string) []string {
+	if a {
+		return []string{aFlag}
+	}
+	return boolFlag(b, bFlag)
+}
+
+// revArg is a revision argument and the name the agent gave it.
+type revArg struct{ name, v string }
+
+// appendRevisions checks each revision argument given (not empty) and
+// appends it to cmd, in order.
+func appendRevisions(cmd []string, revs ...revArg) ([]string, error) {
+	for _, rv := range revs {
+		if rv.v == "" {
+			continue
+		}
+		if err := checkRevision(rv.name, rv.v); err != nil {
+			return nil, err
+		}
+		cmd = append(cmd, rv.v)
+	}
+	return cmd, nil
 }
 
 // countFlag returns flag with n appended, as the one element of a slice,

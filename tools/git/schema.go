@@ -33,6 +33,38 @@ func typedTool[In any](name, title, desc string, ann ironcurtain.ToolAnnotations
 	return t
 }
 
+// pickMode returns the handler of a multi-mode tool's mode, from a table
+// that names every mode it accepts ("" included, for the default); any
+// other mode is a tool error.
+func pickMode[H any](mode string, handlers map[string]H) (H, error) {
+	h, ok := handlers[mode]
+	if !ok {
+		return h, toolset.Failf("unknown mode %q", mode)
+	}
+	return h, nil
+}
+
+// runModeInRepo runs the handler of a's mode, from handlers as for
+// pickMode, in the repository at path, once check (nil: none) accepts the
+// arguments.
+func runModeInRepo[A any](ctx context.Context, s *Server, path, mode string, a A, check func() error,
+	handlers map[string]func(context.Context, *repo, A) (ironcurtain.Result, error)) (ironcurtain.Result, error) {
+	run, err := pickMode(mode, handlers)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return ironcurtain.Result{}, err
+		}
+	}
+	r, err := s.openRepo(ctx, path)
+	if err != nil {
+		return ironcurtain.Result{}, err
+	}
+	return run(ctx, r, a)
+}
+
 // boolOrString is an argument that is either a boolean or a revision.
 type boolOrString struct {
 	set bool

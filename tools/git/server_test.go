@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testvault"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 	"github.com/stretchr/testify/require"
 )
 
@@ -102,7 +104,7 @@ func TestNewValidatesOptions(t *testing.T) {
 	root := t.TempDir()
 	file := filepath.Join(root, "file")
 	writeFile(t, file, "x")
-	vault := mapVault{}
+	vault := testvault.Map{}
 	tests := []struct {
 		name string
 		opts Options
@@ -179,6 +181,25 @@ func TestInvalidArgumentsAreToolErrors(t *testing.T) {
 	require.Contains(t, f.fail("git_status", map[string]any{"bogus": true}), "bogus")
 }
 
+// TestUnknownModesAreToolErrors covers both layers that refuse a mode a
+// multi-mode tool does not have: the schema's enum and pickMode behind it.
+func TestUnknownModesAreToolErrors(t *testing.T) {
+	f := newFixture(t, Options{})
+	for _, tool := range []string{"git_branch", "git_tag", "git_remote", "git_worktree", "git_stash", "git_reset", "git_rebase"} {
+		require.Contains(t, f.fail(tool, map[string]any{"mode": "frobnicate"}), "mode", tool)
+	}
+	handlers := map[string]int{"": 1, "list": 1, "create": 2}
+	for mode, want := range handlers {
+		got, err := pickMode(mode, handlers)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+	}
+	_, err := pickMode("frobnicate", handlers)
+	te, ok := toolset.AsError(err)
+	require.True(t, ok, "%v", err)
+	require.Equal(t, `unknown mode "frobnicate"`, te.Public)
+}
+
 func TestCancelledContextIsAGoError(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -248,23 +269,4 @@ func TestServerDirectoryIsPrivate(t *testing.T) {
 	entries, err := os.ReadDir(f.s.hooks)
 	require.NoError(t, err)
 	require.Empty(t, entries)
-}
-
-// mapVault is a CredentialVault over a map, for tests.
-type mapVault map[string]string
-
-func (v mapVault) Credential(_ context.Context, name string) (ironcurtain.Secret, error) {
-	s, ok := v[name]
-	if !ok {
-		return ironcurtain.Secret{}, ironcurtain.ErrNoCredential
-	}
-	return ironcurtain.NewSecret(s), nil
-}
-
-func (v mapVault) Secrets(context.Context) ([]ironcurtain.Secret, error) {
-	var out []ironcurtain.Secret
-	for _, s := range v {
-		out = append(out, ironcurtain.NewSecret(s))
-	}
-	return out, nil
 }

@@ -45,12 +45,6 @@ type stashArgs struct {
 	Limit            int    `json:"limit,omitempty" desc:"list: at most this many entries." schema:"minimum=1"`
 }
 
-func (s *Server) stashTool() toolset.Tool {
-	return typedTool("git_stash", "Stash changes",
-		"Set local changes aside and bring them back: push (default) saves and cleans the work tree, list shows the stash, apply and pop restore an entry (pop also drops it), drop deletes one entry, clear deletes all.",
-		annDestructive, s.stash)
-}
-
 // stash runs one mode of git_stash, each in its own handler: list only
 // reads; push, pop, apply, drop and clear change the work tree or the
 // stash.
@@ -64,20 +58,12 @@ func (s *Server) stash(ctx context.Context, a stashArgs) (ironcurtain.Result, er
 			ref = "stash@{" + ref + "}"
 		}
 	}
-	var run func(context.Context, *repo, stashArgs, string) (ironcurtain.Result, error)
-	switch a.Mode {
-	case "list":
-		run = s.stashList
-	case "", "push":
-		run = s.stashPush
-	case "pop", "apply":
-		run = s.stashRestore
-	case "drop":
-		run = s.stashDrop
-	case "clear":
-		run = s.stashClear
-	default:
-		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	run, err := pickMode(a.Mode, map[string]func(context.Context, *repo, stashArgs, string) (ironcurtain.Result, error){
+		"list": s.stashList, "": s.stashPush, "push": s.stashPush,
+		"pop": s.stashRestore, "apply": s.stashRestore, "drop": s.stashDrop, "clear": s.stashClear,
+	})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
 	r, err := s.openWorkRepo(ctx, a.Path)
 	if err != nil {
@@ -118,12 +104,8 @@ func (s *Server) stashPush(ctx context.Context, r *repo, a stashArgs, _ string) 
 		}
 		cmd = append(cmd, "--message="+a.Message)
 	}
-	if a.IncludeUntracked {
-		cmd = append(cmd, "--include-untracked")
-	}
-	if a.KeepIndex {
-		cmd = append(cmd, "--keep-index")
-	}
+	cmd = append(cmd, boolFlag(a.IncludeUntracked, "--include-untracked")...)
+	cmd = append(cmd, boolFlag(a.KeepIndex, "--keep-index")...)
 	out, err := s.mustGit(ctx, r, append(cmd, "--")...)
 	if err != nil {
 		return ironcurtain.Result{}, err

@@ -1,7 +1,6 @@
 package git
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -51,14 +50,13 @@ var changeNames = map[byte]string{
 
 // parseStatus parses `git status --porcelain=v2 -z --branch`.
 func parseStatus(out []byte) (Status, error) {
+	recs, err := nulTerminated(out, "status entry")
+	if err != nil {
+		return Status{}, err
+	}
 	st := Status{Staged: []FileChange{}, Unstaged: []FileChange{}, Untracked: []string{}, Conflicted: []string{}}
-	for len(out) > 0 {
-		i := bytes.IndexByte(out, 0)
-		if i < 0 {
-			return Status{}, fmt.Errorf("unterminated status entry %q", out)
-		}
-		rec := string(out[:i])
-		out = out[i+1:]
+	for i := 0; i < len(recs); i++ {
+		rec := recs[i]
 		if rec == "" {
 			continue
 		}
@@ -77,11 +75,12 @@ func parseStatus(out []byte) (Status, error) {
 			}
 			path, orig := fields[len(fields)-1], ""
 			if rec[0] == '2' {
-				j := bytes.IndexByte(out, 0)
-				if j < 0 || len(fields) != 10 {
+				// The original path is the next record.
+				if i+1 == len(recs) || len(fields) != 10 {
 					return Status{}, fmt.Errorf("rename entry without its original path %q", rec)
 				}
-				orig, out = string(out[:j]), out[j+1:]
+				i++
+				orig = recs[i]
 			}
 			x, y := fields[1][0], fields[1][1]
 			if x != '.' {
@@ -202,12 +201,6 @@ func short(h string) string {
 type statusArgs struct {
 	repoPath
 	IncludeUntracked *bool `json:"includeUntracked,omitempty" desc:"List untracked files." schema:"default=true"`
-}
-
-func (s *Server) statusTool() toolset.Tool {
-	return typedTool("git_status", "Working tree status",
-		"Show the current branch, its upstream, and the staged, unstaged, untracked and conflicted files. Returns text and structured content.",
-		annRead, s.status)
 }
 
 func (s *Server) status(ctx context.Context, a statusArgs) (ironcurtain.Result, error) {

@@ -73,26 +73,16 @@ type tagArgs struct {
 	Limit     int    `json:"limit,omitempty" desc:"list: at most this many tags." schema:"minimum=1"`
 }
 
-func (s *Server) tagTool() toolset.Tool {
-	return typedTool("git_tag", "Tags",
-		"List tags (newest first), create a lightweight or annotated tag, delete a tag, or verify a tag's signature. Tags are never signed.",
-		annDestructive, s.tag)
-}
-
 // tag runs one mode of git_tag, each in its own handler: list only
 // reads, create and delete change refs, verify runs the signature check.
 func (s *Server) tag(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {
-	switch a.Mode {
-	case "", "list":
-		return s.tagList(ctx, a)
-	case "create":
-		return s.tagCreate(ctx, a)
-	case "delete":
-		return s.tagDelete(ctx, a)
-	case "verify":
-		return s.tagVerify(ctx, a)
+	run, err := pickMode(a.Mode, map[string]func(context.Context, tagArgs) (ironcurtain.Result, error){
+		"": s.tagList, "list": s.tagList, "create": s.tagCreate, "delete": s.tagDelete, "verify": s.tagVerify,
+	})
+	if err != nil {
+		return ironcurtain.Result{}, err
 	}
-	return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
+	return run(ctx, a)
 }
 
 func (s *Server) tagList(ctx context.Context, a tagArgs) (ironcurtain.Result, error) {

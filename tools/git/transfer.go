@@ -118,21 +118,11 @@ type cloneArgs struct {
 	Mirror bool   `json:"mirror,omitempty" desc:"Make a bare mirror of every ref." schema:"default=false"`
 }
 
-func (s *Server) cloneTool() toolset.Tool {
-	return typedTool("git_clone", "Clone a repository",
-		"Clone a remote repository into a new directory path (relative paths are relative to the working directory). Credentials, if any, are supplied by the server. The working directory is not changed.",
-		annNetwork, s.clone)
-}
-
 func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, error) {
 	if a.Path == "" {
 		return ironcurtain.Result{}, toolset.Failf("path (the destination) is required")
 	}
-	abs, err := s.absPath(sessionOf(ctx), a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	dest, err := s.confine(abs)
+	abs, dest, err := s.confineArg(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -143,14 +133,10 @@ func (s *Server) clone(ctx context.Context, a cloneArgs) (ironcurtain.Result, er
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"clone", "--no-recurse-submodules", "--upload-pack=git-upload-pack"}
-	switch {
-	case a.Bare && a.Mirror:
+	if a.Bare && a.Mirror {
 		return ironcurtain.Result{}, toolset.Failf("bare and mirror cannot be combined (a mirror is bare)")
-	case a.Bare:
-		cmd = append(cmd, "--bare")
-	case a.Mirror:
-		cmd = append(cmd, "--mirror")
 	}
+	cmd = append(cmd, firstFlag(a.Bare, "--bare", a.Mirror, "--mirror")...)
 	if a.Branch != "" {
 		if err := checkRefName("branch", a.Branch); err != nil {
 			return ironcurtain.Result{}, err
@@ -180,23 +166,13 @@ type fetchArgs struct {
 	Depth  int    `json:"depth,omitempty" desc:"Deepen or shorten a shallow history to this many commits." schema:"minimum=1"`
 }
 
-func (s *Server) fetchTool() toolset.Tool {
-	return typedTool("git_fetch", "Fetch",
-		"Download commits and refs from a remote (default: the current branch's remote, else origin) without changing local branches. prune deletes remote-tracking branches that are gone.",
-		annNetDestroy, s.fetch)
-}
-
 func (s *Server) fetch(ctx context.Context, a fetchArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
 	}
 	cmd := []string{"fetch", "--no-recurse-submodules", "--upload-pack=git-upload-pack"}
-	if a.Prune {
-		cmd = append(cmd, "--prune")
-	}
-	if a.Tags {
-		cmd = append(cmd, "--tags")
-	}
+	cmd = append(cmd, boolFlag(a.Prune, "--prune")...)
+	cmd = append(cmd, boolFlag(a.Tags, "--tags")...)
 	cmd = append(cmd, countFlag("--depth=", a.Depth)...)
 	ctx = withRemotes(ctx)
 	r, remote, _, err := s.openRemote(ctx, a.Path, a.Remote, false, false)
@@ -254,12 +230,6 @@ type pullArgs struct {
 	FastForwardOnly bool   `json:"fastForwardOnly,omitempty" desc:"Refuse unless the branch can be fast-forwarded." schema:"default=false"`
 }
 
-func (s *Server) pullTool() toolset.Tool {
-	return typedTool("git_pull", "Pull",
-		"Fetch from a remote and integrate into the current branch by merge (default), rebase, or fast-forward only. Conflicts stop the operation and are listed.",
-		annNetDestroy, s.pull)
-}
-
 func (s *Server) pull(ctx context.Context, a pullArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
@@ -271,9 +241,7 @@ func (s *Server) pull(ctx context.Context, a pullArgs) (ironcurtain.Result, erro
 	case !a.FastForwardOnly:
 		cmd = append(cmd, "--no-rebase")
 	}
-	if a.FastForwardOnly {
-		cmd = append(cmd, "--ff-only")
-	}
+	cmd = append(cmd, boolFlag(a.FastForwardOnly, "--ff-only")...)
 	if a.Branch != "" {
 		if err := checkRefName("branch", a.Branch); err != nil {
 			return ironcurtain.Result{}, err
@@ -313,12 +281,6 @@ type pushArgs struct {
 	Confirmed      bool   `json:"confirmed,omitempty" desc:"Confirms a force push or a deletion." schema:"default=false"`
 }
 
-func (s *Server) pushTool() toolset.Tool {
-	return typedTool("git_push", "Push",
-		"Send local commits to a remote (default: the branch's push remote, else origin). branch is the local branch (default the current one), remoteBranch the name on the remote. force, forceWithLease and delete rewrite or remove remote history and need confirmed=true.",
-		annNetDestroy, s.push)
-}
-
 func (s *Server) push(ctx context.Context, a pushArgs) (ironcurtain.Result, error) {
 	if err := checkRemoteArg(a.Remote); err != nil {
 		return ironcurtain.Result{}, err
@@ -334,21 +296,10 @@ func (s *Server) push(ctx context.Context, a pushArgs) (ironcurtain.Result, erro
 		}
 	}
 	cmd := []string{"push", "--no-recurse-submodules"}
-	switch {
-	case a.Force:
-		cmd = append(cmd, "--force")
-	case a.ForceWithLease:
-		cmd = append(cmd, "--force-with-lease")
-	}
-	if a.SetUpstream {
-		cmd = append(cmd, "--set-upstream")
-	}
-	if a.Tags {
-		cmd = append(cmd, "--tags")
-	}
-	if a.DryRun {
-		cmd = append(cmd, "--dry-run")
-	}
+	cmd = append(cmd, firstFlag(a.Force, "--force", a.ForceWithLease, "--force-with-lease")...)
+	cmd = append(cmd, boolFlag(a.SetUpstream, "--set-upstream")...)
+	cmd = append(cmd, boolFlag(a.Tags, "--tags")...)
+	cmd = append(cmd, boolFlag(a.DryRun, "--dry-run")...)
 	var refspec []string
 	switch {
 	case a.Delete:

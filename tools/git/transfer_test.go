@@ -83,6 +83,13 @@ func TestCloneFetchPullPush(t *testing.T) {
 		rawGit(t, clone, "commit", "-q", "--amend", "-m", "topic rewritten")
 		require.Contains(t, f.fail("git_push", map[string]any{"path": clone}), "rejected")
 		require.Contains(t, f.fail("git_push", map[string]any{"path": clone, "force": true}), "confirmed=true")
+		// A leading "+" in a refspec forces the update: a force push the
+		// policy would judge as a plain push (no force, no delete-history).
+		for _, args := range []map[string]any{{"branch": "+topic"}, {"branch": "+topic", "remoteBranch": "topic"}, {"remoteBranch": "+topic"}} {
+			args["path"] = clone
+			f.fail("git_push", args)
+			require.Equal(t, "topic", rawGit(t, bare, "log", "-1", "--format=%s", "topic"), "%v", args)
+		}
 		f.ok("git_push", map[string]any{"path": clone, "forceWithLease": true, "confirmed": true})
 		rawGit(t, clone, "commit", "-q", "--amend", "-m", "topic rewritten again")
 		f.ok("git_push", map[string]any{"path": clone, "force": true, "confirmed": true})

@@ -18,8 +18,8 @@ import (
 const maxArgLen = 1024
 
 // checkRefName checks a name the tool creates as a ref (a branch, tag or
-// remote name) against git's check-ref-format rules, plus "no leading
-// dash". what names the argument in the message.
+// remote name) against git's check-ref-format rules, plus no leading
+// dash and no leading "+". what names the argument in the message.
 func checkRefName(what, name string) error {
 	if err := checkNotOption(what, name); err != nil {
 		return err
@@ -37,6 +37,10 @@ func checkRefName(what, name string) error {
 		}
 	}
 	switch {
+	case strings.HasPrefix(name, "+"):
+		// In a refspec a leading "+" forces the update (git_push's
+		// branch "+main" is a force push without force).
+		return toolset.Failf("%s %q starts with \"+\", which git reads as a forced update", what, name)
 	case name == "@":
 		return toolset.Failf("%s may not be \"@\"", what)
 	case strings.Contains(name, ".."):

@@ -17,6 +17,8 @@ func TestCheckRefName(t *testing.T) {
 		{"release@2024", true},
 		{"", false},
 		{"-x", false},
+		{"+main", false},
+		{"a+b", true},
 		{"--upload-pack=touch /tmp/x", false},
 		{"a b", false},
 		{"a~1", false},
@@ -62,29 +64,46 @@ func TestCheckRevision(t *testing.T) {
 	}
 }
 
-func TestURLProtocol(t *testing.T) {
-	tests := map[string]string{
-		"https://github.com/a/b.git":   "https",
-		"HTTPS://github.com/a/b.git":   "https",
-		"http://example.com/r":         "http",
-		"ssh://git@example.com/r":      "ssh",
-		"git+ssh://example.com/r":      "ssh",
-		"git@github.com:a/b.git":       "ssh",
-		"github.com:a/b.git":           "ssh",
-		"git://example.com/r":          "git",
-		"file:///srv/r.git":            "file",
-		"/srv/r.git":                   "file",
-		"../r.git":                     "file",
-		"./a:b":                        "file",
-		"ext::sh -c touch% /tmp/x":     "helper:ext",
-		"fd::17":                       "helper:fd",
-		"EXT::x":                       "helper:ext",
-		"https::github.com/a":          "helper:https",
-		"persistent-https://host/repo": "helper:persistent-https",
-		"ftp://example.com/r":          "helper:ftp",
-	}
-	for u, want := range tests {
-		require.Equal(t, want, urlProtocol(u), u)
+// TestURLFunctions checks the functions that read or rewrite a URL
+// against tables of inputs and the outputs wanted.
+func TestURLFunctions(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fn    func(string) string
+		cases map[string]string
+	}{
+		{"urlProtocol", urlProtocol, map[string]string{
+			"https://github.com/a/b.git":   "https",
+			"HTTPS://github.com/a/b.git":   "https",
+			"http://example.com/r":         "http",
+			"ssh://git@example.com/r":      "ssh",
+			"git+ssh://example.com/r":      "ssh",
+			"git@github.com:a/b.git":       "ssh",
+			"github.com:a/b.git":           "ssh",
+			"git://example.com/r":          "git",
+			"file:///srv/r.git":            "file",
+			"/srv/r.git":                   "file",
+			"../r.git":                     "file",
+			"./a:b":                        "file",
+			"ext::sh -c touch% /tmp/x":     "helper:ext",
+			"fd::17":                       "helper:fd",
+			"EXT::x":                       "helper:ext",
+			"https::github.com/a":          "helper:https",
+			"persistent-https://host/repo": "helper:persistent-https",
+			"ftp://example.com/r":          "helper:ftp",
+		}},
+		{"redactURL", redactURL, map[string]string{
+			"https://user:pw@host/r":       "https://user:[redacted]@host/r",
+			"https://tok@host/r":           "https://tok@host/r",
+			"https://host/r@x":             "https://host/r@x",
+			"git@host:r":                   "git@host:r",
+			"https://u:p@ss@host/r":        "https://u:[redacted]@host/r",
+			"https://host/path?q=a:b@c.de": "https://host/path?q=a:b@c.de",
+		}},
+	} {
+		for in, want := range tt.cases {
+			require.Equal(t, want, tt.fn(in), "%s(%q)", tt.name, in)
+		}
 	}
 }
 
@@ -106,20 +125,6 @@ func TestCheckURL(t *testing.T) {
 	require.ErrorContains(t, err, "ssh transport")
 	_, err = checkURL("url", "https://example.com/r", nil)
 	require.ErrorContains(t, err, "allowed: none")
-}
-
-func TestRedactURL(t *testing.T) {
-	tests := map[string]string{
-		"https://user:pw@host/r":       "https://user:[redacted]@host/r",
-		"https://tok@host/r":           "https://tok@host/r",
-		"https://host/r@x":             "https://host/r@x",
-		"git@host:r":                   "git@host:r",
-		"https://u:p@ss@host/r":        "https://u:[redacted]@host/r",
-		"https://host/path?q=a:b@c.de": "https://host/path?q=a:b@c.de",
-	}
-	for in, want := range tests {
-		require.Equal(t, want, redactURL(in), in)
-	}
 }
 
 func TestOverridesFor(t *testing.T) {

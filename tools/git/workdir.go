@@ -17,12 +17,6 @@ type setWorkingDirArgs struct {
 	InitializeIfNotPresent bool   `json:"initializeIfNotPresent,omitempty" desc:"Run git init there if it is not a repository yet." schema:"default=false"`
 }
 
-func (s *Server) setWorkingDirTool() toolset.Tool {
-	return typedTool("git_set_working_dir", "Set the working directory",
-		`Choose the directory that path "." means for the other git tools in this session. By default it must be inside a git repository; initializeIfNotPresent creates one there if needed.`,
-		annIdempotent, s.setWorkingDir)
-}
-
 func (s *Server) setWorkingDir(ctx context.Context, a setWorkingDirArgs) (ironcurtain.Result, error) {
 	if a.Path == "" {
 		return ironcurtain.Result{}, toolset.Failf("path is required")
@@ -68,12 +62,6 @@ type clearWorkingDirArgs struct {
 	Confirm string `json:"confirm" desc:"Confirms the reset." schema:"enum=Y|y|Yes|yes"`
 }
 
-func (s *Server) clearWorkingDirTool() toolset.Tool {
-	return typedTool("git_clear_working_dir", "Clear the working directory",
-		`Forget the working directory set by git_set_working_dir; "." then means the server's default directory again.`,
-		annIdempotent, s.clearWorkingDir)
-}
-
 func (s *Server) clearWorkingDir(ctx context.Context, a clearWorkingDirArgs) (ironcurtain.Result, error) {
 	switch a.Confirm {
 	case "Y", "y", "Yes", "yes":
@@ -93,18 +81,8 @@ type initArgs struct {
 	Bare          bool   `json:"bare,omitempty" desc:"Create a bare repository (no work tree)." schema:"default=false"`
 }
 
-func (s *Server) initTool() toolset.Tool {
-	return typedTool("git_init", "Create a repository",
-		"Create an empty git repository in path (created if missing), or reinitialise an existing one without changing its history.",
-		annIdempotent, s.initialize)
-}
-
 func (s *Server) initialize(ctx context.Context, a initArgs) (ironcurtain.Result, error) {
-	abs, err := s.absPath(sessionOf(ctx), a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	dir, err := s.confine(abs)
+	_, dir, err := s.confineArg(ctx, a.Path)
 	if err != nil {
 		return ironcurtain.Result{}, err
 	}
@@ -150,12 +128,6 @@ func (s *Server) initRepo(ctx context.Context, dir, branch string, bare bool) (o
 type wrapupArgs struct {
 	Acknowledgement string `json:"acknowledgement" desc:"Confirms you will follow the checklist." schema:"enum=Y|y|Yes|yes"`
 	CreateTag       *bool  `json:"createTag,omitempty" desc:"Include a step for tagging the result."`
-}
-
-func (s *Server) wrapupTool() toolset.Tool {
-	return typedTool("git_wrapup_instructions", "Finishing checklist",
-		"Return a checklist for finishing a piece of work in git: review, verify, commit, and optionally tag. It changes nothing.",
-		annRead, s.wrapup)
 }
 
 func (s *Server) wrapup(_ context.Context, a wrapupArgs) (ironcurtain.Result, error) {

@@ -1,7 +1,6 @@
 package git
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -24,15 +23,13 @@ type Worktree struct {
 // parseWorktrees parses `git worktree list --porcelain -z`: attribute
 // lines ended by NUL, each worktree ended by an empty line.
 func parseWorktrees(out []byte) ([]Worktree, error) {
+	lines, err := nulTerminated(out, "worktree attribute")
+	if err != nil {
+		return nil, err
+	}
 	trees := []Worktree{}
 	var cur *Worktree
-	for len(out) > 0 {
-		i := bytes.IndexByte(out, 0)
-		if i < 0 {
-			return nil, fmt.Errorf("unterminated worktree attribute %q", out)
-		}
-		line := string(out[:i])
-		out = out[i+1:]
+	for _, line := range lines {
 		if line == "" {
 			cur = nil
 			continue
@@ -77,12 +74,6 @@ type worktreeArgs struct {
 	DryRun       bool   `json:"dryRun,omitempty" desc:"prune: only report." schema:"default=false"`
 }
 
-func (s *Server) worktreeTool() toolset.Tool {
-	return typedTool("git_worktree", "Worktrees",
-		"Manage additional work trees of a repository: list them, add one (checking out branch, creating it from commitish if it does not exist, or a detached commitish), remove one, move one to newPath, or prune stale entries. Paths must lie in the allowed directories.",
-		annDestructive, s.worktree)
-}
-
 // worktreeDir resolves and confines a worktree path argument.
 func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
 	if err := checkPathspec(what, p); err != nil {
@@ -98,26 +89,10 @@ func (s *Server) worktreeDir(r *repo, what, p string) (string, error) {
 // worktree runs one mode of git_worktree, each in its own handler: list
 // only reads; add, remove, move and prune change work trees on disk.
 func (s *Server) worktree(ctx context.Context, a worktreeArgs) (ironcurtain.Result, error) {
-	var run func(context.Context, *repo, worktreeArgs) (ironcurtain.Result, error)
-	switch a.Mode {
-	case "", "list":
-		run = s.worktreeList
-	case "add":
-		run = s.worktreeAdd
-	case "remove":
-		run = s.worktreeRemove
-	case "move":
-		run = s.worktreeMove
-	case "prune":
-		run = s.worktreePrune
-	default:
-		return ironcurtain.Result{}, toolset.Failf("unknown mode %q", a.Mode)
-	}
-	r, err := s.openRepo(ctx, a.Path)
-	if err != nil {
-		return ironcurtain.Result{}, err
-	}
-	return run(ctx, r, a)
+	return runModeInRepo(ctx, s, a.Path, a.Mode, a, nil, map[string]func(context.Context, *repo, worktreeArgs) (ironcurtain.Result, error){
+		"": s.worktreeList, "list": s.worktreeList, "add": s.worktreeAdd,
+		"remove": s.worktreeRemove, "move": s.worktreeMove, "prune": s.worktreePrune,
+	})
 }
 
 func (s *Server) worktreeList(ctx context.Context, r *repo, _ worktreeArgs) (ironcurtain.Result, error) {
@@ -218,9 +193,7 @@ func (s *Server) worktreeMove(ctx context.Context, r *repo, a worktreeArgs) (iro
 
 func (s *Server) worktreePrune(ctx context.Context, r *repo, a worktreeArgs) (ironcurtain.Result, error) {
 	cmd := []string{"worktree", "prune"}
-	if a.DryRun {
-		cmd = append(cmd, "--dry-run")
-	}
+	cmd = append(cmd, boolFlag(a.DryRun, "--dry-run")...)
 	if a.Verbose || a.DryRun {
 		cmd = append(cmd, "--verbose")
 	}

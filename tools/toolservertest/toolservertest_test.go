@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"testing"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/faultchild"
 	"github.com/ironcurtain-go/ironcurtain/tools/toolservertest"
-	"github.com/stretchr/testify/require"
 )
 
 // echo is a small server that keeps the contract, unless one of its
@@ -56,16 +55,5 @@ func TestKeepsContract(t *testing.T) {
 // TestCatchesBrokenServers runs the suite, in a child process, against
 // servers that each break one promise, and requires it to fail.
 func TestCatchesBrokenServers(t *testing.T) {
-	if os.Getenv("TOOLSERVERTEST_FAULT") != "" {
-		t.Skip("in the child")
-	}
-	for _, fault := range []string{"schema", "mutate", "unknown", "types"} {
-		t.Run(fault, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run", "^TestKeepsContract$", "-test.count=1")
-			cmd.Env = append(os.Environ(), "TOOLSERVERTEST_FAULT="+fault)
-			out, err := cmd.CombinedOutput()
-			require.Error(t, err, "the suite passed a server with the fault %q:\n%s", fault, out)
-			require.Contains(t, string(out), "--- FAIL")
-		})
-	}
+	faultchild.RequireCaught(t, "TOOLSERVERTEST_FAULT", "TestKeepsContract", "schema", "mutate", "unknown", "types")
 }

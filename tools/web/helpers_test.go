@@ -100,22 +100,3 @@ func (c *counter) count() int {
 	defer c.mu.Unlock()
 	return c.n
 }
-
-// memVault is a CredentialVault over a map.
-type memVault map[string]string
-
-func (v memVault) Credential(_ context.Context, name string) (ironcurtain.Secret, error) {
-	s, ok := v[name]
-	if !ok {
-		return ironcurtain.Secret{}, ironcurtain.ErrNoCredential
-	}
-	return ironcurtain.NewSecret(s), nil
-}
-
-func (v memVault) Secrets(context.Context) ([]ironcurtain.Secret, error) {
-	out := make([]ironcurtain.Secret, 0, len(v))
-	for _, s := range v {
-		out = append(out, ironcurtain.NewSecret(s))
-	}
-	return out, nil
-}

@@ -60,24 +60,24 @@ func (brave) request(ctx context.Context, base *url.URL, key, query string, n in
 	return req, err
 }
 
+// braveHit is one of Brave's web.results[].
+type braveHit struct {
+	Title       string `json:"title"`
+	URL         string `json:"url"`
+	Description string `json:"description"`
+}
+
+func (h braveHit) result() SearchResult {
+	return SearchResult{Title: h.Title, URL: h.URL, Snippet: h.Description}
+}
+
 func (brave) parse(body []byte) ([]SearchResult, error) {
 	var r struct {
 		Web struct {
-			Results []struct {
-				Title       string `json:"title"`
-				URL         string `json:"url"`
-				Description string `json:"description"`
-			} `json:"results"`
+			Results []braveHit `json:"results"`
 		} `json:"web"`
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, jsonError(err)
-	}
-	out := make([]SearchResult, 0, len(r.Web.Results))
-	for _, x := range r.Web.Results {
-		out = append(out, SearchResult{Title: x.Title, URL: x.URL, Snippet: x.Description})
-	}
-	return out, nil
+	return decodeHits(body, &r, &r.Web.Results)
 }
 
 // tavily is the Tavily Search API: POST /search with a JSON body {query,
@@ -102,24 +102,25 @@ func (tavily) request(ctx context.Context, base *url.URL, key, query string, n i
 
 func (tavily) parse(body []byte) ([]SearchResult, error) { return parseContentResults(body) }
 
-// parseContentResults reads the shape Tavily and SearXNG share: results[]
+// contentHit is one result of the shape Tavily and SearXNG share:
 // {title, url, content}, the content being the snippet.
+type contentHit struct {
+	Title   string `json:"title"`
+	URL     string `json:"url"`
+	Content string `json:"content"`
+}
+
+func (h contentHit) result() SearchResult {
+	return SearchResult{Title: h.Title, URL: h.URL, Snippet: h.Content}
+}
+
+// parseContentResults reads the shape Tavily and SearXNG share: results[]
+// of contentHit.
 func parseContentResults(body []byte) ([]SearchResult, error) {
 	var r struct {
-		Results []struct {
-			Title   string `json:"title"`
-			URL     string `json:"url"`
-			Content string `json:"content"`
-		} `json:"results"`
+		Results []contentHit `json:"results"`
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, jsonError(err)
-	}
-	out := make([]SearchResult, 0, len(r.Results))
-	for _, x := range r.Results {
-		out = append(out, SearchResult{Title: x.Title, URL: x.URL, Snippet: x.Content})
-	}
-	return out, nil
+	return decodeHits(body, &r, &r.Results)
 }
 
 // serpAPI is SerpApi's Google engine: GET
@@ -138,29 +139,30 @@ func (serpAPI) request(ctx context.Context, base *url.URL, key, query string, n 
 // Google found nothing for; it is an empty result, not a failure.
 const serpAPINoResults = "Google hasn't returned any results for this query."
 
+// serpAPIHit is one of SerpApi's organic_results[].
+type serpAPIHit struct {
+	Title   string `json:"title"`
+	Link    string `json:"link"`
+	Snippet string `json:"snippet"`
+}
+
+func (h serpAPIHit) result() SearchResult {
+	return SearchResult{Title: h.Title, URL: h.Link, Snippet: h.Snippet}
+}
+
 func (serpAPI) parse(body []byte) ([]SearchResult, error) {
 	var r struct {
-		Error          string `json:"error"`
-		OrganicResults []struct {
-			Title   string `json:"title"`
-			Link    string `json:"link"`
-			Snippet string `json:"snippet"`
-		} `json:"organic_results"`
+		Error          string       `json:"error"`
+		OrganicResults []serpAPIHit `json:"organic_results"`
 	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		return nil, jsonError(err)
-	}
-	if r.Error != "" && len(r.OrganicResults) == 0 {
+	out, err := decodeHits(body, &r, &r.OrganicResults)
+	if err == nil && r.Error != "" && len(out) == 0 {
 		if r.Error == serpAPINoResults {
 			return nil, nil
 		}
 		return nil, errors.New(shorten(cleanText(r.Error), 300))
 	}
-	out := make([]SearchResult, 0, len(r.OrganicResults))
-	for _, x := range r.OrganicResults {
-		out = append(out, SearchResult{Title: x.Title, URL: x.Link, Snippet: x.Snippet})
-	}
-	return out, nil
+	return out, err
 }
 
 // searxng is a SearXNG instance's search API: GET /search?q=&format=json
@@ -177,6 +179,19 @@ func (searxng) request(ctx context.Context, base *url.URL, key, query string, _ 
 }
 
 func (searxng) parse(body []byte) ([]SearchResult, error) { return parseContentResults(body) }
+
+// decodeHits decodes body into v, the response of a provider, and returns
+// the hits it holds (hits points into v), in order, as search results.
+func decodeHits[H interface{ result() SearchResult }](body []byte, v any, hits *[]H) ([]SearchResult, error) {
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, jsonError(err)
+	}
+	out := make([]SearchResult, 0, len(*hits))
+	for _, h := range *hits {
+		out = append(out, h.result())
+	}
+	return out, nil
+}
 
 // jsonError describes a decoding failure without quoting the body.
 func jsonError(err error) error {

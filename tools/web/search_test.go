@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/testvault"
 )
 
 const testKey = "KEY-0123456789abcdef"
@@ -109,7 +110,7 @@ func TestSearchProviders(t *testing.T) {
 				checkRequest(t, provider, r)
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = io.WriteString(w, answer)
-			}, memVault{"BRAVE_API_KEY": testKey, "TAVILY_API_KEY": testKey, "SERPAPI_API_KEY": testKey})
+			}, testvault.Map{"BRAVE_API_KEY": testKey, "TAVILY_API_KEY": testKey, "SERPAPI_API_KEY": testKey})
 			res := call(t, s, ToolSearch, map[string]any{"query": "  golang ", "max_results": 3})
 			require.False(t, res.IsError, res.Text())
 			require.Equal(t, wantRendered, res.Text(), "the same rendering whatever the provider")
@@ -126,7 +127,7 @@ func TestSearchProviders(t *testing.T) {
 }
 
 func TestSearchProviderErrors(t *testing.T) {
-	vault := memVault{"BRAVE_API_KEY": testKey, "TAVILY_API_KEY": testKey, "SERPAPI_API_KEY": testKey}
+	vault := testvault.Map{"BRAVE_API_KEY": testKey, "TAVILY_API_KEY": testKey, "SERPAPI_API_KEY": testKey}
 	tests := []struct {
 		name, provider string
 		status         int
@@ -164,7 +165,7 @@ func TestSearchProviderErrors(t *testing.T) {
 func TestSerpAPINoResults(t *testing.T) {
 	s := newSearch(t, "serpapi", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, `{"search_metadata":{"status":"Success"},"error":"`+serpAPINoResults+`"}`)
-	}, memVault{"SERPAPI_API_KEY": testKey})
+	}, testvault.Map{"SERPAPI_API_KEY": testKey})
 	res := call(t, s, ToolSearch, map[string]any{"query": "zzqqxx"})
 	require.False(t, res.IsError)
 	require.Equal(t, `No results for "zzqqxx".`, res.Text())
@@ -183,13 +184,13 @@ func (failingVault) Secrets(context.Context) ([]ironcurtain.Secret, error) {
 func TestSearchCredentials(t *testing.T) {
 	ok := func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, providerAnswers["brave"]) }
 	t.Run("missing key", func(t *testing.T) {
-		s := newSearch(t, "brave", ok, memVault{})
+		s := newSearch(t, "brave", ok, testvault.Map{})
 		res := call(t, s, ToolSearch, map[string]any{"query": "q"})
 		require.True(t, res.IsError)
 		require.Equal(t, `web_search: the brave API key is not configured (no credential "BRAVE_API_KEY" in the vault)`, res.Text())
 	})
 	t.Run("empty key", func(t *testing.T) {
-		s := newSearch(t, "brave", ok, memVault{"BRAVE_API_KEY": ""})
+		s := newSearch(t, "brave", ok, testvault.Map{"BRAVE_API_KEY": ""})
 		require.Contains(t, call(t, s, ToolSearch, map[string]any{"query": "q"}).Text(), "is not configured")
 	})
 	t.Run("vault failure", func(t *testing.T) {
@@ -204,7 +205,7 @@ func TestSearchCredentials(t *testing.T) {
 		}))
 		s, err := New(Options{
 			Search: SearchConfig{Provider: "SearXNG", BaseURL: site.URL, Credential: "searx"},
-			Vault:  memVault{"searx": "instance-token"},
+			Vault:  testvault.Map{"searx": "instance-token"},
 		})
 		require.NoError(t, err)
 		defer s.Close()
@@ -218,7 +219,7 @@ func TestSearchUnreachableDoesNotLeakKey(t *testing.T) {
 	site, _ := newSite(t, http.NotFoundHandler())
 	base := site.URL
 	site.Close()
-	s, err := New(Options{Search: SearchConfig{Provider: "serpapi", BaseURL: base}, Vault: memVault{"SERPAPI_API_KEY": testKey}})
+	s, err := New(Options{Search: SearchConfig{Provider: "serpapi", BaseURL: base}, Vault: testvault.Map{"SERPAPI_API_KEY": testKey}})
 	require.NoError(t, err)
 	defer s.Close()
 	res := call(t, s, ToolSearch, map[string]any{"query": "q"})

@@ -20,9 +20,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 	"github.com/ironcurtain-go/ironcurtain/sandbox/codemode"
 )
 
@@ -32,8 +34,13 @@ const (
 	Tool   = "execute_code"
 )
 
-// inputSchema is execute_code's input: the script.
-const inputSchema = `{"type":"object","properties":{"code":{"type":"string","description":"TypeScript: the body of an async function. Call tools synchronously; use return to give a result."}},"required":["code"],"additionalProperties":false}`
+// args are execute_code's arguments: the script.
+type args struct {
+	Code string `json:"code" desc:"TypeScript: the body of an async function. Call tools synchronously; use return to give a result."`
+}
+
+// inputSchema is execute_code's input schema, derived from args.
+var inputSchema = toolset.SchemaOf[args]()
 
 // Backend exports a Code Mode sandbox as one tool. It is a ironcurtain.Backend
 // and safe for concurrent use; each call is a fresh, isolated run.
@@ -56,7 +63,7 @@ func (b *Backend) Tools(ctx context.Context) ([]ironcurtain.ServerTool, error) {
 		"The result is JSON: {\"result\": the returned value, \"output\": console lines}.\n\n" + decl
 	return []ironcurtain.ServerTool{{
 		Server: Server,
-		Tool:   ironcurtain.Tool{Name: Tool, Description: desc, InputSchema: json.RawMessage(inputSchema)},
+		Tool:   ironcurtain.Tool{Name: Tool, Description: desc, InputSchema: slices.Clone(inputSchema)},
 	}}, nil
 }
 

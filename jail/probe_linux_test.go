@@ -4,6 +4,7 @@ package jail
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -81,11 +82,7 @@ func probe(verb, x string) error {
 		_, err := os.ReadFile(to)
 		return err
 	case "connect":
-		c, err := net.DialTimeout("tcp", x, 5*time.Second)
-		if err == nil {
-			c.Close()
-		}
-		return err
+		return closed(net.DialTimeout("tcp", x, 5*time.Second))
 	case "hello":
 		// Connect and return the server's first line: which server
 		// answered.
@@ -102,11 +99,7 @@ func probe(verb, x string) error {
 		}
 		return probeOK(strings.TrimSpace(string(b[:n])))
 	case "listen":
-		l, err := net.Listen("tcp", x)
-		if err == nil {
-			l.Close()
-		}
-		return err
+		return closed(net.Listen("tcp", x))
 	case "udp":
 		c, err := net.Dial("udp", x)
 		if err == nil {
@@ -115,11 +108,7 @@ func probe(verb, x string) error {
 		}
 		return err
 	case "unix":
-		c, err := net.Dial("unix", x)
-		if err == nil {
-			c.Close()
-		}
-		return err
+		return closed(net.Dial("unix", x))
 	case "socket":
 		return socket(x)
 	case "socketpair":
@@ -217,4 +206,13 @@ func caps() error {
 		}
 	}
 	return probeOK("eff=" + eff + " bnd=" + bnd)
+}
+
+// closed closes what a probe opened, when it did, and returns whether it
+// could: the probe's outcome.
+func closed(c io.Closer, err error) error {
+	if err == nil {
+		c.Close()
+	}
+	return err
 }

@@ -7,7 +7,7 @@ import (
 	"log"
 	"os"
 
-	"github.com/ironcurtain-go/ironcurtain/sandbox/jail"
+	"github.com/ironcurtain-go/ironcurtain/jail"
 )
 
 // A program jailed with a project directory read-write and nothing else:

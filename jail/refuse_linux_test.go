@@ -28,9 +28,7 @@ func TestRefuseWeaker(t *testing.T) {
 // Enforcement.Missing lists exactly what ran without. Where the real
 // kernel allows, the probes show the weaker form is what runs.
 func TestAcceptByName(t *testing.T) {
-	real := requireJail(t)
-	t.Parallel()
-	f := newFixture(t)
+	real, f := parallelJailFixture(t)
 	sock := filepath.Join(f.work, "s")
 	serveUnix(t, sock)
 	other := filepath.Join(f.outside, "other.sock")
@@ -85,10 +83,7 @@ func TestAcceptByName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := f.env(tt.k)
-			p := tt.p
-			p.Env = append(p.Env, probeEnv+"=1")
-			c, err := newCmd(context.Background(), p, env, testBinary(t), nil)
+			c, env, err := f.probeCmd(t, tt.k, tt.p)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, ErrUnsupported)
 				for _, w := range tt.wantErr {

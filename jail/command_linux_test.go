@@ -18,9 +18,7 @@ import (
 // refuse what cannot be enforced, run with Unsandboxed only when it is
 // set, and report it.
 func TestKernelSupport(t *testing.T) {
-	real := requireJail(t)
-	t.Parallel()
-	f := newFixture(t)
+	real, f := parallelJailFixture(t)
 	tests := []struct {
 		name    string
 		k       kernel
@@ -65,10 +63,7 @@ func TestKernelSupport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := f.env(tt.k)
-			p := tt.p
-			p.Env = append(p.Env, probeEnv+"=1")
-			c, err := newCmd(context.Background(), p, env, testBinary(t), nil)
+			c, env, err := f.probeCmd(t, tt.k, tt.p)
 			if tt.wantErr != nil {
 				require.ErrorIs(t, err, tt.wantErr)
 				return
@@ -121,9 +116,7 @@ func TestMissingHook(t *testing.T) {
 // vanished between Command and Start) stops the launch; the program never
 // runs, whether Start is ours or the embedded exec.Cmd's.
 func TestFailClosed(t *testing.T) {
-	k := requireJail(t)
-	t.Parallel()
-	f := newFixture(t)
+	k, f := parallelJailFixture(t)
 	gone := filepath.Join(f.outside, "gone")
 	marker := filepath.Join(f.work, "ran")
 	p := Policy{ReadWrite: []string{f.work}, ReadOnly: []string{gone}, Env: []string{probeEnv + "=1"}}
@@ -152,9 +145,7 @@ func TestFailClosed(t *testing.T) {
 // TestDirectExecCmd: started as a plain exec.Cmd, the program still runs
 // jailed.
 func TestDirectExecCmd(t *testing.T) {
-	k := requireJail(t)
-	t.Parallel()
-	f := newFixture(t)
+	k, f := parallelJailFixture(t)
 	c, err := newCmd(context.Background(), Policy{Env: []string{probeEnv + "=1"}}, f.env(k), testBinary(t),
 		[]string{"read:" + f.key, "ptrace"})
 	require.NoError(t, err)
@@ -239,9 +230,7 @@ func TestCommandOutput(t *testing.T) {
 // program that can write next to it, say) makes the launch fail; the
 // launcher never grants where the link leads.
 func TestGrantSwappedForSymlink(t *testing.T) {
-	k := requireJail(t)
-	t.Parallel()
-	f := newFixture(t)
+	k, f := parallelJailFixture(t)
 	shared := filepath.Join(f.work, "shared")
 	require.NoError(t, os.Mkdir(shared, 0o700))
 	c, err := newCmd(context.Background(), Policy{ReadOnly: []string{shared}, Env: []string{probeEnv + "=1"}},

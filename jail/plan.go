@@ -124,30 +124,16 @@ func decodePlan(r io.Reader) (*plan, error) {
 
 // normalise turns empty lists into nil, the form encode omits.
 func (p *plan) normalise() {
-	if len(p.RO) == 0 {
-		p.RO = nil
+	p.RO, p.RW, p.Exec = nilIfEmpty(p.RO), nilIfEmpty(p.RW), nilIfEmpty(p.Exec)
+	p.Connect, p.Bind = nilIfEmpty(p.Connect), nilIfEmpty(p.Bind)
+	p.Sockets, p.Masked, p.Hosts = nilIfEmpty(p.Sockets), nilIfEmpty(p.Masked), nilIfEmpty(p.Hosts)
+}
+
+func nilIfEmpty[S ~[]E, E any](s S) S {
+	if len(s) == 0 {
+		return nil
 	}
-	if len(p.RW) == 0 {
-		p.RW = nil
-	}
-	if len(p.Exec) == 0 {
-		p.Exec = nil
-	}
-	if len(p.Connect) == 0 {
-		p.Connect = nil
-	}
-	if len(p.Bind) == 0 {
-		p.Bind = nil
-	}
-	if len(p.Sockets) == 0 {
-		p.Sockets = nil
-	}
-	if len(p.Masked) == 0 {
-		p.Masked = nil
-	}
-	if len(p.Hosts) == 0 {
-		p.Hosts = nil
-	}
+	return s
 }
 
 // check validates a plan on either side.

@@ -40,10 +40,7 @@ func newMaskFixture(t *testing.T) maskFixture {
 // parallel, and returns the kernel and a fixture.
 func maskJail(t *testing.T) (kernel, maskFixture) {
 	t.Helper()
-	k := requireJail(t)
-	if !k.mountns {
-		t.Skip("no user and mount namespaces here: paths cannot be masked (see ProtectMaskedPaths)")
-	}
+	k := requireMountNS(t, ": paths cannot be masked (see ProtectMaskedPaths)")
 	t.Parallel()
 	return k, newMaskFixture(t)
 }

@@ -35,10 +35,7 @@ func dockerSocket() string {
 // listening socket made by the test, not through /proc to it, not to an
 // abstract socket, not to the Docker daemon's socket where one exists.
 func TestEscapeUnixSocketPaths(t *testing.T) {
-	k := requireJail(t)
-	if !k.mountns {
-		t.Skip("no user and mount namespaces here: socket paths cannot be confined (see ProtectUnixPaths)")
-	}
+	k := requireMountNS(t, ": socket paths cannot be confined (see ProtectUnixPaths)")
 	t.Parallel()
 	f := newFixture(t)
 	granted := filepath.Join(f.work, "agent.sock")
@@ -118,10 +115,7 @@ func TestSocketGrantsRefused(t *testing.T) {
 // put them back) runs in its parent's mount namespace; the launcher
 // refuses to build its root there, and the program never runs.
 func TestConfineFailsClosed(t *testing.T) {
-	k := requireJail(t)
-	if !k.mountns {
-		t.Skip("no user and mount namespaces here")
-	}
+	k := requireMountNS(t, "")
 	t.Parallel()
 	f := newFixture(t)
 	sock := filepath.Join(f.work, "s")

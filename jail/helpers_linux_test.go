@@ -29,6 +29,18 @@ func requireJail(t testing.TB) kernel {
 	return k
 }
 
+// requireMountNS is requireJail for a test that also needs user and mount
+// namespaces, skipping it with why (the protection it cannot check) when
+// they do not work here.
+func requireMountNS(t testing.TB, why string) kernel {
+	t.Helper()
+	k := requireJail(t)
+	if !k.mountns {
+		t.Skip("no user and mount namespaces here" + why)
+	}
+	return k
+}
+
 // signalsMissing is what a jail without socket grants lacks on k.
 func signalsMissing(k kernel) []Protection {
 	if k.abi < scopeABI {
@@ -71,6 +83,26 @@ func newFixture(t *testing.T) fixture {
 // launcher.
 func (f fixture) env(k kernel) environment {
 	return environment{kernel: k, homes: append(homes(), f.home), exe: "/proc/self/exe"}
+}
+
+// parallelJailFixture is the start of most tests here: skip without a
+// jail, run in parallel, work in a new fixture.
+func parallelJailFixture(t *testing.T) (kernel, fixture) {
+	t.Helper()
+	k := requireJail(t)
+	t.Parallel()
+	return k, newFixture(t)
+}
+
+// probeCmd prepares the probe program (this test binary, with no actions
+// yet) under p, as launched on a kernel like k, and returns the
+// environment used.
+func (f fixture) probeCmd(t *testing.T, k kernel, p Policy) (*Cmd, environment, error) {
+	t.Helper()
+	env := f.env(k)
+	p.Env = append(p.Env, probeEnv+"=1")
+	c, err := newCmd(context.Background(), p, env, testBinary(t), nil)
+	return c, env, err
 }
 
 // testBinary is this test binary, the program the probes run in.

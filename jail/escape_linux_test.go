@@ -16,9 +16,7 @@ import (
 // out, and use the system calls the filter refuses. Every attempt must
 // fail; what is granted must work.
 func TestEscapeFiles(t *testing.T) {
-	k := requireJail(t)
-	t.Parallel()
-	f := newFixture(t)
+	k, f := parallelJailFixture(t)
 	p := Policy{ReadWrite: []string{f.work}, ReadOnly: []string{f.ro}, Env: []string{"HOME=" + f.home}}
 
 	signal := "EPERM" // Landlock scopes signals from ABI 6 on
@@ -130,9 +128,7 @@ func TestEscapeNetwork(t *testing.T) {
 // so no socket on the machine (an ssh agent, the Docker daemon) can be
 // reached; with it, a socket by path can.
 func TestEscapeUnixSockets(t *testing.T) {
-	k := requireJail(t)
-	t.Parallel()
-	f := newFixture(t)
+	k, f := parallelJailFixture(t)
 	path := filepath.Join(f.work, "s")
 	serveUnix(t, path)
 	check(t, Policy{}, f.env(k), []probeCase{{"unix:" + path, "EPERM"}})

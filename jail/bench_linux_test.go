@@ -15,7 +15,7 @@ import (
 // program: a trivial one (/bin/true) and one git invocation, each run to
 // completion directly and in a jail.
 //
-//	go test ./sandbox/jail -run '^$' -bench LauncherStartup -benchtime 200x
+//	go test ./jail -run '^$' -bench LauncherStartup -benchtime 200x
 func BenchmarkLauncherStartup(b *testing.B) {
 	requireJail(b)
 	programs := []struct {
@@ -38,15 +38,7 @@ func BenchmarkLauncherStartup(b *testing.B) {
 			}
 		})
 		b.Run(p.name+"/jailed", func(b *testing.B) {
-			for b.Loop() {
-				c, err := Command(context.Background(), Policy{}, p.argv[0], p.argv[1:]...)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := c.Run(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			runJailed(b, Policy{}, p.argv)
 		})
 		// With a masked file and a masked directory in a granted one: the
 		// private namespace and root, and the masks.
@@ -66,15 +58,7 @@ func BenchmarkLauncherStartup(b *testing.B) {
 				b.Fatal(err)
 			}
 			pol := Policy{ReadWrite: []string{dir}, Masked: []string{secret, filepath.Join(dir, "private")}}
-			for b.Loop() {
-				c, err := Command(context.Background(), pol, p.argv[0], p.argv[1:]...)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := c.Run(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			runJailed(b, pol, p.argv)
 		})
 		// With a socket grant: the private user and mount namespace and
 		// its root, built per process.
@@ -88,15 +72,7 @@ func BenchmarkLauncherStartup(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer l.Close()
-			for b.Loop() {
-				c, err := Command(context.Background(), Policy{UnixSockets: []string{sock}}, p.argv[0], p.argv[1:]...)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := c.Run(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			runJailed(b, Policy{UnixSockets: []string{sock}}, p.argv)
 		})
 		// With a host grant: the private user, mount and network
 		// namespace, its loopback, one listening socket passed back and
@@ -105,16 +81,22 @@ func BenchmarkLauncherStartup(b *testing.B) {
 			if !netnsWork() {
 				b.Skip("no user, mount and network namespaces here")
 			}
-			for b.Loop() {
-				c, err := Command(context.Background(), Policy{Connect: []HostPort{{Host: "example.com", Port: 443}}}, p.argv[0], p.argv[1:]...)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := c.Run(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			runJailed(b, Policy{Connect: []HostPort{{Host: "example.com", Port: 443}}}, p.argv)
 		})
+	}
+}
+
+// runJailed runs argv in a jail under pol to completion, b.N times.
+func runJailed(b *testing.B, pol Policy, argv []string) {
+	b.Helper()
+	for b.Loop() {
+		c, err := Command(context.Background(), pol, argv[0], argv[1:]...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Run(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
