@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -437,7 +438,13 @@ func (c *compiler) resolve(ref, at string, strict bool) (*node, error) {
 	}
 	target := c.doc
 	if ref != "#" {
-		for _, tok := range strings.Split(ref[2:], "/") {
+		// The fragment is URI-encoded (RFC 6901 section 6): decode it
+		// before reading it as a JSON pointer.
+		ptr, err := url.PathUnescape(ref[2:])
+		if err != nil {
+			return nil, fmt.Errorf("jsonschema: %s/$ref: %q: %w", at, ref, err)
+		}
+		for _, tok := range strings.Split(ptr, "/") {
 			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 			switch t := target.(type) {
 			case map[string]any:
