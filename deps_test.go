@@ -45,6 +45,7 @@ var layers = []layer{
 	{pkgs: "", ours: []string{"internal/inert", "internal/jsonschema"}, never: []string{"third-party"}},
 	// Test helpers may use testify.
 	{pkgs: "internal/testtree", theirs: []string{"pgregory.net/rapid", "github.com/stretchr/testify"}, never: heavy},
+	{pkgs: "internal/golden", theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "internal/llmtest", ours: []string{"", "agent"}, theirs: []string{"github.com/stretchr/testify"}, never: heavy},
 	{pkgs: "internal/...", ours: []string{"", "internal/..."}, never: []string{"third-party"}},
 	// The Gate's collaborators build on the root alone.

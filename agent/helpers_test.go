@@ -3,10 +3,11 @@ package agent_test
 import (
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	goldenfile "github.com/ironcurtain-go/ironcurtain/internal/golden"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,14 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run with -update to create it")
-	require.Equal(t, string(want), got)
+	goldenfile.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 // scripted is a Model that gives its replies in order and records every

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ironcurtain-go/ironcurtain/internal/syncbuf"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain/internal/llmtest"
@@ -23,7 +25,7 @@ import (
 
 // bgRun is an ironcurtain run going on in the background.
 type bgRun struct {
-	stdout, stderr syncBuffer
+	stdout, stderr syncbuf.Buffer
 	done           chan int
 }
 

@@ -9,9 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"unicode"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/syncbuf"
 
 	"github.com/stretchr/testify/require"
 )
@@ -36,24 +37,6 @@ func hostileStderr(w io.Writer) {
 	fmt.Fprint(w, "END-OF-HOSTILE-OUTPUT\n")
 }
 
-// syncBuffer is a strings.Builder safe for the stderr copier and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestServeUpstreamStderrInert: a jailed upstream server that prints
 // escape sequences, forged log lines, bidi overrides, a 1 MiB line and a
 // flood reaches serve's standard error only as prefixed, inert, bounded
@@ -74,7 +57,7 @@ func TestServeUpstreamStderrInert(t *testing.T) {
 	cfg, err := loadServeConfig(p)
 	require.NoError(t, err)
 
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	rt, err := startServe(context.Background(), cfg, &stderr, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err)
 	rt.Close()

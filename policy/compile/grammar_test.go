@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	goldenfile "github.com/ironcurtain-go/ironcurtain/internal/golden"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/ironcurtain-go/ironcurtain/policy"
@@ -28,14 +30,7 @@ var testLists = &policy.Lists{Lists: map[string]policy.ListValues{
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test -update to create it")
-	require.Equal(t, string(want), got, "the output differs from %s; if the change is right, run go test -update", path)
+	goldenfile.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 // corpus reads a file of sentences, one per line, skipping blank lines and

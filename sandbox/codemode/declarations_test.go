@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ironcurtain-go/ironcurtain/internal/golden"
 
 	"github.com/evanw/esbuild/pkg/api"
 	"github.com/ironcurtain-go/ironcurtain"
@@ -50,13 +51,7 @@ func TestDeclarationsGolden(t *testing.T) {
 	got, err := s.Declarations(context.Background())
 	require.NoError(t, err)
 	path := filepath.Join("testdata", "declarations.golden.ts")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.Equal(t, string(want), got)
+	golden.Check(t, path, got, *update)
 	requireValidTS(t, got)
 
 	// Deterministic: the same tools in another order give the same text.
