@@ -3,6 +3,7 @@ package git
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -337,8 +338,16 @@ func remoteHost(u string) (jail.HostPort, bool) {
 			port = uint16(n)
 		}
 	} else {
+		// "[user@]host:path": the host follows the last '@' before the
+		// first ':', as ssh reads its destination and as the policy judges
+		// the remote (policy.parseGitURL), so the jail grants the host the
+		// policy saw.
 		rest := u
-		if at := strings.IndexByte(rest, '@'); at >= 0 && at < strings.IndexByte(rest, ':') {
+		colon := strings.IndexByte(rest, ':')
+		if colon < 0 {
+			return jail.HostPort{}, false
+		}
+		if at := strings.LastIndexByte(rest[:colon], '@'); at >= 0 {
 			rest = rest[at+1:]
 		}
 		if inner, ok := strings.CutPrefix(rest, "["); ok {
@@ -353,6 +362,12 @@ func remoteHost(u string) (jail.HostPort, bool) {
 	}
 	if host == "" {
 		return jail.HostPort{}, false
+	}
+	// A host with a colon is an IPv6 literal or nothing ("ssh://::").
+	if strings.Contains(host, ":") {
+		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
+			return jail.HostPort{}, false
+		}
 	}
 	return jail.HostPort{Host: host, Port: port}, true
 }

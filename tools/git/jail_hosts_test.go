@@ -6,6 +6,7 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -97,6 +98,9 @@ func TestRemoteHost(t *testing.T) {
 		"git@github.com:o/r.git":                {Host: "github.com", Port: 22},
 		"github.com:o/r.git":                    {Host: "github.com", Port: 22},
 		"git@[2001:db8::1]:r.git":               {Host: "2001:db8::1", Port: 22},
+		// The host follows the last '@' before the path, as the policy and
+		// ssh read it: never "b@evil.example".
+		"a@b@evil.example:o/r.git": {Host: "evil.example", Port: 22},
 	} {
 		got, ok := remoteHost(u)
 		require.True(t, ok, u)
@@ -106,4 +110,27 @@ func TestRemoteHost(t *testing.T) {
 		_, ok := remoteHost(u)
 		require.False(t, ok, u)
 	}
+}
+
+// FuzzRemoteHost: whatever the URL, a host the jail is asked to grant is a
+// bare name or address: no user part, path, port separator outside an
+// IPv6 literal, or whitespace, and a port from 1 on.
+func FuzzRemoteHost(f *testing.F) {
+	for _, u := range []string{"https://github.com/o/r.git", "git@github.com:o/r.git", "a@b@c:d", "ssh://u@h:22/r",
+		"git@[::1]:r", "http://[::1]:8080/r", "https://h:0/r", "@:x", "[:x", "h:", "[:]"} {
+		f.Add(u)
+	}
+	f.Fuzz(func(t *testing.T, u string) {
+		hp, ok := remoteHost(u)
+		if !ok {
+			return
+		}
+		require.NotEmpty(t, hp.Host)
+		require.NotZero(t, hp.Port)
+		require.NotContains(t, hp.Host, "@", u)
+		require.NotContains(t, hp.Host, "/", u)
+		if !strings.Contains(hp.Host, "]") && strings.Count(hp.Host, ":") == 1 {
+			t.Fatalf("%q: host %q keeps a port separator", u, hp.Host)
+		}
+	})
 }
