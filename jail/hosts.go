@@ -24,6 +24,18 @@ type HostPort struct {
 // String returns "host:port", with brackets around an IPv6 address.
 func (h HostPort) String() string { return net.JoinHostPort(h.Host, strconv.Itoa(int(h.Port))) }
 
+// Validate reports whether Policy.Connect would take h: a host name or
+// IP address as Host describes, and a port from 1 on.
+func (h HostPort) Validate() error {
+	if _, _, _, err := checkHost(h.Host); err != nil {
+		return fmt.Errorf("host %q: %w", h.Host, err)
+	}
+	if h.Port == 0 {
+		return fmt.Errorf("host %q: port 0", h.Host)
+	}
+	return nil
+}
+
 // maxConnect bounds the host and port pairs of a Policy: each is a
 // listening socket passed to the trusted process in one message (the
 // kernel passes at most 253 descriptors at once).

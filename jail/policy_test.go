@@ -166,6 +166,22 @@ func TestValidateConnect(t *testing.T) {
 	}
 }
 
+// TestHostPortValidate: Validate refuses what Connect refuses, and takes
+// what it takes.
+func TestHostPortValidate(t *testing.T) {
+	for _, hp := range []HostPort{{Host: "github.com", Port: 443}, {Host: "2001:db8::1", Port: 22}, {Host: "192.0.2.7", Port: 80}} {
+		require.NoError(t, hp.Validate(), hp)
+		_, err := Policy{Connect: []HostPort{hp}}.validate(nil)
+		require.NoError(t, err, hp)
+	}
+	for _, hp := range []HostPort{{Host: "", Port: 443}, {Host: "::%@", Port: 22}, {Host: "fe80::1%eth0", Port: 22},
+		{Host: "%000", Port: 22}, {Host: "a b", Port: 22}, {Host: "github.com", Port: 0}, {Host: "::", Port: 22}} {
+		require.Error(t, hp.Validate(), hp)
+		_, err := Policy{Connect: []HostPort{hp}}.validate(nil)
+		require.ErrorIs(t, err, ErrPolicy, hp)
+	}
+}
+
 func TestHostsFile(t *testing.T) {
 	g, err := Policy{Connect: []HostPort{{Host: "github.com", Port: 443}, {Host: "192.0.2.7", Port: 80}}}.validate(nil)
 	require.NoError(t, err)

@@ -3,7 +3,6 @@ package git
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -360,14 +359,12 @@ func remoteHost(u string) (jail.HostPort, bool) {
 			host, _, _ = strings.Cut(rest, ":")
 		}
 	}
-	if host == "" {
+	// The host is one the jail takes (a name or an address without a
+	// zone), else the remote has none the jail could grant and the
+	// transfer gets no network.
+	hp := jail.HostPort{Host: host, Port: port}
+	if hp.Validate() != nil {
 		return jail.HostPort{}, false
 	}
-	// A host with a colon is an IPv6 literal or nothing ("ssh://::").
-	if strings.Contains(host, ":") {
-		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
-			return jail.HostPort{}, false
-		}
-	}
-	return jail.HostPort{Host: host, Port: port}, true
+	return hp, true
 }

@@ -106,7 +106,7 @@ func TestRemoteHost(t *testing.T) {
 		require.True(t, ok, u)
 		require.Equal(t, want, got, u)
 	}
-	for _, u := range []string{"/srv/r.git", "file:///srv/r.git", "../r", "https://h.example:0/r", "https://h.example:99999/r", "https:///r", "ext::sh -c x"} {
+	for _, u := range []string{"/srv/r.git", "file:///srv/r.git", "../r", "https://h.example:0/r", "https://h.example:99999/r", "https:///r", "ext::sh -c x", "git@[::%@]:r", "[fe80::1%eth0]:r"} {
 		_, ok := remoteHost(u)
 		require.False(t, ok, u)
 	}
@@ -117,7 +117,7 @@ func TestRemoteHost(t *testing.T) {
 // IPv6 literal, or whitespace, and a port from 1 on.
 func FuzzRemoteHost(f *testing.F) {
 	for _, u := range []string{"https://github.com/o/r.git", "git@github.com:o/r.git", "a@b@c:d", "ssh://u@h:22/r",
-		"git@[::1]:r", "http://[::1]:8080/r", "https://h:0/r", "@:x", "[:x", "h:", "[:]"} {
+		"git@[::1]:r", "http://[::1]:8080/r", "https://h:0/r", "@:x", "[:x", "h:", "[:]", "git@[::%@]:r"} {
 		f.Add(u)
 	}
 	f.Fuzz(func(t *testing.T, u string) {
@@ -129,6 +129,7 @@ func FuzzRemoteHost(f *testing.F) {
 		require.NotZero(t, hp.Port)
 		require.NotContains(t, hp.Host, "@", u)
 		require.NotContains(t, hp.Host, "/", u)
+		require.NoError(t, hp.Validate(), u)
 		if !strings.Contains(hp.Host, "]") && strings.Count(hp.Host, ":") == 1 {
 			t.Fatalf("%q: host %q keeps a port separator", u, hp.Host)
 		}
