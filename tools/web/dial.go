@@ -39,20 +39,24 @@ func (e *portError) Error() string {
 	return "web: port " + strconv.Itoa(int(e.port)) + " is not allowed"
 }
 
-// resolveError reports a failed lookup. It hides the resolver's own text,
-// which can name internal DNS servers.
+// resolveError reports a failed lookup. Its Describe hides the resolver's
+// own text, which can name internal DNS servers; its Error, for the
+// operator, includes it.
 type resolveError struct {
 	host     string
 	notFound bool
 	err      error
 }
 
-func (e *resolveError) Error() string {
+// Describe says what failed without the resolver's details, for the agent.
+func (e *resolveError) Describe() string {
 	if e.notFound {
 		return "no such host " + strconv.Quote(e.host)
 	}
 	return "could not resolve " + strconv.Quote(e.host)
 }
+
+func (e *resolveError) Error() string { return e.Describe() + ": " + e.err.Error() }
 
 func (e *resolveError) Unwrap() error { return e.err }
 

@@ -33,9 +33,12 @@
 //     text types are returned as they are and binary types are refused.
 //     max_length truncates with a visible marker.
 //
-// A refusal or a network failure is a tool error the model reads (with a
-// reason that does not disclose internal addresses); an HTTP error status
-// is an ordinary result showing the status.
+// A refusal or a network failure is a tool error the model reads, with a
+// reason in IronCurtain's words that discloses no internal address, Go
+// error text, certificate name or search provider message; that detail is
+// the error's cause, which a Gate writes to the audit log only (see
+// [ironcurtain.ErrorResultWithCause]). An HTTP error status of a fetched
+// page is an ordinary result showing the status.
 //
 // Usage:
 //

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ironcurtain-go/ironcurtain"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // defaultAccept asks for what http_fetch can return, when the agent does
@@ -48,12 +49,17 @@ type fetchRequest struct {
 	timeout   time.Duration
 }
 
-// refusal is a tool error with the text the agent reads.
-type refusal struct{ msg string }
+// refusal is a tool error with the text the agent reads. cause, if set, is
+// what it was made from, for the audit log only; it is not in the refusal's
+// chain, so that nothing in it can change how the refusal is described.
+type refusal struct {
+	msg   string
+	cause error
+}
 
 func (r *refusal) Error() string { return r.msg }
 
-func refusef(format string, a ...any) error { return &refusal{fmt.Sprintf(format, a...)} }
+func refusef(format string, a ...any) error { return &refusal{msg: fmt.Sprintf(format, a...)} }
 
 // parseFetchArgs checks what the schema, already checked, cannot say.
 func (s *Server) parseFetchArgs(in fetchArgs) (*fetchRequest, error) {
@@ -126,7 +132,7 @@ func (s *Server) checkURL(u *url.URL) error {
 func (s *Server) fetch(ctx context.Context, args fetchArgs) (ironcurtain.Result, error) {
 	req, err := s.parseFetchArgs(args)
 	if err != nil {
-		return toolError(err), nil
+		return ironcurtain.Result{}, fetchFailure(err)
 	}
 	callCtx, cancel := context.WithTimeout(ctx, req.timeout)
 	defer cancel()
@@ -136,9 +142,9 @@ func (s *Server) fetch(ctx context.Context, args fetchArgs) (ironcurtain.Result,
 			return ironcurtain.Result{}, ctx.Err()
 		}
 		if errors.Is(err, context.DeadlineExceeded) || callCtx.Err() != nil {
-			err = refusef("timed out after %v", req.timeout)
+			err = &refusal{msg: fmt.Sprintf("timed out after %v", req.timeout), cause: err}
 		}
-		return toolError(err), nil
+		return ironcurtain.Result{}, fetchFailure(err)
 	}
 	return res.result(req), nil
 }
@@ -237,6 +243,12 @@ func redirectTarget(resp *http.Response, from *url.URL) (*url.URL, error) {
 	return next, nil
 }
 
+// bodyError is a failure while reading the final response's body.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "reading the response: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
 // hopError ties a failure to the URL of the hop it happened on.
 type hopError struct {
 	url *url.URL
@@ -250,9 +262,9 @@ func (e *hopError) Unwrap() error { return e.err }
 func policyRefusal(err error) error {
 	var de *ironcurtain.DeniedError
 	if errors.As(err, &de) {
-		return &refusal{"the redirect was refused by policy: " + de.AgentMessage()}
+		return &refusal{msg: "the redirect was refused by policy: " + de.AgentMessage(), cause: err}
 	}
-	return &refusal{"the redirect was refused by policy"}
+	return &refusal{msg: "the redirect was refused by policy", cause: err}
 }
 
 func cloneURL(u *url.URL) *url.URL {
@@ -264,8 +276,22 @@ func cloneURL(u *url.URL) *url.URL {
 	return &c
 }
 
+// fetchFailure is the tool error of a failed fetch: describeError's text for
+// the agent, and err, which holds what the text leaves out, for the audit
+// log. A refusal is in IronCurtain's words already: its cause, if any, is
+// the only thing the audit log learns from it.
+func fetchFailure(err error) *toolset.Error {
+	e := &toolset.Error{Public: "http_fetch: " + describeError(err), Cause: err}
+	var r *refusal
+	if errors.As(err, &r) {
+		e.Cause = r.cause
+	}
+	return e
+}
+
 // describeError renders a failure for the agent without leaking internal
-// addresses, resolver details or the CheckRedirect hook's own text.
+// addresses, resolver details, certificate names, Go's error text or the
+// CheckRedirect hook's own text.
 func describeError(err error) string {
 	var (
 		r   *refusal
@@ -286,26 +312,25 @@ func describeError(err error) string {
 	case errors.As(err, &r):
 		return prefix + r.msg
 	case errors.As(err, &re):
-		return prefix + re.Error()
+		return prefix + re.Describe()
 	case errors.Is(err, context.DeadlineExceeded):
 		return prefix + "timed out"
 	}
-	var op *net.OpError
-	if errors.As(err, &op) {
-		return prefix + "could not connect: " + innermost(op).Error()
+	stage := "request failed"
+	var (
+		op   *net.OpError
+		body *bodyError
+	)
+	switch {
+	case errors.As(err, &body):
+		stage = "reading the response failed"
+	case errors.As(err, &op) && op.Op == "dial":
+		stage = "could not connect"
 	}
-	return prefix + "request failed: " + innermost(err).Error()
-}
-
-// innermost unwraps err to its root cause (a syscall errno, an x509 error).
-func innermost(err error) error {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
+	if reason := netReason(err); reason != "" {
+		return prefix + stage + ": " + reason
 	}
+	return prefix + stage
 }
 
 // shorten cuts s to at most n bytes, marking the cut.

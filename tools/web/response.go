@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/ironcurtain-go/ironcurtain"
-	"github.com/ironcurtain-go/ironcurtain/internal/toolset"
 )
 
 // readBody reads the final response under the size cap, decodes its
@@ -32,7 +31,7 @@ func (s *Server) readBody(ctx context.Context, f *fetched, req *fetchRequest) er
 	// small compressed bomb still stops one byte past the cap.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return &hopError{f.final(), err}
+		return &hopError{f.final(), &bodyError{err}}
 	}
 	if int64(len(body)) > limit {
 		return refusef("response larger than %s; the read was stopped there", formatBytes(limit))
@@ -169,9 +168,4 @@ func cleanHeaderValue(v string) string {
 		return r
 	}, v)
 	return shorten(strings.TrimSpace(v), 300)
-}
-
-// toolError renders a failed fetch for the agent.
-func toolError(err error) ironcurtain.Result {
-	return toolset.Errorf("http_fetch: %s", describeError(err))
 }

@@ -128,43 +128,77 @@ func (s *Server) webSearch(ctx context.Context, in searchArgs) (ironcurtain.Resu
 	query := strings.TrimSpace(in.Query)
 	switch {
 	case query == "":
-		return toolset.Errorf("web_search: argument \"query\" is required"), nil
+		return ironcurtain.Result{}, toolset.Failf("web_search: argument \"query\" is required")
 	case len(query) > maxQueryLength:
-		return toolset.Errorf("web_search: argument \"query\" is longer than %d bytes", maxQueryLength), nil
+		return ironcurtain.Result{}, toolset.Failf("web_search: argument \"query\" is longer than %d bytes", maxQueryLength)
 	}
 	n := defaultMaxResults
 	if in.MaxResults != nil {
 		v := *in.MaxResults
 		if v != math.Trunc(v) {
-			return toolset.Errorf("web_search: argument \"max_results\" must be a whole number"), nil
+			return ironcurtain.Result{}, toolset.Failf("web_search: argument \"max_results\" must be a whole number")
 		}
 		n = int(v)
 	}
 	if s.search == nil {
-		return toolset.Errorf("web_search: no search provider configured"), nil
+		return ironcurtain.Result{}, toolset.Failf("web_search: no search provider configured")
 	}
 	results, err := s.search.run(ctx, query, n)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ironcurtain.Result{}, ctx.Err()
 		}
-		return toolset.Errorf("web_search: %v", err), nil
+		if e, ok := toolset.AsError(err); ok {
+			return ironcurtain.Result{}, e
+		}
+		// run returns *toolset.Error only; should anything else come, its
+		// text is not shown.
+		return ironcurtain.Result{}, toolset.Wrapf(err, "web_search: the search failed")
 	}
 	return searchResult(query, results), nil
 }
 
-// run asks the provider. Every error it returns is fit for the agent: it
-// names the provider and never contains the key.
+// searchFailure is a failed search as a tool error: the public text, after
+// "web_search: ", is the formatted message, whose operands must be fit for
+// the agent; cause, which need not be, goes to the audit log with key taken
+// out of its text.
+func searchFailure(cause error, key, format string, a ...any) error {
+	if cause != nil && key != "" {
+		cause = &keyRedacted{cause, key}
+	}
+	return &toolset.Error{Public: "web_search: " + fmt.Sprintf(format, a...), Cause: cause}
+}
+
+// keyRedacted is an error whose text has the search key taken out: a
+// *url.Error names the URL, which holds SerpApi's key, and a provider may
+// quote the key in its error body. The audit log's own redaction is not
+// relied on for the one secret this package handles.
+type keyRedacted struct {
+	err error
+	key string
+}
+
+func (e *keyRedacted) Error() string { return redact(e.err.Error(), e.key) }
+func (e *keyRedacted) Unwrap() error { return e.err }
+
+// run asks the provider. Every error it returns is a *toolset.Error whose
+// public text names the provider and says what failed in IronCurtain's
+// words: the transport's error, the provider's error body and the vault's
+// error are the cause, kept from the agent, and the key is in neither.
 func (s *searcher) run(ctx context.Context, query string, n int) ([]SearchResult, error) {
 	name := s.cfg.spec.name
 	var key string
 	if s.cfg.credential != "" {
 		secret, err := s.vault.Credential(ctx, s.cfg.credential)
+		// The credential's name is the operator's (a vault may take it for
+		// a file name): it is in the cause, not in the agent's text.
 		switch {
-		case errors.Is(err, ironcurtain.ErrNoCredential) || (err == nil && secret.IsZero()):
-			return nil, fmt.Errorf("the %s API key is not configured (no credential %q in the vault)", name, s.cfg.credential)
+		case errors.Is(err, ironcurtain.ErrNoCredential):
+			return nil, searchFailure(fmt.Errorf("credential %q: %w", s.cfg.credential, err), "", "the %s API key is not configured", name)
+		case err == nil && secret.IsZero():
+			return nil, searchFailure(fmt.Errorf("credential %q is empty", s.cfg.credential), "", "the %s API key is not configured", name)
 		case err != nil:
-			return nil, fmt.Errorf("the %s API key could not be read from the vault", name)
+			return nil, searchFailure(err, "", "the %s API key could not be read from the vault", name)
 		}
 		key = secret.Reveal()
 	}
@@ -172,39 +206,66 @@ func (s *searcher) run(ctx context.Context, query string, n int) ([]SearchResult
 	defer cancel()
 	req, err := s.cfg.spec.impl.request(ctx, s.cfg.base, key, query, n)
 	if err != nil {
-		return nil, fmt.Errorf("the %s request could not be built", name)
+		return nil, searchFailure(err, key, "the %s request could not be built", name)
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s did not answer within %v", name, s.cfg.timeout)
+			return nil, searchFailure(err, key, "%s did not answer within %v", name, s.cfg.timeout)
 		}
-		// innermost drops *url.Error, whose text holds the URL (and the
-		// SerpAPI key in its query); redact catches anything else.
-		return nil, fmt.Errorf("could not reach %s: %s", name, redact(innermost(err).Error(), key))
+		if reason := netReason(err); reason != "" {
+			return nil, searchFailure(err, key, "could not reach %s: %s", name, reason)
+		}
+		return nil, searchFailure(err, key, "could not reach %s", name)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSearchBody+1))
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("reading the %s response failed", name)
+		return nil, searchFailure(err, key, "reading the %s response failed", name)
 	case len(body) > maxSearchBody:
-		return nil, fmt.Errorf("the %s response is larger than %s", name, formatBytes(maxSearchBody))
+		return nil, searchFailure(nil, key, "the %s response is larger than %s", name, formatBytes(maxSearchBody))
 	case resp.StatusCode != http.StatusOK:
-		msg := fmt.Sprintf("%s answered HTTP %d %s", name, resp.StatusCode, http.StatusText(resp.StatusCode))
-		if detail := providerMessage(body); detail != "" {
-			msg += ": " + detail
-		}
-		return nil, errors.New(redact(msg, key))
+		return nil, searchFailure(providerError(resp.StatusCode, body), key, "%s", statusText(name, resp.StatusCode))
 	}
 	raw, err := s.cfg.spec.impl.parse(body)
 	if err != nil {
-		return nil, errors.New(redact(fmt.Sprintf("%s answered with a response that could not be read: %v", name, err), key))
+		return nil, searchFailure(err, key, "%s answered with a response that could not be read", name)
 	}
 	return normalise(raw, n), nil
 }
 
-// redact removes key, plain and URL-encoded, from text shown to the agent.
+// statusText says, for the agent, that the provider answered with an error
+// status, and what that means for the agent's next step.
+func statusText(name string, code int) string {
+	msg := fmt.Sprintf("%s answered HTTP %d", name, code)
+	if t := http.StatusText(code); t != "" {
+		msg += " " + t
+	}
+	switch {
+	case code == http.StatusUnauthorized || code == http.StatusForbidden:
+		msg += "; the provider refused IronCurtain's access (its API key or the instance's settings), which only the operator can fix: retrying will not help"
+	case code == http.StatusTooManyRequests:
+		msg += "; the provider's rate limit or quota is used up: try again later"
+	case code >= 500:
+		msg += "; the provider failed: try again later"
+	case code >= 400:
+		msg += "; the provider rejected the request: a different query may work"
+	}
+	return msg
+}
+
+// providerError is the cause of an error status: the provider's message
+// from its error body, or the head of the body when it has none, bounded.
+func providerError(code int, body []byte) error {
+	detail := providerMessage(body)
+	if detail == "" {
+		detail = shorten(strings.ToValidUTF8(string(body), "\uFFFD"), 1024)
+	}
+	return fmt.Errorf("HTTP %d: %s", code, detail)
+}
+
+// redact removes key, plain and URL-encoded, from text.
 func redact(text, key string) string {
 	if key == "" {
 		return text

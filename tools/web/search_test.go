@@ -15,6 +15,7 @@ import (
 
 	"github.com/ironcurtain-go/ironcurtain"
 	"github.com/ironcurtain-go/ironcurtain/internal/testvault"
+	"github.com/ironcurtain-go/ironcurtain/internal/toolset/toolsettest"
 )
 
 const testKey = "KEY-0123456789abcdef"
@@ -126,27 +127,41 @@ func TestSearchProviders(t *testing.T) {
 	}
 }
 
+// A provider's error reaches the agent as its status and what to do next;
+// the provider's own message, which may quote the key or name its
+// internals, goes to the audit log only, with the key taken out.
 func TestSearchProviderErrors(t *testing.T) {
 	vault := testvault.Map{"BRAVE_API_KEY": testKey, "TAVILY_API_KEY": testKey, "SERPAPI_API_KEY": testKey}
+	const (
+		denied  = "; the provider refused IronCurtain's access (its API key or the instance's settings), which only the operator can fix: retrying will not help"
+		garbled = " answered with a response that could not be read"
+	)
 	tests := []struct {
 		name, provider string
 		status         int
-		body, want     string
+		body           string
+		want           string // the agent's text
+		detail         string // in the audit entry, not in the agent's text
 	}{
 		{"brave 401", "brave", 401, `{"type":"ErrorResponse","error":{"code":"SUBSCRIPTION_TOKEN_INVALID","detail":"The provided subscription token ` + testKey + ` is invalid.","status":401}}`,
-			"brave answered HTTP 401 Unauthorized: The provided subscription token [redacted] is invalid."},
+			"brave answered HTTP 401 Unauthorized" + denied, "HTTP 401: The provided subscription token [redacted] is invalid."},
 		{"brave 429", "brave", 429, `{"type":"ErrorResponse","error":{"code":"RATE_LIMITED","detail":"Request rate limit exceeded."}}`,
-			"brave answered HTTP 429 Too Many Requests: Request rate limit exceeded."},
+			"brave answered HTTP 429 Too Many Requests; the provider's rate limit or quota is used up: try again later", "Request rate limit exceeded."},
 		{"tavily 401", "tavily", 401, `{"detail":{"error":"Unauthorized: missing or invalid API key."}}`,
-			"tavily answered HTTP 401 Unauthorized: Unauthorized: missing or invalid API key."},
+			"tavily answered HTTP 401 Unauthorized" + denied, "Unauthorized: missing or invalid API key."},
+		{"tavily 400", "tavily", 400, `{"detail":{"error":"Query is too long."}}`,
+			"tavily answered HTTP 400 Bad Request; the provider rejected the request: a different query may work", "Query is too long."},
 		{"serpapi 401", "serpapi", 401, `{"error":"Invalid API key. Your API key should be here: https://serpapi.com/manage-api-key?k=` + testKey + `"}`,
-			"serpapi answered HTTP 401 Unauthorized: Invalid API key."},
+			"serpapi answered HTTP 401 Unauthorized" + denied, "Invalid API key."},
+		{"serpapi 503", "serpapi", 503, `{"error":"upstream pool exhausted"}`,
+			"serpapi answered HTTP 503 Service Unavailable; the provider failed: try again later", "upstream pool exhausted"},
 		{"serpapi error with 200", "serpapi", 200, `{"error":"Your account has run out of searches."}`,
-			"serpapi answered with a response that could not be read: Your account has run out of searches."},
-		{"searxng 403 html", "searxng", 403, `<html>Forbidden</html>`, "searxng answered HTTP 403 Forbidden"},
-		{"malformed JSON", "brave", 200, `{"web": {"results": [`, "brave answered with a response that could not be read: malformed JSON"},
-		{"wrong shape", "tavily", 200, `{"results": "none"}`, `tavily answered with a response that could not be read: unexpected JSON shape at "results"`},
-		{"not JSON at all", "searxng", 200, `<html>search page</html>`, "malformed JSON"},
+			"serpapi" + garbled, "Your account has run out of searches."},
+		{"searxng 403 html", "searxng", 403, `<html>Forbidden</html>`, "searxng answered HTTP 403 Forbidden" + denied, "HTTP 403: <html>Forbidden</html>"},
+		{"unknown status", "searxng", 499, `{}`, "searxng answered HTTP 499; the provider rejected the request: a different query may work", "HTTP 499: {}"},
+		{"malformed JSON", "brave", 200, `{"web": {"results": [`, "brave" + garbled, "malformed JSON"},
+		{"wrong shape", "tavily", 200, `{"results": "none"}`, "tavily" + garbled, `unexpected JSON shape at "results"`},
+		{"not JSON at all", "searxng", 200, `<html>search page</html>`, "searxng" + garbled, "malformed JSON"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,10 +169,16 @@ func TestSearchProviderErrors(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = io.WriteString(w, tc.body)
 			}, vault)
-			res := call(t, s, ToolSearch, map[string]any{"query": "q"})
+			g := toolsettest.Gate(t, ServerName, s)
+			res, err := g.Call(context.Background(), ironcurtain.ToolCall{Server: ServerName, Tool: ToolSearch, Arguments: map[string]any{"query": "q"}})
+			require.NoError(t, err)
 			require.True(t, res.IsError)
-			require.Contains(t, res.Text(), tc.want)
-			require.NotContains(t, res.Text(), testKey)
+			require.Equal(t, "web_search: "+tc.want, res.Text())
+			require.NotContains(t, res.Text(), tc.detail)
+			audited := g.Audited()
+			require.Len(t, audited, 1)
+			require.Contains(t, audited[0].Error, tc.detail)
+			require.NotContains(t, audited[0].Error, testKey)
 		})
 	}
 }
@@ -185,9 +206,12 @@ func TestSearchCredentials(t *testing.T) {
 	ok := func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, providerAnswers["brave"]) }
 	t.Run("missing key", func(t *testing.T) {
 		s := newSearch(t, "brave", ok, testvault.Map{})
-		res := call(t, s, ToolSearch, map[string]any{"query": "q"})
+		g := toolsettest.Gate(t, ServerName, s)
+		res, err := g.Call(context.Background(), ironcurtain.ToolCall{Server: ServerName, Tool: ToolSearch, Arguments: map[string]any{"query": "q"}})
+		require.NoError(t, err)
 		require.True(t, res.IsError)
-		require.Equal(t, `web_search: the brave API key is not configured (no credential "BRAVE_API_KEY" in the vault)`, res.Text())
+		require.Equal(t, "web_search: the brave API key is not configured", res.Text())
+		require.Contains(t, g.Audited()[0].Error, `credential "BRAVE_API_KEY"`, "the operator learns which credential is missing")
 	})
 	t.Run("empty key", func(t *testing.T) {
 		s := newSearch(t, "brave", ok, testvault.Map{"BRAVE_API_KEY": ""})
