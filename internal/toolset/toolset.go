@@ -30,7 +30,7 @@ import (
 )
 
 // Handler runs one tool. A failure the model should see is a Result with
-// IsError (see [Errorf]) or an [*Error] returned as the error, which [Set.Call]
+// IsError or an [*Error] returned as the error, which [Set.Call]
 // turns into such a Result; any other error return means the tool could not
 // be run.
 type Handler func(ctx context.Context, args map[string]any) (ironcurtain.Result, error)
@@ -103,11 +103,6 @@ func (s *Set) Call(ctx context.Context, call ironcurtain.ToolCall) (res ironcurt
 		return e.Result(), nil
 	}
 	return res, err
-}
-
-// Errorf returns a tool-level error result: text for the model.
-func Errorf(format string, a ...any) ironcurtain.Result {
-	return ironcurtain.ErrorResult(fmt.Sprintf(format, a...))
 }
 
 // Decode converts decoded JSON arguments into a typed struct. Unknown

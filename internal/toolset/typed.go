@@ -41,7 +41,7 @@ func Typed[In any](def ironcurtain.Tool, handle func(ctx context.Context, in In)
 	return Tool{Def: def, Handle: func(ctx context.Context, args map[string]any) (ironcurtain.Result, error) {
 		var in In
 		if err := d.decode(args, &in); err != nil {
-			return Errorf("%v", err), nil
+			return (&Error{Public: err.Error()}).Result(), nil
 		}
 		return handle(ctx, in)
 	}}

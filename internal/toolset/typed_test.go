@@ -185,7 +185,7 @@ func TestTypedHandlerErrors(t *testing.T) {
 		if in.Fail {
 			return ironcurtain.Result{}, boom
 		}
-		return Errorf("refused: %d", 7), nil
+		return ironcurtain.ErrorResult("refused: 7"), nil
 	}))
 	res, err := s.Call(context.Background(), ironcurtain.ToolCall{Tool: "t"})
 	require.NoError(t, err)
