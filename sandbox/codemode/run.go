@@ -51,6 +51,8 @@ type run struct {
 	failure *jsError        // its uncaught error, when it threw
 	fatal   error           // the limit or deadline that stopped it
 	endErr  error           // what ended the engine (a panic, an Eval error)
+	ended   bool            // the engine's goroutine is past the script
+	freed   chan struct{}   // closed once the engine is freed
 	stalled bool            // nothing left that could settle it
 	// overflow: the script's recursion reached the guarded end of the
 	// engine's stack, so whatever the engine did afterwards (a hang, an
@@ -65,7 +67,7 @@ func newRun(parent context.Context, opts Options, prog *program, bindings []bind
 	if eng == nil {
 		eng = newEngine(opts.MemoryLimit)
 	}
-	r := &run{opts: opts, prog: prog, bindings: bindings, session: session, parent: parent, out: newOutput(opts.MaxOutputBytes)}
+	r := &run{opts: opts, prog: prog, bindings: bindings, session: session, parent: parent, out: newOutput(opts.MaxOutputBytes), freed: make(chan struct{})}
 	r.eng, r.ctx, r.cancel, r.mem = eng, eng.ctx, eng.cancel, eng.mem
 	eng.out.p.Store(r.out)
 	eng.ref.p.Store(r)
@@ -110,10 +112,7 @@ func (r *run) isSettled() bool {
 // context has ended and the engine has had shutdownGrace to stop.
 func (r *run) wait() {
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		r.execute()
-	}()
+	go r.execute(func() { close(done) })
 	// The stack guard is also watched from here, so that an engine that
 	// overflowed into a hang is stopped at once, not at the deadline.
 	watch := time.NewTicker(stackWatchInterval)
@@ -138,11 +137,17 @@ wait:
 }
 
 // execute creates the runtime, runs the prelude and the script, fires
-// timers until the script settles, and frees the runtime.
-func (r *run) execute() {
-	defer r.clock.stop()
-	defer r.unlink()
+// timers until the script settles, and frees the runtime. It calls ended
+// once the run's outcome is fixed (its clock stopped, its parent's end no
+// longer relayed) and before the runtime is freed, so that the caller
+// does not wait for the freeing: it is the same goroutine's last work,
+// and the next run's engine is a spare or one of its own.
+func (r *run) execute(ended func()) {
+	defer close(r.freed)
 	defer r.eng.close() // frees the runtime, then releases the context
+	defer ended()
+	defer r.unlink()
+	defer r.clock.stop()
 	if r.eng.rt == nil {
 		if err := r.eng.instantiate(); err != nil {
 			r.end(err)
@@ -175,7 +180,7 @@ func (r *run) checkStack() bool {
 
 func (r *run) end(err error) {
 	r.mu.Lock()
-	r.endErr = err
+	r.endErr, r.ended = err, true
 	r.mu.Unlock()
 }
 
@@ -267,7 +272,9 @@ func (r *run) outcome() error {
 		return ErrStalled
 	}
 	// The engine is still running past shutdownGrace: report the context.
-	if r.ctx.Err() != nil {
+	// (A run that ended has its context ended by the freeing of its
+	// engine, which may be under way.)
+	if !r.ended && r.ctx.Err() != nil {
 		return fmt.Errorf("codemode: the engine did not stop: %w", context.Cause(r.ctx))
 	}
 	return errors.New("codemode: the script ended without a result")

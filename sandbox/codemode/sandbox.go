@@ -37,7 +37,7 @@ func New(opts Options) (*Sandbox, error) {
 	s := &Sandbox{opts: o, spare: &spares{limit: o.MemoryLimit}}
 	// A Sandbox dropped without Close frees its spare engine when collected.
 	runtime.AddCleanup(s, (*spares).collected, s.spare)
-	s.spare.refill(nil)
+	s.spare.refill(nil, nil)
 	return s, nil
 }
 
@@ -73,7 +73,7 @@ func (s *Sandbox) Run(ctx context.Context, job ironcurtain.Job) (ironcurtain.Rep
 		return ironcurtain.Report{}, err
 	}
 	r.wait()
-	s.spare.refill(r.bindings) // while the caller (a model) works out the next script
+	s.spare.refill(r.bindings, r.freed) // after this engine is freed, while the caller (a model) works out the next script
 	return r.report(), r.outcome()
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/fastschema/qjs"
 )
@@ -139,7 +140,13 @@ func (p *spares) take(table string) *engine {
 // prelude runs in the spare too, with their tool table: trusted code only,
 // the same in every run with the same tools. The channel returned is
 // closed once no preparation is under way.
-func (p *spares) refill(bindings []binding) <-chan struct{} {
+//
+// A non-nil after delays the work until it is closed (or shutdownGrace has
+// passed): a run hands in its engine's freeing, so that the two never take
+// both of a small machine's processors from the caller's next step. Go
+// cannot preempt a goroutine inside the engine's compiled code, so two of
+// them busy at once can hold up every other goroutine for milliseconds.
+func (p *spares) refill(bindings []binding, after <-chan struct{}) <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.prep != nil {
@@ -152,6 +159,14 @@ func (p *spares) refill(bindings []binding) <-chan struct{} {
 	p.prep = done
 	go func() {
 		defer close(done)
+		if after != nil {
+			t := time.NewTimer(shutdownGrace)
+			select {
+			case <-after:
+			case <-t.C:
+			}
+			t.Stop()
+		}
 		e := newEngine(p.limit)
 		ok := e.instantiate() == nil && (bindings == nil || e.prelude(bindings) == nil) &&
 			!e.mem.refused.Load() && !e.mem.stackTouched()

@@ -17,7 +17,7 @@ func newSpareTestSandbox(t *testing.T, opts Options) *Sandbox {
 	require.NoError(t, Precompile())
 	s := newTestSandbox(t, quietBackend{}, opts)
 	t.Cleanup(func() { _ = s.Close() })
-	<-s.spare.refill(nil)
+	<-s.spare.refill(nil, nil)
 	e := s.spare.take(toolTable(nil))
 	require.NotNil(t, e, "New made a spare")
 	require.False(t, e.preluded)
@@ -29,7 +29,7 @@ func newSpareTestSandbox(t *testing.T, opts Options) *Sandbox {
 // that the run did get the spare (and so that the test tests it).
 func startOnSpare(t *testing.T, ctx context.Context, s *Sandbox, src string) *run {
 	t.Helper()
-	<-s.spare.refill(bind(testTools())) // the tools quietBackend has
+	<-s.spare.refill(bind(testTools()), nil) // the tools quietBackend has
 	s.spare.mu.Lock()
 	spare := s.spare.ready
 	s.spare.mu.Unlock()
@@ -97,7 +97,7 @@ func TestSpareLimits(t *testing.T) {
 	_, err := runScript(t, s, "return 1")
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	<-s.spare.refill(nil)
+	<-s.spare.refill(nil, nil)
 	require.Nil(t, s.spare.take(toolTable(nil)))
 	_, err = runScript(t, s, "return 2")
 	require.NoError(t, err, "a closed Sandbox still runs, on engines of its own")
@@ -107,11 +107,38 @@ func TestSpareLimits(t *testing.T) {
 // run has is not used; the run starts an engine of its own, with its tools.
 func TestSpareOtherTools(t *testing.T) {
 	s := newSpareTestSandbox(t, Options{})
-	<-s.spare.refill(bind(testTools()[:1]))
+	<-s.spare.refill(bind(testTools()[:1]), nil)
 	r, err := s.start(context.Background(), ironcurtain.Job{Source: `return filesystem.read_file({ path: "a" })`})
 	require.NoError(t, err)
 	require.Nil(t, r.eng.rt, "the spare was not taken")
 	r.wait()
 	require.NoError(t, r.outcome())
 	require.JSONEq(t, `"ok"`, string(r.report().Value))
+}
+
+// TestSpareWaitsForFreeing: a run's next spare is made only once the run's
+// own engine is freed, and a run's outcome does not wait for that freeing.
+func TestSpareWaitsForFreeing(t *testing.T) {
+	s := newSpareTestSandbox(t, Options{})
+	freed := make(chan struct{})
+	prep := s.spare.refill(bind(testTools()), freed)
+	select {
+	case <-prep:
+		t.Fatal("the spare was made before the engine it follows was freed")
+	case <-time.After(100 * time.Millisecond):
+	}
+	s.spare.mu.Lock()
+	require.Nil(t, s.spare.ready)
+	s.spare.mu.Unlock()
+	close(freed)
+	<-prep
+	s.spare.mu.Lock()
+	require.NotNil(t, s.spare.ready, "the spare is made once the engine is freed")
+	s.spare.mu.Unlock()
+
+	r := startOnSpare(t, context.Background(), s, `return 1`)
+	r.wait()
+	require.NoError(t, r.outcome())
+	<-r.freed
+	require.Nil(t, r.eng.rt, "the engine is freed after the run")
 }
